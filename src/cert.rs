@@ -1,0 +1,536 @@
+//! [`Certificate`]: a read-only view of an X.509 certificate, with what an
+//! S/MIME agent needs to know about it (RFC 8550).
+//!
+//! Parsing and inspection use RustCrypto `x509-cert`/`der`, strict DER as
+//! RFC 5280 §4.1 requires; the public key is handed to OpenSSL, which owns
+//! every cryptographic use of it. Everything is decoded once, when the
+//! certificate is read, so accessors cannot fail and a malformed extension
+//! is reported up front as [`Error::InvalidCertificate`].
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::SystemTime;
+
+use const_oid::ObjectIdentifier;
+use const_oid::db::{rfc3280, rfc5280};
+use der::asn1::Ia5StringRef;
+use der::Decode;
+use openssl::nid::Nid;
+use openssl::pkey::{Id, PKey, Public};
+use openssl::x509::X509;
+use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage as PkixKeyUsage, SubjectAltName};
+
+use crate::error::{Error, Result};
+use crate::mailbox::Mailbox;
+
+/// A SHA-256 fingerprint of a certificate's DER encoding.
+///
+/// Displays as 64 lowercase hex digits without colons (the CLI's format);
+/// parses from that form, upper case, or colon-separated pairs.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Fingerprint([u8; 32]);
+
+impl Fingerprint {
+    /// The fingerprint of `der`.
+    pub fn of(der: &[u8]) -> Self {
+        Fingerprint(openssl::sha::sha256(der))
+    }
+
+    /// Wraps 32 digest bytes.
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Fingerprint(bytes)
+    }
+
+    /// The 32 bytes of the digest.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Fingerprint({self})")
+    }
+}
+
+impl FromStr for Fingerprint {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        let hex: Vec<u8> = s.bytes().filter(|&b| b != b':').collect();
+        let bad = || Error::NotFound(format!("certificate {s:?} (not a SHA-256 fingerprint)"));
+        if hex.len() != 64 {
+            return Err(bad());
+        }
+        let mut out = [0u8; 32];
+        for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
+            let text = std::str::from_utf8(pair).map_err(|_| bad())?;
+            *byte = u8::from_str_radix(text, 16).map_err(|_| bad())?;
+        }
+        Ok(Fingerprint(out))
+    }
+}
+
+/// The public key algorithm of a certificate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyAlgorithm {
+    /// RSA with the modulus size in bits.
+    Rsa {
+        /// Modulus length in bits.
+        bits: u32,
+    },
+    /// Elliptic curve key on a named curve.
+    Ec {
+        /// The curve.
+        curve: EcCurve,
+    },
+    /// DSA (readable, not usable for S/MIME here).
+    Dsa {
+        /// Size of `p` in bits.
+        bits: u32,
+    },
+    /// Ed25519 (RFC 8419).
+    Ed25519,
+    /// Anything else, by OpenSSL's short name or "unknown".
+    Other(String),
+}
+
+impl KeyAlgorithm {
+    /// Key size in bits (for EC, the curve's field size).
+    pub fn bits(&self) -> Option<u32> {
+        match self {
+            KeyAlgorithm::Rsa { bits } | KeyAlgorithm::Dsa { bits } => Some(*bits),
+            KeyAlgorithm::Ec { curve } => curve.bits(),
+            KeyAlgorithm::Ed25519 => Some(256),
+            KeyAlgorithm::Other(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for KeyAlgorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyAlgorithm::Rsa { bits } => write!(f, "RSA-{bits}"),
+            KeyAlgorithm::Ec { curve } => write!(f, "EC {curve}"),
+            KeyAlgorithm::Dsa { bits } => write!(f, "DSA-{bits}"),
+            KeyAlgorithm::Ed25519 => f.write_str("Ed25519"),
+            KeyAlgorithm::Other(name) => f.write_str(name),
+        }
+    }
+}
+
+/// A named elliptic curve.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EcCurve {
+    /// NIST P-256 (prime256v1, secp256r1).
+    P256,
+    /// NIST P-384 (secp384r1).
+    P384,
+    /// NIST P-521 (secp521r1).
+    P521,
+    /// Another curve, by OpenSSL's short name.
+    Other(String),
+}
+
+impl EcCurve {
+    fn bits(&self) -> Option<u32> {
+        match self {
+            EcCurve::P256 => Some(256),
+            EcCurve::P384 => Some(384),
+            EcCurve::P521 => Some(521),
+            EcCurve::Other(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for EcCurve {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EcCurve::P256 => f.write_str("P-256"),
+            EcCurve::P384 => f.write_str("P-384"),
+            EcCurve::P521 => f.write_str("P-521"),
+            EcCurve::Other(name) => f.write_str(name),
+        }
+    }
+}
+
+/// The key usage extension (RFC 5280 §4.2.1.3), one flag per bit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct KeyUsage {
+    /// digitalSignature (0)
+    pub digital_signature: bool,
+    /// nonRepudiation, a.k.a. contentCommitment (1)
+    pub non_repudiation: bool,
+    /// keyEncipherment (2)
+    pub key_encipherment: bool,
+    /// dataEncipherment (3)
+    pub data_encipherment: bool,
+    /// keyAgreement (4)
+    pub key_agreement: bool,
+    /// keyCertSign (5)
+    pub key_cert_sign: bool,
+    /// cRLSign (6)
+    pub crl_sign: bool,
+    /// encipherOnly (7)
+    pub encipher_only: bool,
+    /// decipherOnly (8)
+    pub decipher_only: bool,
+}
+
+impl From<&PkixKeyUsage> for KeyUsage {
+    fn from(ku: &PkixKeyUsage) -> Self {
+        KeyUsage {
+            digital_signature: ku.digital_signature(),
+            non_repudiation: ku.non_repudiation(),
+            key_encipherment: ku.key_encipherment(),
+            data_encipherment: ku.data_encipherment(),
+            key_agreement: ku.key_agreement(),
+            key_cert_sign: ku.key_cert_sign(),
+            crl_sign: ku.crl_sign(),
+            encipher_only: ku.encipher_only(),
+            decipher_only: ku.decipher_only(),
+        }
+    }
+}
+
+/// A key purpose from the extended key usage extension (RFC 5280 §4.2.1.12).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyPurpose {
+    /// id-kp-emailProtection: the S/MIME purpose.
+    EmailProtection,
+    /// anyExtendedKeyUsage.
+    Any,
+    /// id-kp-serverAuth.
+    ServerAuth,
+    /// id-kp-clientAuth.
+    ClientAuth,
+    /// id-kp-codeSigning.
+    CodeSigning,
+    /// id-kp-timeStamping.
+    TimeStamping,
+    /// Any other purpose, as a dotted OID.
+    Other(String),
+}
+
+impl From<&ObjectIdentifier> for KeyPurpose {
+    fn from(oid: &ObjectIdentifier) -> Self {
+        match *oid {
+            rfc5280::ID_KP_EMAIL_PROTECTION => KeyPurpose::EmailProtection,
+            rfc5280::ANY_EXTENDED_KEY_USAGE => KeyPurpose::Any,
+            rfc5280::ID_KP_SERVER_AUTH => KeyPurpose::ServerAuth,
+            rfc5280::ID_KP_CLIENT_AUTH => KeyPurpose::ClientAuth,
+            rfc5280::ID_KP_CODE_SIGNING => KeyPurpose::CodeSigning,
+            rfc5280::ID_KP_TIME_STAMPING => KeyPurpose::TimeStamping,
+            other => KeyPurpose::Other(other.to_string()),
+        }
+    }
+}
+
+/// An X.509 certificate with the facts an S/MIME agent needs.
+///
+/// ```
+/// let pem = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/certs/alice.pem"))?;
+/// let cert = smime::Certificate::from_pem(&pem)?;
+/// assert_eq!(cert.email_addresses(), ["alice@example.org"]);
+/// assert!(cert.can_sign() && cert.can_decrypt());
+/// assert_eq!(cert.fingerprint().to_string().len(), 64);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Certificate {
+    der: Vec<u8>,
+    openssl: X509,
+    subject: String,
+    issuer: String,
+    serial: Vec<u8>,
+    not_before: SystemTime,
+    not_after: SystemTime,
+    emails: Vec<String>,
+    key_usage: Option<KeyUsage>,
+    extended_key_usage: Option<Vec<KeyPurpose>>,
+    is_ca: bool,
+    key_algorithm: KeyAlgorithm,
+    fingerprint: Fingerprint,
+}
+
+fn invalid(what: impl fmt::Display) -> Error {
+    Error::InvalidCertificate(what.to_string())
+}
+
+impl Certificate {
+    /// Reads one DER-encoded certificate. Trailing bytes are an error.
+    pub fn from_der(der: &[u8]) -> Result<Self> {
+        let parsed = x509_cert::Certificate::from_der(der).map_err(invalid)?;
+        let openssl = X509::from_der(der).map_err(|e| invalid(e.to_string()))?;
+        let tbs = &parsed.tbs_certificate;
+        let key_usage = tbs
+            .get::<PkixKeyUsage>()
+            .map_err(|e| invalid(format!("key usage: {e}")))?
+            .map(|(_, ku)| KeyUsage::from(&ku));
+        let extended_key_usage = tbs
+            .get::<ExtendedKeyUsage>()
+            .map_err(|e| invalid(format!("extended key usage: {e}")))?
+            .map(|(_, eku)| eku.0.iter().map(KeyPurpose::from).collect());
+        let is_ca = tbs
+            .get::<BasicConstraints>()
+            .map_err(|e| invalid(format!("basic constraints: {e}")))?
+            .is_some_and(|(_, bc)| bc.ca);
+        Ok(Certificate {
+            emails: email_addresses(tbs)?,
+            key_algorithm: key_algorithm(&openssl.public_key().map_err(|e| invalid(e.to_string()))?),
+            subject: tbs.subject.to_string(),
+            issuer: tbs.issuer.to_string(),
+            serial: tbs.serial_number.as_bytes().to_vec(),
+            not_before: tbs.validity.not_before.to_system_time(),
+            not_after: tbs.validity.not_after.to_system_time(),
+            key_usage,
+            extended_key_usage,
+            is_ca,
+            fingerprint: Fingerprint::of(der),
+            der: der.to_vec(),
+            openssl,
+        })
+    }
+
+    /// Reads the first certificate of a PEM text.
+    pub fn from_pem(pem: &[u8]) -> Result<Self> {
+        Self::all_from_pem(pem)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| invalid("no PEM certificate found"))
+    }
+
+    /// Reads every `CERTIFICATE` block of a PEM bundle, in order.
+    pub fn all_from_pem(pem: &[u8]) -> Result<Vec<Self>> {
+        let stack = X509::stack_from_pem(pem).map_err(|e| invalid(e.to_string()))?;
+        stack
+            .iter()
+            .map(|c| Self::from_der(&c.to_der().map_err(|e| invalid(e.to_string()))?))
+            .collect()
+    }
+
+    /// Reads certificates from bytes that are either PEM (one or many) or
+    /// a single DER certificate.
+    pub fn all_from_pem_or_der(bytes: &[u8]) -> Result<Vec<Self>> {
+        if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+            Self::all_from_pem(bytes)
+        } else {
+            Ok(vec![Self::from_der(bytes)?])
+        }
+    }
+
+    /// The DER encoding.
+    pub fn to_der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// The certificate as one PEM block.
+    pub fn to_pem(&self) -> String {
+        let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &self.der);
+        let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
+        for line in b64.as_bytes().chunks(64) {
+            out.push_str(&String::from_utf8_lossy(line));
+            out.push('\n');
+        }
+        out.push_str("-----END CERTIFICATE-----\n");
+        out
+    }
+
+    /// Subject distinguished name, RFC 4514 string form.
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    /// Issuer distinguished name, RFC 4514 string form.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// Serial number, big-endian bytes as encoded.
+    pub fn serial(&self) -> &[u8] {
+        &self.serial
+    }
+
+    /// Serial number as lowercase hex.
+    pub fn serial_hex(&self) -> String {
+        self.serial.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Start of the validity period.
+    pub fn not_before(&self) -> SystemTime {
+        self.not_before
+    }
+
+    /// End of the validity period.
+    pub fn not_after(&self) -> SystemTime {
+        self.not_after
+    }
+
+    /// True when `time` lies inside the validity period (both ends included,
+    /// RFC 5280 §4.1.2.5).
+    pub fn is_valid_at(&self, time: SystemTime) -> bool {
+        self.not_before <= time && time <= self.not_after
+    }
+
+    /// E-mail addresses the certificate names: subjectAltName rfc822Name
+    /// entries first, then legacy subject `emailAddress` attributes
+    /// (RFC 8550 §3), without duplicates, as written in the certificate.
+    pub fn email_addresses(&self) -> &[String] {
+        &self.emails
+    }
+
+    /// True when one of the certificate's addresses names `mailbox`.
+    pub fn names_mailbox(&self, mailbox: &Mailbox) -> bool {
+        self.emails.iter().any(|e| mailbox.matches(e))
+    }
+
+    /// The key usage extension, `None` when absent (then all usages are allowed).
+    pub fn key_usage(&self) -> Option<KeyUsage> {
+        self.key_usage
+    }
+
+    /// The extended key usage purposes, `None` when the extension is absent.
+    pub fn extended_key_usage(&self) -> Option<&[KeyPurpose]> {
+        self.extended_key_usage.as_deref()
+    }
+
+    /// True for a CA certificate (basicConstraints cA = TRUE).
+    pub fn is_ca(&self) -> bool {
+        self.is_ca
+    }
+
+    /// The public key algorithm and size.
+    pub fn key_algorithm(&self) -> &KeyAlgorithm {
+        &self.key_algorithm
+    }
+
+    /// SHA-256 fingerprint of the DER encoding.
+    pub fn fingerprint(&self) -> Fingerprint {
+        self.fingerprint
+    }
+
+    /// RFC 8550 §4.4.4: without the extension every purpose is allowed;
+    /// with it, emailProtection or anyExtendedKeyUsage must be listed.
+    pub fn allows_email_protection(&self) -> bool {
+        self.extended_key_usage
+            .as_ref()
+            .is_none_or(|p| p.iter().any(|p| matches!(p, KeyPurpose::EmailProtection | KeyPurpose::Any)))
+    }
+
+    /// May this certificate's key sign S/MIME messages?
+    ///
+    /// RFC 8550 §4.4.2: when key usage is present, digitalSignature or
+    /// nonRepudiation must be set; §4.4.4 for the extended key usage. The
+    /// key must be of a signing algorithm we support (RSA, EC).
+    pub fn can_sign(&self) -> bool {
+        let ku_ok = self
+            .key_usage
+            .is_none_or(|ku| ku.digital_signature || ku.non_repudiation);
+        let alg_ok = matches!(self.key_algorithm, KeyAlgorithm::Rsa { .. } | KeyAlgorithm::Ec { .. });
+        ku_ok && alg_ok && self.allows_email_protection() && !self.is_ca
+    }
+
+    /// May S/MIME messages be encrypted to this certificate (and so be
+    /// decrypted with its key)?
+    ///
+    /// RFC 8550 §4.4.2: an RSA key transports content keys and needs
+    /// keyEncipherment; an EC key agrees on them (RFC 5753) and needs
+    /// keyAgreement; no key usage extension allows both.
+    pub fn can_decrypt(&self) -> bool {
+        let ku_ok = match (&self.key_algorithm, self.key_usage) {
+            (KeyAlgorithm::Rsa { .. } | KeyAlgorithm::Ec { .. }, None) => true,
+            (KeyAlgorithm::Rsa { .. }, Some(ku)) => ku.key_encipherment,
+            (KeyAlgorithm::Ec { .. }, Some(ku)) => ku.key_agreement,
+            _ => false,
+        };
+        ku_ok && self.allows_email_protection() && !self.is_ca
+    }
+
+    /// The OpenSSL handle, for the primitives.
+    pub(crate) fn openssl(&self) -> &X509 {
+        &self.openssl
+    }
+
+    /// The public key, for comparison with a private key.
+    pub(crate) fn public_key(&self) -> Result<PKey<Public>> {
+        Ok(self.openssl().public_key()?)
+    }
+}
+
+impl PartialEq for Certificate {
+    fn eq(&self, other: &Self) -> bool {
+        self.der == other.der
+    }
+}
+
+impl Eq for Certificate {}
+
+impl fmt::Debug for Certificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Certificate")
+            .field("subject", &self.subject)
+            .field("emails", &self.emails)
+            .field("fingerprint", &self.fingerprint)
+            .finish_non_exhaustive()
+    }
+}
+
+fn email_addresses(tbs: &x509_cert::TbsCertificate) -> Result<Vec<String>> {
+    let mut emails: Vec<String> = Vec::new();
+    let mut push = |e: &str| {
+        if !emails.iter().any(|seen| seen.eq_ignore_ascii_case(e)) {
+            emails.push(e.to_owned());
+        }
+    };
+    for san in tbs.filter::<SubjectAltName>() {
+        let (_, san) = san.map_err(|e| invalid(format!("subject alternative name: {e}")))?;
+        for name in &san.0 {
+            if let GeneralName::Rfc822Name(addr) = name {
+                push(addr.as_str());
+            }
+        }
+    }
+    for rdn in tbs.subject.0.iter() {
+        for atv in rdn.0.iter() {
+            if atv.oid == rfc3280::EMAIL_ADDRESS {
+                let value = atv
+                    .value
+                    .decode_as::<Ia5StringRef<'_>>()
+                    .map_err(|e| invalid(format!("subject emailAddress: {e}")))?;
+                push(value.as_str());
+            }
+        }
+    }
+    Ok(emails)
+}
+
+fn key_algorithm(key: &PKey<Public>) -> KeyAlgorithm {
+    match key.id() {
+        Id::RSA | Id::RSA_PSS => KeyAlgorithm::Rsa { bits: key.bits() },
+        Id::DSA => KeyAlgorithm::Dsa { bits: key.bits() },
+        Id::ED25519 => KeyAlgorithm::Ed25519,
+        Id::EC => {
+            let nid = key.ec_key().ok().and_then(|k| k.group().curve_name());
+            let curve = match nid {
+                Some(Nid::X9_62_PRIME256V1) => EcCurve::P256,
+                Some(Nid::SECP384R1) => EcCurve::P384,
+                Some(Nid::SECP521R1) => EcCurve::P521,
+                Some(other) => EcCurve::Other(other.short_name().unwrap_or("unknown").to_owned()),
+                None => EcCurve::Other("explicit parameters".to_owned()),
+            };
+            KeyAlgorithm::Ec { curve }
+        }
+        _ => KeyAlgorithm::Other("unknown".to_owned()),
+    }
+}

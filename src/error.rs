@@ -1,0 +1,126 @@
+//! The one error type of the crate.
+//!
+//! Each variant is something a caller can act on: ask for the password again
+//! ([`Error::WrongPassword`]), tell the user the bundle is damaged
+//! ([`Error::CorruptBundle`]), offer to remove an old certificate
+//! ([`Error::MailboxFull`]), and so on. Messages are one line, name the
+//! problem, and never carry secret material (passwords, keys, plaintext).
+
+use crate::mailbox::Mailbox;
+
+/// Result alias used throughout the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in `smime`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The PKCS#12 password is wrong: the bundle's MAC (or, for a bundle
+    /// without MAC, its decryption) failed.
+    #[error("wrong PKCS#12 password")]
+    WrongPassword,
+
+    /// The store passphrase is wrong; nothing was changed.
+    #[error("wrong store passphrase")]
+    WrongPassphrase,
+
+    /// The bytes are not a well-formed PKCS#12 bundle (truncated, garbage,
+    /// inconsistent structure).
+    #[error("corrupt PKCS#12 bundle: {0}")]
+    CorruptBundle(String),
+
+    /// The bundle is well formed but uses something we do not support
+    /// (an unknown cipher, several private keys, ...).
+    #[error("unsupported PKCS#12 bundle: {0}")]
+    UnsupportedBundle(String),
+
+    /// The bundle holds certificates but no private key.
+    #[error("the PKCS#12 bundle holds no private key")]
+    NoPrivateKey,
+
+    /// The bundle's private key belongs to none of its certificates.
+    #[error("the private key in the PKCS#12 bundle matches none of its certificates")]
+    KeyCertificateMismatch,
+
+    /// A key algorithm S/MIME cannot use here (DSA, unknown curves, ...).
+    #[error("unsupported key algorithm: {0}")]
+    UnsupportedKey(String),
+
+    /// A certificate could not be parsed.
+    #[error("invalid certificate: {0}")]
+    InvalidCertificate(String),
+
+    /// The text is not an e-mail address we accept as a mailbox.
+    #[error("invalid e-mail address {input:?}: {reason}")]
+    InvalidAddress {
+        /// What was given (truncated to a sane length).
+        input: String,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+
+    /// The mailbox already holds [`crate::MAX_CERTS_PER_MAILBOX`] certificates.
+    #[error("mailbox {mailbox} is full ({max} certificates)")]
+    MailboxFull {
+        /// The mailbox that is full.
+        mailbox: Mailbox,
+        /// The cap, [`crate::MAX_CERTS_PER_MAILBOX`].
+        max: usize,
+    },
+
+    /// The certificate does not name the mailbox's address; import it with
+    /// the explicit override if that is really intended.
+    #[error("certificate ({}) does not name mailbox {mailbox}", display_emails(.certificate_emails))]
+    AddressMismatch {
+        /// The mailbox the import was for.
+        mailbox: Mailbox,
+        /// The addresses the certificate does name.
+        certificate_emails: Vec<String>,
+    },
+
+    /// A mailbox, certificate or setting that was asked for does not exist.
+    #[error("{0} not found")]
+    NotFound(String),
+
+    /// Encryption by default cannot be switched on: no certificate of the
+    /// mailbox can decrypt.
+    #[error("mailbox {0} has no certificate that can decrypt; import one before enabling encryption by default")]
+    NoDecryptionCertificate(Mailbox),
+
+    /// A certificate may not be used for what was asked (signing with a
+    /// certificate whose key usage forbids it, ...).
+    #[error("certificate {fingerprint} cannot be used: {reason}")]
+    CertificateNotUsable {
+        /// SHA-256 fingerprint of the certificate.
+        fingerprint: String,
+        /// Why not.
+        reason: &'static str,
+    },
+
+    /// The certificate store failed (database error, unreadable file,
+    /// schema from a newer version, ...). The store is unchanged.
+    #[error("store error: {0}")]
+    Store(String),
+
+    /// Reading or writing a file failed.
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+
+    /// OpenSSL failed in a way none of the variants above describes.
+    #[error("cryptographic operation failed: {0}")]
+    Crypto(String),
+}
+
+fn display_emails(emails: &[String]) -> String {
+    if emails.is_empty() {
+        "no e-mail address".to_owned()
+    } else {
+        emails.join(", ")
+    }
+}
+
+impl From<openssl::error::ErrorStack> for Error {
+    fn from(e: openssl::error::ErrorStack) -> Self {
+        Error::Crypto(e.to_string())
+    }
+}

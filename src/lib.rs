@@ -1,0 +1,51 @@
+//! # smime — S/MIME for mail clients
+//!
+//! `smime` imports a user's PKCS#12 bundle into a per-mailbox certificate
+//! store and (in later releases) signs, verifies, encrypts and decrypts MIME
+//! messages with it. Rust owns the formats (RustCrypto `x509-cert`, `der`,
+//! `cms`); OpenSSL owns every cryptographic primitive.
+//!
+//! ## Modules, one concept each
+//!
+//! | module | what it is |
+//! |---|---|
+//! | [`error`] | [`Error`], the one error type, with variants a caller can act on |
+//! | [`secret`] | [`Password`], [`Passphrase`]: zeroized on drop, redacted in `Debug` |
+//! | [`mailbox`] | [`Mailbox`]: a validated e-mail address, compared case-insensitively |
+//! | [`cert`] | [`Certificate`]: subject, e-mail addresses, key usage, "can sign / can decrypt" (RFC 8550) |
+//! | [`identity`] | [`Identity`]: certificate + private key + chain |
+//! | [`pkcs12`] | PKCS#12 import, modern and legacy bundles |
+//! | [`store`] | [`Store`]: mailboxes of at most [`MAX_CERTS_PER_MAILBOX`] certificates, keys sealed at rest |
+//!
+//! ## Quick start
+//!
+//! ```
+//! use smime::{Mailbox, Password, Store};
+//!
+//! let p12 = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/p12/alice.p12"))?;
+//! let alice: Mailbox = "alice@example.org".parse()?;
+//! let mut store = Store::in_memory()?; // or Store::open("mail.db", &passphrase)
+//! store.import_pkcs12(&alice, &p12, &Password::new("test-password"))?;
+//! for entry in store.list(&alice)? {
+//!     println!("{} {}", entry.certificate.fingerprint(), entry.certificate.subject());
+//! }
+//! # Ok::<(), smime::Error>(())
+//! ```
+#![deny(missing_docs)]
+#![warn(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+pub mod cert;
+pub mod error;
+mod ffi;
+pub mod identity;
+pub mod mailbox;
+pub mod pkcs12;
+pub mod secret;
+pub mod store;
+
+pub use cert::{Certificate, Fingerprint, KeyAlgorithm, KeyPurpose, KeyUsage};
+pub use error::{Error, Result};
+pub use identity::{Identity, PrivateKey};
+pub use mailbox::Mailbox;
+pub use secret::{Passphrase, Password};
+pub use store::{ImportOptions, Imported, MAX_CERTS_PER_MAILBOX, Settings, Store, StoredCertificate};

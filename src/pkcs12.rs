@@ -1,0 +1,248 @@
+//! PKCS#12 (RFC 7292) import: a `.p12`/`.pfx` bundle and its password to an
+//! [`Identity`].
+//!
+//! OpenSSL's `PKCS12_parse` reads every bundle OpenSSL 3 writes by default
+//! (PBES2, PBKDF2-HMAC-SHA256, AES-256-CBC) as well as 3DES bundles
+//! (Windows/macOS exports). Bundles whose certificates are encrypted with
+//! `pbeWithSHAAnd40BitRC2-CBC` — `openssl pkcs12 -legacy`, MimeKit, older
+//! Windows — need OpenSSL's *legacy provider*, which many systems lack. For
+//! those we fall back to the `p12` crate, which implements the two legacy
+//! PKCS#12 PBE ciphers; we do not load the legacy provider, because that
+//! would switch obsolete ciphers on for the whole process.
+//!
+//! The password is checked first, through the bundle's MAC (RFC 7292 §5),
+//! so a wrong password is [`Error::WrongPassword`] and never confused with
+//! a damaged bundle ([`Error::CorruptBundle`]).
+//!
+//! Choosing the identity inside the bundle is deliberate: exactly one
+//! private key is accepted; the end-entity certificate is the one carrying
+//! that key's public half (localKeyId breaks a tie between several); other
+//! end-entity certificates are ignored; CA certificates form the chain.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use openssl::pkcs12::Pkcs12;
+use openssl::pkey::{PKey, Private};
+use zeroize::Zeroizing;
+
+use crate::cert::{Certificate, Fingerprint};
+use crate::error::{Error, Result};
+use crate::ffi;
+use crate::identity::{Identity, PrivateKey};
+use crate::secret::Password;
+
+/// `ERR_LIB_PKCS12` and `PKCS12_R_MAC_VERIFY_FAILURE` from `<openssl/pkcs12err.h>`.
+const ERR_LIB_PKCS12: i32 = 35;
+const PKCS12_R_MAC_VERIFY_FAILURE: i32 = 113;
+
+/// Imports a PKCS#12 bundle (DER, as in a `.p12` or `.pfx` file).
+///
+/// ```
+/// let p12 = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/p12/alice-legacy.p12"))?;
+/// let id = smime::pkcs12::import(&p12, &smime::Password::new("test-password"))?;
+/// assert_eq!(id.certificate().email_addresses(), ["alice@example.org"]);
+/// assert_eq!(id.chain().len(), 2);
+///
+/// let wrong = smime::pkcs12::import(&p12, &smime::Password::new("nope"));
+/// assert!(matches!(wrong, Err(smime::Error::WrongPassword)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn import(bundle: &[u8], password: &Password) -> Result<Identity> {
+    // C strings end at NUL: such a password cannot be what any tool used.
+    if password.expose().contains('\0') {
+        return Err(Error::WrongPassword);
+    }
+    let p12 = Pkcs12::from_der(bundle)
+        .map_err(|_| Error::CorruptBundle("not a PKCS#12 PFX structure".into()))?;
+    match ffi::pkcs12_parse(&p12, password.expose()) {
+        Ok(found) => {
+            let hint = found.cert.as_ref().and_then(|c| c.to_der().ok()).map(|d| Fingerprint::of(&d));
+            let mut certs = Vec::new();
+            for x in found.cert.iter().chain(found.others.iter()) {
+                certs.push(Certificate::from_der(&x.to_der()?)?);
+            }
+            let keys = found.key.into_iter().collect();
+            select(keys, certs, hint)
+        }
+        Err(stack) if is_mac_failure(&stack) => Err(Error::WrongPassword),
+        Err(stack) => match legacy::contents(bundle, password)? {
+            Some(found) => select(found.keys, found.certs, found.hint),
+            None => Err(classify(&stack)),
+        },
+    }
+}
+
+fn is_mac_failure(stack: &openssl::error::ErrorStack) -> bool {
+    stack
+        .errors()
+        .iter()
+        .any(|e| e.library_code() == ERR_LIB_PKCS12 && e.reason_code() == PKCS12_R_MAC_VERIFY_FAILURE)
+}
+
+fn classify(stack: &openssl::error::ErrorStack) -> Error {
+    let reasons: Vec<&str> = stack.errors().iter().filter_map(|e| e.reason()).collect();
+    let text = if reasons.is_empty() { "unreadable".to_owned() } else { reasons.join("; ") };
+    if reasons.iter().any(|r| r.contains("unsupported")) {
+        Error::UnsupportedBundle(text)
+    } else {
+        Error::CorruptBundle(text)
+    }
+}
+
+/// Picks the identity out of what a bundle held (see the module docs).
+fn select(keys: Vec<PKey<Private>>, certs: Vec<Certificate>, hint: Option<Fingerprint>) -> Result<Identity> {
+    let mut keys = keys.into_iter();
+    let key = match (keys.next(), keys.next()) {
+        (Some(key), None) => PrivateKey::from_openssl(key)?,
+        (None, _) if certs.is_empty() => return Err(Error::CorruptBundle("the bundle is empty".into())),
+        (None, _) => return Err(Error::NoPrivateKey),
+        (Some(_), Some(_)) => {
+            return Err(Error::UnsupportedBundle(
+                "several private keys in one bundle; export one identity per bundle".into(),
+            ));
+        }
+    };
+    let mut unique: Vec<Certificate> = Vec::new();
+    for cert in certs {
+        if !unique.iter().any(|c| c.fingerprint() == cert.fingerprint()) {
+            unique.push(cert);
+        }
+    }
+    let (leaves, others): (Vec<_>, Vec<_>) = unique.into_iter().partition(|c| key.matches(c));
+    let leaf = match leaves.len() {
+        0 => return Err(Error::KeyCertificateMismatch),
+        1 => leaves.into_iter().next(),
+        _ => leaves.into_iter().find(|c| Some(c.fingerprint()) == hint),
+    }
+    .ok_or_else(|| {
+        Error::UnsupportedBundle("several certificates for one key and no localKeyId to choose".into())
+    })?;
+    let cas = others.into_iter().filter(Certificate::is_ca).collect();
+    let chain = order_chain(&leaf, cas);
+    Identity::new(leaf, key, chain)
+}
+
+/// Orders CA certificates issuer by issuer from `leaf` upwards; whatever
+/// does not fit the path keeps its bundle order at the end.
+fn order_chain(leaf: &Certificate, mut cas: Vec<Certificate>) -> Vec<Certificate> {
+    let mut chain = Vec::with_capacity(cas.len());
+    let mut issuer = leaf.issuer().to_owned();
+    while let Some(pos) = cas.iter().position(|c| c.subject() == issuer) {
+        let next = cas.remove(pos);
+        let self_signed = next.subject() == next.issuer();
+        issuer = next.issuer().to_owned();
+        chain.push(next);
+        if self_signed {
+            break;
+        }
+    }
+    chain.extend(cas);
+    chain
+}
+
+/// Legacy PKCS#12 PBE (RC2-40, 3DES with SHA-1 MAC) through the `p12` crate.
+mod legacy {
+    use super::*;
+    use p12::{AlgorithmIdentifier, CertBag, ContentInfo, PFX, SafeBag, SafeBagKind};
+
+    pub(super) struct Found {
+        pub(super) keys: Vec<PKey<Private>>,
+        pub(super) certs: Vec<Certificate>,
+        pub(super) hint: Option<Fingerprint>,
+    }
+
+    /// `Ok(None)` when the bundle is not one this fallback can read, so the
+    /// caller reports OpenSSL's own diagnosis instead.
+    ///
+    /// `p12` has `assert!`s reachable from input (its MAC check asserts
+    /// SHA-1, which we check first); a panic inside it on hostile input is
+    /// turned into "cannot read", never allowed to unwind into the caller.
+    pub(super) fn contents(bundle: &[u8], password: &Password) -> Result<Option<Found>> {
+        let Ok(Ok(pfx)) = catch_unwind(|| PFX::parse(bundle)) else {
+            return Ok(None);
+        };
+        match pfx.mac_data.as_ref().map(|m| &m.mac.digest_algorithm) {
+            Some(AlgorithmIdentifier::Sha1) => {}
+            _ => return Ok(None),
+        }
+        catch_unwind(AssertUnwindSafe(|| read(&pfx, password)))
+            .unwrap_or_else(|_| Err(Error::CorruptBundle("malformed legacy bundle".into())))
+    }
+
+    fn read(pfx: &PFX, password: &Password) -> Result<Option<Found>> {
+        let (bmp, safe) = verified_auth_safe(pfx, password)?;
+        let Ok(contents) = yasna::parse_ber(&safe, |r| r.collect_sequence_of(ContentInfo::parse)) else {
+            return Err(Error::CorruptBundle("unreadable AuthenticatedSafe".into()));
+        };
+        let mut key_bags = Vec::new();
+        let mut cert_bags = Vec::new();
+        for content in &contents {
+            let Some(plain) = content.data(&bmp).map(Zeroizing::new) else {
+                return Ok(None); // a cipher p12 does not know either
+            };
+            let bags = yasna::parse_ber(&plain, |r| r.collect_sequence_of(SafeBag::parse))
+                .map_err(|_| Error::CorruptBundle("unreadable SafeContents".into()))?;
+            for bag in bags {
+                match &bag.bag {
+                    SafeBagKind::Pkcs8ShroudedKeyBag(epki) => {
+                        let pkcs8 = epki
+                            .decrypt(&bmp)
+                            .map(Zeroizing::new)
+                            .ok_or_else(|| Error::CorruptBundle("undecryptable key bag".into()))?;
+                        key_bags.push((pkcs8, bag.local_key_id()));
+                    }
+                    SafeBagKind::CertBag(CertBag::X509(der)) => cert_bags.push((der.clone(), bag.local_key_id())),
+                    _ => {}
+                }
+            }
+        }
+        let key_id = key_bags.first().and_then(|(_, id)| id.clone());
+        let mut found = Found { keys: Vec::new(), certs: Vec::new(), hint: None };
+        for (pkcs8, _) in &key_bags {
+            let key = PKey::private_key_from_pkcs8(pkcs8)
+                .map_err(|_| Error::CorruptBundle("unreadable private key".into()))?;
+            found.keys.push(key);
+        }
+        for (der, id) in cert_bags {
+            let cert = Certificate::from_der(&der)?;
+            if key_id.is_some() && id == key_id {
+                found.hint = Some(cert.fingerprint());
+            }
+            found.certs.push(cert);
+        }
+        Ok(Some(found))
+    }
+
+    /// Checks the HMAC-SHA1 MAC and returns the password in the form that
+    /// verified it with the authenticated content. RFC 7292 Appendix B.1:
+    /// the password is a NUL-terminated BMPString; an empty password has
+    /// been written both as `00 00` and as zero octets (OpenSSL tries both).
+    fn verified_auth_safe(pfx: &PFX, password: &Password) -> Result<(Zeroizing<Vec<u8>>, Vec<u8>)> {
+        let Some(mac) = &pfx.mac_data else {
+            return Err(Error::CorruptBundle("no MAC".into()));
+        };
+        let mut candidates = vec![bmp_string(password.expose())];
+        if password.is_empty() {
+            candidates.push(Zeroizing::new(Vec::new()));
+        }
+        for bmp in candidates {
+            let bmp: Zeroizing<Vec<u8>> = bmp;
+            let Some(safe) = pfx.auth_safe.data(&bmp) else {
+                return Err(Error::CorruptBundle("AuthenticatedSafe is not data".into()));
+            };
+            if mac.verify_mac(&safe, &bmp) {
+                return Ok((bmp, safe));
+            }
+        }
+        Err(Error::WrongPassword)
+    }
+
+    fn bmp_string(s: &str) -> Zeroizing<Vec<u8>> {
+        let mut out = Zeroizing::new(Vec::with_capacity(s.len() * 2 + 2));
+        for unit in s.encode_utf16() {
+            out.extend_from_slice(&unit.to_be_bytes());
+        }
+        out.extend_from_slice(&[0, 0]);
+        out
+    }
+}

@@ -1,0 +1,361 @@
+//! [`Store`]: per-mailbox certificate store with private keys sealed at rest.
+//!
+//! A mailbox (an e-mail address, [`Mailbox`]) holds at most
+//! [`MAX_CERTS_PER_MAILBOX`] end-entity certificates with their private
+//! keys; the CA certificates that came with each one are kept as its chain
+//! and do not count. Every change is one backend transaction: a refused
+//! import (mailbox full, wrong password, corrupt bundle, address mismatch)
+//! leaves the store exactly as it was.
+//!
+//! Two backends: [`Store::open`] (an SQLite file, the default for real use)
+//! and [`Store::in_memory`]. Both seal private keys with AES-256-GCM under a
+//! key-encryption key; see the `seal` module docs in the source.
+
+mod backend;
+mod memory;
+mod seal;
+mod sqlite;
+
+use std::path::Path;
+use std::time::SystemTime;
+
+pub use backend::{Backend, Record, Settings, Transaction};
+pub use memory::MemoryBackend;
+pub use sqlite::SqliteBackend;
+
+use crate::cert::{Certificate, Fingerprint};
+use crate::error::{Error, Result};
+use crate::identity::{Identity, PrivateKey};
+use crate::mailbox::Mailbox;
+use crate::secret::{Passphrase, Password};
+use seal::{Kek, key_aad};
+
+/// The most certificates one mailbox may hold. The 31st import is refused
+/// with [`Error::MailboxFull`]; remove one to make room.
+///
+/// The cap keeps lookups cheap and bounds what an attacker can stuff into a
+/// mailbox (certificate flooding).
+pub const MAX_CERTS_PER_MAILBOX: usize = 30;
+
+/// How an import treats a certificate that does not name the mailbox.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ImportOptions {
+    /// Import even when none of the certificate's addresses is the
+    /// mailbox's (e.g. a shared mailbox or an alias). Off by default: a
+    /// signature made with such a certificate will not match `From`.
+    pub allow_address_mismatch: bool,
+}
+
+impl ImportOptions {
+    /// Options that accept a certificate for another address.
+    pub fn allowing_address_mismatch() -> Self {
+        ImportOptions { allow_address_mismatch: true }
+    }
+}
+
+/// What an import did.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Imported {
+    /// The imported end-entity certificate.
+    pub certificate: Certificate,
+    /// False when the same certificate was already in the mailbox (the
+    /// import changed nothing).
+    pub added: bool,
+}
+
+/// A certificate held by a mailbox, without its private key.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct StoredCertificate {
+    /// The mailbox holding it.
+    pub mailbox: Mailbox,
+    /// The end-entity certificate.
+    pub certificate: Certificate,
+    /// CA certificates that came with it.
+    pub chain: Vec<Certificate>,
+    /// When it was imported.
+    pub imported_at: SystemTime,
+}
+
+/// The certificate store.
+///
+/// ```
+/// use smime::{Mailbox, Password, Store};
+/// let p12 = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/p12/alice.p12"))?;
+/// let alice: Mailbox = "alice@example.org".parse()?;
+/// let mut store = Store::in_memory()?;
+/// let imported = store.import_pkcs12(&alice, &p12, &Password::new("test-password"))?;
+/// assert!(imported.added);
+/// assert_eq!(store.list(&alice)?.len(), 1);
+/// store.set_encrypt_by_default(&alice, true)?;
+/// let signer = store.default_signer(&alice)?;
+/// assert_eq!(signer.certificate(), &imported.certificate);
+/// # Ok::<(), smime::Error>(())
+/// ```
+pub struct Store {
+    backend: Box<dyn Backend>,
+    kek: Kek,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// A store that lives in memory only. Keys are still sealed, under a
+    /// random key that dies with the store.
+    pub fn in_memory() -> Result<Self> {
+        Ok(Store { backend: Box::new(MemoryBackend::new()), kek: Kek::random()? })
+    }
+
+    /// Opens (or creates) the SQLite store file at `path`; `passphrase`
+    /// protects its private keys. A wrong passphrase is
+    /// [`Error::WrongPassphrase`] and changes nothing.
+    pub fn open(path: impl AsRef<Path>, passphrase: &Passphrase) -> Result<Self> {
+        let (backend, kek) = SqliteBackend::open(path.as_ref(), passphrase)?;
+        Ok(Store { backend: Box::new(backend), kek })
+    }
+
+    /// Imports a PKCS#12 bundle into `mailbox`; see [`Store::import_identity`].
+    pub fn import_pkcs12(&mut self, mailbox: &Mailbox, bundle: &[u8], password: &Password) -> Result<Imported> {
+        self.import_pkcs12_with(mailbox, bundle, password, ImportOptions::default())
+    }
+
+    /// [`Store::import_pkcs12`] with options.
+    pub fn import_pkcs12_with(
+        &mut self,
+        mailbox: &Mailbox,
+        bundle: &[u8],
+        password: &Password,
+        options: ImportOptions,
+    ) -> Result<Imported> {
+        let identity = crate::pkcs12::import(bundle, password)?;
+        self.import_identity(mailbox, &identity, options)
+    }
+
+    /// Adds an identity to `mailbox`.
+    ///
+    /// Refused with [`Error::AddressMismatch`] when the certificate does not
+    /// name the mailbox (unless `options` allow it) and with
+    /// [`Error::MailboxFull`] when the mailbox already holds
+    /// [`MAX_CERTS_PER_MAILBOX`] certificates. Importing a certificate the
+    /// mailbox already holds changes nothing and reports `added: false`.
+    pub fn import_identity(&mut self, mailbox: &Mailbox, identity: &Identity, options: ImportOptions) -> Result<Imported> {
+        let cert = identity.certificate();
+        if !options.allow_address_mismatch && !cert.names_mailbox(mailbox) {
+            return Err(Error::AddressMismatch {
+                mailbox: mailbox.clone(),
+                certificate_emails: cert.email_addresses().to_vec(),
+            });
+        }
+        let fingerprint = cert.fingerprint();
+        let pkcs8 = identity.private_key().to_pkcs8_der()?;
+        let record = Record {
+            fingerprint,
+            certificate: cert.to_der().to_vec(),
+            chain: identity.chain().iter().map(|c| c.to_der().to_vec()).collect(),
+            sealed_key: self.kek.seal(&pkcs8, &key_aad(mailbox, &fingerprint))?,
+            imported_at: backend::unix_seconds(SystemTime::now()),
+        };
+        let mut added = false;
+        self.backend.write(&mut |tx| {
+            let records = tx.records(mailbox)?;
+            if records.iter().any(|r| r.fingerprint == fingerprint) {
+                return Ok(());
+            }
+            if records.len() >= MAX_CERTS_PER_MAILBOX {
+                return Err(Error::MailboxFull { mailbox: mailbox.clone(), max: MAX_CERTS_PER_MAILBOX });
+            }
+            tx.insert(mailbox, &record)?;
+            added = true;
+            Ok(())
+        })?;
+        Ok(Imported { certificate: cert.clone(), added })
+    }
+
+    /// Mailboxes that hold certificates or settings.
+    pub fn mailboxes(&self) -> Result<Vec<Mailbox>> {
+        let mut out = Vec::new();
+        self.backend.read(&mut |tx| {
+            out = tx.mailboxes()?;
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// The certificates of `mailbox`, oldest import first.
+    pub fn list(&self, mailbox: &Mailbox) -> Result<Vec<StoredCertificate>> {
+        self.records(mailbox)?.iter().map(|r| stored(mailbox, r)).collect()
+    }
+
+    /// One certificate of `mailbox` by fingerprint.
+    pub fn get(&self, mailbox: &Mailbox, fingerprint: &Fingerprint) -> Result<StoredCertificate> {
+        stored(mailbox, &self.record(mailbox, fingerprint)?)
+    }
+
+    /// The certificate with its private key, unsealed.
+    pub fn identity(&self, mailbox: &Mailbox, fingerprint: &Fingerprint) -> Result<Identity> {
+        self.unseal(mailbox, &self.record(mailbox, fingerprint)?)
+    }
+
+    /// Removes a certificate (and its key) from `mailbox`, freeing its slot.
+    ///
+    /// If it was the chosen signer, the choice falls back to automatic; if
+    /// it was the last certificate that can decrypt, encryption by default
+    /// is switched off, as it could not be switched on without one.
+    pub fn remove(&mut self, mailbox: &Mailbox, fingerprint: &Fingerprint) -> Result<()> {
+        self.backend.write(&mut |tx| {
+            if !tx.delete(mailbox, fingerprint)? {
+                return Err(not_found(mailbox, fingerprint));
+            }
+            let mut settings = tx.settings(mailbox)?;
+            if settings.default_signer == Some(*fingerprint) {
+                settings.default_signer = None;
+            }
+            if settings.encrypt_by_default && !any_can_decrypt(&tx.records(mailbox)?) {
+                settings.encrypt_by_default = false;
+            }
+            tx.set_settings(mailbox, &settings)
+        })
+    }
+
+    /// The settings of `mailbox`.
+    pub fn settings(&self, mailbox: &Mailbox) -> Result<Settings> {
+        let mut out = Settings::default();
+        self.backend.read(&mut |tx| {
+            out = tx.settings(mailbox)?;
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Sign outgoing mail of `mailbox` by default, or not.
+    pub fn set_sign_by_default(&mut self, mailbox: &Mailbox, on: bool) -> Result<()> {
+        self.update_settings(mailbox, &mut |_, s| {
+            s.sign_by_default = on;
+            Ok(())
+        })
+    }
+
+    /// Encrypt outgoing mail of `mailbox` by default, or not. Switching it
+    /// on is refused with [`Error::NoDecryptionCertificate`] while no
+    /// certificate of the mailbox can decrypt: the user could not read
+    /// their own sent mail.
+    pub fn set_encrypt_by_default(&mut self, mailbox: &Mailbox, on: bool) -> Result<()> {
+        self.update_settings(mailbox, &mut |records, s| {
+            if on && !any_can_decrypt(records) {
+                return Err(Error::NoDecryptionCertificate(mailbox.clone()));
+            }
+            s.encrypt_by_default = on;
+            Ok(())
+        })
+    }
+
+    /// Chooses the signing certificate of `mailbox` (`None`: automatic).
+    /// The certificate must be in the mailbox and allowed to sign.
+    pub fn set_default_signer(&mut self, mailbox: &Mailbox, fingerprint: Option<Fingerprint>) -> Result<()> {
+        self.update_settings(mailbox, &mut |records, s| {
+            if let Some(fp) = fingerprint {
+                let record = records.iter().find(|r| r.fingerprint == fp).ok_or_else(|| not_found(mailbox, &fp))?;
+                if !Certificate::from_der(&record.certificate)?.can_sign() {
+                    return Err(Error::CertificateNotUsable {
+                        fingerprint: fp.to_string(),
+                        reason: "its key usage does not allow signing e-mail",
+                    });
+                }
+            }
+            s.default_signer = fingerprint;
+            Ok(())
+        })
+    }
+
+    /// The identity `mailbox` signs with: the chosen one, else the newest
+    /// (latest notBefore) certificate that is valid now and can sign.
+    pub fn default_signer(&self, mailbox: &Mailbox) -> Result<Identity> {
+        self.default_signer_at(mailbox, SystemTime::now())
+    }
+
+    /// [`Store::default_signer`] judged at `time` instead of now.
+    pub fn default_signer_at(&self, mailbox: &Mailbox, time: SystemTime) -> Result<Identity> {
+        let records = self.records(mailbox)?;
+        if let Some(fp) = self.settings(mailbox)?.default_signer
+            && let Some(record) = records.iter().find(|r| r.fingerprint == fp)
+        {
+            return self.unseal(mailbox, record);
+        }
+        let mut best: Option<(&Record, Certificate)> = None;
+        for record in &records {
+            let cert = Certificate::from_der(&record.certificate)?;
+            if !(cert.can_sign() && cert.is_valid_at(time)) {
+                continue;
+            }
+            let newer = best.as_ref().is_none_or(|(r, b)| {
+                (cert.not_before(), record.imported_at) > (b.not_before(), r.imported_at)
+            });
+            if newer {
+                best = Some((record, cert));
+            }
+        }
+        let (record, _) = best.ok_or_else(|| Error::NotFound(format!("valid signing certificate for {mailbox}")))?;
+        self.unseal(mailbox, record)
+    }
+
+    fn update_settings(
+        &mut self,
+        mailbox: &Mailbox,
+        f: &mut dyn FnMut(&[Record], &mut Settings) -> Result<()>,
+    ) -> Result<()> {
+        self.backend.write(&mut |tx| {
+            let records = tx.records(mailbox)?;
+            let mut settings = tx.settings(mailbox)?;
+            f(&records, &mut settings)?;
+            tx.set_settings(mailbox, &settings)
+        })
+    }
+
+    fn records(&self, mailbox: &Mailbox) -> Result<Vec<Record>> {
+        let mut out = Vec::new();
+        self.backend.read(&mut |tx| {
+            out = tx.records(mailbox)?;
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    fn record(&self, mailbox: &Mailbox, fingerprint: &Fingerprint) -> Result<Record> {
+        self.records(mailbox)?
+            .into_iter()
+            .find(|r| &r.fingerprint == fingerprint)
+            .ok_or_else(|| not_found(mailbox, fingerprint))
+    }
+
+    fn unseal(&self, mailbox: &Mailbox, record: &Record) -> Result<Identity> {
+        let stored = stored(mailbox, record)?;
+        let pkcs8 = self.kek.open(&record.sealed_key, &key_aad(mailbox, &record.fingerprint))?;
+        let key = PrivateKey::from_pkcs8_der(&pkcs8)?;
+        Identity::new(stored.certificate, key, stored.chain)
+    }
+}
+
+fn stored(mailbox: &Mailbox, record: &Record) -> Result<StoredCertificate> {
+    Ok(StoredCertificate {
+        mailbox: mailbox.clone(),
+        certificate: Certificate::from_der(&record.certificate)?,
+        chain: record.chain.iter().map(|d| Certificate::from_der(d)).collect::<Result<_>>()?,
+        imported_at: SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(record.imported_at),
+    })
+}
+
+fn any_can_decrypt(records: &[Record]) -> bool {
+    records
+        .iter()
+        .any(|r| Certificate::from_der(&r.certificate).is_ok_and(|c| c.can_decrypt()))
+}
+
+fn not_found(mailbox: &Mailbox, fingerprint: &Fingerprint) -> Error {
+    Error::NotFound(format!("certificate {fingerprint} in mailbox {mailbox}"))
+}
