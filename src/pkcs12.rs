@@ -33,6 +33,7 @@ use crate::secret::Password;
 
 /// `ERR_LIB_PKCS12` and `PKCS12_R_MAC_VERIFY_FAILURE` from `<openssl/pkcs12err.h>`.
 const ERR_LIB_PKCS12: i32 = 35;
+const PKCS12_R_MAC_GENERATION_ERROR: i32 = 109;
 const PKCS12_R_MAC_VERIFY_FAILURE: i32 = 113;
 
 /// Imports a PKCS#12 bundle (DER, as in a `.p12` or `.pfx` file).
@@ -57,26 +58,34 @@ pub fn import(bundle: &[u8], password: &Password) -> Result<Identity> {
     match ffi::pkcs12_parse(&p12, password.expose()) {
         Ok(found) => {
             let hint = found.cert.as_ref().and_then(|c| c.to_der().ok()).map(|d| Fingerprint::of(&d));
-            let mut certs = Vec::new();
-            for x in found.cert.iter().chain(found.others.iter()) {
-                certs.push(Certificate::from_der(&x.to_der()?)?);
-            }
+            let certs = found
+                .cert
+                .iter()
+                .chain(found.others.iter())
+                .map(|x| x.to_der())
+                .collect::<Result<_, _>>()?;
             let keys = found.key.into_iter().collect();
             select(keys, certs, hint)
         }
         Err(stack) if is_mac_failure(&stack) => Err(Error::WrongPassword),
-        Err(stack) => match legacy::contents(bundle, password)? {
+        Err(stack) => match legacy::contents(&p12, password)? {
             Some(found) => select(found.keys, found.certs, found.hint),
             None => Err(classify(&stack)),
         },
     }
 }
 
+/// A MAC that was computed and did not match means a wrong password; a MAC
+/// that could not even be computed (the authenticated content does not
+/// decode) means a damaged bundle.
 fn is_mac_failure(stack: &openssl::error::ErrorStack) -> bool {
-    stack
-        .errors()
-        .iter()
-        .any(|e| e.library_code() == ERR_LIB_PKCS12 && e.reason_code() == PKCS12_R_MAC_VERIFY_FAILURE)
+    let has = |reason| {
+        stack
+            .errors()
+            .iter()
+            .any(|e| e.library_code() == ERR_LIB_PKCS12 && e.reason_code() == reason)
+    };
+    has(PKCS12_R_MAC_VERIFY_FAILURE) && !has(PKCS12_R_MAC_GENERATION_ERROR)
 }
 
 fn classify(stack: &openssl::error::ErrorStack) -> Error {
@@ -90,7 +99,10 @@ fn classify(stack: &openssl::error::ErrorStack) -> Error {
 }
 
 /// Picks the identity out of what a bundle held (see the module docs).
-fn select(keys: Vec<PKey<Private>>, certs: Vec<Certificate>, hint: Option<Fingerprint>) -> Result<Identity> {
+/// Certificates are parsed only once a key is known to be there, so a
+/// certificate-only bundle is [`Error::NoPrivateKey`] whatever its
+/// certificates look like.
+fn select(keys: Vec<PKey<Private>>, certs: Vec<Vec<u8>>, hint: Option<Fingerprint>) -> Result<Identity> {
     let mut keys = keys.into_iter();
     let key = match (keys.next(), keys.next()) {
         (Some(key), None) => PrivateKey::from_openssl(key)?,
@@ -103,7 +115,8 @@ fn select(keys: Vec<PKey<Private>>, certs: Vec<Certificate>, hint: Option<Finger
         }
     };
     let mut unique: Vec<Certificate> = Vec::new();
-    for cert in certs {
+    for der in certs {
+        let cert = Certificate::from_der(&der)?;
         if !unique.iter().any(|c| c.fingerprint() == cert.fingerprint()) {
             unique.push(cert);
         }
@@ -147,7 +160,7 @@ mod legacy {
 
     pub(super) struct Found {
         pub(super) keys: Vec<PKey<Private>>,
-        pub(super) certs: Vec<Certificate>,
+        pub(super) certs: Vec<Vec<u8>>,
         pub(super) hint: Option<Fingerprint>,
     }
 
@@ -157,8 +170,16 @@ mod legacy {
     /// `p12` has `assert!`s reachable from input (its MAC check asserts
     /// SHA-1, which we check first); a panic inside it on hostile input is
     /// turned into "cannot read", never allowed to unwind into the caller.
-    pub(super) fn contents(bundle: &[u8], password: &Password) -> Result<Option<Found>> {
-        let Ok(Ok(pfx)) = catch_unwind(|| PFX::parse(bundle)) else {
+    ///
+    /// `p12` reads only DER, while BouncyCastle (MimeKit) and Java write
+    /// PKCS#12 in BER with indefinite lengths; OpenSSL already decoded the
+    /// bundle, so its re-encoding gives `p12` the same content in DER. The
+    /// MAC covers the content octets, which re-encoding does not change.
+    pub(super) fn contents(p12: &Pkcs12, password: &Password) -> Result<Option<Found>> {
+        let Ok(der) = p12.to_der() else {
+            return Ok(None);
+        };
+        let Ok(Ok(pfx)) = catch_unwind(|| PFX::parse(&der)) else {
             return Ok(None);
         };
         match pfx.mac_data.as_ref().map(|m| &m.mac.digest_algorithm) {
@@ -204,11 +225,10 @@ mod legacy {
             found.keys.push(key);
         }
         for (der, id) in cert_bags {
-            let cert = Certificate::from_der(&der)?;
             if key_id.is_some() && id == key_id {
-                found.hint = Some(cert.fingerprint());
+                found.hint = Some(Fingerprint::of(&der));
             }
-            found.certs.push(cert);
+            found.certs.push(der);
         }
         Ok(Some(found))
     }
