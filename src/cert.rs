@@ -13,13 +13,15 @@ use std::time::SystemTime;
 
 use const_oid::ObjectIdentifier;
 use const_oid::db::{rfc3280, rfc5280};
-use der::asn1::Ia5StringRef;
 use der::Decode;
+use der::asn1::Ia5StringRef;
 use openssl::nid::Nid;
 use openssl::pkey::{Id, PKey, Public};
 use openssl::x509::X509;
 use x509_cert::ext::pkix::name::GeneralName;
-use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage as PkixKeyUsage, SubjectAltName};
+use x509_cert::ext::pkix::{
+    BasicConstraints, ExtendedKeyUsage, KeyUsage as PkixKeyUsage, SubjectAltName,
+};
 
 use crate::error::{Error, Result};
 use crate::mailbox::Mailbox;
@@ -65,7 +67,7 @@ impl FromStr for Fingerprint {
 
     fn from_str(s: &str) -> Result<Self> {
         let hex: Vec<u8> = s.bytes().filter(|&b| b != b':').collect();
-        let bad = || Error::NotFound(format!("certificate {s:?} (not a SHA-256 fingerprint)"));
+        let bad = || Error::InvalidFingerprint(s.chars().take(100).collect());
         if hex.len() != 64 {
             return Err(bad());
         }
@@ -288,7 +290,9 @@ impl Certificate {
             .is_some_and(|(_, bc)| bc.ca);
         Ok(Certificate {
             emails: email_addresses(tbs)?,
-            key_algorithm: key_algorithm(&openssl.public_key().map_err(|e| invalid(e.to_string()))?),
+            key_algorithm: key_algorithm(
+                &openssl.public_key().map_err(|e| invalid(e.to_string()))?,
+            ),
             subject: tbs.subject.to_string(),
             issuer: tbs.issuer.to_string(),
             serial: tbs.serial_number.as_bytes().to_vec(),
@@ -423,9 +427,10 @@ impl Certificate {
     /// RFC 8550 §4.4.4: without the extension every purpose is allowed;
     /// with it, emailProtection or anyExtendedKeyUsage must be listed.
     pub fn allows_email_protection(&self) -> bool {
-        self.extended_key_usage
-            .as_ref()
-            .is_none_or(|p| p.iter().any(|p| matches!(p, KeyPurpose::EmailProtection | KeyPurpose::Any)))
+        self.extended_key_usage.as_ref().is_none_or(|p| {
+            p.iter()
+                .any(|p| matches!(p, KeyPurpose::EmailProtection | KeyPurpose::Any))
+        })
     }
 
     /// May this certificate's key sign S/MIME messages?
@@ -437,7 +442,10 @@ impl Certificate {
         let ku_ok = self
             .key_usage
             .is_none_or(|ku| ku.digital_signature || ku.non_repudiation);
-        let alg_ok = matches!(self.key_algorithm, KeyAlgorithm::Rsa { .. } | KeyAlgorithm::Ec { .. });
+        let alg_ok = matches!(
+            self.key_algorithm,
+            KeyAlgorithm::Rsa { .. } | KeyAlgorithm::Ec { .. }
+        );
         ku_ok && alg_ok && self.allows_email_protection() && !self.is_ca
     }
 

@@ -78,13 +78,20 @@ pub enum Error {
         certificate_emails: Vec<String>,
     },
 
+    /// The text is not a SHA-256 certificate fingerprint (64 hex digits,
+    /// colons allowed).
+    #[error("invalid certificate fingerprint {0:?}: expected 64 hex digits")]
+    InvalidFingerprint(String),
+
     /// A mailbox, certificate or setting that was asked for does not exist.
     #[error("{0} not found")]
     NotFound(String),
 
     /// Encryption by default cannot be switched on: no certificate of the
     /// mailbox can decrypt.
-    #[error("mailbox {0} has no certificate that can decrypt; import one before enabling encryption by default")]
+    #[error(
+        "mailbox {0} has no certificate that can decrypt; import one before enabling encryption by default"
+    )]
     NoDecryptionCertificate(Mailbox),
 
     /// A certificate may not be used for what was asked (signing with a

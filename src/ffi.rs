@@ -6,12 +6,12 @@
 use std::ffi::c_char;
 use std::ptr;
 
+use foreign_types::{ForeignType, ForeignTypeRef};
 use openssl::error::ErrorStack;
 use openssl::pkcs12::Pkcs12Ref;
 use openssl::pkey::{PKey, Private};
 use openssl::stack::Stack;
 use openssl::x509::X509;
-use foreign_types::{ForeignType, ForeignTypeRef};
 use zeroize::Zeroizing;
 
 /// What `PKCS12_parse` found: the first private key, the certificate whose
@@ -41,7 +41,13 @@ pub(crate) fn pkcs12_parse(p12: &Pkcs12Ref, password: &str) -> Result<Pkcs12Cont
     // frees them and leaves NULL). Each non-NULL result is wrapped in its
     // owning Rust type exactly once, so it is freed exactly once.
     let rc = unsafe {
-        openssl_sys::PKCS12_parse(p12.as_ptr(), pass.as_ptr().cast::<c_char>(), &mut key, &mut cert, &mut ca)
+        openssl_sys::PKCS12_parse(
+            p12.as_ptr(),
+            pass.as_ptr().cast::<c_char>(),
+            &mut key,
+            &mut cert,
+            &mut ca,
+        )
     };
     // SAFETY: as above, each pointer is either NULL or owned by us now.
     let (key, cert, ca) = unsafe {
@@ -54,5 +60,9 @@ pub(crate) fn pkcs12_parse(p12: &Pkcs12Ref, password: &str) -> Result<Pkcs12Cont
     if rc <= 0 {
         return Err(ErrorStack::get());
     }
-    Ok(Pkcs12Contents { key, cert, others: ca.map(|s| s.into_iter().collect()).unwrap_or_default() })
+    Ok(Pkcs12Contents {
+        key,
+        cert,
+        others: ca.map(|s| s.into_iter().collect()).unwrap_or_default(),
+    })
 }

@@ -30,7 +30,10 @@ impl PrivateKey {
             Id::RSA | Id::EC => Ok(PrivateKey(key)),
             Id::DSA => Err(Error::UnsupportedKey("DSA".into())),
             Id::RSA_PSS => Err(Error::UnsupportedKey("RSASSA-PSS-only key".into())),
-            other => Err(Error::UnsupportedKey(format!("key type {}", other.as_raw()))),
+            other => Err(Error::UnsupportedKey(format!(
+                "key type {}",
+                other.as_raw()
+            ))),
         }
     }
 
@@ -41,7 +44,8 @@ impl PrivateKey {
 
     /// True when `cert` carries this key's public half.
     pub fn matches(&self, cert: &Certificate) -> bool {
-        cert.public_key().is_ok_and(|public| public.public_eq(&self.0))
+        cert.public_key()
+            .is_ok_and(|public| public.public_eq(&self.0))
     }
 
     /// The OpenSSL key, for the primitives.
@@ -53,7 +57,12 @@ impl PrivateKey {
 
 impl fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PrivateKey({:?}, {} bits, <redacted>)", self.0.id(), self.0.bits())
+        write!(
+            f,
+            "PrivateKey({:?}, {} bits, <redacted>)",
+            self.0.id(),
+            self.0.bits()
+        )
     }
 }
 
@@ -72,10 +81,19 @@ impl Identity {
         if !key.matches(&certificate) {
             return Err(Error::KeyCertificateMismatch);
         }
-        if !matches!(certificate.key_algorithm(), KeyAlgorithm::Rsa { .. } | KeyAlgorithm::Ec { .. }) {
-            return Err(Error::UnsupportedKey(certificate.key_algorithm().to_string()));
+        if !matches!(
+            certificate.key_algorithm(),
+            KeyAlgorithm::Rsa { .. } | KeyAlgorithm::Ec { .. }
+        ) {
+            return Err(Error::UnsupportedKey(
+                certificate.key_algorithm().to_string(),
+            ));
         }
-        Ok(Identity { certificate, key, chain })
+        Ok(Identity {
+            certificate,
+            key,
+            chain,
+        })
     }
 
     /// The end-entity certificate.

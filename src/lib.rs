@@ -48,4 +48,6 @@ pub use error::{Error, Result};
 pub use identity::{Identity, PrivateKey};
 pub use mailbox::Mailbox;
 pub use secret::{Passphrase, Password};
-pub use store::{ImportOptions, Imported, MAX_CERTS_PER_MAILBOX, Settings, Store, StoredCertificate};
+pub use store::{
+    ImportOptions, Imported, MAX_CERTS_PER_MAILBOX, Settings, Store, StoredCertificate,
+};

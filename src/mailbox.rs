@@ -104,7 +104,9 @@ fn check_local_part(local: &str) -> Result<(), &'static str> {
         return Err("misplaced '.' in local part");
     }
     let atext = |c: char| {
-        c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c) || (!c.is_ascii() && !c.is_control() && !c.is_whitespace())
+        c.is_ascii_alphanumeric()
+            || "!#$%&'*+-/=?^_`{|}~.".contains(c)
+            || (!c.is_ascii() && !c.is_control() && !c.is_whitespace())
     };
     if local.chars().all(atext) {
         Ok(())
@@ -168,8 +170,14 @@ mod tests {
 
     #[test]
     fn idn_domains_compare_in_a_label_form() {
-        assert_eq!(mb("frodo@lothlórien.example"), mb("frodo@xn--lothlrien-96a.example"));
-        assert_eq!(mb("frodo@LOTHLÓRIEN.example").canonical(), "frodo@xn--lothlrien-96a.example");
+        assert_eq!(
+            mb("frodo@lothlórien.example"),
+            mb("frodo@xn--lothlrien-96a.example")
+        );
+        assert_eq!(
+            mb("frodo@LOTHLÓRIEN.example").canonical(),
+            "frodo@xn--lothlrien-96a.example"
+        );
     }
 
     #[test]
@@ -197,7 +205,10 @@ mod tests {
             "alice\n@example.org",
         ] {
             let err = bad.parse::<Mailbox>().unwrap_err();
-            assert!(matches!(err, Error::InvalidAddress { .. }), "{bad:?}: {err}");
+            assert!(
+                matches!(err, Error::InvalidAddress { .. }),
+                "{bad:?}: {err}"
+            );
         }
         let long = format!("{}@example.org", "a".repeat(65));
         assert!(long.parse::<Mailbox>().is_err());

@@ -57,7 +57,11 @@ pub fn import(bundle: &[u8], password: &Password) -> Result<Identity> {
         .map_err(|_| Error::CorruptBundle("not a PKCS#12 PFX structure".into()))?;
     match ffi::pkcs12_parse(&p12, password.expose()) {
         Ok(found) => {
-            let hint = found.cert.as_ref().and_then(|c| c.to_der().ok()).map(|d| Fingerprint::of(&d));
+            let hint = found
+                .cert
+                .as_ref()
+                .and_then(|c| c.to_der().ok())
+                .map(|d| Fingerprint::of(&d));
             let certs = found
                 .cert
                 .iter()
@@ -90,7 +94,11 @@ fn is_mac_failure(stack: &openssl::error::ErrorStack) -> bool {
 
 fn classify(stack: &openssl::error::ErrorStack) -> Error {
     let reasons: Vec<&str> = stack.errors().iter().filter_map(|e| e.reason()).collect();
-    let text = if reasons.is_empty() { "unreadable".to_owned() } else { reasons.join("; ") };
+    let text = if reasons.is_empty() {
+        "unreadable".to_owned()
+    } else {
+        reasons.join("; ")
+    };
     if reasons.iter().any(|r| r.contains("unsupported")) {
         Error::UnsupportedBundle(text)
     } else {
@@ -102,11 +110,17 @@ fn classify(stack: &openssl::error::ErrorStack) -> Error {
 /// Certificates are parsed only once a key is known to be there, so a
 /// certificate-only bundle is [`Error::NoPrivateKey`] whatever its
 /// certificates look like.
-fn select(keys: Vec<PKey<Private>>, certs: Vec<Vec<u8>>, hint: Option<Fingerprint>) -> Result<Identity> {
+fn select(
+    keys: Vec<PKey<Private>>,
+    certs: Vec<Vec<u8>>,
+    hint: Option<Fingerprint>,
+) -> Result<Identity> {
     let mut keys = keys.into_iter();
     let key = match (keys.next(), keys.next()) {
         (Some(key), None) => PrivateKey::from_openssl(key)?,
-        (None, _) if certs.is_empty() => return Err(Error::CorruptBundle("the bundle is empty".into())),
+        (None, _) if certs.is_empty() => {
+            return Err(Error::CorruptBundle("the bundle is empty".into()));
+        }
         (None, _) => return Err(Error::NoPrivateKey),
         (Some(_), Some(_)) => {
             return Err(Error::UnsupportedBundle(
@@ -128,7 +142,9 @@ fn select(keys: Vec<PKey<Private>>, certs: Vec<Vec<u8>>, hint: Option<Fingerprin
         _ => leaves.into_iter().find(|c| Some(c.fingerprint()) == hint),
     }
     .ok_or_else(|| {
-        Error::UnsupportedBundle("several certificates for one key and no localKeyId to choose".into())
+        Error::UnsupportedBundle(
+            "several certificates for one key and no localKeyId to choose".into(),
+        )
     })?;
     let cas = others.into_iter().filter(Certificate::is_ca).collect();
     let chain = order_chain(&leaf, cas);
@@ -192,7 +208,8 @@ mod legacy {
 
     fn read(pfx: &PFX, password: &Password) -> Result<Option<Found>> {
         let (bmp, safe) = verified_auth_safe(pfx, password)?;
-        let Ok(contents) = yasna::parse_ber(&safe, |r| r.collect_sequence_of(ContentInfo::parse)) else {
+        let Ok(contents) = yasna::parse_ber(&safe, |r| r.collect_sequence_of(ContentInfo::parse))
+        else {
             return Err(Error::CorruptBundle("unreadable AuthenticatedSafe".into()));
         };
         let mut key_bags = Vec::new();
@@ -212,13 +229,19 @@ mod legacy {
                             .ok_or_else(|| Error::CorruptBundle("undecryptable key bag".into()))?;
                         key_bags.push((pkcs8, bag.local_key_id()));
                     }
-                    SafeBagKind::CertBag(CertBag::X509(der)) => cert_bags.push((der.clone(), bag.local_key_id())),
+                    SafeBagKind::CertBag(CertBag::X509(der)) => {
+                        cert_bags.push((der.clone(), bag.local_key_id()))
+                    }
                     _ => {}
                 }
             }
         }
         let key_id = key_bags.first().and_then(|(_, id)| id.clone());
-        let mut found = Found { keys: Vec::new(), certs: Vec::new(), hint: None };
+        let mut found = Found {
+            keys: Vec::new(),
+            certs: Vec::new(),
+            hint: None,
+        };
         for (pkcs8, _) in &key_bags {
             let key = PKey::private_key_from_pkcs8(pkcs8)
                 .map_err(|_| Error::CorruptBundle("unreadable private key".into()))?;

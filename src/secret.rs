@@ -106,7 +106,10 @@ mod tests {
 
     #[test]
     fn first_line_strips_line_endings() {
-        assert_eq!(Password::from_first_line(b"abc\r\nrest").unwrap().expose(), "abc");
+        assert_eq!(
+            Password::from_first_line(b"abc\r\nrest").unwrap().expose(),
+            "abc"
+        );
         assert_eq!(Password::from_first_line(b"abc\n").unwrap().expose(), "abc");
         assert_eq!(Password::from_first_line(b"abc").unwrap().expose(), "abc");
         assert!(Password::from_first_line(b"").unwrap().is_empty());

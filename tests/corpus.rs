@@ -19,7 +19,9 @@ enum Expect {
 
 const RSA4096: KeyAlgorithm = KeyAlgorithm::Rsa { bits: 4096 };
 const RSA2048: KeyAlgorithm = KeyAlgorithm::Rsa { bits: 2048 };
-const P384: KeyAlgorithm = KeyAlgorithm::Ec { curve: EcCurve::P384 };
+const P384: KeyAlgorithm = KeyAlgorithm::Ec {
+    curve: EcCurve::P384,
+};
 
 fn check(name: &str, bytes: &[u8], password: &str, expect: &Expect) {
     let result = pkcs12::import(bytes, &Password::new(password));
@@ -35,7 +37,10 @@ fn check(name: &str, bytes: &[u8], password: &str, expect: &Expect) {
     }
     if matches!(expect, Expect::Identity(..)) {
         let wrong = pkcs12::import(bytes, &Password::new("definitely wrong"));
-        assert!(matches!(wrong, Err(Error::WrongPassword)), "{name}: wrong password gave {wrong:?}");
+        assert!(
+            matches!(wrong, Err(Error::WrongPassword)),
+            "{name}: wrong password gave {wrong:?}"
+        );
     }
 }
 
@@ -65,41 +70,146 @@ fn every_pkcs12_file_of_the_shared_corpus() {
     let corrupt: fn(&Error) -> bool = |e| matches!(e, Error::CorruptBundle(_));
     let dsa: fn(&Error) -> bool = |e| matches!(e, Error::UnsupportedKey(k) if k == "DSA");
     let cases: &[(&str, &str, Expect)] = &[
-        ("mimekit/rsa/smime.pfx", "no.secret", Expect::Identity(&["rsa@mimekit.net"], RSA4096, 3)),
-        ("mimekit/ec/smime.pfx", "no.secret", Expect::Identity(&["ec@mimekit.net"], P384, 3)),
-        ("mimekit/nochain/smime.pfx", "no.secret", Expect::Identity(&["nochain@mimekit.net"], RSA4096, 0)),
-        ("mimekit/revoked/smime.pfx", "no.secret", Expect::Identity(&["revoked@mimekit.net"], RSA4096, 3)),
-        ("mimekit/revokednochain/smime.pfx", "no.secret", Expect::Identity(&["revokednochain@mimekit.net"], RSA4096, 0)),
-        ("mimekit/revokedsubca/smime.pfx", "no.secret", Expect::Identity(&["revokedsubca@mimekit.net"], RSA4096, 2)),
+        (
+            "mimekit/rsa/smime.pfx",
+            "no.secret",
+            Expect::Identity(&["rsa@mimekit.net"], RSA4096, 3),
+        ),
+        (
+            "mimekit/ec/smime.pfx",
+            "no.secret",
+            Expect::Identity(&["ec@mimekit.net"], P384, 3),
+        ),
+        (
+            "mimekit/nochain/smime.pfx",
+            "no.secret",
+            Expect::Identity(&["nochain@mimekit.net"], RSA4096, 0),
+        ),
+        (
+            "mimekit/revoked/smime.pfx",
+            "no.secret",
+            Expect::Identity(&["revoked@mimekit.net"], RSA4096, 3),
+        ),
+        (
+            "mimekit/revokednochain/smime.pfx",
+            "no.secret",
+            Expect::Identity(&["revokednochain@mimekit.net"], RSA4096, 0),
+        ),
+        (
+            "mimekit/revokedsubca/smime.pfx",
+            "no.secret",
+            Expect::Identity(&["revokedsubca@mimekit.net"], RSA4096, 2),
+        ),
         // A domain certificate: no e-mail address, DNS names only.
-        ("mimekit/dnsnames/smime.pfx", "no.secret", Expect::Identity(&[], RSA4096, 3)),
+        (
+            "mimekit/dnsnames/smime.pfx",
+            "no.secret",
+            Expect::Identity(&[], RSA4096, 3),
+        ),
         // CA bundles import as what they are (a CA certificate and key).
-        ("mimekit/certificate-authority.pfx", "no.secret", Expect::Identity(&["root@mimekit.net"], RSA4096, 0)),
-        ("mimekit/intermediate1.pfx", "no.secret", Expect::Identity(&[], RSA4096, 1)),
-        ("mimekit/intermediate2.pfx", "no.secret", Expect::Identity(&[], RSA4096, 2)),
-        ("mimekit/revoked-intermediate.pfx", "no.secret", Expect::Identity(&[], RSA4096, 1)),
+        (
+            "mimekit/certificate-authority.pfx",
+            "no.secret",
+            Expect::Identity(&["root@mimekit.net"], RSA4096, 0),
+        ),
+        (
+            "mimekit/intermediate1.pfx",
+            "no.secret",
+            Expect::Identity(&[], RSA4096, 1),
+        ),
+        (
+            "mimekit/intermediate2.pfx",
+            "no.secret",
+            Expect::Identity(&[], RSA4096, 2),
+        ),
+        (
+            "mimekit/revoked-intermediate.pfx",
+            "no.secret",
+            Expect::Identity(&[], RSA4096, 1),
+        ),
         // MimeKit itself lists DSA among the unsupported certificates.
         ("mimekit/dsa/smime.pfx", "no.secret", Expect::Error(dsa)),
-        ("thunderbird/mailnews-test-data-smime/Alice.p12", "nss", Expect::Identity(&["Alice@example.com"], RSA2048, 1)),
-        ("thunderbird/mailnews-test-data-smime/Bob.p12", "nss", Expect::Identity(&["Bob@example.com"], RSA2048, 1)),
-        ("thunderbird/mailnews-test-data-smime/Dave.p12", "nss", Expect::Identity(&["Dave@example.com"], RSA2048, 1)),
+        (
+            "thunderbird/mailnews-test-data-smime/Alice.p12",
+            "nss",
+            Expect::Identity(&["Alice@example.com"], RSA2048, 1),
+        ),
+        (
+            "thunderbird/mailnews-test-data-smime/Bob.p12",
+            "nss",
+            Expect::Identity(&["Bob@example.com"], RSA2048, 1),
+        ),
+        (
+            "thunderbird/mailnews-test-data-smime/Dave.p12",
+            "nss",
+            Expect::Identity(&["Dave@example.com"], RSA2048, 1),
+        ),
         (
             "thunderbird/mailnews-test-data-smime/Eve.p12",
             "nss",
-            Expect::Identity(&["eve@example.net", "eve@example.org", "beve@example.com", "Eve@example.com"], RSA2048, 1),
+            Expect::Identity(
+                &[
+                    "eve@example.net",
+                    "eve@example.org",
+                    "beve@example.com",
+                    "Eve@example.com",
+                ],
+                RSA2048,
+                1,
+            ),
         ),
-        ("thunderbird/mailnews-test-data-smime/Alice-ec.p12", "nss", Expect::Identity(&["Alice-ec@example.com"], P384, 1)),
-        ("thunderbird/mailnews-test-data-smime/Fran.p12", "nss", Expect::Identity(&["Fran@example.com"], RSA2048, 0)),
-        ("thunderbird/mailnews-test-data-smime/Fran-ec.p12", "nss", Expect::Identity(&["Fran-ec@example.com"], P384, 0)),
-        ("thunderbird/mailnews-test-data-smime-interop/Fran.p12", "nss", Expect::Identity(&["Fran@example.com"], RSA2048, 0)),
-        ("thunderbird/mailnews-test-data-smime-interop/Fran-ec.p12", "nss", Expect::Identity(&["Fran-ec@example.com"], P384, 0)),
+        (
+            "thunderbird/mailnews-test-data-smime/Alice-ec.p12",
+            "nss",
+            Expect::Identity(&["Alice-ec@example.com"], P384, 1),
+        ),
+        (
+            "thunderbird/mailnews-test-data-smime/Fran.p12",
+            "nss",
+            Expect::Identity(&["Fran@example.com"], RSA2048, 0),
+        ),
+        (
+            "thunderbird/mailnews-test-data-smime/Fran-ec.p12",
+            "nss",
+            Expect::Identity(&["Fran-ec@example.com"], P384, 0),
+        ),
+        (
+            "thunderbird/mailnews-test-data-smime-interop/Fran.p12",
+            "nss",
+            Expect::Identity(&["Fran@example.com"], RSA2048, 0),
+        ),
+        (
+            "thunderbird/mailnews-test-data-smime-interop/Fran-ec.p12",
+            "nss",
+            Expect::Identity(&["Fran-ec@example.com"], P384, 0),
+        ),
         // Certificates only, RC2-40 and 3DES bags.
-        ("openssl/test/certs/v3-certs-RC2.p12", "v3-certs", Expect::Error(no_key)),
-        ("openssl/test/certs/v3-certs-TDES.p12", "v3-certs", Expect::Error(no_key)),
+        (
+            "openssl/test/certs/v3-certs-RC2.p12",
+            "v3-certs",
+            Expect::Error(no_key),
+        ),
+        (
+            "openssl/test/certs/v3-certs-TDES.p12",
+            "v3-certs",
+            Expect::Error(no_key),
+        ),
         // Malformed files from OpenSSL's own test suite (empty password).
-        ("openssl/test/recipes/80-test_pkcs12_data/bad1.p12", "", Expect::Error(corrupt)),
-        ("openssl/test/recipes/80-test_pkcs12_data/bad2.p12", "", Expect::Error(corrupt)),
-        ("openssl/test/recipes/80-test_pkcs12_data/bad3.p12", "", Expect::Error(corrupt)),
+        (
+            "openssl/test/recipes/80-test_pkcs12_data/bad1.p12",
+            "",
+            Expect::Error(corrupt),
+        ),
+        (
+            "openssl/test/recipes/80-test_pkcs12_data/bad2.p12",
+            "",
+            Expect::Error(corrupt),
+        ),
+        (
+            "openssl/test/recipes/80-test_pkcs12_data/bad3.p12",
+            "",
+            Expect::Error(corrupt),
+        ),
     ];
     for (rel, password, expect) in cases {
         let bytes = std::fs::read(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));

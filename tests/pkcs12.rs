@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{PASSWORD, bundle, intermediate, mint, read_fixture, Mint};
+use common::{Mint, PASSWORD, bundle, intermediate, mint, read_fixture};
 use smime::cert::{EcCurve, KeyAlgorithm};
 use smime::{Error, Password, pkcs12};
 
@@ -13,12 +13,32 @@ fn import(rel: &str, password: &str) -> smime::Result<smime::Identity> {
 #[test]
 fn imports_every_fixture_bundle_modern_and_legacy() {
     let cases: &[(&str, &str, KeyAlgorithm)] = &[
-        ("alice", "alice@example.org", KeyAlgorithm::Rsa { bits: 2048 }),
+        (
+            "alice",
+            "alice@example.org",
+            KeyAlgorithm::Rsa { bits: 2048 },
+        ),
         ("bob", "bob@example.org", KeyAlgorithm::Rsa { bits: 3072 }),
         ("erin", "erin@example.org", KeyAlgorithm::Rsa { bits: 4096 }),
-        ("carol", "carol@example.org", KeyAlgorithm::Ec { curve: EcCurve::P256 }),
-        ("dave", "dave@example.org", KeyAlgorithm::Ec { curve: EcCurve::P384 }),
-        ("frank", "frank@example.org", KeyAlgorithm::Rsa { bits: 2048 }),
+        (
+            "carol",
+            "carol@example.org",
+            KeyAlgorithm::Ec {
+                curve: EcCurve::P256,
+            },
+        ),
+        (
+            "dave",
+            "dave@example.org",
+            KeyAlgorithm::Ec {
+                curve: EcCurve::P384,
+            },
+        ),
+        (
+            "frank",
+            "frank@example.org",
+            KeyAlgorithm::Rsa { bits: 2048 },
+        ),
     ];
     for (name, email, alg) in cases {
         for suffix in ["", "-legacy"] {
@@ -29,8 +49,14 @@ fn imports_every_fixture_bundle_modern_and_legacy() {
             assert!(id.private_key().matches(id.certificate()), "{file}");
             let chain: Vec<_> = id.chain().iter().map(|c| c.subject().to_owned()).collect();
             assert_eq!(chain.len(), 2, "{file}: {chain:?}");
-            assert!(chain[0].contains("Intermediate"), "{file}: chain not ordered: {chain:?}");
-            assert!(chain[1].contains("Root"), "{file}: chain not ordered: {chain:?}");
+            assert!(
+                chain[0].contains("Intermediate"),
+                "{file}: chain not ordered: {chain:?}"
+            );
+            assert!(
+                chain[1].contains("Root"),
+                "{file}: chain not ordered: {chain:?}"
+            );
         }
     }
 }
@@ -44,8 +70,12 @@ fn legacy_rc2_bundle_imports_the_same_key_as_the_modern_one() {
         *modern.private_key().to_pkcs8_der().unwrap(),
         *legacy.private_key().to_pkcs8_der().unwrap()
     );
-    let expected = openssl::pkey::PKey::private_key_from_pem(&read_fixture("keys/alice.key")).unwrap();
-    assert_eq!(*legacy.private_key().to_pkcs8_der().unwrap(), expected.private_key_to_pkcs8().unwrap());
+    let expected =
+        openssl::pkey::PKey::private_key_from_pem(&read_fixture("keys/alice.key")).unwrap();
+    assert_eq!(
+        *legacy.private_key().to_pkcs8_der().unwrap(),
+        expected.private_key_to_pkcs8().unwrap()
+    );
 }
 
 #[test]
@@ -57,10 +87,14 @@ fn windows_style_3des_bundle_imports() {
 #[test]
 fn empty_password_bundles_import() {
     for file in ["p12/alice-nopass.p12", "p12/alice-nopass-legacy.p12"] {
-        let id = pkcs12::import(&read_fixture(file), &Password::empty()).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let id = pkcs12::import(&read_fixture(file), &Password::empty())
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
         assert_eq!(id.certificate().email_addresses(), ["alice@example.org"]);
         let wrong = pkcs12::import(&read_fixture(file), &Password::new("x"));
-        assert!(matches!(wrong, Err(Error::WrongPassword)), "{file}: {wrong:?}");
+        assert!(
+            matches!(wrong, Err(Error::WrongPassword)),
+            "{file}: {wrong:?}"
+        );
     }
 }
 
@@ -72,7 +106,12 @@ fn bundle_without_chain_has_empty_chain() {
 
 #[test]
 fn wrong_password_is_its_own_error() {
-    for file in ["p12/alice.p12", "p12/alice-legacy.p12", "p12/alice-3des.p12", "p12/carol.p12"] {
+    for file in [
+        "p12/alice.p12",
+        "p12/alice-legacy.p12",
+        "p12/alice-3des.p12",
+        "p12/carol.p12",
+    ] {
         let err = import(file, "not-the-password").unwrap_err();
         assert!(matches!(err, Error::WrongPassword), "{file}: {err:?}");
         assert_eq!(err.to_string(), "wrong PKCS#12 password");
@@ -90,7 +129,12 @@ fn empty_password_on_a_protected_bundle_is_wrong_password() {
 
 #[test]
 fn garbage_is_a_corrupt_bundle() {
-    for bytes in [&b""[..], b"hello world", &[0x30, 0x82, 0xff, 0xff, 0x02][..], &[0u8; 64][..]] {
+    for bytes in [
+        &b""[..],
+        b"hello world",
+        &[0x30, 0x82, 0xff, 0xff, 0x02][..],
+        &[0u8; 64][..],
+    ] {
         let err = pkcs12::import(bytes, &Password::new(PASSWORD)).unwrap_err();
         assert!(matches!(err, Error::CorruptBundle(_)), "{bytes:?}: {err:?}");
     }
@@ -100,7 +144,14 @@ fn garbage_is_a_corrupt_bundle() {
 fn truncated_bundles_are_corrupt_never_a_panic() {
     for file in ["p12/alice.p12", "p12/alice-legacy.p12"] {
         let full = read_fixture(file);
-        for cut in [1, 16, full.len() / 3, full.len() / 2, full.len() - 40, full.len() - 1] {
+        for cut in [
+            1,
+            16,
+            full.len() / 3,
+            full.len() / 2,
+            full.len() - 40,
+            full.len() - 1,
+        ] {
             let err = pkcs12::import(&full[..cut], &Password::new(PASSWORD)).unwrap_err();
             assert!(
                 matches!(err, Error::CorruptBundle(_) | Error::WrongPassword),
@@ -145,7 +196,12 @@ fn key_without_its_certificate_is_a_mismatch() {
 fn extra_end_entity_certificates_are_not_taken_as_chain() {
     let (cert, key) = mint(Mint::new("x@example.org", 3));
     let (stranger, _) = mint(Mint::new("stranger@example.org", 4));
-    let p12 = bundle(Some(&key), Some(&cert), &[stranger, intermediate().0], PASSWORD);
+    let p12 = bundle(
+        Some(&key),
+        Some(&cert),
+        &[stranger, intermediate().0],
+        PASSWORD,
+    );
     let id = pkcs12::import(&p12, &Password::new(PASSWORD)).unwrap();
     assert_eq!(id.certificate().email_addresses(), ["x@example.org"]);
     assert_eq!(id.chain().len(), 1);
@@ -156,7 +212,12 @@ fn extra_end_entity_certificates_are_not_taken_as_chain() {
 fn leaf_is_found_by_key_even_when_listed_after_the_cas() {
     // No `cert` given: the leaf travels among the CA certificates.
     let (cert, key) = mint(Mint::new("x@example.org", 5));
-    let p12 = bundle(Some(&key), None, &[intermediate().0, cert.clone()], PASSWORD);
+    let p12 = bundle(
+        Some(&key),
+        None,
+        &[intermediate().0, cert.clone()],
+        PASSWORD,
+    );
     let id = pkcs12::import(&p12, &Password::new(PASSWORD)).unwrap();
     assert_eq!(id.certificate().to_der(), cert.to_der().unwrap());
 }

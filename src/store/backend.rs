@@ -70,5 +70,6 @@ pub trait Backend: Send {
 
 /// Seconds since the Unix epoch (0 before 1970).
 pub(crate) fn unix_seconds(t: SystemTime) -> u64 {
-    t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }

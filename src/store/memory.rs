@@ -30,15 +30,27 @@ impl MemoryBackend {
 
 impl Transaction for MemoryBackend {
     fn mailboxes(&self) -> Result<Vec<Mailbox>> {
-        Ok(self.slots.values().filter_map(|s| s.mailbox.clone()).collect())
+        Ok(self
+            .slots
+            .values()
+            .filter_map(|s| s.mailbox.clone())
+            .collect())
     }
 
     fn records(&self, mailbox: &Mailbox) -> Result<Vec<Record>> {
-        Ok(self.slots.get(mailbox.canonical()).map(|s| s.records.clone()).unwrap_or_default())
+        Ok(self
+            .slots
+            .get(mailbox.canonical())
+            .map(|s| s.records.clone())
+            .unwrap_or_default())
     }
 
     fn settings(&self, mailbox: &Mailbox) -> Result<Settings> {
-        Ok(self.slots.get(mailbox.canonical()).map(|s| s.settings.clone()).unwrap_or_default())
+        Ok(self
+            .slots
+            .get(mailbox.canonical())
+            .map(|s| s.settings.clone())
+            .unwrap_or_default())
     }
 
     fn insert(&mut self, mailbox: &Mailbox, record: &Record) -> Result<()> {
@@ -63,7 +75,10 @@ impl Transaction for MemoryBackend {
 
 impl MemoryBackend {
     fn slot(&mut self, mailbox: &Mailbox) -> &mut Slot {
-        let slot = self.slots.entry(mailbox.canonical().to_owned()).or_default();
+        let slot = self
+            .slots
+            .entry(mailbox.canonical().to_owned())
+            .or_default();
         slot.mailbox.get_or_insert_with(|| mailbox.clone());
         slot
     }

@@ -50,7 +50,9 @@ pub struct ImportOptions {
 impl ImportOptions {
     /// Options that accept a certificate for another address.
     pub fn allowing_address_mismatch() -> Self {
-        ImportOptions { allow_address_mismatch: true }
+        ImportOptions {
+            allow_address_mismatch: true,
+        }
     }
 }
 
@@ -109,7 +111,10 @@ impl Store {
     /// A store that lives in memory only. Keys are still sealed, under a
     /// random key that dies with the store.
     pub fn in_memory() -> Result<Self> {
-        Ok(Store { backend: Box::new(MemoryBackend::new()), kek: Kek::random()? })
+        Ok(Store {
+            backend: Box::new(MemoryBackend::new()),
+            kek: Kek::random()?,
+        })
     }
 
     /// Opens (or creates) the SQLite store file at `path`; `passphrase`
@@ -117,11 +122,19 @@ impl Store {
     /// [`Error::WrongPassphrase`] and changes nothing.
     pub fn open(path: impl AsRef<Path>, passphrase: &Passphrase) -> Result<Self> {
         let (backend, kek) = SqliteBackend::open(path.as_ref(), passphrase)?;
-        Ok(Store { backend: Box::new(backend), kek })
+        Ok(Store {
+            backend: Box::new(backend),
+            kek,
+        })
     }
 
     /// Imports a PKCS#12 bundle into `mailbox`; see [`Store::import_identity`].
-    pub fn import_pkcs12(&mut self, mailbox: &Mailbox, bundle: &[u8], password: &Password) -> Result<Imported> {
+    pub fn import_pkcs12(
+        &mut self,
+        mailbox: &Mailbox,
+        bundle: &[u8],
+        password: &Password,
+    ) -> Result<Imported> {
         self.import_pkcs12_with(mailbox, bundle, password, ImportOptions::default())
     }
 
@@ -144,7 +157,12 @@ impl Store {
     /// [`Error::MailboxFull`] when the mailbox already holds
     /// [`MAX_CERTS_PER_MAILBOX`] certificates. Importing a certificate the
     /// mailbox already holds changes nothing and reports `added: false`.
-    pub fn import_identity(&mut self, mailbox: &Mailbox, identity: &Identity, options: ImportOptions) -> Result<Imported> {
+    pub fn import_identity(
+        &mut self,
+        mailbox: &Mailbox,
+        identity: &Identity,
+        options: ImportOptions,
+    ) -> Result<Imported> {
         let cert = identity.certificate();
         if !options.allow_address_mismatch && !cert.names_mailbox(mailbox) {
             return Err(Error::AddressMismatch {
@@ -157,7 +175,11 @@ impl Store {
         let record = Record {
             fingerprint,
             certificate: cert.to_der().to_vec(),
-            chain: identity.chain().iter().map(|c| c.to_der().to_vec()).collect(),
+            chain: identity
+                .chain()
+                .iter()
+                .map(|c| c.to_der().to_vec())
+                .collect(),
             sealed_key: self.kek.seal(&pkcs8, &key_aad(mailbox, &fingerprint))?,
             imported_at: backend::unix_seconds(SystemTime::now()),
         };
@@ -168,13 +190,19 @@ impl Store {
                 return Ok(());
             }
             if records.len() >= MAX_CERTS_PER_MAILBOX {
-                return Err(Error::MailboxFull { mailbox: mailbox.clone(), max: MAX_CERTS_PER_MAILBOX });
+                return Err(Error::MailboxFull {
+                    mailbox: mailbox.clone(),
+                    max: MAX_CERTS_PER_MAILBOX,
+                });
             }
             tx.insert(mailbox, &record)?;
             added = true;
             Ok(())
         })?;
-        Ok(Imported { certificate: cert.clone(), added })
+        Ok(Imported {
+            certificate: cert.clone(),
+            added,
+        })
     }
 
     /// Mailboxes that hold certificates or settings.
@@ -189,7 +217,10 @@ impl Store {
 
     /// The certificates of `mailbox`, oldest import first.
     pub fn list(&self, mailbox: &Mailbox) -> Result<Vec<StoredCertificate>> {
-        self.records(mailbox)?.iter().map(|r| stored(mailbox, r)).collect()
+        self.records(mailbox)?
+            .iter()
+            .map(|r| stored(mailbox, r))
+            .collect()
     }
 
     /// One certificate of `mailbox` by fingerprint.
@@ -235,10 +266,7 @@ impl Store {
 
     /// Sign outgoing mail of `mailbox` by default, or not.
     pub fn set_sign_by_default(&mut self, mailbox: &Mailbox, on: bool) -> Result<()> {
-        self.update_settings(mailbox, &mut |_, s| {
-            s.sign_by_default = on;
-            Ok(())
-        })
+        self.update_settings(mailbox, |s| s.sign_by_default = on)
     }
 
     /// Encrypt outgoing mail of `mailbox` by default, or not. Switching it
@@ -246,30 +274,34 @@ impl Store {
     /// certificate of the mailbox can decrypt: the user could not read
     /// their own sent mail.
     pub fn set_encrypt_by_default(&mut self, mailbox: &Mailbox, on: bool) -> Result<()> {
-        self.update_settings(mailbox, &mut |records, s| {
-            if on && !any_can_decrypt(records) {
-                return Err(Error::NoDecryptionCertificate(mailbox.clone()));
-            }
-            s.encrypt_by_default = on;
-            Ok(())
-        })
+        self.update_settings(mailbox, |s| s.encrypt_by_default = on)
     }
 
     /// Chooses the signing certificate of `mailbox` (`None`: automatic).
     /// The certificate must be in the mailbox and allowed to sign.
-    pub fn set_default_signer(&mut self, mailbox: &Mailbox, fingerprint: Option<Fingerprint>) -> Result<()> {
-        self.update_settings(mailbox, &mut |records, s| {
-            if let Some(fp) = fingerprint {
-                let record = records.iter().find(|r| r.fingerprint == fp).ok_or_else(|| not_found(mailbox, &fp))?;
-                if !Certificate::from_der(&record.certificate)?.can_sign() {
-                    return Err(Error::CertificateNotUsable {
-                        fingerprint: fp.to_string(),
-                        reason: "its key usage does not allow signing e-mail",
-                    });
-                }
-            }
-            s.default_signer = fingerprint;
-            Ok(())
+    pub fn set_default_signer(
+        &mut self,
+        mailbox: &Mailbox,
+        fingerprint: Option<Fingerprint>,
+    ) -> Result<()> {
+        self.update_settings(mailbox, |s| s.default_signer = fingerprint)
+    }
+
+    /// Changes several settings of `mailbox` in one transaction: `change`
+    /// edits a copy of the current settings, the result is checked against
+    /// the rules of the setters above, and either all of it is stored or
+    /// nothing (the error says which rule refused).
+    pub fn update_settings(
+        &mut self,
+        mailbox: &Mailbox,
+        change: impl Fn(&mut Settings),
+    ) -> Result<()> {
+        self.backend.write(&mut |tx| {
+            let records = tx.records(mailbox)?;
+            let mut settings = tx.settings(mailbox)?;
+            change(&mut settings);
+            check_settings(mailbox, &records, &settings)?;
+            tx.set_settings(mailbox, &settings)
         })
     }
 
@@ -300,21 +332,9 @@ impl Store {
                 best = Some((record, cert));
             }
         }
-        let (record, _) = best.ok_or_else(|| Error::NotFound(format!("valid signing certificate for {mailbox}")))?;
+        let (record, _) = best
+            .ok_or_else(|| Error::NotFound(format!("valid signing certificate for {mailbox}")))?;
         self.unseal(mailbox, record)
-    }
-
-    fn update_settings(
-        &mut self,
-        mailbox: &Mailbox,
-        f: &mut dyn FnMut(&[Record], &mut Settings) -> Result<()>,
-    ) -> Result<()> {
-        self.backend.write(&mut |tx| {
-            let records = tx.records(mailbox)?;
-            let mut settings = tx.settings(mailbox)?;
-            f(&records, &mut settings)?;
-            tx.set_settings(mailbox, &settings)
-        })
     }
 
     fn records(&self, mailbox: &Mailbox) -> Result<Vec<Record>> {
@@ -335,7 +355,9 @@ impl Store {
 
     fn unseal(&self, mailbox: &Mailbox, record: &Record) -> Result<Identity> {
         let stored = stored(mailbox, record)?;
-        let pkcs8 = self.kek.open(&record.sealed_key, &key_aad(mailbox, &record.fingerprint))?;
+        let pkcs8 = self
+            .kek
+            .open(&record.sealed_key, &key_aad(mailbox, &record.fingerprint))?;
         let key = PrivateKey::from_pkcs8_der(&pkcs8)?;
         Identity::new(stored.certificate, key, stored.chain)
     }
@@ -345,9 +367,33 @@ fn stored(mailbox: &Mailbox, record: &Record) -> Result<StoredCertificate> {
     Ok(StoredCertificate {
         mailbox: mailbox.clone(),
         certificate: Certificate::from_der(&record.certificate)?,
-        chain: record.chain.iter().map(|d| Certificate::from_der(d)).collect::<Result<_>>()?,
+        chain: record
+            .chain
+            .iter()
+            .map(|d| Certificate::from_der(d))
+            .collect::<Result<_>>()?,
         imported_at: SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(record.imported_at),
     })
+}
+
+/// The rules every stored [`Settings`] value obeys.
+fn check_settings(mailbox: &Mailbox, records: &[Record], settings: &Settings) -> Result<()> {
+    if settings.encrypt_by_default && !any_can_decrypt(records) {
+        return Err(Error::NoDecryptionCertificate(mailbox.clone()));
+    }
+    if let Some(fp) = settings.default_signer {
+        let record = records
+            .iter()
+            .find(|r| r.fingerprint == fp)
+            .ok_or_else(|| not_found(mailbox, &fp))?;
+        if !Certificate::from_der(&record.certificate)?.can_sign() {
+            return Err(Error::CertificateNotUsable {
+                fingerprint: fp.to_string(),
+                reason: "its key usage does not allow signing e-mail",
+            });
+        }
+    }
+    Ok(())
 }
 
 fn any_can_decrypt(records: &[Record]) -> bool {

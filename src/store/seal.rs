@@ -39,7 +39,8 @@ impl Kek {
     /// PBKDF2-HMAC-SHA256(passphrase, salt, iterations) → 32 bytes.
     pub(crate) fn derive(passphrase: &Passphrase, salt: &[u8], iterations: u32) -> Result<Self> {
         let mut key = Zeroizing::new([0u8; 32]);
-        let iterations = usize::try_from(iterations).map_err(|_| Error::Store("bad KDF parameters".into()))?;
+        let iterations =
+            usize::try_from(iterations).map_err(|_| Error::Store("bad KDF parameters".into()))?;
         openssl::pkcs5::pbkdf2_hmac(
             passphrase.expose().as_bytes(),
             salt,
@@ -55,7 +56,14 @@ impl Kek {
         let mut nonce = [0u8; NONCE_LEN];
         openssl::rand::rand_bytes(&mut nonce)?;
         let mut tag = [0u8; TAG_LEN];
-        let ct = encrypt_aead(Cipher::aes_256_gcm(), &self.0[..], Some(&nonce), aad, plaintext, &mut tag)?;
+        let ct = encrypt_aead(
+            Cipher::aes_256_gcm(),
+            &self.0[..],
+            Some(&nonce),
+            aad,
+            plaintext,
+            &mut tag,
+        )?;
         let mut out = Vec::with_capacity(1 + NONCE_LEN + ct.len() + TAG_LEN);
         out.push(VERSION);
         out.extend_from_slice(&nonce);
@@ -74,9 +82,16 @@ impl Kek {
         }
         let (nonce, rest) = rest.split_at(NONCE_LEN);
         let (ct, tag) = rest.split_at(rest.len() - TAG_LEN);
-        decrypt_aead(Cipher::aes_256_gcm(), &self.0[..], Some(nonce), aad, ct, tag)
-            .map(Zeroizing::new)
-            .map_err(|_| fail())
+        decrypt_aead(
+            Cipher::aes_256_gcm(),
+            &self.0[..],
+            Some(nonce),
+            aad,
+            ct,
+            tag,
+        )
+        .map(Zeroizing::new)
+        .map_err(|_| fail())
     }
 }
 

@@ -78,7 +78,8 @@ impl SqliteBackend {
         let conn = Connection::open(path).map_err(db_err)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(db_err)?;
         // journal_mode answers with a row; WAL lets readers run beside a writer.
-        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())).map_err(db_err)?;
+        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+            .map_err(db_err)?;
         conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
             .map_err(db_err)?;
         let mut backend = SqliteBackend { conn };
@@ -88,8 +89,13 @@ impl SqliteBackend {
     }
 
     fn migrate(&mut self) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_err)?;
-        let version: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(db_err)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_err)?;
+        let version: u32 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(db_err)?;
         if version > SCHEMA_VERSION {
             return Err(Error::Store(format!(
                 "the store file has schema version {version}, newer than this smime ({SCHEMA_VERSION}); upgrade smime"
@@ -97,7 +103,8 @@ impl SqliteBackend {
         }
         for (from, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             tx.execute_batch(sql).map_err(db_err)?;
-            tx.pragma_update(None, "user_version", (from + 1) as i64).map_err(db_err)?;
+            tx.pragma_update(None, "user_version", (from + 1) as i64)
+                .map_err(db_err)?;
         }
         tx.commit().map_err(db_err)
     }
@@ -105,19 +112,27 @@ impl SqliteBackend {
     /// Derives the KEK; a new file gets a fresh salt and check value, an
     /// existing one proves the passphrase against its check value.
     fn unlock(&mut self, passphrase: &Passphrase) -> Result<Kek> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_err)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_err)?;
         let meta = |name: &str| -> Result<Option<Vec<u8>>> {
-            tx.query_row("SELECT value FROM meta WHERE name = ?1", [name], |r| r.get(0))
-                .optional()
-                .map_err(db_err)
+            tx.query_row("SELECT value FROM meta WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(db_err)
         };
-        if let (Some(salt), Some(iter), Some(check)) = (meta("kdf_salt")?, meta("kdf_iterations")?, meta("check")?) {
+        if let (Some(salt), Some(iter), Some(check)) =
+            (meta("kdf_salt")?, meta("kdf_iterations")?, meta("check")?)
+        {
             let iterations = std::str::from_utf8(&iter)
                 .ok()
                 .and_then(|s| s.parse::<u32>().ok())
                 .ok_or_else(|| Error::Store("unreadable KDF parameters".into()))?;
             let kek = Kek::derive(passphrase, &salt, iterations)?;
-            kek.open(&check, CHECK_AAD).map_err(|_| Error::WrongPassphrase)?;
+            kek.open(&check, CHECK_AAD)
+                .map_err(|_| Error::WrongPassphrase)?;
             return Ok(kek);
         }
         let mut salt = [0u8; 16];
@@ -130,8 +145,11 @@ impl SqliteBackend {
             ("kdf_iterations", PBKDF2_ITERATIONS.to_string().into_bytes()),
             ("check", check),
         ] {
-            tx.execute("INSERT OR REPLACE INTO meta (name, value) VALUES (?1, ?2)", params![name, value])
-                .map_err(db_err)?;
+            tx.execute(
+                "INSERT OR REPLACE INTO meta (name, value) VALUES (?1, ?2)",
+                params![name, value],
+            )
+            .map_err(db_err)?;
         }
         tx.commit().map_err(db_err)?;
         Ok(kek)
@@ -141,11 +159,14 @@ impl SqliteBackend {
 struct SqlTx<'a>(&'a Connection);
 
 fn parse_mailbox(text: &str) -> Result<Mailbox> {
-    text.parse().map_err(|_| Error::Store(format!("corrupt mailbox row {text:?}")))
+    text.parse()
+        .map_err(|_| Error::Store(format!("corrupt mailbox row {text:?}")))
 }
 
 fn parse_fingerprint(bytes: &[u8]) -> Result<Fingerprint> {
-    let arr: [u8; 32] = bytes.try_into().map_err(|_| Error::Store("corrupt fingerprint".into()))?;
+    let arr: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| Error::Store("corrupt fingerprint".into()))?;
     Ok(Fingerprint::from_bytes(arr))
 }
 
@@ -172,8 +193,13 @@ impl SqlTx<'_> {
 
 impl Transaction for SqlTx<'_> {
     fn mailboxes(&self) -> Result<Vec<Mailbox>> {
-        let mut stmt = self.0.prepare_cached("SELECT display FROM mailboxes ORDER BY address").map_err(db_err)?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(db_err)?;
+        let mut stmt = self
+            .0
+            .prepare_cached("SELECT display FROM mailboxes ORDER BY address")
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(db_err)?;
         rows.map(|r| parse_mailbox(&r.map_err(db_err)?)).collect()
     }
 
@@ -187,7 +213,13 @@ impl Transaction for SqlTx<'_> {
             .map_err(db_err)?;
         let rows = stmt
             .query_map([mailbox.canonical()], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?, r.get(2)?, r.get(3)?, r.get::<_, i64>(4)?))
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get::<_, i64>(4)?,
+                ))
             })
             .map_err(db_err)?;
         let mut out = Vec::new();
@@ -289,7 +321,10 @@ impl Backend for SqliteBackend {
     }
 
     fn write(&mut self, f: &mut dyn FnMut(&mut dyn Transaction) -> Result<()>) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_err)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_err)?;
         f(&mut SqlTx(&tx))?; // dropping `tx` on error rolls back
         tx.commit().map_err(db_err)
     }

@@ -12,13 +12,17 @@ use openssl::nid::Nid;
 use openssl::pkcs12::Pkcs12;
 use openssl::pkey::{PKey, Private};
 use openssl::stack::Stack;
-use openssl::x509::extension::{BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName};
+use openssl::x509::extension::{
+    BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName,
+};
 use openssl::x509::{X509, X509NameBuilder};
 
 pub const PASSWORD: &str = "test-password";
 
 pub fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
 }
 
 pub fn read_fixture(rel: &str) -> Vec<u8> {
@@ -61,12 +65,22 @@ pub struct Mint<'a> {
 
 impl<'a> Mint<'a> {
     pub fn new(email: &'a str, serial: u32) -> Self {
-        Mint { email, serial, not_before_days: -1, not_after_days: 365, key_usage: None, email_protection: true }
+        Mint {
+            email,
+            serial,
+            not_before_days: -1,
+            not_after_days: 365,
+            key_usage: None,
+            email_protection: true,
+        }
     }
 }
 
 fn days_from_now(days: i64) -> Asn1Time {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
     Asn1Time::from_unix(now + days * 86_400).unwrap()
 }
 
@@ -76,18 +90,22 @@ pub fn mint(m: Mint<'_>) -> (X509, PKey<Private>) {
     let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
     let key = PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap();
     let mut name = X509NameBuilder::new().unwrap();
-    name.append_entry_by_text("CN", &format!("minted {}", m.serial)).unwrap();
+    name.append_entry_by_text("CN", &format!("minted {}", m.serial))
+        .unwrap();
     let name = name.build();
     let mut b = X509::builder().unwrap();
     b.set_version(2).unwrap();
-    b.set_serial_number(&Asn1Integer::from_bn(&BigNum::from_u32(0x10_0000 + m.serial).unwrap()).unwrap())
-        .unwrap();
+    b.set_serial_number(
+        &Asn1Integer::from_bn(&BigNum::from_u32(0x10_0000 + m.serial).unwrap()).unwrap(),
+    )
+    .unwrap();
     b.set_subject_name(&name).unwrap();
     b.set_issuer_name(ca.subject_name()).unwrap();
     b.set_pubkey(&key).unwrap();
     b.set_not_before(&days_from_now(m.not_before_days)).unwrap();
     b.set_not_after(&days_from_now(m.not_after_days)).unwrap();
-    b.append_extension(BasicConstraints::new().build().unwrap()).unwrap();
+    b.append_extension(BasicConstraints::new().build().unwrap())
+        .unwrap();
     let ku = m.key_usage.unwrap_or_else(|| {
         let mut ku = KeyUsage::new();
         ku.critical().digital_signature().key_agreement();
@@ -95,18 +113,28 @@ pub fn mint(m: Mint<'_>) -> (X509, PKey<Private>) {
     });
     b.append_extension(ku.build().unwrap()).unwrap();
     if m.email_protection {
-        b.append_extension(ExtendedKeyUsage::new().email_protection().build().unwrap()).unwrap();
+        b.append_extension(ExtendedKeyUsage::new().email_protection().build().unwrap())
+            .unwrap();
     } else {
-        b.append_extension(ExtendedKeyUsage::new().server_auth().build().unwrap()).unwrap();
+        b.append_extension(ExtendedKeyUsage::new().server_auth().build().unwrap())
+            .unwrap();
     }
-    let san = SubjectAlternativeName::new().email(m.email).build(&b.x509v3_context(Some(&ca), None)).unwrap();
+    let san = SubjectAlternativeName::new()
+        .email(m.email)
+        .build(&b.x509v3_context(Some(&ca), None))
+        .unwrap();
     b.append_extension(san).unwrap();
     b.sign(&ca_key, MessageDigest::sha256()).unwrap();
     (b.build(), key)
 }
 
 /// A PKCS#12 bundle (OpenSSL 3 defaults) of `key`, `cert` and `extra` certs.
-pub fn bundle(key: Option<&PKey<Private>>, cert: Option<&X509>, extra: &[X509], password: &str) -> Vec<u8> {
+pub fn bundle(
+    key: Option<&PKey<Private>>,
+    cert: Option<&X509>,
+    extra: &[X509],
+    password: &str,
+) -> Vec<u8> {
     let mut b = Pkcs12::builder();
     if let Some(key) = key {
         b.pkey(key);

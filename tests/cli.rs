@@ -1,0 +1,367 @@
+//! The `smime` binary, driven as a user (or a script) would: each test gets
+//! its own store file in a temp dir, the store passphrase through
+//! `$SMIME_STORE_PASSPHRASE`, and stdin from `/dev/null`, so a prompt can
+//! never hang. `$SMIME_STORE` and `$SMIME_P12_PASSWORD` are removed from the
+//! child's environment so the caller's cannot leak in.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, SystemTime};
+
+use common::{PASSWORD, fixture, minted_bundle, read_fixture};
+use serde_json::Value;
+
+const STORE_PASSPHRASE: &str = "store passphrase for tests";
+const ALICE: &str = "alice@example.org";
+
+/// What one invocation did.
+struct Output {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Output {
+    /// Asserts exit code `code`, showing the streams when it is not.
+    fn expect(self, code: i32) -> Self {
+        assert_eq!(
+            self.code, code,
+            "exit code\nstdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// Asserts the failure was reported as exactly one `smime: ...` line.
+    fn one_line_error(self) -> Self {
+        assert_eq!(self.stderr.lines().count(), 1, "stderr: {:?}", self.stderr);
+        assert!(
+            self.stderr.starts_with("smime: "),
+            "stderr: {:?}",
+            self.stderr
+        );
+        assert!(self.stderr.ends_with('\n'), "stderr: {:?}", self.stderr);
+        self
+    }
+}
+
+/// A temp dir holding one store file.
+struct Env {
+    dir: tempfile::TempDir,
+    store: PathBuf,
+}
+
+impl Env {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("store.db");
+        Env { dir, store }
+    }
+
+    /// `smime --store <store> <args>` with the test passphrase and a clean environment.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_smime"));
+        cmd.arg("--store")
+            .arg(&self.store)
+            .args(args)
+            .env_remove("SMIME_STORE")
+            .env_remove("SMIME_P12_PASSWORD")
+            .env("SMIME_STORE_PASSPHRASE", STORE_PASSPHRASE)
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        run(self.command(args))
+    }
+
+    /// `import --mailbox <mailbox> <bundle>`, the password through `$SMIME_P12_PASSWORD`.
+    fn import(&self, mailbox: &str, bundle: &Path, extra: &[&str]) -> Output {
+        let mut args = vec!["import", "--mailbox", mailbox];
+        args.extend_from_slice(extra);
+        let mut cmd = self.command(&args);
+        cmd.arg(bundle).env("SMIME_P12_PASSWORD", PASSWORD);
+        run(cmd)
+    }
+
+    /// `list --json [--mailbox <mailbox>]`, parsed.
+    fn list_json(&self, mailbox: Option<&str>) -> Vec<Value> {
+        let mut args = vec!["list", "--json"];
+        if let Some(m) = mailbox {
+            args.extend(["--mailbox", m]);
+        }
+        let out = self.run(&args).expect(0);
+        match serde_json::from_str(&out.stdout).unwrap() {
+            Value::Array(entries) => entries,
+            other => panic!("list --json is not an array: {other}"),
+        }
+    }
+
+    /// Writes `bytes` to a file in the temp dir.
+    fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+}
+
+fn run(mut cmd: Command) -> Output {
+    let out = cmd.output().unwrap();
+    Output {
+        // A signal has no code: -1 never matches an expected exit code.
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn alice_p12() -> PathBuf {
+    fixture("p12/alice.p12")
+}
+
+fn str_field<'a>(entry: &'a Value, key: &str) -> &'a str {
+    entry[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{key} is not a string in {entry}"))
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ`, parsed.
+fn rfc3339(text: &str) -> SystemTime {
+    let shape = text.len() == 20
+        && text.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            10 => b == b'T',
+            13 | 16 => b == b':',
+            19 => b == b'Z',
+            _ => b.is_ascii_digit(),
+        });
+    assert!(shape, "not RFC 3339 UTC: {text:?}");
+    text.parse::<der::DateTime>().unwrap().to_system_time()
+}
+
+#[test]
+fn import_then_list_json_in_a_second_invocation() {
+    let env = Env::new();
+    let before = SystemTime::now();
+    env.import(ALICE, &alice_p12(), &[]).expect(0);
+
+    let entries = env.list_json(None);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let e = &entries[0];
+    assert_eq!(str_field(e, "mailbox"), ALICE);
+    let expected_fp = hex(&openssl::sha::sha256(&read_fixture("certs/alice.der")));
+    assert_eq!(str_field(e, "fingerprint"), expected_fp);
+    assert!(str_field(e, "subject").contains("CN=Alice"), "{e}");
+    assert!(
+        str_field(e, "issuer").contains("CN=smime test Intermediate CA"),
+        "{e}"
+    );
+    assert_eq!(str_field(e, "serial"), "1000");
+    assert_eq!(e["emails"], serde_json::json!([ALICE]));
+    assert_eq!(str_field(e, "not_before"), "2025-01-01T00:00:00Z");
+    assert_eq!(str_field(e, "not_after"), "2125-01-01T00:00:00Z");
+    let imported_at = rfc3339(str_field(e, "imported_at"));
+    assert!(
+        imported_at + Duration::from_secs(2) >= before,
+        "imported_at {imported_at:?} before the test"
+    );
+    assert!(
+        imported_at <= SystemTime::now(),
+        "imported_at {imported_at:?} in the future"
+    );
+    assert_eq!(str_field(e, "key_algorithm"), "RSA-2048");
+    assert_eq!(e["can_sign"], Value::Bool(true));
+    assert_eq!(e["can_decrypt"], Value::Bool(true));
+    let chain = e["chain"].as_array().unwrap();
+    assert_eq!(chain.len(), 2, "{e}");
+    assert!(chain.iter().all(Value::is_string), "{e}");
+}
+
+#[test]
+fn password_file_works_with_a_trailing_newline() {
+    let env = Env::new();
+    let password_file = env.file("p12-password", format!("{PASSWORD}\n").as_bytes());
+    let mut cmd = env.command(&["import", "--mailbox", ALICE, "--password-file"]);
+    cmd.arg(&password_file).arg(alice_p12());
+    let out = run(cmd).expect(0);
+    assert!(out.stdout.starts_with("imported "), "{}", out.stdout);
+    assert_eq!(env.list_json(Some(ALICE)).len(), 1);
+}
+
+#[test]
+fn wrong_password_exits_2_with_one_line_and_leaves_the_store_unchanged() {
+    let env = Env::new();
+    let mut cmd = env.command(&["import", "--mailbox", ALICE]);
+    cmd.arg(alice_p12())
+        .env("SMIME_P12_PASSWORD", "not the password");
+    let out = run(cmd).expect(2).one_line_error();
+    assert!(
+        out.stderr.contains("wrong PKCS#12 password"),
+        "{}",
+        out.stderr
+    );
+    assert!(env.list_json(None).is_empty());
+}
+
+#[test]
+fn corrupt_and_truncated_bundles_exit_2() {
+    let env = Env::new();
+    let mut random = [0u8; 2048];
+    openssl::rand::rand_bytes(&mut random).unwrap();
+    let garbage = env.file("garbage.p12", &random);
+    env.import(ALICE, &garbage, &[]).expect(2).one_line_error();
+
+    let alice = read_fixture("p12/alice.p12");
+    let truncated = env.file("truncated.p12", &alice[..alice.len() / 2]);
+    env.import(ALICE, &truncated, &[])
+        .expect(2)
+        .one_line_error();
+}
+
+#[test]
+fn bad_address_exits_2() {
+    let env = Env::new();
+    env.import("not an address", &alice_p12(), &[])
+        .expect(2)
+        .one_line_error();
+}
+
+#[test]
+fn address_mismatch_exits_2_unless_allowed() {
+    let env = Env::new();
+    let mallory = fixture("p12/mallory.p12");
+    let out = env.import(ALICE, &mallory, &[]).expect(2).one_line_error();
+    assert!(out.stderr.contains(ALICE), "{}", out.stderr);
+    env.import(ALICE, &mallory, &["--allow-address-mismatch"])
+        .expect(0);
+}
+
+#[test]
+fn thirty_first_certificate_is_refused_until_one_is_removed() {
+    let env = Env::new();
+    let cap = "cap@example.org";
+    for serial in 1..=30 {
+        let bundle = env.file(&format!("cap-{serial}.p12"), &minted_bundle(cap, serial));
+        env.import(cap, &bundle, &[]).expect(0);
+    }
+    let extra = env.file("cap-31.p12", &minted_bundle(cap, 31));
+    let out = env.import(cap, &extra, &[]).expect(3).one_line_error();
+    assert!(
+        out.stderr.contains("is full (30 certificates)"),
+        "{}",
+        out.stderr
+    );
+
+    let entries = env.list_json(Some(cap));
+    assert_eq!(entries.len(), 30);
+    let victim = str_field(&entries[0], "fingerprint");
+    env.run(&["remove", "--mailbox", cap, victim]).expect(0);
+    env.import(cap, &extra, &[]).expect(0);
+}
+
+#[test]
+fn reimport_reports_already_present() {
+    let env = Env::new();
+    env.import(ALICE, &alice_p12(), &[]).expect(0);
+    let out = env.import(ALICE, &alice_p12(), &[]).expect(0);
+    assert!(
+        out.stdout.starts_with("already present: "),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(env.list_json(None).len(), 1);
+}
+
+#[test]
+fn remove_unknown_or_malformed_fingerprint_fails() {
+    let env = Env::new();
+    env.import(ALICE, &alice_p12(), &[]).expect(0);
+    let unknown = "00".repeat(32);
+    env.run(&["remove", "--mailbox", ALICE, &unknown])
+        .expect(3)
+        .one_line_error();
+
+    let out = env
+        .run(&["remove", "--mailbox", ALICE, "not-a-fingerprint"])
+        .expect(2)
+        .one_line_error();
+    assert!(
+        out.stderr.contains("invalid certificate fingerprint"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(env.list_json(None).len(), 1);
+}
+
+#[test]
+fn wrong_store_passphrase_exits_3() {
+    let env = Env::new();
+    env.import(ALICE, &alice_p12(), &[]).expect(0);
+    let mut cmd = env.command(&["list"]);
+    cmd.env("SMIME_STORE_PASSPHRASE", "not the passphrase");
+    let out = run(cmd).expect(3).one_line_error();
+    assert!(
+        out.stderr.contains("wrong store passphrase"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn legacy_bundle_imports_without_the_legacy_provider() {
+    let env = Env::new();
+    let no_modules = tempfile::tempdir().unwrap();
+    let mut cmd = env.command(&["import", "--mailbox", ALICE]);
+    cmd.arg(fixture("p12/alice-legacy.p12"))
+        .env("SMIME_P12_PASSWORD", PASSWORD)
+        .env("OPENSSL_MODULES", no_modules.path());
+    run(cmd).expect(0);
+}
+
+#[test]
+fn there_is_no_password_option() {
+    let env = Env::new();
+    let mut cmd = env.command(&["import", "--mailbox", ALICE, "--password", PASSWORD]);
+    cmd.arg(alice_p12());
+    run(cmd).expect(2);
+}
+
+#[test]
+fn encrypt_by_default_needs_a_certificate_that_can_decrypt() {
+    let env = Env::new();
+    env.run(&["settings", "--mailbox", ALICE, "--encrypt-by-default", "on"])
+        .expect(3)
+        .one_line_error();
+    env.import(ALICE, &alice_p12(), &[]).expect(0);
+    env.run(&["settings", "--mailbox", ALICE, "--encrypt-by-default", "on"])
+        .expect(0);
+    let out = env.run(&["settings", "--mailbox", ALICE]).expect(0);
+    assert!(
+        out.stdout.lines().any(|l| l == "encrypt_by_default: true"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn no_passphrase_available_exits_2() {
+    let env = Env::new();
+    let mut cmd = env.command(&["list"]);
+    cmd.env_remove("SMIME_STORE_PASSPHRASE");
+    let out = run(cmd).expect(2).one_line_error();
+    assert!(
+        out.stderr.contains("SMIME_STORE_PASSPHRASE"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !env.store.exists(),
+        "the store was created without a passphrase"
+    );
+}
