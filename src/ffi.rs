@@ -2,6 +2,7 @@
 //!
 //! Each `unsafe` block states the invariant it relies on. Nothing else in the
 //! crate calls C directly.
+#![allow(unsafe_code)]
 
 use std::ffi::c_char;
 use std::ptr;

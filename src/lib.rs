@@ -32,6 +32,8 @@
 //! # Ok::<(), smime::Error>(())
 //! ```
 #![deny(missing_docs)]
+// Only `ffi` may use `unsafe`, and it says why at each block.
+#![deny(unsafe_code)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 pub mod cert;
