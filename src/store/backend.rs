@@ -29,6 +29,18 @@ pub struct Record {
     pub imported_at: u64,
 }
 
+/// A correspondent's public certificate in the recipient directory, filed
+/// under one of the addresses it names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecipientRecord {
+    /// SHA-256 of `certificate`.
+    pub fingerprint: Fingerprint,
+    /// The certificate, DER.
+    pub certificate: Vec<u8>,
+    /// When it was added, seconds since the Unix epoch.
+    pub added_at: u64,
+}
+
 /// Per-mailbox settings.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -57,6 +69,26 @@ pub trait Transaction {
     fn delete(&mut self, mailbox: &Mailbox, fingerprint: &Fingerprint) -> Result<bool>;
     /// Replaces the settings of `mailbox`.
     fn set_settings(&mut self, mailbox: &Mailbox, settings: &Settings) -> Result<()>;
+    /// Replaces the sealed private key of a record (passphrase change).
+    fn replace_sealed_key(
+        &mut self,
+        mailbox: &Mailbox,
+        fingerprint: &Fingerprint,
+        sealed_key: &[u8],
+    ) -> Result<()>;
+
+    /// A store-wide value (key-derivation parameters, the passphrase check).
+    fn meta(&self, name: &str) -> Result<Option<Vec<u8>>>;
+    /// Sets a store-wide value.
+    fn set_meta(&mut self, name: &str, value: &[u8]) -> Result<()>;
+
+    /// Recipient directory: certificates filed under `address`, oldest first.
+    fn recipients(&self, address: &Mailbox) -> Result<Vec<RecipientRecord>>;
+    /// Files a certificate under `address`; the caller has checked it is
+    /// not there yet.
+    fn insert_recipient(&mut self, address: &Mailbox, record: &RecipientRecord) -> Result<()>;
+    /// Removes a certificate filed under `address`; false when there was none.
+    fn delete_recipient(&mut self, address: &Mailbox, fingerprint: &Fingerprint) -> Result<bool>;
 }
 
 /// A place to keep mailboxes.

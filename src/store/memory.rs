@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::backend::{Backend, Record, Settings, Transaction};
+use super::backend::{Backend, RecipientRecord, Record, Settings, Transaction};
 use crate::cert::Fingerprint;
 use crate::error::Result;
 use crate::mailbox::Mailbox;
@@ -19,6 +19,8 @@ struct Slot {
 #[derive(Clone, Default)]
 pub struct MemoryBackend {
     slots: BTreeMap<String, Slot>,
+    meta: BTreeMap<String, Vec<u8>>,
+    recipients: BTreeMap<String, Vec<RecipientRecord>>,
 }
 
 impl MemoryBackend {
@@ -70,6 +72,60 @@ impl Transaction for MemoryBackend {
     fn set_settings(&mut self, mailbox: &Mailbox, settings: &Settings) -> Result<()> {
         self.slot(mailbox).settings = settings.clone();
         Ok(())
+    }
+
+    fn replace_sealed_key(
+        &mut self,
+        mailbox: &Mailbox,
+        fingerprint: &Fingerprint,
+        sealed_key: &[u8],
+    ) -> Result<()> {
+        let records = self
+            .slots
+            .get_mut(mailbox.canonical())
+            .map(|s| s.records.iter_mut());
+        for record in records
+            .into_iter()
+            .flatten()
+            .filter(|r| &r.fingerprint == fingerprint)
+        {
+            record.sealed_key = sealed_key.to_vec();
+        }
+        Ok(())
+    }
+
+    fn meta(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self.meta.get(name).cloned())
+    }
+
+    fn set_meta(&mut self, name: &str, value: &[u8]) -> Result<()> {
+        self.meta.insert(name.to_owned(), value.to_vec());
+        Ok(())
+    }
+
+    fn recipients(&self, address: &Mailbox) -> Result<Vec<RecipientRecord>> {
+        Ok(self
+            .recipients
+            .get(address.canonical())
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    fn insert_recipient(&mut self, address: &Mailbox, record: &RecipientRecord) -> Result<()> {
+        self.recipients
+            .entry(address.canonical().to_owned())
+            .or_default()
+            .push(record.clone());
+        Ok(())
+    }
+
+    fn delete_recipient(&mut self, address: &Mailbox, fingerprint: &Fingerprint) -> Result<bool> {
+        let Some(list) = self.recipients.get_mut(address.canonical()) else {
+            return Ok(false);
+        };
+        let before = list.len();
+        list.retain(|r| &r.fingerprint != fingerprint);
+        Ok(list.len() != before)
     }
 }
 

@@ -19,7 +19,7 @@ mod sqlite;
 use std::path::Path;
 use std::time::SystemTime;
 
-pub use backend::{Backend, Record, Settings, Transaction};
+pub use backend::{Backend, RecipientRecord, Record, Settings, Transaction};
 pub use memory::MemoryBackend;
 pub use sqlite::SqliteBackend;
 
@@ -121,11 +121,22 @@ impl Store {
     /// protects its private keys. A wrong passphrase is
     /// [`Error::WrongPassphrase`] and changes nothing.
     pub fn open(path: impl AsRef<Path>, passphrase: &Passphrase) -> Result<Self> {
-        let (backend, kek) = SqliteBackend::open(path.as_ref(), passphrase)?;
-        Ok(Store {
-            backend: Box::new(backend),
-            kek,
-        })
+        Self::with_backend(Box::new(SqliteBackend::open(path.as_ref())?), passphrase)
+    }
+
+    /// A store on any [`Backend`], its keys protected by `passphrase`
+    /// (PBKDF2-HMAC-SHA256, 600 000 iterations, salt kept in the backend).
+    pub fn with_backend(mut backend: Box<dyn Backend>, passphrase: &Passphrase) -> Result<Self> {
+        let kek = seal::unlock(backend.as_mut(), passphrase)?;
+        Ok(Store { backend, kek })
+    }
+
+    /// Re-encrypts every private key of the store under `new_passphrase`,
+    /// in one transaction: on any failure the store keeps the old
+    /// passphrase and every key as it was.
+    pub fn change_passphrase(&mut self, new_passphrase: &Passphrase) -> Result<()> {
+        self.kek = seal::rekey(self.backend.as_mut(), &self.kek, new_passphrase)?;
+        Ok(())
     }
 
     /// Imports a PKCS#12 bundle into `mailbox`; see [`Store::import_identity`].
@@ -335,6 +346,102 @@ impl Store {
         let (record, _) = best
             .ok_or_else(|| Error::NotFound(format!("valid signing certificate for {mailbox}")))?;
         self.unseal(mailbox, record)
+    }
+
+    /// Files a correspondent's certificate in the recipient directory, under
+    /// every address it names, for [`Store::encryption_certificate`].
+    /// Returns false when it was already filed under all of them. The
+    /// directory is not subject to [`MAX_CERTS_PER_MAILBOX`]; a newer
+    /// certificate never replaces an older one, it is kept beside it.
+    pub fn add_recipient_certificate(&mut self, certificate: &Certificate) -> Result<bool> {
+        let unusable = |reason| Error::CertificateNotUsable {
+            fingerprint: certificate.fingerprint().to_string(),
+            reason,
+        };
+        if certificate.is_ca() {
+            return Err(unusable(
+                "a CA certificate is not a correspondent's certificate",
+            ));
+        }
+        let addresses: Vec<Mailbox> = certificate
+            .email_addresses()
+            .iter()
+            .filter_map(|e| e.parse().ok())
+            .collect();
+        if addresses.is_empty() {
+            return Err(unusable("it names no e-mail address"));
+        }
+        let record = RecipientRecord {
+            fingerprint: certificate.fingerprint(),
+            certificate: certificate.to_der().to_vec(),
+            added_at: backend::unix_seconds(SystemTime::now()),
+        };
+        let mut added = false;
+        self.backend.write(&mut |tx| {
+            for address in &addresses {
+                if !tx
+                    .recipients(address)?
+                    .iter()
+                    .any(|r| r.fingerprint == record.fingerprint)
+                {
+                    tx.insert_recipient(address, &record)?;
+                    added = true;
+                }
+            }
+            Ok(())
+        })?;
+        Ok(added)
+    }
+
+    /// The certificates filed under `address` in the recipient directory.
+    pub fn recipient_certificates(&self, address: &Mailbox) -> Result<Vec<Certificate>> {
+        let mut records = Vec::new();
+        self.backend.read(&mut |tx| {
+            records = tx.recipients(address)?;
+            Ok(())
+        })?;
+        records
+            .iter()
+            .map(|r| Certificate::from_der(&r.certificate))
+            .collect()
+    }
+
+    /// Removes a certificate from the recipient directory entry of `address`.
+    pub fn remove_recipient_certificate(
+        &mut self,
+        address: &Mailbox,
+        fingerprint: &Fingerprint,
+    ) -> Result<()> {
+        self.backend.write(&mut |tx| {
+            if tx.delete_recipient(address, fingerprint)? {
+                Ok(())
+            } else {
+                Err(Error::NotFound(format!(
+                    "recipient certificate {fingerprint} for {address}"
+                )))
+            }
+        })
+    }
+
+    /// The certificate to encrypt to `address`: among the recipient
+    /// directory's certificates for it and the mailbox's own, the newest
+    /// (latest notBefore) that is valid now and can be encrypted to.
+    pub fn encryption_certificate(&self, address: &Mailbox) -> Result<Certificate> {
+        self.encryption_certificate_at(address, SystemTime::now())
+    }
+
+    /// [`Store::encryption_certificate`] judged at `time`.
+    pub fn encryption_certificate_at(
+        &self,
+        address: &Mailbox,
+        time: SystemTime,
+    ) -> Result<Certificate> {
+        let own = self.list(address)?.into_iter().map(|s| s.certificate);
+        let candidates = self.recipient_certificates(address)?.into_iter().chain(own);
+        candidates
+            .filter(|c| c.can_decrypt() && c.is_valid_at(time) && c.names_mailbox(address))
+            .max_by_key(Certificate::not_before)
+            .ok_or_else(|| Error::NotFound(format!("valid encryption certificate for {address}")))
     }
 
     fn records(&self, mailbox: &Mailbox) -> Result<Vec<Record>> {

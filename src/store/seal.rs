@@ -12,6 +12,7 @@
 use openssl::symm::{Cipher, decrypt_aead, encrypt_aead};
 use zeroize::Zeroizing;
 
+use super::backend::{Backend, Transaction};
 use crate::cert::Fingerprint;
 use crate::error::{Error, Result};
 use crate::mailbox::Mailbox;
@@ -93,6 +94,135 @@ impl Kek {
         .map(Zeroizing::new)
         .map_err(|_| fail())
     }
+}
+
+/// The store records how its KEK is derived; a known value sealed under the
+/// KEK proves a passphrase right or wrong before any key is touched.
+const META_KDF: &str = "kdf";
+const META_SALT: &str = "kdf_salt";
+const META_ITERATIONS: &str = "kdf_iterations";
+const META_CHECK: &str = "check";
+const KDF_NAME: &[u8] = b"pbkdf2-hmac-sha256";
+const CHECK_PLAINTEXT: &[u8] = b"smime store passphrase check";
+const CHECK_AAD: &[u8] = b"smime store check v1";
+
+/// Key-derivation parameters and check value as stored.
+struct KeyParams {
+    salt: Vec<u8>,
+    iterations: u32,
+    check: Vec<u8>,
+}
+
+impl KeyParams {
+    fn read(tx: &dyn Transaction) -> Result<Option<Self>> {
+        let (Some(salt), Some(iterations), Some(check)) = (
+            tx.meta(META_SALT)?,
+            tx.meta(META_ITERATIONS)?,
+            tx.meta(META_CHECK)?,
+        ) else {
+            return Ok(None);
+        };
+        if tx.meta(META_KDF)?.is_some_and(|k| k != KDF_NAME) {
+            return Err(Error::Store(
+                "the store uses an unknown key-derivation function".into(),
+            ));
+        }
+        let iterations = std::str::from_utf8(&iterations)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| Error::Store("unreadable key-derivation parameters".into()))?;
+        Ok(Some(KeyParams {
+            salt,
+            iterations,
+            check,
+        }))
+    }
+
+    fn write(&self, tx: &mut dyn Transaction) -> Result<()> {
+        tx.set_meta(META_KDF, KDF_NAME)?;
+        tx.set_meta(META_SALT, &self.salt)?;
+        tx.set_meta(META_ITERATIONS, self.iterations.to_string().as_bytes())?;
+        tx.set_meta(META_CHECK, &self.check)
+    }
+
+    /// Fresh salt, the KEK derived from `passphrase`, and its check value.
+    fn fresh(passphrase: &Passphrase) -> Result<(Self, Kek)> {
+        let mut salt = vec![0u8; 16];
+        openssl::rand::rand_bytes(&mut salt)?;
+        let kek = Kek::derive(passphrase, &salt, PBKDF2_ITERATIONS)?;
+        let check = kek.seal(CHECK_PLAINTEXT, CHECK_AAD)?;
+        Ok((
+            KeyParams {
+                salt,
+                iterations: PBKDF2_ITERATIONS,
+                check,
+            },
+            kek,
+        ))
+    }
+
+    /// The KEK for `passphrase`, or [`Error::WrongPassphrase`].
+    fn unlock(&self, passphrase: &Passphrase) -> Result<Kek> {
+        let kek = Kek::derive(passphrase, &self.salt, self.iterations)?;
+        kek.open(&self.check, CHECK_AAD)
+            .map_err(|_| Error::WrongPassphrase)?;
+        Ok(kek)
+    }
+}
+
+/// The KEK of the store in `backend`: derived from `passphrase` and checked
+/// against the stored check value, or, for a store that has none yet,
+/// set up with a fresh salt (in one transaction, so two processes creating
+/// the same file agree on one salt).
+pub(crate) fn unlock(backend: &mut dyn Backend, passphrase: &Passphrase) -> Result<Kek> {
+    let mut stored = None;
+    backend.read(&mut |tx| {
+        stored = KeyParams::read(tx)?;
+        Ok(())
+    })?;
+    if let Some(params) = stored {
+        return params.unlock(passphrase);
+    }
+    // Derive before the write transaction: PBKDF2 is slow, locks are not.
+    let (fresh, kek) = KeyParams::fresh(passphrase)?;
+    let mut raced = None;
+    backend.write(&mut |tx| {
+        raced = KeyParams::read(tx)?;
+        match raced {
+            Some(_) => Ok(()),
+            None => fresh.write(tx),
+        }
+    })?;
+    match raced {
+        Some(params) => params.unlock(passphrase),
+        None => Ok(kek),
+    }
+}
+
+/// Re-seals every private key under a KEK derived from `new_passphrase`,
+/// in one transaction; returns the new KEK. `old` must still open the
+/// stored check value (another process may have changed the passphrase).
+pub(crate) fn rekey(
+    backend: &mut dyn Backend,
+    old: &Kek,
+    new_passphrase: &Passphrase,
+) -> Result<Kek> {
+    let (fresh, new) = KeyParams::fresh(new_passphrase)?;
+    backend.write(&mut |tx| {
+        if let Some(current) = KeyParams::read(tx)? {
+            old.open(&current.check, CHECK_AAD)
+                .map_err(|_| Error::WrongPassphrase)?;
+        }
+        for mailbox in tx.mailboxes()? {
+            for record in tx.records(&mailbox)? {
+                let aad = key_aad(&mailbox, &record.fingerprint);
+                let key = old.open(&record.sealed_key, &aad)?;
+                tx.replace_sealed_key(&mailbox, &record.fingerprint, &new.seal(&key, &aad)?)?;
+            }
+        }
+        fresh.write(tx)
+    })?;
+    Ok(new)
 }
 
 /// Associated data binding a sealed key to its row.

@@ -15,19 +15,17 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::backend::{Backend, Record, Settings, Transaction};
-use super::seal::{Kek, PBKDF2_ITERATIONS};
+use super::backend::{Backend, RecipientRecord, Record, Settings, Transaction};
 use crate::cert::Fingerprint;
 use crate::error::{Error, Result};
 use crate::mailbox::Mailbox;
-use crate::secret::Passphrase;
 
 /// How long a writer waits for another process's transaction.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The schema this version writes. Each entry of [`MIGRATIONS`] moves a
 /// file from version `i` to `i + 1`.
-const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_VERSION: u32 = 2;
 
 const MIGRATIONS: &[&str] = &[
     // 0 -> 1: the first release.
@@ -57,24 +55,31 @@ const MIGRATIONS: &[&str] = &[
          der            BLOB NOT NULL,
          PRIMARY KEY (certificate_id, position)
      ) STRICT;",
+    // 1 -> 2: the recipient directory (correspondents' public certificates,
+    // one row per address the certificate names).
+    "CREATE TABLE recipients (
+         id          INTEGER PRIMARY KEY,
+         address     TEXT NOT NULL,              -- Mailbox::canonical()
+         fingerprint BLOB NOT NULL,
+         certificate BLOB NOT NULL,
+         added_at    INTEGER NOT NULL,
+         UNIQUE (address, fingerprint)
+     ) STRICT;",
 ];
-
-const CHECK_PLAINTEXT: &[u8] = b"smime store passphrase check";
-const CHECK_AAD: &[u8] = b"smime store check v1";
 
 fn db_err(e: rusqlite::Error) -> Error {
     Error::Store(e.to_string())
 }
 
-/// The SQLite backend. Open it through [`crate::Store::open`].
+/// The SQLite backend. [`crate::Store::open`] uses it; open it yourself
+/// only to hand it to [`crate::Store::with_backend`].
 pub struct SqliteBackend {
     conn: Connection,
 }
 
 impl SqliteBackend {
-    /// Opens or creates the file, migrates it, and derives the key that
-    /// seals private keys from `passphrase`.
-    pub(crate) fn open(path: &Path, passphrase: &Passphrase) -> Result<(Self, Kek)> {
+    /// Opens or creates the file and migrates it to the current schema.
+    pub fn open(path: &Path) -> Result<Self> {
         let conn = Connection::open(path).map_err(db_err)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(db_err)?;
         // journal_mode answers with a row; WAL lets readers run beside a writer.
@@ -84,8 +89,7 @@ impl SqliteBackend {
             .map_err(db_err)?;
         let mut backend = SqliteBackend { conn };
         backend.migrate()?;
-        let kek = backend.unlock(passphrase)?;
-        Ok((backend, kek))
+        Ok(backend)
     }
 
     fn migrate(&mut self) -> Result<()> {
@@ -107,52 +111,6 @@ impl SqliteBackend {
                 .map_err(db_err)?;
         }
         tx.commit().map_err(db_err)
-    }
-
-    /// Derives the KEK; a new file gets a fresh salt and check value, an
-    /// existing one proves the passphrase against its check value.
-    fn unlock(&mut self, passphrase: &Passphrase) -> Result<Kek> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db_err)?;
-        let meta = |name: &str| -> Result<Option<Vec<u8>>> {
-            tx.query_row("SELECT value FROM meta WHERE name = ?1", [name], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(db_err)
-        };
-        if let (Some(salt), Some(iter), Some(check)) =
-            (meta("kdf_salt")?, meta("kdf_iterations")?, meta("check")?)
-        {
-            let iterations = std::str::from_utf8(&iter)
-                .ok()
-                .and_then(|s| s.parse::<u32>().ok())
-                .ok_or_else(|| Error::Store("unreadable KDF parameters".into()))?;
-            let kek = Kek::derive(passphrase, &salt, iterations)?;
-            kek.open(&check, CHECK_AAD)
-                .map_err(|_| Error::WrongPassphrase)?;
-            return Ok(kek);
-        }
-        let mut salt = [0u8; 16];
-        openssl::rand::rand_bytes(&mut salt)?;
-        let kek = Kek::derive(passphrase, &salt, PBKDF2_ITERATIONS)?;
-        let check = kek.seal(CHECK_PLAINTEXT, CHECK_AAD)?;
-        for (name, value) in [
-            ("kdf", b"pbkdf2-hmac-sha256".to_vec()),
-            ("kdf_salt", salt.to_vec()),
-            ("kdf_iterations", PBKDF2_ITERATIONS.to_string().into_bytes()),
-            ("check", check),
-        ] {
-            tx.execute(
-                "INSERT OR REPLACE INTO meta (name, value) VALUES (?1, ?2)",
-                params![name, value],
-            )
-            .map_err(db_err)?;
-        }
-        tx.commit().map_err(db_err)?;
-        Ok(kek)
     }
 }
 
@@ -309,6 +267,98 @@ impl Transaction for SqlTx<'_> {
             )
             .map_err(db_err)?;
         Ok(())
+    }
+
+    fn replace_sealed_key(
+        &mut self,
+        mailbox: &Mailbox,
+        fingerprint: &Fingerprint,
+        sealed_key: &[u8],
+    ) -> Result<()> {
+        self.0
+            .execute(
+                "UPDATE certificates SET sealed_key = ?3 WHERE mailbox = ?1 AND fingerprint = ?2",
+                params![
+                    mailbox.canonical(),
+                    fingerprint.as_bytes().as_slice(),
+                    sealed_key
+                ],
+            )
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    fn meta(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        self.0
+            .query_row("SELECT value FROM meta WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(db_err)
+    }
+
+    fn set_meta(&mut self, name: &str, value: &[u8]) -> Result<()> {
+        self.0
+            .execute(
+                "INSERT OR REPLACE INTO meta (name, value) VALUES (?1, ?2)",
+                params![name, value],
+            )
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    fn recipients(&self, address: &Mailbox) -> Result<Vec<RecipientRecord>> {
+        let mut stmt = self
+            .0
+            .prepare_cached(
+                "SELECT fingerprint, certificate, added_at FROM recipients WHERE address = ?1 ORDER BY id",
+            )
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map([address.canonical()], |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
+            .map_err(db_err)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (fp, certificate, added_at) = row.map_err(db_err)?;
+            out.push(RecipientRecord {
+                fingerprint: parse_fingerprint(&fp)?,
+                certificate,
+                added_at: u64::try_from(added_at).unwrap_or(0),
+            });
+        }
+        Ok(out)
+    }
+
+    fn insert_recipient(&mut self, address: &Mailbox, record: &RecipientRecord) -> Result<()> {
+        self.0
+            .execute(
+                "INSERT INTO recipients (address, fingerprint, certificate, added_at) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    address.canonical(),
+                    record.fingerprint.as_bytes().as_slice(),
+                    record.certificate,
+                    i64::try_from(record.added_at).unwrap_or(i64::MAX),
+                ],
+            )
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    fn delete_recipient(&mut self, address: &Mailbox, fingerprint: &Fingerprint) -> Result<bool> {
+        let n = self
+            .0
+            .execute(
+                "DELETE FROM recipients WHERE address = ?1 AND fingerprint = ?2",
+                params![address.canonical(), fingerprint.as_bytes().as_slice()],
+            )
+            .map_err(db_err)?;
+        Ok(n > 0)
     }
 }
 
