@@ -1,0 +1,511 @@
+//! The SQLite store on disk: passphrase change, schema migration, recipient
+//! directory, concurrent writers (threads and processes), and crash safety
+//! under SIGKILL.
+//!
+//! Child processes are this test binary re-executed on an `#[ignore]`d
+//! entry test, selected by the `SMIME_TEST_CHILD` variable.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{Mint, PASSWORD, bundle, intermediate, mint, minted_bundle, read_fixture};
+use smime::{Certificate, Error, MAX_CERTS_PER_MAILBOX, Mailbox, Passphrase, Password, Store};
+
+fn mb(s: &str) -> Mailbox {
+    s.parse().unwrap()
+}
+
+fn pw() -> Password {
+    Password::new(PASSWORD)
+}
+
+fn open(path: &Path, pp: &str) -> smime::Result<Store> {
+    Store::open(path, &Passphrase::new(pp))
+}
+
+fn cert(name: &str) -> Certificate {
+    Certificate::from_pem(&read_fixture(&format!("certs/{name}.pem"))).unwrap()
+}
+
+fn sealed_keys(path: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT fingerprint, sealed_key FROM certificates ORDER BY id")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn passphrase_change_reseals_every_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    let (alice, carol) = (mb("alice@example.org"), mb("carol@example.org"));
+    let mut store = open(&path, "old").unwrap();
+    let fa = store
+        .import_pkcs12(&alice, &read_fixture("p12/alice.p12"), &pw())
+        .unwrap()
+        .certificate
+        .fingerprint();
+    let fc = store
+        .import_pkcs12(&carol, &read_fixture("p12/carol.p12"), &pw())
+        .unwrap()
+        .certificate
+        .fingerprint();
+    let before = sealed_keys(&path);
+    store.change_passphrase(&Passphrase::new("new")).unwrap();
+    // The same handle keeps working with the new key.
+    assert!(store.identity(&alice, &fa).is_ok());
+    drop(store);
+    let after = sealed_keys(&path);
+    assert_eq!(before.len(), after.len());
+    for ((fp_b, key_b), (fp_a, key_a)) in before.iter().zip(&after) {
+        assert_eq!(fp_b, fp_a);
+        assert_ne!(key_b, key_a, "every key is sealed anew");
+    }
+    assert!(matches!(open(&path, "old"), Err(Error::WrongPassphrase)));
+    let store = open(&path, "new").unwrap();
+    let expected =
+        openssl::pkey::PKey::private_key_from_pem(&read_fixture("keys/carol.key")).unwrap();
+    let id = store.identity(&carol, &fc).unwrap();
+    assert_eq!(
+        *id.private_key().to_pkcs8_der().unwrap(),
+        expected.private_key_to_pkcs8().unwrap()
+    );
+    assert!(store.identity(&alice, &fa).is_ok());
+}
+
+#[test]
+fn a_failed_passphrase_change_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    let mut store = open(&path, "old").unwrap();
+    store
+        .import_pkcs12(
+            &mb("alice@example.org"),
+            &read_fixture("p12/alice.p12"),
+            &pw(),
+        )
+        .unwrap();
+    store
+        .import_pkcs12(
+            &mb("carol@example.org"),
+            &read_fixture("p12/carol.p12"),
+            &pw(),
+        )
+        .unwrap();
+    // Damage the second sealed key: re-sealing must fail half-way.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute(
+        "UPDATE certificates SET sealed_key = x'0100' WHERE mailbox = 'carol@example.org'",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let before = sealed_keys(&path);
+    assert!(store.change_passphrase(&Passphrase::new("new")).is_err());
+    drop(store);
+    assert_eq!(sealed_keys(&path), before, "no key was re-sealed");
+    assert!(matches!(open(&path, "new"), Err(Error::WrongPassphrase)));
+    let store = open(&path, "old").unwrap();
+    let fa = cert("alice").fingerprint();
+    assert!(store.identity(&mb("alice@example.org"), &fa).is_ok());
+}
+
+#[test]
+fn in_memory_store_can_change_passphrase_too() {
+    let mut store = Store::in_memory().unwrap();
+    let alice = mb("alice@example.org");
+    let fp = store
+        .import_pkcs12(&alice, &read_fixture("p12/alice.p12"), &pw())
+        .unwrap()
+        .certificate
+        .fingerprint();
+    store.change_passphrase(&Passphrase::new("x")).unwrap();
+    assert!(store.identity(&alice, &fp).is_ok());
+}
+
+#[test]
+fn a_schema_1_file_is_migrated_and_keeps_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    std::fs::copy(common::fixture("store/v1.db"), &path).unwrap();
+    let version = |p: &Path| -> i64 {
+        rusqlite::Connection::open(p)
+            .unwrap()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(version(&path), 1);
+    assert!(matches!(open(&path, "wrong"), Err(Error::WrongPassphrase)));
+    let mut store = open(&path, "fixture-passphrase").unwrap();
+    assert_eq!(version(&path), 2);
+    let alice = mb("alice@example.org");
+    let listed = store.list(&alice).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].certificate, cert("alice"));
+    assert!(store.settings(&alice).unwrap().sign_by_default);
+    assert!(
+        store.default_signer(&alice).is_ok(),
+        "keys written by schema 1 unseal"
+    );
+    // The table added by schema 2 works.
+    assert!(store.add_recipient_certificate(&cert("bob")).unwrap());
+}
+
+#[test]
+fn recipient_directory_on_both_backends() {
+    let dir = tempfile::tempdir().unwrap();
+    for mut store in [
+        Store::in_memory().unwrap(),
+        open(&dir.path().join("r.db"), "pp").unwrap(),
+    ] {
+        let bob = mb("bob@example.org");
+        assert!(matches!(
+            store.encryption_certificate(&bob),
+            Err(Error::NotFound(_))
+        ));
+        assert!(store.add_recipient_certificate(&cert("bob")).unwrap());
+        assert!(
+            !store.add_recipient_certificate(&cert("bob")).unwrap(),
+            "idempotent"
+        );
+        assert_eq!(
+            store
+                .recipient_certificates(&mb("BOB@example.org"))
+                .unwrap(),
+            [cert("bob")]
+        );
+        assert_eq!(store.encryption_certificate(&bob).unwrap(), cert("bob"));
+
+        // Certificates that cannot be encrypted to are kept but never chosen.
+        store.add_recipient_certificate(&cert("grace")).unwrap(); // digitalSignature only
+        assert!(matches!(
+            store.encryption_certificate(&mb("grace@example.org")),
+            Err(Error::NotFound(_))
+        ));
+        store.add_recipient_certificate(&cert("expired")).unwrap();
+        assert!(matches!(
+            store.encryption_certificate(&mb("expired@example.org")),
+            Err(Error::NotFound(_))
+        ));
+
+        // CA certificates and certificates without an address are refused.
+        let root = Certificate::from_pem(&read_fixture("ca/root.pem")).unwrap();
+        assert!(matches!(
+            store.add_recipient_certificate(&root),
+            Err(Error::CertificateNotUsable { .. })
+        ));
+
+        // Newest valid one wins; the older one is kept beside it.
+        let (older, _) = mint(Mint {
+            not_before_days: -20,
+            ..Mint::new("dora@example.org", 1)
+        });
+        let (newer, _) = mint(Mint {
+            not_before_days: -2,
+            ..Mint::new("dora@example.org", 2)
+        });
+        let (expired, _) = mint(Mint {
+            not_before_days: -1,
+            not_after_days: -1,
+            ..Mint::new("dora@example.org", 3)
+        });
+        for c in [&newer, &older, &expired] {
+            store
+                .add_recipient_certificate(&Certificate::from_der(&c.to_der().unwrap()).unwrap())
+                .unwrap();
+        }
+        let dora = mb("dora@example.org");
+        assert_eq!(store.recipient_certificates(&dora).unwrap().len(), 3);
+        assert_eq!(
+            store.encryption_certificate(&dora).unwrap().to_der(),
+            &newer.to_der().unwrap()[..]
+        );
+
+        // The mailbox's own certificates are found too (encrypt to self).
+        store
+            .import_pkcs12(
+                &mb("alice@example.org"),
+                &read_fixture("p12/alice.p12"),
+                &pw(),
+            )
+            .unwrap();
+        assert_eq!(
+            store
+                .encryption_certificate(&mb("alice@example.org"))
+                .unwrap(),
+            cert("alice")
+        );
+
+        // Removal.
+        store
+            .remove_recipient_certificate(&bob, &cert("bob").fingerprint())
+            .unwrap();
+        assert!(store.recipient_certificates(&bob).unwrap().is_empty());
+        assert!(matches!(
+            store.remove_recipient_certificate(&bob, &cert("bob").fingerprint()),
+            Err(Error::NotFound(_))
+        ));
+    }
+}
+
+#[test]
+fn recipient_directory_is_not_subject_to_the_mailbox_cap() {
+    let mut store = Store::in_memory().unwrap();
+    for serial in 1..=MAX_CERTS_PER_MAILBOX as u32 + 5 {
+        let (c, _) = mint(Mint::new("many@example.org", serial));
+        assert!(
+            store
+                .add_recipient_certificate(&Certificate::from_der(&c.to_der().unwrap()).unwrap())
+                .unwrap()
+        );
+    }
+    assert_eq!(
+        store
+            .recipient_certificates(&mb("many@example.org"))
+            .unwrap()
+            .len(),
+        MAX_CERTS_PER_MAILBOX + 5
+    );
+}
+
+#[test]
+fn concurrent_writers_from_threads_respect_the_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    drop(open(&path, "pp").unwrap());
+    let bundles: Vec<Vec<u8>> = (1..=40)
+        .map(|i| minted_bundle("busy@example.org", i))
+        .collect();
+    let results: Vec<smime::Result<bool>> = std::thread::scope(|s| {
+        let handles: Vec<_> = bundles
+            .chunks(10)
+            .map(|chunk| {
+                let path = path.clone();
+                s.spawn(move || {
+                    let mut store = open(&path, "pp").unwrap();
+                    chunk
+                        .iter()
+                        .map(|b| {
+                            store
+                                .import_pkcs12(&mb("busy@example.org"), b, &pw())
+                                .map(|i| i.added)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    let added = results.iter().filter(|r| matches!(r, Ok(true))).count();
+    let full = results
+        .iter()
+        .filter(|r| matches!(r, Err(Error::MailboxFull { .. })))
+        .count();
+    let other: Vec<_> = results
+        .iter()
+        .filter(|r| !matches!(r, Ok(true) | Err(Error::MailboxFull { .. })))
+        .collect();
+    assert!(other.is_empty(), "unexpected outcomes: {other:?}");
+    assert_eq!((added, full), (30, 10));
+    assert_eq!(
+        open(&path, "pp")
+            .unwrap()
+            .list(&mb("busy@example.org"))
+            .unwrap()
+            .len(),
+        30
+    );
+}
+
+/// Runs this test binary as a child on `child_process_entry`.
+fn child(role: &str, store: &Path, extra_env: &[(&str, String)]) -> Command {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args([
+        "--exact",
+        "child_process_entry",
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env("SMIME_TEST_CHILD", role)
+    .env("SMIME_TEST_STORE", store)
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null());
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+/// Not a test on its own: the body of the child processes of the two
+/// tests below (`SMIME_TEST_CHILD` = `writer` or `crash`).
+#[test]
+#[ignore = "child process entry point, run by the tests of this file"]
+fn child_process_entry() {
+    let role = std::env::var("SMIME_TEST_CHILD").expect("run only as a child");
+    let path = PathBuf::from(std::env::var("SMIME_TEST_STORE").unwrap());
+    let tag = std::env::var("SMIME_TEST_TAG").unwrap_or_default();
+    let mut store = open(&path, "pp").unwrap();
+    // libtest has printed "test child_process_entry ... " without a newline.
+    println!();
+    match role.as_str() {
+        // Imports 20 fresh identities into one mailbox; prints each outcome.
+        "writer" => {
+            for i in 0..20 {
+                let serial = tag.parse::<u32>().unwrap() * 100 + i;
+                let outcome = match store.import_pkcs12(
+                    &mb("shared@example.org"),
+                    &minted_bundle("shared@example.org", serial),
+                    &pw(),
+                ) {
+                    Ok(i) if i.added => "ADDED".to_owned(),
+                    Err(Error::MailboxFull { .. }) => "FULL".to_owned(),
+                    other => format!("OTHER {other:?}"),
+                };
+                println!("{outcome}");
+            }
+        }
+        // Imports forever, one fresh mailbox per identity; prints each
+        // import only after it returned Ok, i.e. after the commit.
+        "crash" => {
+            for i in 0.. {
+                let address = format!("crash-{tag}-{i}@example.org");
+                let (c, key) = mint(Mint::new(&address, i));
+                let p12 = bundle(Some(&key), Some(&c), &[intermediate().0], PASSWORD);
+                let imported = store.import_pkcs12(&mb(&address), &p12, &pw()).unwrap();
+                println!("OK {address} {}", imported.certificate.fingerprint());
+            }
+        }
+        other => panic!("unknown child role {other}"),
+    }
+}
+
+#[test]
+fn two_processes_writing_one_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    drop(open(&path, "pp").unwrap());
+    let children: Vec<_> = (1..=2)
+        .map(|tag| {
+            child("writer", &path, &[("SMIME_TEST_TAG", tag.to_string())])
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut lines = Vec::new();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(out.status.success(), "a writer process failed");
+        let text = String::from_utf8(out.stdout).unwrap();
+        lines.extend(
+            text.lines()
+                .filter(|l| ["ADDED", "FULL", "OTHER"].iter().any(|p| l.starts_with(p)))
+                .map(str::to_owned),
+        );
+    }
+    assert_eq!(lines.len(), 40);
+    assert!(!lines.iter().any(|l| l.starts_with("OTHER")), "{lines:?}");
+    assert_eq!(lines.iter().filter(|l| *l == "ADDED").count(), 30);
+    assert_eq!(lines.iter().filter(|l| *l == "FULL").count(), 10);
+    assert_eq!(
+        open(&path, "pp")
+            .unwrap()
+            .list(&mb("shared@example.org"))
+            .unwrap()
+            .len(),
+        30
+    );
+}
+
+fn random_below(n: u64) -> u64 {
+    let mut b = [0u8; 8];
+    openssl::rand::rand_bytes(&mut b).unwrap();
+    u64::from_le_bytes(b) % n
+}
+
+#[test]
+fn sigkill_at_random_moments_loses_no_committed_import_and_leaves_nothing_half_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    drop(open(&path, "pp").unwrap());
+    let rounds = 25;
+    let mut reported = Vec::new();
+    for round in 0..rounds {
+        let mut c = child("crash", &path, &[("SMIME_TEST_TAG", round.to_string())])
+            .spawn()
+            .unwrap();
+        let stdout = c.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+                .collect::<Vec<_>>()
+        });
+        // Opening costs ~0.2 s (key derivation); most kills land while importing.
+        std::thread::sleep(Duration::from_millis(100 + random_below(600)));
+        c.kill().unwrap(); // SIGKILL
+        c.wait().unwrap();
+        for line in reader.join().unwrap() {
+            if let Some(rest) = line.strip_prefix("OK ") {
+                let (address, fp) = rest.split_once(' ').unwrap();
+                reported.push((address.to_owned(), fp.to_owned()));
+            }
+        }
+    }
+    assert!(
+        reported.len() > rounds,
+        "the children imported too little to test anything: {}",
+        reported.len()
+    );
+
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let orphans: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM chain WHERE certificate_id NOT IN (SELECT id FROM certificates)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(orphans, 0);
+    drop(conn);
+
+    let store = open(&path, "pp").unwrap();
+    for (address, fp) in &reported {
+        let id = store.identity(&mb(address), &fp.parse().unwrap());
+        assert!(
+            id.is_ok(),
+            "import of {address} reported success but is missing: {id:?}"
+        );
+    }
+    // Nothing half-present: every stored certificate has its chain and a key that unseals.
+    let mut present = 0;
+    for mailbox in store.mailboxes().unwrap() {
+        for entry in store.list(&mailbox).unwrap() {
+            let id = store
+                .identity(&mailbox, &entry.certificate.fingerprint())
+                .unwrap();
+            assert_eq!(id.chain().len(), 1, "{mailbox}: chain incomplete");
+            present += 1;
+        }
+    }
+    assert!(present >= reported.len());
+    println!(
+        "{rounds} SIGKILLs, {} reported imports, {present} present",
+        reported.len()
+    );
+}
