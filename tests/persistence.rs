@@ -143,7 +143,14 @@ fn a_schema_1_file_is_migrated_and_keeps_its_data() {
             .unwrap()
     };
     assert_eq!(version(&path), 1);
+    let bytes = std::fs::read(&path).unwrap();
     assert!(matches!(open(&path, "wrong"), Err(Error::WrongPassphrase)));
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        bytes,
+        "a wrong passphrase migrates nothing"
+    );
+    assert_eq!(version(&path), 1);
     let mut store = open(&path, "fixture-passphrase").unwrap();
     assert_eq!(version(&path), 2);
     let alice = mb("alice@example.org");
@@ -157,6 +164,23 @@ fn a_schema_1_file_is_migrated_and_keeps_its_data() {
     );
     // The table added by schema 2 works.
     assert!(store.add_recipient_certificate(&cert("bob")).unwrap());
+}
+
+#[test]
+fn another_applications_sqlite_file_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("other.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("CREATE TABLE contacts (name TEXT); INSERT INTO contacts VALUES ('x');")
+        .unwrap();
+    drop(conn);
+    let bytes = std::fs::read(&path).unwrap();
+    let err = open(&path, "pp").unwrap_err();
+    assert!(
+        matches!(&err, Error::Store(m) if m.contains("not an smime store")),
+        "{err:?}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
 }
 
 #[test]

@@ -455,7 +455,13 @@ mod sqlite {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.pragma_update(None, "user_version", 99).unwrap();
         drop(conn);
+        let bytes = std::fs::read(&path).unwrap();
         let err = open(&path, "pp").unwrap_err();
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            bytes,
+            "a newer file is not touched"
+        );
         assert!(
             matches!(&err, Error::Store(m) if m.contains("schema version 99")),
             "{err:?}"

@@ -98,6 +98,12 @@ pub trait Backend: Send {
     /// Runs `f` in a transaction that is committed when `f` returns `Ok`
     /// and leaves the store exactly as it was otherwise.
     fn write(&mut self, f: &mut dyn FnMut(&mut dyn Transaction) -> Result<()>) -> Result<()>;
+    /// Brings stored data to the current format. The store calls it once
+    /// the passphrase is proven right, so a wrong passphrase changes
+    /// nothing. Until then only [`Transaction::meta`] needs to work.
+    fn upgrade(&mut self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Seconds since the Unix epoch (0 before 1970).

@@ -128,6 +128,7 @@ impl Store {
     /// (PBKDF2-HMAC-SHA256, 600 000 iterations, salt kept in the backend).
     pub fn with_backend(mut backend: Box<dyn Backend>, passphrase: &Passphrase) -> Result<Self> {
         let kek = seal::unlock(backend.as_mut(), passphrase)?;
+        backend.upgrade()?;
         Ok(Store { backend, kek })
     }
 

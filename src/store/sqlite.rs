@@ -78,20 +78,61 @@ pub struct SqliteBackend {
 }
 
 impl SqliteBackend {
-    /// Opens or creates the file and migrates it to the current schema.
+    /// Opens or creates the file. A new file gets the current schema at
+    /// once; an older one is migrated by [`Backend::upgrade`], which the
+    /// store calls only after the passphrase proved right. A file from a
+    /// newer schema, or an SQLite database that is not an `smime` store,
+    /// is refused before anything is written to it.
     pub fn open(path: &Path) -> Result<Self> {
         let conn = Connection::open(path).map_err(db_err)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(db_err)?;
+        let backend = SqliteBackend { conn };
+        let version = backend.schema_version()?;
+        if version == 0 && backend.has_tables()? {
+            return Err(Error::Store(
+                "the file is an SQLite database but not an smime store".into(),
+            ));
+        }
         // journal_mode answers with a row; WAL lets readers run beside a writer.
-        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+        backend
+            .conn
+            .query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
             .map_err(db_err)?;
-        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+        backend
+            .conn
+            .execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
             .map_err(db_err)?;
-        let mut backend = SqliteBackend { conn };
-        backend.migrate()?;
+        let mut backend = backend;
+        if version == 0 {
+            backend.migrate()?;
+        }
         Ok(backend)
     }
 
+    fn schema_version(&self) -> Result<u32> {
+        let version: u32 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(db_err)?;
+        if version > SCHEMA_VERSION {
+            return Err(Error::Store(format!(
+                "the store file has schema version {version}, newer than this smime ({SCHEMA_VERSION}); upgrade smime"
+            )));
+        }
+        Ok(version)
+    }
+
+    fn has_tables(&self) -> Result<bool> {
+        self.conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n > 0)
+            .map_err(db_err)
+    }
+
+    /// Applies the missing migrations in one transaction (re-reading the
+    /// version inside it, in case another process migrated meanwhile).
     fn migrate(&mut self) -> Result<()> {
         let tx = self
             .conn
@@ -100,11 +141,6 @@ impl SqliteBackend {
         let version: u32 = tx
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(db_err)?;
-        if version > SCHEMA_VERSION {
-            return Err(Error::Store(format!(
-                "the store file has schema version {version}, newer than this smime ({SCHEMA_VERSION}); upgrade smime"
-            )));
-        }
         for (from, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             tx.execute_batch(sql).map_err(db_err)?;
             tx.pragma_update(None, "user_version", (from + 1) as i64)
@@ -363,6 +399,13 @@ impl Transaction for SqlTx<'_> {
 }
 
 impl Backend for SqliteBackend {
+    fn upgrade(&mut self) -> Result<()> {
+        if self.schema_version()? < SCHEMA_VERSION {
+            self.migrate()?;
+        }
+        Ok(())
+    }
+
     fn read(&self, f: &mut dyn FnMut(&dyn Transaction) -> Result<()>) -> Result<()> {
         // A deferred transaction gives the reads one consistent snapshot.
         let tx = self.conn.unchecked_transaction().map_err(db_err)?;
