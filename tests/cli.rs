@@ -1,8 +1,9 @@
 //! The `smime` binary, driven as a user (or a script) would: each test gets
 //! its own store file in a temp dir, the store passphrase through
 //! `$SMIME_STORE_PASSPHRASE`, and stdin from `/dev/null`, so a prompt can
-//! never hang. `$SMIME_STORE` and `$SMIME_P12_PASSWORD` are removed from the
-//! child's environment so the caller's cannot leak in.
+//! never hang. `$SMIME_STORE`, `$SMIME_P12_PASSWORD` and
+//! `$SMIME_NEW_STORE_PASSPHRASE` are removed from the child's environment so
+//! the caller's cannot leak in.
 
 mod common;
 
@@ -68,6 +69,7 @@ impl Env {
             .args(args)
             .env_remove("SMIME_STORE")
             .env_remove("SMIME_P12_PASSWORD")
+            .env_remove("SMIME_NEW_STORE_PASSPHRASE")
             .env("SMIME_STORE_PASSPHRASE", STORE_PASSPHRASE)
             .stdin(Stdio::null());
         cmd
@@ -97,6 +99,24 @@ impl Env {
             Value::Array(entries) => entries,
             other => panic!("list --json is not an array: {other}"),
         }
+    }
+
+    /// `list --recipients --mailbox <address> --json`, parsed.
+    fn recipients_json(&self, address: &str) -> Vec<Value> {
+        let out = self
+            .run(&["list", "--recipients", "--mailbox", address, "--json"])
+            .expect(0);
+        match serde_json::from_str(&out.stdout).unwrap() {
+            Value::Array(entries) => entries,
+            other => panic!("list --json is not an array: {other}"),
+        }
+    }
+
+    /// `add-cert <files>`.
+    fn add_cert(&self, files: &[PathBuf]) -> Output {
+        let mut cmd = self.command(&["add-cert"]);
+        cmd.args(files);
+        run(cmd)
     }
 
     /// Writes `bytes` to a file in the temp dir.
@@ -364,4 +384,196 @@ fn no_passphrase_available_exits_2() {
         !env.store.exists(),
         "the store was created without a passphrase"
     );
+}
+
+/// SHA-256 of a fixture certificate (PEM or DER), as `list` prints it.
+fn fingerprint_of(rel: &str) -> String {
+    let bytes = read_fixture(rel);
+    let der = if rel.ends_with(".pem") {
+        openssl::x509::X509::from_pem(&bytes)
+            .unwrap()
+            .to_der()
+            .unwrap()
+    } else {
+        bytes
+    };
+    hex(&openssl::sha::sha256(&der))
+}
+
+/// `env.command(args)` with the store passphrase `passphrase`.
+fn with_passphrase(env: &Env, passphrase: &str, args: &[&str]) -> Output {
+    let mut cmd = env.command(args);
+    cmd.env("SMIME_STORE_PASSPHRASE", passphrase);
+    run(cmd)
+}
+
+#[test]
+fn passwd_with_a_new_passphrase_file_replaces_the_old_passphrase() {
+    let env = Env::new();
+    env.import(ALICE, &alice_p12(), &[]).expect(0);
+    let new_file = env.file("new-passphrase", b"the new passphrase\n");
+    let mut cmd = env.command(&["passwd", "--new-passphrase-file"]);
+    cmd.arg(&new_file);
+    let out = run(cmd).expect(0);
+    assert_eq!(out.stdout, "store passphrase changed\n");
+
+    let out = env.run(&["list"]).expect(3).one_line_error();
+    assert!(
+        out.stderr.contains("wrong store passphrase"),
+        "{}",
+        out.stderr
+    );
+
+    let out = with_passphrase(&env, "the new passphrase", &["list", "--json"]).expect(0);
+    let entries: Vec<Value> = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let fp = fingerprint_of("certs/alice.der");
+    assert_eq!(str_field(&entries[0], "fingerprint"), fp);
+    with_passphrase(
+        &env,
+        "the new passphrase",
+        &["settings", "--mailbox", ALICE, "--default-signer", &fp],
+    )
+    .expect(0);
+}
+
+#[test]
+fn passwd_without_a_new_passphrase_source_exits_2_and_keeps_the_old_one() {
+    let env = Env::new();
+    env.import(ALICE, &alice_p12(), &[]).expect(0);
+    let out = env.run(&["passwd"]).expect(2).one_line_error();
+    assert!(
+        out.stderr.contains("SMIME_NEW_STORE_PASSPHRASE"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(env.list_json(None).len(), 1);
+}
+
+#[test]
+fn passwd_refuses_an_empty_new_passphrase() {
+    let env = Env::new();
+    env.import(ALICE, &alice_p12(), &[]).expect(0);
+    let empty = env.file("empty", b"\n");
+    let mut cmd = env.command(&["passwd", "--new-passphrase-file"]);
+    cmd.arg(&empty);
+    let out = run(cmd).expect(2).one_line_error();
+    assert!(out.stderr.contains("empty"), "{}", out.stderr);
+    assert_eq!(env.list_json(None).len(), 1);
+}
+
+#[test]
+fn add_cert_files_a_recipient_listed_with_source_recipient() {
+    let env = Env::new();
+    let out = env.add_cert(&[fixture("certs/bob.pem")]).expect(0);
+    let fp = fingerprint_of("certs/bob.pem");
+    assert_eq!(out.stdout, format!("added {fp} for bob@example.org\n"));
+
+    let entries = env.recipients_json("bob@example.org");
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let e = &entries[0];
+    assert_eq!(str_field(e, "fingerprint"), fp);
+    assert_eq!(str_field(e, "source"), "recipient");
+    assert_eq!(str_field(e, "mailbox"), "bob@example.org");
+    assert!(
+        e.get("imported_at").is_none() && e.get("chain").is_none(),
+        "{e}"
+    );
+    // Not one of the store's own mailboxes.
+    assert!(env.list_json(None).is_empty());
+}
+
+#[test]
+fn own_certificates_are_listed_with_source_mailbox() {
+    let env = Env::new();
+    env.import(ALICE, &alice_p12(), &[]).expect(0);
+    let entries = env.list_json(Some(ALICE));
+    assert_eq!(str_field(&entries[0], "source"), "mailbox");
+}
+
+#[test]
+fn list_recipients_requires_a_mailbox() {
+    let env = Env::new();
+    env.run(&["list", "--recipients"]).expect(2);
+    assert!(!env.store.exists());
+}
+
+#[test]
+fn add_cert_twice_reports_already_present() {
+    let env = Env::new();
+    env.add_cert(&[fixture("certs/bob.pem")]).expect(0);
+    let out = env.add_cert(&[fixture("certs/bob.pem")]).expect(0);
+    let fp = fingerprint_of("certs/bob.pem");
+    assert_eq!(out.stdout, format!("already present: {fp}\n"));
+    assert_eq!(env.recipients_json("bob@example.org").len(), 1);
+}
+
+#[test]
+fn add_cert_of_a_pem_bundle_adds_every_certificate() {
+    let env = Env::new();
+    let out = env.add_cert(&[fixture("certs/bundle.pem")]).expect(0);
+    assert_eq!(out.stdout.lines().count(), 3, "{}", out.stdout);
+    assert!(
+        out.stdout.lines().all(|l| l.starts_with("added ")),
+        "{}",
+        out.stdout
+    );
+    for name in ["alice", "bob", "carol"] {
+        let entries = env.recipients_json(&format!("{name}@example.org"));
+        assert_eq!(entries.len(), 1, "{name}: {entries:?}");
+        let fp = fingerprint_of(&format!("certs/{name}.pem"));
+        assert_eq!(str_field(&entries[0], "fingerprint"), fp);
+    }
+}
+
+#[test]
+fn add_cert_of_a_ca_certificate_exits_2_and_adds_nothing() {
+    let env = Env::new();
+    // With a good file before it: nothing at all is added.
+    let out = env
+        .add_cert(&[fixture("certs/bob.pem"), fixture("ca/root.pem")])
+        .expect(2)
+        .one_line_error();
+    assert!(out.stderr.contains("CA certificate"), "{}", out.stderr);
+    assert!(!env.store.exists(), "the store was opened");
+    env.add_cert(&[fixture("ca/root.pem")])
+        .expect(2)
+        .one_line_error();
+    assert!(env.recipients_json("bob@example.org").is_empty());
+}
+
+#[test]
+fn add_cert_of_a_garbage_file_exits_2() {
+    let env = Env::new();
+    let mut random = [0u8; 512];
+    openssl::rand::rand_bytes(&mut random).unwrap();
+    let garbage = env.file("garbage.pem", &random);
+    env.add_cert(&[garbage]).expect(2).one_line_error();
+    let missing = env.dir.path().join("missing.pem");
+    env.add_cert(&[missing]).expect(2).one_line_error();
+    assert!(!env.store.exists(), "the store was opened");
+}
+
+#[test]
+fn add_cert_reads_der() {
+    let env = Env::new();
+    let out = env.add_cert(&[fixture("certs/alice.der")]).expect(0);
+    let fp = fingerprint_of("certs/alice.der");
+    assert_eq!(out.stdout, format!("added {fp} for {ALICE}\n"));
+    let entries = env.recipients_json(ALICE);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(str_field(&entries[0], "fingerprint"), fp);
+}
+
+#[test]
+fn default_signer_that_cannot_sign_exits_2() {
+    let env = Env::new();
+    let noeku = "noeku@example.org";
+    env.import(noeku, &fixture("p12/noeku.p12"), &[]).expect(0);
+    let fp = fingerprint_of("certs/noeku.pem");
+    let out = env
+        .run(&["settings", "--mailbox", noeku, "--default-signer", &fp])
+        .expect(2)
+        .one_line_error();
+    assert!(out.stderr.contains("cannot be used"), "{}", out.stderr);
 }

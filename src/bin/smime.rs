@@ -4,9 +4,12 @@
 //! smime [--store FILE] [--passphrase-file F] COMMAND
 //! smime import   --mailbox ADDR [--password-file F] [--allow-address-mismatch] BUNDLE.p12
 //! smime list     [--mailbox ADDR] [--json]
+//! smime list     --recipients --mailbox ADDR [--json]
 //! smime remove   --mailbox ADDR FINGERPRINT
 //! smime settings --mailbox ADDR [--sign-by-default on|off] [--encrypt-by-default on|off]
 //!                [--default-signer FINGERPRINT|auto]
+//! smime passwd   [--new-passphrase-file F]
+//! smime add-cert CERT...
 //! ```
 //!
 //! # Where things come from
@@ -15,6 +18,9 @@
 //!   `<user data dir>/smime/store.db` (the `smime` directory is created).
 //! * Store passphrase: `--passphrase-file F` (first line), else
 //!   `$SMIME_STORE_PASSPHRASE`, else a prompt on the terminal.
+//! * New store passphrase (`passwd`): `--new-passphrase-file F` (first
+//!   line), else `$SMIME_NEW_STORE_PASSPHRASE`, else a prompt on the
+//!   terminal, asked twice. An empty one is refused.
 //! * PKCS#12 password: `--password-file F` (first line), else
 //!   `$SMIME_P12_PASSWORD`, else a prompt on the terminal. There is
 //!   deliberately no option that takes a password on the command line, where
@@ -31,7 +37,10 @@
 //!
 //! * `0`: success; results on stdout.
 //! * `2`: bad input or usage (clap's usage errors, wrong PKCS#12 password,
-//!   corrupt or unsupported bundle, invalid address, address mismatch, I/O).
+//!   corrupt or unsupported bundle, invalid certificate file, a certificate
+//!   unfit for the use asked (CA certificate, no e-mail address, signer
+//!   that cannot sign), invalid address, address mismatch, empty or
+//!   mismatched new passphrase, I/O).
 //! * `3`: store error (mailbox full, not found, wrong store passphrase,
 //!   database failure, anything else).
 //!
@@ -46,7 +55,7 @@ use std::time::SystemTime;
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 use smime::{
-    Error, Fingerprint, ImportOptions, Mailbox, Passphrase, Password, Settings, Store,
+    Certificate, Error, Fingerprint, ImportOptions, Mailbox, Passphrase, Password, Settings, Store,
     StoredCertificate,
 };
 
@@ -54,6 +63,8 @@ use smime::{
 const ENV_STORE: &str = "SMIME_STORE";
 /// Environment variable holding the store passphrase.
 const ENV_STORE_PASSPHRASE: &str = "SMIME_STORE_PASSPHRASE";
+/// Environment variable holding the new store passphrase (`passwd`).
+const ENV_NEW_STORE_PASSPHRASE: &str = "SMIME_NEW_STORE_PASSPHRASE";
 /// Environment variable holding the PKCS#12 password.
 const ENV_P12_PASSWORD: &str = "SMIME_P12_PASSWORD";
 
@@ -98,6 +109,10 @@ enum Command {
         /// Only this mailbox
         #[arg(long, value_name = "ADDR")]
         mailbox: Option<String>,
+        /// List the correspondents' certificates filed under the address
+        /// (see `add-cert`) instead of the mailbox's own
+        #[arg(long, requires = "mailbox")]
+        recipients: bool,
         /// Print a JSON array instead of one line per certificate
         #[arg(long)]
         json: bool,
@@ -124,6 +139,20 @@ enum Command {
         /// The certificate to sign with, or `auto` for the newest usable one
         #[arg(long, value_name = "FINGERPRINT|auto")]
         default_signer: Option<String>,
+    },
+    /// Change the store passphrase (every private key is re-sealed)
+    Passwd {
+        /// Read the new store passphrase from the first line of F
+        /// [default: $SMIME_NEW_STORE_PASSPHRASE, else a prompt, asked twice]
+        #[arg(long, value_name = "F")]
+        new_passphrase_file: Option<PathBuf>,
+    },
+    /// File correspondents' certificates (to encrypt to them) under every
+    /// address they name
+    AddCert {
+        /// Certificate files: PEM with one or more certificates, or one DER
+        #[arg(value_name = "CERT", required = true)]
+        files: Vec<PathBuf>,
     },
 }
 
@@ -186,6 +215,7 @@ fn exit_code(error: &Error) -> u8 {
         | Error::InvalidCertificate(_)
         | Error::InvalidAddress { .. }
         | Error::AddressMismatch { .. }
+        | Error::CertificateNotUsable { .. }
         | Error::Io(_) => 2,
         _ => 3,
     }
@@ -231,24 +261,41 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 )?;
             }
         }
-        Command::List { mailbox, json } => {
+        Command::List {
+            mailbox,
+            recipients,
+            json,
+        } => {
             let mailbox = mailbox.map(|m| m.parse::<Mailbox>()).transpose()?;
             let passphrase = store_passphrase(cli.passphrase_file.as_ref())?;
             let store = open_store(cli.store, &passphrase)?;
-            let mailboxes = match mailbox {
-                Some(m) => vec![m],
-                None => store.mailboxes()?,
+            let (objects, lines): (Vec<Value>, Vec<String>) = match mailbox {
+                // clap's `requires` guarantees the mailbox with `--recipients`.
+                Some(address) if recipients => store
+                    .recipient_certificates(&address)?
+                    .iter()
+                    .map(|c| (recipient_json(&address, c), to_line(&address, c)))
+                    .unzip(),
+                mailbox => {
+                    let mailboxes = match mailbox {
+                        Some(m) => vec![m],
+                        None => store.mailboxes()?,
+                    };
+                    let mut entries = Vec::new();
+                    for m in &mailboxes {
+                        entries.extend(store.list(m)?);
+                    }
+                    entries
+                        .iter()
+                        .map(|e| (to_json(e), to_line(&e.mailbox, &e.certificate)))
+                        .unzip()
+                }
             };
-            let mut entries = Vec::new();
-            for m in &mailboxes {
-                entries.extend(store.list(m)?);
-            }
             if json {
-                let array = Value::Array(entries.iter().map(to_json).collect());
-                writeln!(out, "{array:#}")?;
+                writeln!(out, "{:#}", Value::Array(objects))?;
             } else {
-                for entry in &entries {
-                    writeln!(out, "{}", to_line(entry))?;
+                for line in &lines {
+                    writeln!(out, "{line}")?;
                 }
             }
         }
@@ -290,6 +337,35 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 }
             })?;
             write_settings(&mut out, &store.settings(&mailbox)?)?;
+        }
+        Command::Passwd {
+            new_passphrase_file,
+        } => {
+            let passphrase = store_passphrase(cli.passphrase_file.as_ref())?;
+            let new = new_store_passphrase(new_passphrase_file.as_ref())?;
+            let mut store = open_store(cli.store, &passphrase)?;
+            store.change_passphrase(&new)?;
+            writeln!(out, "store passphrase changed")?;
+        }
+        Command::AddCert { files } => {
+            let mut certs = Vec::new();
+            for file in &files {
+                certs.extend(read_recipient_certificates(file)?);
+            }
+            let passphrase = store_passphrase(cli.passphrase_file.as_ref())?;
+            let mut store = open_store(cli.store, &passphrase)?;
+            for cert in &certs {
+                if store.add_recipient_certificate(cert)? {
+                    writeln!(
+                        out,
+                        "added {} for {}",
+                        cert.fingerprint(),
+                        cert.email_addresses().join(", ")
+                    )?;
+                } else {
+                    writeln!(out, "already present: {}", cert.fingerprint())?;
+                }
+            }
         }
     }
     out.flush()?;
@@ -336,6 +412,65 @@ fn store_passphrase(file: Option<&PathBuf>) -> Result<Passphrase, Failure> {
     Ok(Passphrase::new(typed))
 }
 
+/// The new store passphrase for `passwd`: `--new-passphrase-file`, else
+/// the environment, else a prompt asked twice. Never empty.
+fn new_store_passphrase(file: Option<&PathBuf>) -> Result<Passphrase, Failure> {
+    let new = if let Some(file) = file {
+        Passphrase::from_file(file)?
+    } else if let Some(value) = env_secret(ENV_NEW_STORE_PASSPHRASE)? {
+        Passphrase::new(value)
+    } else {
+        let hint = format!("set ${ENV_NEW_STORE_PASSPHRASE} or use --new-passphrase-file");
+        let first = Passphrase::new(prompt("New store passphrase: ", &hint)?);
+        let again = Passphrase::new(prompt("Repeat new store passphrase: ", &hint)?);
+        if first.expose() != again.expose() {
+            return Err(Failure::Usage(
+                "the new store passphrases do not match".to_owned(),
+            ));
+        }
+        first
+    };
+    if new.is_empty() {
+        return Err(Failure::Usage(
+            "the new store passphrase is empty".to_owned(),
+        ));
+    }
+    Ok(new)
+}
+
+/// The certificates of one `add-cert` file, checked as the recipient
+/// directory will check them, so that a bad file adds nothing at all.
+fn read_recipient_certificates(file: &PathBuf) -> Result<Vec<Certificate>, Failure> {
+    let in_file = |what: String| Failure::Usage(format!("{}: {what}", file.display()));
+    let bytes = std::fs::read(file)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", file.display())))?;
+    let certs = Certificate::all_from_pem_or_der(&bytes).map_err(|e| in_file(e.to_string()))?;
+    if certs.is_empty() {
+        return Err(in_file("no certificate found".to_owned()));
+    }
+    for cert in &certs {
+        let unusable = |reason: &str| {
+            in_file(format!(
+                "certificate {} cannot be used: {reason}",
+                cert.fingerprint()
+            ))
+        };
+        if cert.is_ca() {
+            return Err(unusable(
+                "a CA certificate is not a correspondent's certificate",
+            ));
+        }
+        if !cert
+            .email_addresses()
+            .iter()
+            .any(|e| e.parse::<Mailbox>().is_ok())
+        {
+            return Err(unusable("it names no e-mail address"));
+        }
+    }
+    Ok(certs)
+}
+
 /// The PKCS#12 password: `--password-file`, else the environment, else a prompt.
 fn p12_password(file: Option<&PathBuf>) -> Result<Password, Failure> {
     if let Some(file) = file {
@@ -379,11 +514,24 @@ fn rfc3339(time: SystemTime) -> Option<String> {
         .map(|t| t.to_string())
 }
 
-/// One `list --json` object.
+/// One `list --json` object for a mailbox's own certificate.
 fn to_json(entry: &StoredCertificate) -> Value {
-    let cert = &entry.certificate;
+    let mut value = cert_json(&entry.mailbox, &entry.certificate, "mailbox");
+    value["imported_at"] = json!(rfc3339(entry.imported_at));
+    value["chain"] = json!(entry.chain.iter().map(|c| c.subject()).collect::<Vec<_>>());
+    value
+}
+
+/// One `list --recipients --json` object.
+fn recipient_json(address: &Mailbox, cert: &Certificate) -> Value {
+    cert_json(address, cert, "recipient")
+}
+
+/// The `list --json` fields every certificate has.
+fn cert_json(mailbox: &Mailbox, cert: &Certificate, source: &str) -> Value {
     json!({
-        "mailbox": entry.mailbox.canonical(),
+        "mailbox": mailbox.canonical(),
+        "source": source,
         "fingerprint": cert.fingerprint().to_string(),
         "subject": cert.subject(),
         "issuer": cert.issuer(),
@@ -391,17 +539,14 @@ fn to_json(entry: &StoredCertificate) -> Value {
         "emails": cert.email_addresses(),
         "not_before": rfc3339(cert.not_before()),
         "not_after": rfc3339(cert.not_after()),
-        "imported_at": rfc3339(entry.imported_at),
         "key_algorithm": cert.key_algorithm().to_string(),
         "can_sign": cert.can_sign(),
         "can_decrypt": cert.can_decrypt(),
-        "chain": entry.chain.iter().map(|c| c.subject()).collect::<Vec<_>>(),
     })
 }
 
 /// One `list` text line: mailbox, fingerprint, expiry date, usages, subject.
-fn to_line(entry: &StoredCertificate) -> String {
-    let cert = &entry.certificate;
+fn to_line(mailbox: &Mailbox, cert: &Certificate) -> String {
     let until =
         rfc3339(cert.not_after()).map_or_else(|| "?".to_owned(), |t| t.chars().take(10).collect());
     let usage = match (cert.can_sign(), cert.can_decrypt()) {
@@ -412,7 +557,7 @@ fn to_line(entry: &StoredCertificate) -> String {
     };
     format!(
         "{} {} {until} {usage} {}",
-        entry.mailbox.canonical(),
+        mailbox.canonical(),
         cert.fingerprint(),
         cert.subject()
     )
