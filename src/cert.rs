@@ -72,6 +72,9 @@ impl FromStr for Fingerprint {
             return Err(bad());
         }
         let mut out = [0u8; 32];
+        if !hex.iter().all(u8::is_ascii_hexdigit) {
+            return Err(bad());
+        }
         for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
             let text = std::str::from_utf8(pair).map_err(|_| bad())?;
             *byte = u8::from_str_radix(text, 16).map_err(|_| bad())?;
@@ -86,6 +89,12 @@ impl FromStr for Fingerprint {
 pub enum KeyAlgorithm {
     /// RSA with the modulus size in bits.
     Rsa {
+        /// Modulus length in bits.
+        bits: u32,
+    },
+    /// An RSASSA-PSS key (id-RSASSA-PSS, RFC 4055): signatures only, never
+    /// key transport.
+    RsaPss {
         /// Modulus length in bits.
         bits: u32,
     },
@@ -109,7 +118,9 @@ impl KeyAlgorithm {
     /// Key size in bits (for EC, the curve's field size).
     pub fn bits(&self) -> Option<u32> {
         match self {
-            KeyAlgorithm::Rsa { bits } | KeyAlgorithm::Dsa { bits } => Some(*bits),
+            KeyAlgorithm::Rsa { bits }
+            | KeyAlgorithm::RsaPss { bits }
+            | KeyAlgorithm::Dsa { bits } => Some(*bits),
             KeyAlgorithm::Ec { curve } => curve.bits(),
             KeyAlgorithm::Ed25519 => Some(256),
             KeyAlgorithm::Other(_) => None,
@@ -121,6 +132,7 @@ impl fmt::Display for KeyAlgorithm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             KeyAlgorithm::Rsa { bits } => write!(f, "RSA-{bits}"),
+            KeyAlgorithm::RsaPss { bits } => write!(f, "RSA-PSS-{bits}"),
             KeyAlgorithm::Ec { curve } => write!(f, "EC {curve}"),
             KeyAlgorithm::Dsa { bits } => write!(f, "DSA-{bits}"),
             KeyAlgorithm::Ed25519 => f.write_str("Ed25519"),
@@ -454,7 +466,8 @@ impl Certificate {
     ///
     /// RFC 8550 §4.4.2: an RSA key transports content keys and needs
     /// keyEncipherment; an EC key agrees on them (RFC 5753) and needs
-    /// keyAgreement; no key usage extension allows both.
+    /// keyAgreement; no key usage extension allows both. An RSASSA-PSS key
+    /// may only sign (RFC 4055 §1.2).
     pub fn can_decrypt(&self) -> bool {
         let ku_ok = match (&self.key_algorithm, self.key_usage) {
             (KeyAlgorithm::Rsa { .. } | KeyAlgorithm::Ec { .. }, None) => true,
@@ -525,7 +538,8 @@ fn email_addresses(tbs: &x509_cert::TbsCertificate) -> Result<Vec<String>> {
 
 fn key_algorithm(key: &PKey<Public>) -> KeyAlgorithm {
     match key.id() {
-        Id::RSA | Id::RSA_PSS => KeyAlgorithm::Rsa { bits: key.bits() },
+        Id::RSA => KeyAlgorithm::Rsa { bits: key.bits() },
+        Id::RSA_PSS => KeyAlgorithm::RsaPss { bits: key.bits() },
         Id::DSA => KeyAlgorithm::Dsa { bits: key.bits() },
         Id::ED25519 => KeyAlgorithm::Ed25519,
         Id::EC => {

@@ -49,7 +49,6 @@ impl PrivateKey {
     }
 
     /// The OpenSSL key, for the primitives.
-    #[allow(dead_code)] // used by the signing and decryption modules
     pub(crate) fn openssl(&self) -> &PKey<Private> {
         &self.0
     }

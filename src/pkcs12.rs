@@ -31,6 +31,12 @@ use crate::ffi;
 use crate::identity::{Identity, PrivateKey};
 use crate::secret::Password;
 
+/// The most key-derivation iterations a bundle may ask for, for its MAC or
+/// any of its encryptions. Real exporters use 1 024 to 600 000; a hostile
+/// bundle asking for 10⁹ would otherwise keep a mail client busy for
+/// minutes before the password is even checked.
+pub const MAX_ITERATIONS: u64 = 10_000_000;
+
 /// `ERR_LIB_PKCS12` and `PKCS12_R_MAC_VERIFY_FAILURE` from `<openssl/pkcs12err.h>`.
 const ERR_LIB_PKCS12: i32 = 35;
 const PKCS12_R_MAC_GENERATION_ERROR: i32 = 109;
@@ -55,6 +61,7 @@ pub fn import(bundle: &[u8], password: &Password) -> Result<Identity> {
     }
     let p12 = Pkcs12::from_der(bundle)
         .map_err(|_| Error::CorruptBundle("not a PKCS#12 PFX structure".into()))?;
+    preflight::check(&p12)?;
     match ffi::pkcs12_parse(&p12, password.expose()) {
         Ok(found) => {
             let hint = found
@@ -128,14 +135,23 @@ fn select(
             ));
         }
     };
-    let mut unique: Vec<Certificate> = Vec::new();
+    let mut seen = Vec::new();
+    let (mut leaves, mut cas) = (Vec::new(), Vec::new());
     for der in certs {
-        let cert = Certificate::from_der(&der)?;
-        if !unique.iter().any(|c| c.fingerprint() == cert.fingerprint()) {
-            unique.push(cert);
+        let fingerprint = Fingerprint::of(&der);
+        if seen.contains(&fingerprint) {
+            continue;
+        }
+        seen.push(fingerprint);
+        if carries_key(&der, &key) {
+            // The identity's own certificate must be readable.
+            leaves.push(Certificate::from_der(&der)?);
+        } else if let Ok(cert) = Certificate::from_der(&der) {
+            // A chain certificate x509-cert cannot read (old, non-conformant
+            // CAs exist) is left out rather than failing the import.
+            cas.extend(cert.is_ca().then_some(cert));
         }
     }
-    let (leaves, others): (Vec<_>, Vec<_>) = unique.into_iter().partition(|c| key.matches(c));
     let leaf = match leaves.len() {
         0 => return Err(Error::KeyCertificateMismatch),
         1 => leaves.into_iter().next(),
@@ -146,9 +162,16 @@ fn select(
             "several certificates for one key and no localKeyId to choose".into(),
         )
     })?;
-    let cas = others.into_iter().filter(Certificate::is_ca).collect();
     let chain = order_chain(&leaf, cas);
     Identity::new(leaf, key, chain)
+}
+
+/// True when the certificate `der` carries `key`'s public half (decided by
+/// OpenSSL, so even a certificate x509-cert rejects can be recognised).
+fn carries_key(der: &[u8], key: &PrivateKey) -> bool {
+    openssl::x509::X509::from_der(der)
+        .and_then(|x| x.public_key())
+        .is_ok_and(|public| public.public_eq(key.openssl()))
 }
 
 /// Orders CA certificates issuer by issuer from `leaf` upwards; whatever
@@ -167,6 +190,137 @@ fn order_chain(leaf: &Certificate, mut cas: Vec<Certificate>) -> Vec<Certificate
     }
     chain.extend(cas);
     chain
+}
+
+/// What can be checked before the password is tried: the iteration counts
+/// (bounded by [`MAX_ITERATIONS`]), the presence of a MAC, and the number
+/// of private keys that are not inside an encrypted container.
+mod preflight {
+    use super::*;
+    use p12::{AlgorithmIdentifier, ContentInfo, PFX, SafeBag, SafeBagKind};
+    use yasna::models::ObjectIdentifier;
+
+    const PBES2: &[u64] = &[1, 2, 840, 113_549, 1, 5, 13];
+    const PBKDF2: &[u64] = &[1, 2, 840, 113_549, 1, 5, 12];
+    const KEY_BAG: &[u64] = &[1, 2, 840, 113_549, 1, 12, 10, 1, 1];
+
+    pub(super) fn check(p12: &Pkcs12) -> Result<()> {
+        // OpenSSL has decoded the bundle; its DER re-encoding is what `p12`
+        // (DER only) can read. Its asserts are kept from unwinding into us.
+        let Ok(der) = p12.to_der() else {
+            return Ok(());
+        };
+        let Ok(Ok(pfx)) = catch_unwind(|| PFX::parse(&der)) else {
+            return Ok(()); // unusual structure: OpenSSL alone decides
+        };
+        let Some(mac) = &pfx.mac_data else {
+            // OpenSSL 3.0 reports a missing MAC as a MAC failure, which we
+            // would misreport as a wrong password.
+            return Err(Error::UnsupportedBundle(
+                "the bundle has no integrity MAC".into(),
+            ));
+        };
+        limit(u64::from(mac.iterations), "MAC")?;
+        let ContentInfo::Data(safe) = &pfx.auth_safe else {
+            return Ok(());
+        };
+        let safe = Zeroizing::new(safe.clone());
+        catch_unwind(AssertUnwindSafe(|| contents(&safe))).unwrap_or(Ok(()))
+    }
+
+    fn contents(safe: &[u8]) -> Result<()> {
+        let Ok(list) = yasna::parse_ber(safe, |r| r.collect_sequence_of(ContentInfo::parse)) else {
+            return Ok(());
+        };
+        let mut keys = 0;
+        for content in &list {
+            match content {
+                ContentInfo::EncryptedData(e) => {
+                    algorithm(&e.encrypted_content_info.content_encryption_algorithm)?
+                }
+                ContentInfo::Data(plain) => {
+                    let Ok(bags) =
+                        yasna::parse_ber(plain, |r| r.collect_sequence_of(SafeBag::parse))
+                    else {
+                        continue;
+                    };
+                    for bag in &bags {
+                        match &bag.bag {
+                            SafeBagKind::Pkcs8ShroudedKeyBag(epki) => {
+                                keys += 1;
+                                algorithm(&epki.encryption_algorithm)?;
+                            }
+                            SafeBagKind::OtherBagKind(o)
+                                if o.bag_id == ObjectIdentifier::from_slice(KEY_BAG) =>
+                            {
+                                keys += 1
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                ContentInfo::OtherContext(_) => {}
+            }
+        }
+        if keys > 1 {
+            return Err(Error::UnsupportedBundle(format!(
+                "{keys} private keys in one bundle; export one identity per bundle"
+            )));
+        }
+        Ok(())
+    }
+
+    fn algorithm(alg: &AlgorithmIdentifier) -> Result<()> {
+        match alg {
+            AlgorithmIdentifier::PbewithSHAAnd40BitRC2CBC(p)
+            | AlgorithmIdentifier::PbeWithSHAAnd3KeyTripleDESCBC(p) => {
+                limit(p.iterations, "encryption")
+            }
+            AlgorithmIdentifier::OtherAlg(o)
+                if o.algorithm_type == ObjectIdentifier::from_slice(PBES2) =>
+            {
+                match o.params.as_deref().map(pbkdf2_iterations) {
+                    Some(Ok(Some(n))) => limit(n, "PBKDF2"),
+                    Some(Err(_)) => Err(Error::CorruptBundle("unreadable PBES2 parameters".into())),
+                    _ => Ok(()),
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// RFC 8018 §A.4 PBES2-params → §A.2 PBKDF2-params.iterationCount.
+    fn pbkdf2_iterations(params: &[u8]) -> Result<Option<u64>, yasna::ASN1Error> {
+        yasna::parse_der(params, |r| {
+            r.read_sequence(|r| {
+                let n = r.next().read_sequence(|r| {
+                    let kdf = r.next().read_oid()?;
+                    if kdf != ObjectIdentifier::from_slice(PBKDF2) {
+                        r.next().read_der()?;
+                        return Ok(None);
+                    }
+                    r.next().read_sequence(|r| {
+                        r.next().read_der()?; // salt
+                        let n = r.next().read_u64()?;
+                        r.read_optional(|r| r.read_u64())?; // keyLength
+                        r.read_optional(|r| r.read_der())?; // prf
+                        Ok(Some(n))
+                    })
+                })?;
+                r.next().read_der()?; // encryptionScheme
+                Ok(n)
+            })
+        })
+    }
+
+    fn limit(iterations: u64, what: &str) -> Result<()> {
+        if iterations > MAX_ITERATIONS {
+            return Err(Error::UnsupportedBundle(format!(
+                "{what} iteration count {iterations} exceeds the limit of {MAX_ITERATIONS}"
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// Legacy PKCS#12 PBE (RC2-40, 3DES with SHA-1 MAC) through the `p12` crate.
@@ -260,7 +414,7 @@ mod legacy {
     /// verified it with the authenticated content. RFC 7292 Appendix B.1:
     /// the password is a NUL-terminated BMPString; an empty password has
     /// been written both as `00 00` and as zero octets (OpenSSL tries both).
-    fn verified_auth_safe(pfx: &PFX, password: &Password) -> Result<(Zeroizing<Vec<u8>>, Vec<u8>)> {
+    fn verified_auth_safe(pfx: &PFX, password: &Password) -> Result<(Secret, Secret)> {
         let Some(mac) = &pfx.mac_data else {
             return Err(Error::CorruptBundle("no MAC".into()));
         };
@@ -270,7 +424,7 @@ mod legacy {
         }
         for bmp in candidates {
             let bmp: Zeroizing<Vec<u8>> = bmp;
-            let Some(safe) = pfx.auth_safe.data(&bmp) else {
+            let Some(safe) = pfx.auth_safe.data(&bmp).map(Zeroizing::new) else {
                 return Err(Error::CorruptBundle("AuthenticatedSafe is not data".into()));
             };
             if mac.verify_mac(&safe, &bmp) {
@@ -280,7 +434,10 @@ mod legacy {
         Err(Error::WrongPassword)
     }
 
-    fn bmp_string(s: &str) -> Zeroizing<Vec<u8>> {
+    /// Password-derived or decrypted bytes.
+    type Secret = Zeroizing<Vec<u8>>;
+
+    fn bmp_string(s: &str) -> Secret {
         let mut out = Zeroizing::new(Vec::with_capacity(s.len() * 2 + 2));
         for unit in s.encode_utf16() {
             out.extend_from_slice(&unit.to_be_bytes());

@@ -14,6 +14,9 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 
+/// How much of a password or passphrase file is read.
+pub const MAX_SECRET_FILE: usize = 64 * 1024;
+
 macro_rules! secret_string {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -32,10 +35,14 @@ macro_rules! secret_string {
             }
 
             /// Reads the secret from a file, as `openssl -passin file:` does:
-            /// the first line, without its line ending.
+            /// the first line, without its line ending. At most
+            /// [`MAX_SECRET_FILE`] bytes are read, into one buffer allocated
+            /// up front so no reallocation leaves a copy behind (pipes too).
             pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
-                let mut raw = Zeroizing::new(Vec::new());
-                std::fs::File::open(path)?.read_to_end(&mut raw)?;
+                let mut raw = Zeroizing::new(Vec::with_capacity(MAX_SECRET_FILE));
+                std::fs::File::open(path)?
+                    .take(MAX_SECRET_FILE as u64)
+                    .read_to_end(&mut raw)?;
                 Self::from_first_line(&raw)
             }
 

@@ -577,3 +577,71 @@ fn default_signer_that_cannot_sign_exits_2() {
         .one_line_error();
     assert!(out.stderr.contains("cannot be used"), "{}", out.stderr);
 }
+
+#[test]
+fn store_passphrase_from_the_environment_wins_over_the_file_as_the_contract_says() {
+    let env = Env::new();
+    env.import(ALICE, &alice_p12(), &[]).expect(0);
+    let wrong_file = env.file("wrong-passphrase", b"not the passphrase\n");
+    // $SMIME_STORE_PASSPHRASE (right) is set by `command`; the file is wrong.
+    let mut cmd = env.command(&["--passphrase-file"]);
+    cmd.arg(&wrong_file).args(["list", "--json"]);
+    run(cmd).expect(0);
+    // Without the variable the file is used.
+    let mut cmd = env.command(&["--passphrase-file"]);
+    cmd.arg(&wrong_file)
+        .args(["list"])
+        .env_remove("SMIME_STORE_PASSPHRASE");
+    let out = run(cmd).expect(3);
+    assert!(
+        out.stderr.contains("wrong store passphrase"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_refused_import_creates_no_store() {
+    let env = Env::new();
+    let mut cmd = env.command(&["import", "--mailbox", ALICE]);
+    cmd.arg(alice_p12()).env("SMIME_P12_PASSWORD", "wrong");
+    run(cmd).expect(2);
+    let out = env
+        .import(ALICE, &fixture("p12/mallory.p12"), &[])
+        .expect(2);
+    assert!(out.stderr.contains(ALICE), "{}", out.stderr);
+    assert!(
+        !env.store.exists(),
+        "a refused import must leave no store file behind"
+    );
+}
+
+#[test]
+fn showing_settings_writes_nothing() {
+    let env = Env::new();
+    env.import(ALICE, &alice_p12(), &[]).expect(0);
+    let out = env
+        .run(&["settings", "--mailbox", "typo@example.org"])
+        .expect(0);
+    assert!(
+        out.stdout.contains("encrypt_by_default: false"),
+        "{}",
+        out.stdout
+    );
+    let mailboxes: Vec<String> = env
+        .list_json(None)
+        .iter()
+        .map(|e| e["mailbox"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(mailboxes, [ALICE]);
+    // And the store has no row for the typo (a later `settings` change would create it).
+    let conn = rusqlite::Connection::open(&env.store).unwrap();
+    let n: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM mailboxes WHERE address = 'typo@example.org'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 0);
+}

@@ -167,6 +167,54 @@ fn a_schema_1_file_is_migrated_and_keeps_its_data() {
 }
 
 #[test]
+fn damaged_key_parameters_are_refused_never_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    open(&path, "right")
+        .unwrap()
+        .import_pkcs12(
+            &mb("alice@example.org"),
+            &read_fixture("p12/alice.p12"),
+            &pw(),
+        )
+        .unwrap();
+    for row in ["check", "kdf_salt", "kdf_iterations"] {
+        let copy = dir.path().join(format!("damaged-{row}.db"));
+        std::fs::copy(&path, &copy).unwrap();
+        let conn = rusqlite::Connection::open(&copy).unwrap();
+        conn.execute("DELETE FROM meta WHERE name = ?1", [row])
+            .unwrap();
+        drop(conn);
+        // Any passphrase: the store must not be "re-keyed" as if new.
+        let err = open(&copy, "anything").unwrap_err();
+        assert!(
+            matches!(&err, Error::Store(m) if m.contains("key-derivation")),
+            "{row}: {err:?}"
+        );
+    }
+    // A tampered iteration count cannot make open hang.
+    let copy = dir.path().join("huge-iterations.db");
+    std::fs::copy(&path, &copy).unwrap();
+    let conn = rusqlite::Connection::open(&copy).unwrap();
+    conn.execute(
+        "UPDATE meta SET value = CAST('4000000000' AS BLOB) WHERE name = 'kdf_iterations'",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    assert!(matches!(open(&copy, "right"), Err(Error::Store(_))));
+    // The original is intact.
+    assert_eq!(
+        open(&path, "right")
+            .unwrap()
+            .list(&mb("alice@example.org"))
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
 fn another_applications_sqlite_file_is_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("other.db");

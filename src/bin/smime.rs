@@ -16,8 +16,9 @@
 //!
 //! * Store file: `--store`, else `$SMIME_STORE`, else
 //!   `<user data dir>/smime/store.db` (the `smime` directory is created).
-//! * Store passphrase: `--passphrase-file F` (first line), else
-//!   `$SMIME_STORE_PASSPHRASE`, else a prompt on the terminal.
+//! * Store passphrase: `$SMIME_STORE_PASSPHRASE`, else
+//!   `--passphrase-file F` (first line), else a prompt on the terminal
+//!   (the order of the CLI contract).
 //! * New store passphrase (`passwd`): `--new-passphrase-file F` (first
 //!   line), else `$SMIME_NEW_STORE_PASSPHRASE`, else a prompt on the
 //!   terminal, asked twice. An empty one is refused.
@@ -239,10 +240,14 @@ fn run(cli: Cli) -> Result<(), Failure> {
             } else {
                 ImportOptions::default()
             };
-            let passphrase = store_passphrase(cli.passphrase_file.as_ref())?;
+            // Everything about the bundle is settled before the store is
+            // opened (or created): a refused import leaves no trace.
             let password = p12_password(password_file.as_ref())?;
+            let identity = smime::pkcs12::import(&bytes, &password)?;
+            options.check(&mailbox, identity.certificate())?;
+            let passphrase = store_passphrase(cli.passphrase_file.as_ref())?;
             let mut store = open_store(cli.store, &passphrase)?;
-            let imported = store.import_pkcs12_with(&mailbox, &bytes, &password, options)?;
+            let imported = store.import_identity(&mailbox, &identity, options)?;
             let cert = &imported.certificate;
             if imported.added {
                 writeln!(
@@ -324,18 +329,24 @@ fn run(cli: Cli) -> Result<(), Failure> {
             };
             let passphrase = store_passphrase(cli.passphrase_file.as_ref())?;
             let mut store = open_store(cli.store, &passphrase)?;
+            let changes = default_signer.is_some()
+                || encrypt_by_default.is_some()
+                || sign_by_default.is_some();
             // All changes in one transaction: a refused one applies none.
-            store.update_settings(&mailbox, |s| {
-                if let Some(signer) = default_signer {
-                    s.default_signer = signer;
-                }
-                if let Some(on) = encrypt_by_default {
-                    s.encrypt_by_default = on.into();
-                }
-                if let Some(on) = sign_by_default {
-                    s.sign_by_default = on.into();
-                }
-            })?;
+            // Showing the settings writes nothing.
+            if changes {
+                store.update_settings(&mailbox, |s| {
+                    if let Some(signer) = default_signer {
+                        s.default_signer = signer;
+                    }
+                    if let Some(on) = encrypt_by_default {
+                        s.encrypt_by_default = on.into();
+                    }
+                    if let Some(on) = sign_by_default {
+                        s.sign_by_default = on.into();
+                    }
+                })?;
+            }
             write_settings(&mut out, &store.settings(&mailbox)?)?;
         }
         Command::Passwd {
@@ -393,17 +404,18 @@ fn default_store_path() -> Result<PathBuf, Failure> {
     })?;
     let dir = data.join("smime");
     std::fs::create_dir_all(&dir)
-        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?;
+        .map_err(|e| Error::Store(format!("cannot create {}: {e}", dir.display())))?;
     Ok(dir.join("store.db"))
 }
 
-/// The store passphrase: `--passphrase-file`, else the environment, else a prompt.
+/// The store passphrase, in the order of the CLI contract (DESIGN.md):
+/// the environment, else `--passphrase-file`, else a prompt.
 fn store_passphrase(file: Option<&PathBuf>) -> Result<Passphrase, Failure> {
-    if let Some(file) = file {
-        return Ok(Passphrase::from_file(file)?);
-    }
     if let Some(value) = env_secret(ENV_STORE_PASSPHRASE)? {
         return Ok(Passphrase::new(value));
+    }
+    if let Some(file) = file {
+        return Ok(Passphrase::from_file(file)?);
     }
     let typed = prompt(
         "Store passphrase: ",

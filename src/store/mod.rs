@@ -54,6 +54,20 @@ impl ImportOptions {
             allow_address_mismatch: true,
         }
     }
+
+    /// The address rule of [`Store::import_identity`], on its own, so a
+    /// caller can refuse an import before touching any store:
+    /// [`Error::AddressMismatch`] when `certificate` does not name
+    /// `mailbox` and the options do not allow that.
+    pub fn check(&self, mailbox: &Mailbox, certificate: &Certificate) -> Result<()> {
+        if self.allow_address_mismatch || certificate.names_mailbox(mailbox) {
+            return Ok(());
+        }
+        Err(Error::AddressMismatch {
+            mailbox: mailbox.clone(),
+            certificate_emails: certificate.email_addresses().to_vec(),
+        })
+    }
 }
 
 /// What an import did.
@@ -176,12 +190,7 @@ impl Store {
         options: ImportOptions,
     ) -> Result<Imported> {
         let cert = identity.certificate();
-        if !options.allow_address_mismatch && !cert.names_mailbox(mailbox) {
-            return Err(Error::AddressMismatch {
-                mailbox: mailbox.clone(),
-                certificate_emails: cert.email_addresses().to_vec(),
-            });
-        }
+        options.check(mailbox, cert)?;
         let fingerprint = cert.fingerprint();
         let pkcs8 = identity.private_key().to_pkcs8_der()?;
         let record = Record {
@@ -480,7 +489,9 @@ fn stored(mailbox: &Mailbox, record: &Record) -> Result<StoredCertificate> {
             .iter()
             .map(|d| Certificate::from_der(d))
             .collect::<Result<_>>()?,
-        imported_at: SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(record.imported_at),
+        imported_at: SystemTime::UNIX_EPOCH
+            .checked_add(std::time::Duration::from_secs(record.imported_at))
+            .unwrap_or(SystemTime::UNIX_EPOCH),
     })
 }
 

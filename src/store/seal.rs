@@ -26,6 +26,10 @@ const TAG_LEN: usize = 16;
 /// was written with, so raising this later does not lock old files out.
 pub(crate) const PBKDF2_ITERATIONS: u32 = 600_000;
 
+/// A store file asking for more is refused: a tampered file must not make
+/// `open` hang.
+const MAX_STORE_ITERATIONS: u32 = 10_000_000;
+
 /// A key-encryption key. Zeroized on drop; never printed.
 pub(crate) struct Kek(Zeroizing<[u8; 32]>);
 
@@ -114,23 +118,45 @@ struct KeyParams {
 }
 
 impl KeyParams {
+    /// The stored parameters; `None` only for a store that has never been
+    /// keyed (no parameter at all and no certificate). Anything in between
+    /// is damage, and is refused rather than "repaired" with a new salt,
+    /// which would make every stored key unreadable.
     fn read(tx: &dyn Transaction) -> Result<Option<Self>> {
-        let (Some(salt), Some(iterations), Some(check)) = (
-            tx.meta(META_SALT)?,
-            tx.meta(META_ITERATIONS)?,
-            tx.meta(META_CHECK)?,
-        ) else {
+        let names = [META_KDF, META_SALT, META_ITERATIONS, META_CHECK];
+        let values = names
+            .iter()
+            .map(|n| tx.meta(n))
+            .collect::<Result<Vec<_>>>()?;
+        if values.iter().all(Option::is_none) {
+            let mut keyed = false;
+            for mailbox in tx.mailboxes()? {
+                keyed |= !tx.records(&mailbox)?.is_empty();
+            }
+            if keyed {
+                return Err(Error::Store(
+                    "the store holds keys but no key-derivation parameters".into(),
+                ));
+            }
             return Ok(None);
+        }
+        let incomplete =
+            || Error::Store("incomplete or unreadable key-derivation parameters".into());
+        let [Some(kdf), Some(salt), Some(iterations), Some(check)] =
+            <[Option<Vec<u8>>; 4]>::try_from(values).map_err(|_| incomplete())?
+        else {
+            return Err(incomplete());
         };
-        if tx.meta(META_KDF)?.is_some_and(|k| k != KDF_NAME) {
+        if kdf != KDF_NAME {
             return Err(Error::Store(
                 "the store uses an unknown key-derivation function".into(),
             ));
         }
         let iterations = std::str::from_utf8(&iterations)
             .ok()
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| Error::Store("unreadable key-derivation parameters".into()))?;
+            .and_then(|s| s.parse::<u32>().ok())
+            .filter(|n| (1..=MAX_STORE_ITERATIONS).contains(n))
+            .ok_or_else(incomplete)?;
         Ok(Some(KeyParams {
             salt,
             iterations,
@@ -209,8 +235,9 @@ pub(crate) fn rekey(
 ) -> Result<Kek> {
     let (fresh, new) = KeyParams::fresh(new_passphrase)?;
     backend.write(&mut |tx| {
-        if let Some(current) = KeyParams::read(tx)? {
-            old.open(&current.check, CHECK_AAD)
+        // An in-memory store has a random KEK and no check value.
+        if let Some(check) = tx.meta(META_CHECK)? {
+            old.open(&check, CHECK_AAD)
                 .map_err(|_| Error::WrongPassphrase)?;
         }
         for mailbox in tx.mailboxes()? {

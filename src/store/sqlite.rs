@@ -189,12 +189,24 @@ impl Transaction for SqlTx<'_> {
     fn mailboxes(&self) -> Result<Vec<Mailbox>> {
         let mut stmt = self
             .0
-            .prepare_cached("SELECT display FROM mailboxes ORDER BY address")
+            .prepare_cached("SELECT address, display FROM mailboxes ORDER BY address")
             .map_err(db_err)?;
         let rows = stmt
-            .query_map([], |r| r.get::<_, String>(0))
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
             .map_err(db_err)?;
-        rows.map(|r| parse_mailbox(&r.map_err(db_err)?)).collect()
+        rows.map(|r| {
+            let (address, display) = r.map_err(db_err)?;
+            let mailbox = parse_mailbox(&display)?;
+            // Rows are keyed by the canonical form; should its definition
+            // ever change, say so instead of silently missing rows.
+            if mailbox.canonical() != address {
+                return Err(Error::Store(format!(
+                    "mailbox row {address:?} is not in canonical form"
+                )));
+            }
+            Ok(mailbox)
+        })
+        .collect()
     }
 
     fn records(&self, mailbox: &Mailbox) -> Result<Vec<Record>> {
