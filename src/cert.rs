@@ -21,6 +21,7 @@ use openssl::x509::X509;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{
     BasicConstraints, ExtendedKeyUsage, KeyUsage as PkixKeyUsage, SubjectAltName,
+    SubjectKeyIdentifier,
 };
 
 use crate::error::{Error, Result};
@@ -265,6 +266,8 @@ impl From<&ObjectIdentifier> for KeyPurpose {
 pub struct Certificate {
     der: Vec<u8>,
     openssl: X509,
+    parsed: x509_cert::Certificate,
+    subject_key_identifier: Option<Vec<u8>>,
     subject: String,
     issuer: String,
     serial: Vec<u8>,
@@ -296,6 +299,10 @@ impl Certificate {
             .get::<ExtendedKeyUsage>()
             .map_err(|e| invalid(format!("extended key usage: {e}")))?
             .map(|(_, eku)| eku.0.iter().map(KeyPurpose::from).collect());
+        let subject_key_identifier = tbs
+            .get::<SubjectKeyIdentifier>()
+            .map_err(|e| invalid(format!("subject key identifier: {e}")))?
+            .map(|(_, ski)| ski.0.as_bytes().to_vec());
         let is_ca = tbs
             .get::<BasicConstraints>()
             .map_err(|e| invalid(format!("basic constraints: {e}")))?
@@ -316,6 +323,8 @@ impl Certificate {
             fingerprint: Fingerprint::of(der),
             der: der.to_vec(),
             openssl,
+            subject_key_identifier,
+            parsed,
         })
     }
 
@@ -476,6 +485,16 @@ impl Certificate {
             _ => false,
         };
         ku_ok && self.allows_email_protection() && !self.is_ca
+    }
+
+    /// The subject key identifier extension's value, when present.
+    pub fn subject_key_identifier(&self) -> Option<&[u8]> {
+        self.subject_key_identifier.as_deref()
+    }
+
+    /// The decoded structure, for building and matching CMS identifiers.
+    pub(crate) fn x509(&self) -> &x509_cert::Certificate {
+        &self.parsed
     }
 
     /// The OpenSSL handle, for the primitives.

@@ -83,6 +83,28 @@ pub enum Error {
     #[error("invalid certificate fingerprint {0:?}: expected 64 hex digits")]
     InvalidFingerprint(String),
 
+    /// The message is not well-formed MIME (RFC 2045-2049) where it must be.
+    #[error("invalid MIME message: {0}")]
+    InvalidMessage(String),
+
+    /// A CMS structure (RFC 5652) could not be read: not DER/BER, the wrong
+    /// content type, a missing field.
+    #[error("invalid CMS structure: {0}")]
+    InvalidCms(String),
+
+    /// The message carries no S/MIME signature to verify.
+    #[error("the message is not S/MIME signed")]
+    NotSigned,
+
+    /// The message is encrypted; it must be decrypted before it can be
+    /// verified.
+    #[error("the message is S/MIME encrypted; decrypt it first")]
+    Encrypted,
+
+    /// An algorithm we do not implement or no longer accept.
+    #[error("unsupported algorithm: {0}")]
+    UnsupportedAlgorithm(String),
+
     /// A mailbox, certificate or setting that was asked for does not exist.
     #[error("{0} not found")]
     NotFound(String),

@@ -16,6 +16,10 @@
 //! | [`identity`] | [`Identity`]: certificate + private key + chain |
 //! | [`pkcs12`] | PKCS#12 import, modern and legacy bundles |
 //! | [`store`] | [`Store`]: mailboxes of at most [`MAX_CERTS_PER_MAILBOX`] certificates, keys sealed at rest |
+//! | [`cms`] | CMS `SignedData` (RFC 5652) built and checked: signed attributes, signer lookup, algorithms |
+//! | `mime` (internal) | MIME parsing, multipart splitting, canonical form, transfer encodings |
+//! | [`sign`] | [`sign()`]: `multipart/signed` or opaque `application/pkcs7-mime` |
+//! | [`verify`] | [`verify()`] → [`VerifyReport`]: per-signer signature, chain, usage, `From` match, coverage |
 //!
 //! ## Quick start
 //!
@@ -37,19 +41,29 @@
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 pub mod cert;
+pub mod cms;
 pub mod error;
 mod ffi;
 pub mod identity;
 pub mod mailbox;
+pub(crate) mod mime;
+mod oid;
 pub mod pkcs12;
 pub mod secret;
+pub mod sign;
 pub mod store;
+pub mod verify;
 
 pub use cert::{Certificate, Fingerprint, KeyAlgorithm, KeyPurpose, KeyUsage};
+pub use cms::DigestAlgorithm;
 pub use error::{Error, Result};
 pub use identity::{Identity, PrivateKey};
 pub use mailbox::Mailbox;
 pub use secret::{Passphrase, Password};
+pub use sign::{SignOptions, SignatureForm, sign};
 pub use store::{
     ImportOptions, Imported, MAX_CERTS_PER_MAILBOX, Settings, Store, StoredCertificate,
+};
+pub use verify::{
+    ChainStatus, Coverage, SignatureStatus, SignerReport, VerifyOptions, VerifyReport, verify,
 };

@@ -1,0 +1,701 @@
+//! CMS `SignedData` (RFC 5652 §5) in and out.
+//!
+//! The structures are RustCrypto `cms` types; every primitive (digest,
+//! RSA PKCS#1 v1.5 / PSS, ECDSA) is OpenSSL's. BER input — indefinite
+//! lengths, chunked OCTET STRINGs, as `openssl cms -stream`, Outlook and NSS
+//! write — is normalised to DER by OpenSSL's own CMS decoder before the
+//! strict `der` decoder sees it. The signature over signed attributes is
+//! always checked against their DER encoding, as RFC 5652 §5.4 defines it.
+
+use std::fmt;
+use std::time::SystemTime;
+
+use cms::cert::IssuerAndSerialNumber;
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{
+    CertificateSet, EncapsulatedContentInfo, SignedAttributes, SignedData, SignerIdentifier,
+    SignerInfo, SignerInfos,
+};
+use const_oid::ObjectIdentifier as Oid;
+use der::asn1::{ContextSpecific, Null, OctetString, SetOfVec};
+use der::{Any, Decode, Encode, SliceReader, TagMode, TagNumber};
+use openssl::hash::MessageDigest;
+use openssl::pkey::{PKeyRef, Private, Public};
+use openssl::rsa::Padding;
+use openssl::sign::{RsaPssSaltlen, Signer, Verifier};
+use x509_cert::attr::Attribute;
+use x509_cert::spki::AlgorithmIdentifierOwned;
+use x509_cert::time::Time;
+
+use crate::cert::{Certificate, KeyAlgorithm};
+use crate::error::{Error, Result};
+use crate::identity::Identity;
+use crate::oid;
+
+/// More signers than this in one message is refused (a mail has one or two).
+pub const MAX_SIGNERS: usize = 16;
+/// More certificates than this in one message is refused.
+pub const MAX_CERTIFICATES: usize = 64;
+
+/// A message digest algorithm (RFC 5754).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DigestAlgorithm {
+    /// SHA-1: verified, reported as weak, never used to sign.
+    Sha1,
+    /// SHA-224.
+    Sha224,
+    /// SHA-256, the default (RFC 8551 §2.1).
+    Sha256,
+    /// SHA-384.
+    Sha384,
+    /// SHA-512.
+    Sha512,
+}
+
+impl DigestAlgorithm {
+    pub(crate) fn from_oid(oid: &Oid) -> Option<Self> {
+        Some(match *oid {
+            oid::SHA1 => Self::Sha1,
+            oid::SHA224 => Self::Sha224,
+            oid::SHA256 => Self::Sha256,
+            oid::SHA384 => Self::Sha384,
+            oid::SHA512 => Self::Sha512,
+            _ => return None,
+        })
+    }
+
+    pub(crate) fn oid(self) -> Oid {
+        match self {
+            Self::Sha1 => oid::SHA1,
+            Self::Sha224 => oid::SHA224,
+            Self::Sha256 => oid::SHA256,
+            Self::Sha384 => oid::SHA384,
+            Self::Sha512 => oid::SHA512,
+        }
+    }
+
+    pub(crate) fn md(self) -> MessageDigest {
+        match self {
+            Self::Sha1 => MessageDigest::sha1(),
+            Self::Sha224 => MessageDigest::sha224(),
+            Self::Sha256 => MessageDigest::sha256(),
+            Self::Sha384 => MessageDigest::sha384(),
+            Self::Sha512 => MessageDigest::sha512(),
+        }
+    }
+
+    /// The `micalg` parameter of `multipart/signed` (RFC 8551 §3.5.3.2).
+    pub fn micalg(self) -> &'static str {
+        match self {
+            Self::Sha1 => "sha-1",
+            Self::Sha224 => "sha-224",
+            Self::Sha256 => "sha-256",
+            Self::Sha384 => "sha-384",
+            Self::Sha512 => "sha-512",
+        }
+    }
+
+    /// SHA-1 is collision-broken (SHAttered, 2017); Thunderbird 115 and
+    /// RFC 8551 §2.1 no longer accept it for new signatures.
+    pub fn is_weak(self) -> bool {
+        self == Self::Sha1
+    }
+
+    fn output_len(self) -> u32 {
+        match self {
+            Self::Sha1 => 20,
+            Self::Sha224 => 28,
+            Self::Sha256 => 32,
+            Self::Sha384 => 48,
+            Self::Sha512 => 64,
+        }
+    }
+}
+
+impl fmt::Display for DigestAlgorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Sha1 => "SHA-1",
+            Self::Sha224 => "SHA-224",
+            Self::Sha256 => "SHA-256",
+            Self::Sha384 => "SHA-384",
+            Self::Sha512 => "SHA-512",
+        })
+    }
+}
+
+fn cms_err(what: impl fmt::Display) -> Error {
+    Error::InvalidCms(what.to_string())
+}
+
+fn alg(oid: Oid, parameters: Option<Any>) -> AlgorithmIdentifierOwned {
+    AlgorithmIdentifierOwned { oid, parameters }
+}
+
+fn attribute(oid: Oid, value: Any) -> Result<Attribute> {
+    Ok(Attribute {
+        oid,
+        values: SetOfVec::try_from(vec![value]).map_err(cms_err)?,
+    })
+}
+
+/// What to sign and how.
+pub(crate) struct SignParams<'a> {
+    pub(crate) identity: &'a Identity,
+    pub(crate) digest: DigestAlgorithm,
+    pub(crate) rsa_pss: bool,
+    pub(crate) signing_time: SystemTime,
+    /// Embed the content (opaque signing) or not (detached).
+    pub(crate) embed: bool,
+}
+
+/// Builds a DER `ContentInfo` holding a `SignedData` over `content`, with
+/// the signed attributes RFC 8551 §2.5 asks for and the signer's chain.
+pub(crate) fn build_signed_data(content: &[u8], p: &SignParams<'_>) -> Result<Vec<u8>> {
+    let cert = p.identity.certificate();
+    let md = p.digest.md();
+    let digest = openssl::hash::hash(md, content)?;
+    let signed_attrs = signed_attributes(&digest, p)?;
+    let to_sign = signed_attrs.to_der().map_err(cms_err)?;
+    let (signature, signature_algorithm) = sign_bytes(p.identity, p.digest, p.rsa_pss, &to_sign)?;
+    let tbs = &cert.x509().tbs_certificate;
+    let signer_info = SignerInfo {
+        version: CmsVersion::V1,
+        sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+            issuer: tbs.issuer.clone(),
+            serial_number: tbs.serial_number.clone(),
+        }),
+        // RFC 5754 §2: parameters absent for SHA-2.
+        digest_alg: alg(p.digest.oid(), None),
+        signed_attrs: Some(signed_attrs),
+        signature_algorithm,
+        signature: OctetString::new(signature).map_err(cms_err)?,
+        unsigned_attrs: None,
+    };
+    let mut certificates = vec![cms::cert::CertificateChoices::Certificate(
+        cert.x509().clone(),
+    )];
+    certificates.extend(
+        p.identity
+            .chain()
+            .iter()
+            .map(|c| cms::cert::CertificateChoices::Certificate(c.x509().clone())),
+    );
+    let econtent = if p.embed {
+        Some(Any::encode_from(&OctetString::new(content).map_err(cms_err)?).map_err(cms_err)?)
+    } else {
+        None
+    };
+    let signed_data = SignedData {
+        version: CmsVersion::V1,
+        digest_algorithms: SetOfVec::try_from(vec![alg(p.digest.oid(), None)]).map_err(cms_err)?,
+        encap_content_info: EncapsulatedContentInfo {
+            econtent_type: oid::DATA,
+            econtent,
+        },
+        certificates: Some(CertificateSet(
+            SetOfVec::try_from(certificates).map_err(cms_err)?,
+        )),
+        crls: None,
+        signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info]).map_err(cms_err)?),
+    };
+    ContentInfo {
+        content_type: oid::SIGNED_DATA,
+        content: Any::encode_from(&signed_data).map_err(cms_err)?,
+    }
+    .to_der()
+    .map_err(cms_err)
+}
+
+/// contentType, signingTime, messageDigest (RFC 5652 §11), SMIMECapabilities
+/// and SMIMEEncryptionKeyPreference (RFC 8551 §2.5.2-2.5.3).
+fn signed_attributes(digest: &[u8], p: &SignParams<'_>) -> Result<SignedAttributes> {
+    let time = signing_time(p.signing_time)?;
+    let mut attrs = vec![
+        attribute(
+            oid::CONTENT_TYPE,
+            Any::encode_from(&oid::DATA).map_err(cms_err)?,
+        )?,
+        attribute(oid::SIGNING_TIME, Any::encode_from(&time).map_err(cms_err)?)?,
+        attribute(
+            oid::MESSAGE_DIGEST,
+            Any::encode_from(&OctetString::new(digest).map_err(cms_err)?).map_err(cms_err)?,
+        )?,
+        attribute(oid::SMIME_CAPABILITIES, smime_capabilities()?)?,
+    ];
+    let cert = p.identity.certificate();
+    if cert.can_decrypt() {
+        attrs.push(attribute(
+            oid::ENCRYPTION_KEY_PREFERENCE,
+            key_preference(cert)?,
+        )?);
+    }
+    SetOfVec::try_from(attrs).map_err(cms_err)
+}
+
+/// RFC 5652 §11.3: UTCTime for 1950 through 2049, GeneralizedTime
+/// otherwise (x509-cert's own conversion always picks GeneralizedTime).
+fn signing_time(time: SystemTime) -> Result<Time> {
+    let dt = der::DateTime::from_system_time(time).map_err(cms_err)?;
+    if (1950..2050).contains(&dt.year()) {
+        Ok(Time::UtcTime(
+            der::asn1::UtcTime::from_date_time(dt).map_err(cms_err)?,
+        ))
+    } else {
+        Ok(Time::GeneralTime(
+            der::asn1::GeneralizedTime::from_date_time(dt),
+        ))
+    }
+}
+
+/// What we can decrypt, most preferred first: AES-GCM (RFC 8551 §2.7 MUST)
+/// before AES-CBC.
+fn smime_capabilities() -> Result<Any> {
+    let mut body = Vec::new();
+    for cap in [
+        oid::AES256_GCM,
+        oid::AES128_GCM,
+        oid::AES256_CBC,
+        oid::AES128_CBC,
+    ] {
+        body.extend(tlv(0x30, &cap.to_der().map_err(cms_err)?));
+    }
+    Any::from_der(&tlv(0x30, &body)).map_err(cms_err)
+}
+
+/// `issuerAndSerialNumber [0] IMPLICIT` of our own certificate: encrypt to
+/// this one (RFC 8551 §2.5.3).
+fn key_preference(cert: &Certificate) -> Result<Any> {
+    let tbs = &cert.x509().tbs_certificate;
+    let ias = IssuerAndSerialNumber {
+        issuer: tbs.issuer.clone(),
+        serial_number: tbs.serial_number.clone(),
+    };
+    let der = ias.to_der().map_err(cms_err)?;
+    let content = der::asn1::AnyRef::from_der(&der)
+        .map_err(cms_err)?
+        .value()
+        .to_vec();
+    Any::from_der(&tlv(0xA0, &content)).map_err(cms_err)
+}
+
+/// A DER TLV with a one-byte tag.
+fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|&&b| b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend(bytes.iter().skip(skip));
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// Signs `data` with the identity's key; returns the signature and its
+/// SignerInfo.signatureAlgorithm.
+fn sign_bytes(
+    identity: &Identity,
+    digest: DigestAlgorithm,
+    rsa_pss: bool,
+    data: &[u8],
+) -> Result<(Vec<u8>, AlgorithmIdentifierOwned)> {
+    let key: &PKeyRef<Private> = identity.private_key().openssl();
+    let md = digest.md();
+    let mut signer = Signer::new(md, key)?;
+    let algorithm = match identity.certificate().key_algorithm() {
+        KeyAlgorithm::Rsa { .. } if rsa_pss => {
+            signer.set_rsa_padding(Padding::PKCS1_PSS)?;
+            signer.set_rsa_pss_saltlen(RsaPssSaltlen::DIGEST_LENGTH)?;
+            signer.set_rsa_mgf1_md(md)?;
+            alg(oid::RSASSA_PSS, Some(pss_params(digest)?))
+        }
+        // What OpenSSL, NSS and Outlook write: rsaEncryption, NULL params.
+        KeyAlgorithm::Rsa { .. } => alg(oid::RSA_ENCRYPTION, Some(Any::from(Null))),
+        KeyAlgorithm::Ec { .. } => alg(
+            match digest {
+                DigestAlgorithm::Sha1 => oid::ECDSA_WITH_SHA1,
+                DigestAlgorithm::Sha224 => oid::ECDSA_WITH_SHA224,
+                DigestAlgorithm::Sha256 => oid::ECDSA_WITH_SHA256,
+                DigestAlgorithm::Sha384 => oid::ECDSA_WITH_SHA384,
+                DigestAlgorithm::Sha512 => oid::ECDSA_WITH_SHA512,
+            },
+            None,
+        ),
+        other => return Err(Error::UnsupportedKey(other.to_string())),
+    };
+    signer.update(data)?;
+    Ok((signer.sign_to_vec()?, algorithm))
+}
+
+/// RSASSA-PSS-params (RFC 4055 §3.1): the hash, MGF1 with the same hash,
+/// salt as long as the hash, trailer 1.
+fn pss_params(digest: DigestAlgorithm) -> Result<Any> {
+    let hash = alg(digest.oid(), Some(Any::from(Null)));
+    let mgf = alg(oid::MGF1, Some(Any::encode_from(&hash).map_err(cms_err)?));
+    let explicit = |n: u8, der: Vec<u8>| tlv(0xA0 | n, &der);
+    let mut body = explicit(0, hash.to_der().map_err(cms_err)?);
+    body.extend(explicit(1, mgf.to_der().map_err(cms_err)?));
+    body.extend(explicit(2, digest.output_len().to_der().map_err(cms_err)?));
+    Any::from_der(&tlv(0x30, &body)).map_err(cms_err)
+}
+
+/// A decoded `SignedData` and what it carries.
+pub(crate) struct Parsed {
+    pub(crate) signed_data: SignedData,
+    /// The certificates of the message that could be read.
+    pub(crate) certificates: Vec<Certificate>,
+    /// The encapsulated content, when present (opaque signing).
+    pub(crate) econtent: Option<Vec<u8>>,
+}
+
+/// The content type of a CMS `ContentInfo` in BER or DER.
+pub(crate) fn content_type(ber: &[u8]) -> Result<Oid> {
+    Ok(ContentInfo::from_der(&normalize(ber)?)
+        .map_err(cms_err)?
+        .content_type)
+}
+
+/// BER → DER through OpenSSL's CMS decoder and encoder.
+fn normalize(ber: &[u8]) -> Result<Vec<u8>> {
+    let cms = openssl::cms::CmsContentInfo::from_der(ber)
+        .map_err(|_| cms_err("not a CMS ContentInfo (BER/DER decoding failed)"))?;
+    cms.to_der()
+        .map_err(|_| cms_err("cannot re-encode the CMS structure"))
+}
+
+/// Decodes a `ContentInfo` that must hold a `SignedData`.
+pub(crate) fn parse_signed_data(ber: &[u8]) -> Result<Parsed> {
+    let der = normalize(ber)?;
+    let ci = ContentInfo::from_der(&der).map_err(cms_err)?;
+    if ci.content_type != oid::SIGNED_DATA {
+        return Err(cms_err(format!(
+            "expected SignedData, found content type {}",
+            ci.content_type
+        )));
+    }
+    let signed_data: SignedData = ci.content.decode_as().map_err(cms_err)?;
+    if signed_data.signer_infos.0.len() > MAX_SIGNERS {
+        return Err(cms_err(format!("more than {MAX_SIGNERS} signers")));
+    }
+    let choices = signed_data
+        .certificates
+        .as_ref()
+        .map(|c| c.0.as_slice())
+        .unwrap_or_default();
+    if choices.len() > MAX_CERTIFICATES {
+        return Err(cms_err(format!(
+            "more than {MAX_CERTIFICATES} certificates"
+        )));
+    }
+    let certificates = choices
+        .iter()
+        .filter_map(|choice| match choice {
+            cms::cert::CertificateChoices::Certificate(c) => c.to_der().ok(),
+            _ => None,
+        })
+        .filter_map(|der| Certificate::from_der(&der).ok())
+        .collect();
+    let econtent = signed_data.encap_content_info.econtent.as_ref().map(|any| {
+        match any.decode_as::<OctetString>() {
+            Ok(octets) => octets.into_bytes(),
+            // PKCS#7 v1.5 allowed any type here; hash its contents octets.
+            Err(_) => any.value().to_vec(),
+        }
+    });
+    Ok(Parsed {
+        signed_data,
+        certificates,
+        econtent,
+    })
+}
+
+/// The outcome of checking one `SignerInfo`'s signature.
+pub(crate) struct SignerCheck {
+    pub(crate) certificate: Option<Certificate>,
+    pub(crate) digest: Option<DigestAlgorithm>,
+    pub(crate) digest_name: String,
+    pub(crate) signature_algorithm: String,
+    pub(crate) signing_time: Option<SystemTime>,
+    /// `Ok` with the index of the content candidate that matched.
+    pub(crate) result: std::result::Result<usize, String>,
+}
+
+/// Checks one signer against the first of `candidates` (the content as
+/// received, then alternative canonical forms) whose digest matches.
+pub(crate) fn check_signer(
+    si: &SignerInfo,
+    econtent_type: &Oid,
+    candidates: &[&[u8]],
+    certificates: &[Certificate],
+) -> SignerCheck {
+    let certificate = find_signer_certificate(&si.sid, certificates);
+    let digest = DigestAlgorithm::from_oid(&si.digest_alg.oid);
+    let mut check = SignerCheck {
+        digest_name: digest.map_or_else(|| name_of(&si.digest_alg.oid), |d| d.to_string()),
+        signature_algorithm: name_of(&si.signature_algorithm.oid),
+        signing_time: None,
+        certificate,
+        digest,
+        result: Err(String::new()),
+    };
+    check.result = verify_signer(si, econtent_type, candidates, &mut check);
+    check
+}
+
+fn verify_signer(
+    si: &SignerInfo,
+    econtent_type: &Oid,
+    candidates: &[&[u8]],
+    check: &mut SignerCheck,
+) -> std::result::Result<usize, String> {
+    let cert = check
+        .certificate
+        .clone()
+        .ok_or("the signer's certificate is not in the message")?;
+    let digest = check
+        .digest
+        .ok_or_else(|| format!("unsupported digest algorithm {}", check.digest_name))?;
+    let public = cert.public_key().map_err(|e| e.to_string())?;
+    let Some(attrs) = &si.signed_attrs else {
+        // No signed attributes: the signature is over the content itself,
+        // which RFC 5652 §5.3 allows only for id-data.
+        if *econtent_type != oid::DATA {
+            return Err("content type is not id-data and no signed attributes protect it".into());
+        }
+        return candidates
+            .iter()
+            .position(|c| verify_signature(si, digest, &public, c).is_ok())
+            .ok_or_else(|| "the signature does not match the content".to_owned());
+    };
+    check.signing_time = single_value(attrs, &oid::SIGNING_TIME)
+        .and_then(|v| v.to_der().ok())
+        .and_then(|der| Time::from_der(&der).ok())
+        .map(|t| t.to_system_time());
+    // RFC 5652 §11.1: contentType must be present and equal eContentType,
+    // or a signature over one type could be replayed as another.
+    let content_type = single_value(attrs, &oid::CONTENT_TYPE)
+        .and_then(|v| v.decode_as::<Oid>().ok())
+        .ok_or("the contentType signed attribute is missing")?;
+    if content_type != *econtent_type {
+        return Err(format!(
+            "the contentType attribute ({content_type}) differs from the content ({econtent_type})"
+        ));
+    }
+    let expected = single_value(attrs, &oid::MESSAGE_DIGEST)
+        .and_then(|v| v.decode_as::<OctetString>().ok())
+        .ok_or("the messageDigest signed attribute is missing")?;
+    let matched = candidates
+        .iter()
+        .position(|c| {
+            // Digests are public values: no constant-time compare needed.
+            openssl::hash::hash(digest.md(), c).is_ok_and(|d| d.as_ref() == expected.as_bytes())
+        })
+        .ok_or("message digest mismatch: the signed content was altered")?;
+    let signed = attrs.to_der().map_err(|e| e.to_string())?;
+    verify_signature(si, digest, &public, &signed)?;
+    Ok(matched)
+}
+
+/// The single value of a signed attribute; `None` when absent or when it
+/// has several values (RFC 5652 §11 allows exactly one).
+fn single_value<'a>(attrs: &'a SignedAttributes, oid: &Oid) -> Option<&'a Any> {
+    let mut found = attrs.iter().filter(|a| a.oid == *oid);
+    let attr = found.next()?;
+    if found.next().is_some() || attr.values.len() != 1 {
+        return None;
+    }
+    attr.values.iter().next()
+}
+
+fn verify_signature(
+    si: &SignerInfo,
+    digest: DigestAlgorithm,
+    public: &PKeyRef<Public>,
+    data: &[u8],
+) -> std::result::Result<(), String> {
+    let md = digest.md();
+    let mut verifier = Verifier::new(md, public).map_err(|e| e.to_string())?;
+    let sig_oid = si.signature_algorithm.oid;
+    if sig_oid == oid::RSASSA_PSS {
+        let (hash, mgf, salt) = parse_pss_params(si.signature_algorithm.parameters.as_ref())?;
+        if hash != digest {
+            return Err("RSASSA-PSS hash differs from the digest algorithm".into());
+        }
+        verifier
+            .set_rsa_padding(Padding::PKCS1_PSS)
+            .map_err(|e| e.to_string())?;
+        verifier
+            .set_rsa_mgf1_md(mgf.md())
+            .map_err(|e| e.to_string())?;
+        let salt = i32::try_from(salt).map_err(|_| "RSASSA-PSS salt length out of range")?;
+        verifier
+            .set_rsa_pss_saltlen(RsaPssSaltlen::custom(salt))
+            .map_err(|e| e.to_string())?;
+    } else if !is_known_signature_algorithm(&sig_oid) {
+        return Err(format!(
+            "unsupported signature algorithm {}",
+            name_of(&sig_oid)
+        ));
+    }
+    verifier.update(data).map_err(|e| e.to_string())?;
+    match verifier.verify(si.signature.as_bytes()) {
+        Ok(true) => Ok(()),
+        _ => Err("the signature does not verify with the signer's public key".into()),
+    }
+}
+
+fn is_known_signature_algorithm(oid: &Oid) -> bool {
+    [
+        oid::RSA_ENCRYPTION,
+        oid::SHA1_WITH_RSA,
+        oid::SHA224_WITH_RSA,
+        oid::SHA256_WITH_RSA,
+        oid::SHA384_WITH_RSA,
+        oid::SHA512_WITH_RSA,
+        oid::EC_PUBLIC_KEY,
+        oid::ECDSA_WITH_SHA1,
+        oid::ECDSA_WITH_SHA224,
+        oid::ECDSA_WITH_SHA256,
+        oid::ECDSA_WITH_SHA384,
+        oid::ECDSA_WITH_SHA512,
+    ]
+    .contains(oid)
+}
+
+/// RFC 4055 §3.1 RSASSA-PSS-params, with its SHA-1 defaults.
+fn parse_pss_params(
+    params: Option<&Any>,
+) -> std::result::Result<(DigestAlgorithm, DigestAlgorithm, u32), String> {
+    let bad = |_| "unreadable RSASSA-PSS parameters".to_owned();
+    let Some(params) = params else {
+        return Ok((DigestAlgorithm::Sha1, DigestAlgorithm::Sha1, 20));
+    };
+    let mut reader = SliceReader::new(params.value()).map_err(bad)?;
+    let hash =
+        ContextSpecific::<AlgorithmIdentifierOwned>::decode_explicit(&mut reader, TagNumber::N0)
+            .map_err(bad)?
+            .map(|c| c.value);
+    let mgf =
+        ContextSpecific::<AlgorithmIdentifierOwned>::decode_explicit(&mut reader, TagNumber::N1)
+            .map_err(bad)?
+            .map(|c| c.value);
+    let salt = ContextSpecific::<u32>::decode_explicit(&mut reader, TagNumber::N2)
+        .map_err(bad)?
+        .map_or(20, |c| c.value);
+    let digest_of = |a: Option<&AlgorithmIdentifierOwned>| match a {
+        None => Ok(DigestAlgorithm::Sha1),
+        Some(a) => DigestAlgorithm::from_oid(&a.oid)
+            .ok_or_else(|| format!("unsupported PSS hash {}", a.oid)),
+    };
+    let hash = digest_of(hash.as_ref())?;
+    let mgf_hash = match mgf {
+        None => DigestAlgorithm::Sha1,
+        Some(m) if m.oid == oid::MGF1 => {
+            let inner = m
+                .parameters
+                .as_ref()
+                .and_then(|p| p.decode_as::<AlgorithmIdentifierOwned>().ok());
+            digest_of(inner.as_ref())?
+        }
+        Some(m) => return Err(format!("unsupported mask generation function {}", m.oid)),
+    };
+    let _ = TagMode::Explicit; // the three fields above are EXPLICIT-tagged
+    Ok((hash, mgf_hash, salt))
+}
+
+/// Finds the certificate a `SignerIdentifier` names (RFC 5652 §5.3):
+/// strictly by issuer and serial number or by subject key identifier, never
+/// "the first certificate in the bag".
+pub(crate) fn find_signer_certificate(
+    sid: &SignerIdentifier,
+    certificates: &[Certificate],
+) -> Option<Certificate> {
+    certificates
+        .iter()
+        .find(|c| match sid {
+            SignerIdentifier::IssuerAndSerialNumber(ias) => {
+                let tbs = &c.x509().tbs_certificate;
+                tbs.issuer == ias.issuer && tbs.serial_number == ias.serial_number
+            }
+            SignerIdentifier::SubjectKeyIdentifier(ski) => {
+                c.subject_key_identifier() == Some(ski.0.as_bytes())
+            }
+        })
+        .cloned()
+}
+
+/// A readable name for an algorithm OID.
+pub(crate) fn name_of(oid: &Oid) -> String {
+    let name = match *oid {
+        oid::MD5 => "MD5",
+        oid::SHA1 => "SHA-1",
+        oid::SHA224 => "SHA-224",
+        oid::SHA256 => "SHA-256",
+        oid::SHA384 => "SHA-384",
+        oid::SHA512 => "SHA-512",
+        oid::RSA_ENCRYPTION => "RSA PKCS#1 v1.5",
+        oid::SHA1_WITH_RSA
+        | oid::SHA224_WITH_RSA
+        | oid::SHA256_WITH_RSA
+        | oid::SHA384_WITH_RSA
+        | oid::SHA512_WITH_RSA => "RSA PKCS#1 v1.5",
+        oid::MD5_WITH_RSA => "MD5 with RSA",
+        oid::RSASSA_PSS => "RSASSA-PSS",
+        oid::EC_PUBLIC_KEY
+        | oid::ECDSA_WITH_SHA1
+        | oid::ECDSA_WITH_SHA224
+        | oid::ECDSA_WITH_SHA256
+        | oid::ECDSA_WITH_SHA384
+        | oid::ECDSA_WITH_SHA512 => "ECDSA",
+        _ => return oid.to_string(),
+    };
+    name.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tlv_lengths() {
+        assert_eq!(tlv(0x04, &[1, 2]), [0x04, 2, 1, 2]);
+        let long = vec![0u8; 200];
+        assert_eq!(&tlv(0x04, &long)[..3], &[0x04, 0x81, 200]);
+        let longer = vec![0u8; 300];
+        assert_eq!(&tlv(0x04, &longer)[..4], &[0x04, 0x82, 0x01, 0x2c]);
+    }
+
+    #[test]
+    fn pss_params_round_trip() {
+        for d in [
+            DigestAlgorithm::Sha256,
+            DigestAlgorithm::Sha384,
+            DigestAlgorithm::Sha512,
+        ] {
+            let any = pss_params(d).unwrap();
+            assert_eq!(
+                parse_pss_params(Some(&any)).unwrap(),
+                (d, d, d.output_len())
+            );
+        }
+        assert_eq!(
+            parse_pss_params(None).unwrap(),
+            (DigestAlgorithm::Sha1, DigestAlgorithm::Sha1, 20)
+        );
+    }
+
+    #[test]
+    fn garbage_is_invalid_cms() {
+        for bytes in [&b""[..], b"garbage", &[0x30, 0x80, 0x00][..]] {
+            assert!(matches!(
+                parse_signed_data(bytes),
+                Err(Error::InvalidCms(_))
+            ));
+        }
+    }
+}

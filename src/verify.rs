@@ -1,0 +1,487 @@
+//! Verifying an S/MIME-signed message, and saying precisely what is true
+//! about it.
+//!
+//! A signature being mathematically correct is not enough for a mail
+//! client to show "signed by alice@example.org". [`VerifyReport`] keeps the
+//! questions apart, per signer: does the signature verify; does the
+//! certificate chain to a trust anchor as of a chosen time; may the
+//! certificate sign e-mail (RFC 8550 §4.4); does it name the `From`
+//! address (RFC 8550 §3); which algorithms, and are they weak. And for the
+//! message: which part the signature covers. The spoofing classes of
+//! "Johnny, you are fired!" (Müller et al., USENIX Security 2019) are each
+//! reported, never folded into a plain "valid": no signers, several signers
+//! with mixed outcomes, a `multipart/signed` whose CMS also embeds content,
+//! a signed part wrapped in unsigned content, a valid signature by someone
+//! other than the sender.
+
+use std::time::SystemTime;
+
+use openssl::stack::Stack;
+use openssl::x509::store::X509StoreBuilder;
+use openssl::x509::verify::X509VerifyParam;
+use openssl::x509::{X509, X509StoreContext};
+
+use crate::cert::{Certificate, Fingerprint, KeyAlgorithm};
+use crate::cms;
+use crate::error::{Error, Result};
+use crate::mailbox::Mailbox;
+use crate::mime::{self, Entity};
+use crate::oid;
+use crate::sign::SignatureForm;
+
+/// How deep signed content may be nested inside `multipart/*` entities.
+const MAX_DEPTH: usize = 16;
+
+/// What to trust and when.
+#[derive(Clone, Debug)]
+pub struct VerifyOptions {
+    trust_anchors: Vec<Certificate>,
+    intermediates: Vec<Certificate>,
+    time: Option<SystemTime>,
+    allow_weak: bool,
+}
+
+impl VerifyOptions {
+    /// Verification against these trust anchors (root certificates).
+    pub fn new(trust_anchors: &[Certificate]) -> Self {
+        VerifyOptions {
+            trust_anchors: trust_anchors.to_vec(),
+            intermediates: Vec::new(),
+            time: None,
+            allow_weak: false,
+        }
+    }
+
+    /// Judges certificate validity as of `time` instead of now (archived
+    /// mail; test certificates that have since expired). The signingTime
+    /// attribute is never used for this: the signer chooses it.
+    pub fn at(mut self, time: SystemTime) -> Self {
+        self.time = Some(time);
+        self
+    }
+
+    /// More certificates to build chains with (e.g. intermediates from the
+    /// store), beyond those the message carries.
+    pub fn with_intermediates(mut self, certificates: &[Certificate]) -> Self {
+        self.intermediates.extend_from_slice(certificates);
+        self
+    }
+
+    /// Accept SHA-1 digests and short keys in [`VerifyReport::valid`]
+    /// (they are still reported as weak). Off by default, as in Thunderbird.
+    pub fn allow_weak(mut self) -> Self {
+        self.allow_weak = true;
+        self
+    }
+}
+
+/// Did the signature verify?
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignatureStatus {
+    /// The signature and the message digest verify.
+    Valid,
+    /// They do not; the text says why.
+    Invalid(String),
+}
+
+/// Does the signer's certificate chain to a trust anchor, as of the
+/// verification time, and may it sign e-mail?
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChainStatus {
+    /// Chains to a trust anchor, every certificate valid at the time, and
+    /// the signer's key usage allows signing e-mail.
+    Trusted,
+    /// No path to a trust anchor (unknown issuer, self-signed, bad CA
+    /// signature); the text says why.
+    Untrusted(String),
+    /// A certificate of the chain had expired at the verification time.
+    Expired,
+    /// A certificate of the chain was not yet valid at the verification time.
+    NotYetValid,
+    /// The chain is fine but the signer's key usage / extended key usage do
+    /// not allow signing e-mail (RFC 8550 §4.4).
+    BadUsage,
+    /// The signer's certificate is not in the message.
+    NoCertificate,
+}
+
+impl ChainStatus {
+    /// The word the CLI's JSON uses.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ChainStatus::Trusted => "trusted",
+            ChainStatus::Untrusted(_) | ChainStatus::NoCertificate => "untrusted",
+            ChainStatus::Expired => "expired",
+            ChainStatus::NotYetValid => "not-yet-valid",
+            ChainStatus::BadUsage => "bad-usage",
+        }
+    }
+}
+
+/// What the signature covers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Coverage {
+    /// The whole body of the message (the outer header fields, such as
+    /// Subject, are never covered by S/MIME).
+    WholeBody,
+    /// Only one nested part, at this path of part indexes; the rest of the
+    /// message is not signed. A client must not show the message as signed.
+    Part(Vec<usize>),
+}
+
+/// One signer's verdict.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct SignerReport {
+    /// The signer's certificate, when the message carries it.
+    pub certificate: Option<Certificate>,
+    /// Did the signature verify?
+    pub signature: SignatureStatus,
+    /// Is the certificate trusted, at the verification time?
+    pub chain: ChainStatus,
+    /// Does one of the certificate's addresses match `From`? `None` when the
+    /// message has no `From` (a bare entity).
+    pub from_matches: Option<bool>,
+    /// Digest algorithm, e.g. "SHA-256".
+    pub digest_algorithm: String,
+    /// Signature algorithm, e.g. "RSA PKCS#1 v1.5", "ECDSA".
+    pub signature_algorithm: String,
+    /// Why the algorithms are weak (SHA-1, RSA under 2048 bits, ...); empty
+    /// when they are not.
+    pub weaknesses: Vec<String>,
+    /// The signingTime attribute: informative only, chosen by the signer.
+    pub signing_time: Option<SystemTime>,
+}
+
+impl SignerReport {
+    /// The certificate's e-mail addresses.
+    pub fn emails(&self) -> &[String] {
+        self.certificate
+            .as_ref()
+            .map_or(&[], |c| c.email_addresses())
+    }
+
+    /// The certificate's fingerprint.
+    pub fn fingerprint(&self) -> Option<Fingerprint> {
+        self.certificate.as_ref().map(Certificate::fingerprint)
+    }
+}
+
+/// The result of [`verify`].
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct VerifyReport {
+    /// True only when there is at least one signer, every signature is
+    /// valid, every chain is trusted with signing usage, a signer's address
+    /// matches `From` (when there is one), the signature covers the whole
+    /// body, no weak algorithm is involved (unless allowed) and nothing in
+    /// [`VerifyReport::problems`] was found.
+    pub valid: bool,
+    /// Detached or opaque.
+    pub form: SignatureForm,
+    /// One entry per SignerInfo, in message order.
+    pub signers: Vec<SignerReport>,
+    /// The `From` address of the message, when it has one.
+    pub from: Option<String>,
+    /// What the signature covers.
+    pub coverage: Coverage,
+    /// Message-level findings that make it not valid (no signers, content
+    /// confusion, ...).
+    pub problems: Vec<String>,
+    /// The signed MIME entity, for display: exactly what was verified.
+    pub content: Vec<u8>,
+    /// Every certificate the message carried, for the recipient directory.
+    pub certificates: Vec<Certificate>,
+}
+
+/// Verifies an S/MIME-signed message (RFC 8551): `multipart/signed` or
+/// `application/(x-)pkcs7-mime` signed-data, BER or DER, at the root or
+/// nested inside `multipart/*`.
+///
+/// Returns [`Error::NotSigned`] when there is no signature, and
+/// [`Error::Encrypted`] when the message must be decrypted first. Anything
+/// else — bad signature, untrusted chain, wrong sender — is reported in the
+/// [`VerifyReport`], not as an error.
+pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
+    let root = Entity::parse(message)?;
+    let from = root.field("From").and_then(mime::first_address);
+    let (found, path) = find_signed(&root, 0, &mut Vec::new())?.ok_or(Error::NotSigned)?;
+    let time = options.time.unwrap_or_else(SystemTime::now);
+    let (form, cms_bytes, detached) = match found {
+        Found::Detached { content, signature } => {
+            (SignatureForm::Detached, signature, Some(content))
+        }
+        Found::Opaque { cms } => (SignatureForm::Opaque, cms, None),
+    };
+    let parsed = cms::parse_signed_data(&cms_bytes)?;
+    let econtent_type = parsed.signed_data.encap_content_info.econtent_type;
+    let mut problems = Vec::new();
+    let content: Vec<u8> = match (detached, &parsed.econtent) {
+        (Some(content), None) => content.to_vec(),
+        (Some(content), Some(_)) => {
+            problems.push(
+                "the multipart/signed signature also embeds content: which content is signed is ambiguous".into(),
+            );
+            content.to_vec()
+        }
+        (None, Some(econtent)) => econtent.clone(),
+        (None, None) => {
+            return Err(Error::InvalidCms(
+                "opaque signed-data without content".into(),
+            ));
+        }
+    };
+    if econtent_type != oid::DATA {
+        problems.push(format!(
+            "the signed content is of type {econtent_type}, not a MIME entity (id-data)"
+        ));
+    }
+    let canonical = mime::canonicalize(&content);
+    let candidates: Vec<&[u8]> = if detached.is_some() && canonical != content {
+        // Signed as received first; a relay may have turned CRLF into LF.
+        vec![&content, &canonical]
+    } else {
+        vec![&content]
+    };
+    let mut pool = parsed.certificates.clone();
+    pool.extend(options.intermediates.iter().cloned());
+    pool.extend(options.trust_anchors.iter().cloned());
+    let signers: Vec<SignerReport> = parsed
+        .signed_data
+        .signer_infos
+        .0
+        .iter()
+        .map(|si| {
+            let check = cms::check_signer(si, &econtent_type, &candidates, &pool);
+            signer_report(check, &pool, options, time, from.as_deref())
+        })
+        .collect();
+    if signers.is_empty() {
+        problems.push("the message has no signers".into());
+    }
+    let coverage = if path.is_empty() {
+        Coverage::WholeBody
+    } else {
+        Coverage::Part(path)
+    };
+    let valid = problems.is_empty()
+        && coverage == Coverage::WholeBody
+        && !signers.is_empty()
+        && signers.iter().all(|s| {
+            s.signature == SignatureStatus::Valid
+                && s.chain == ChainStatus::Trusted
+                && (options.allow_weak || s.weaknesses.is_empty())
+        })
+        && (from.is_none() || signers.iter().any(|s| s.from_matches == Some(true)));
+    Ok(VerifyReport {
+        valid,
+        form,
+        signers,
+        from,
+        coverage,
+        problems,
+        content,
+        certificates: parsed.certificates,
+    })
+}
+
+enum Found<'a> {
+    Detached {
+        content: &'a [u8],
+        signature: Vec<u8>,
+    },
+    Opaque {
+        cms: Vec<u8>,
+    },
+}
+
+/// Depth-first search for the first signed structure; `path` collects the
+/// part indexes leading to it.
+fn find_signed<'a>(
+    entity: &Entity<'a>,
+    depth: usize,
+    path: &mut Vec<usize>,
+) -> Result<Option<(Found<'a>, Vec<usize>)>> {
+    if depth > MAX_DEPTH {
+        return Err(Error::InvalidMessage(format!(
+            "MIME nesting deeper than {MAX_DEPTH}"
+        )));
+    }
+    let ct = entity.content_type();
+    let boundary = || {
+        ct.param("boundary")
+            .ok_or_else(|| Error::InvalidMessage(format!("{} without boundary", ct.mime_type)))
+    };
+    if ct.is("multipart/signed") {
+        let parts = mime::split_multipart(entity.body(), boundary()?)?;
+        let [content, signature, ..] = parts.as_slice() else {
+            return Err(Error::InvalidMessage(
+                "multipart/signed needs two parts".into(),
+            ));
+        };
+        let signature = Entity::parse(signature)?;
+        let sig_type = signature.content_type();
+        if !(sig_type.is("application/pkcs7-signature")
+            || sig_type.is("application/x-pkcs7-signature"))
+        {
+            return Err(Error::InvalidMessage(format!(
+                "multipart/signed with a {} signature part",
+                sig_type.mime_type
+            )));
+        }
+        let signature = signature.decoded_body()?;
+        return Ok(Some((Found::Detached { content, signature }, path.clone())));
+    }
+    if is_pkcs7_mime(entity) {
+        let cms_bytes = entity.decoded_body()?;
+        return match cms::content_type(&cms_bytes)? {
+            oid::SIGNED_DATA => Ok(Some((Found::Opaque { cms: cms_bytes }, path.clone()))),
+            oid::ENVELOPED_DATA | oid::AUTH_ENVELOPED_DATA => Err(Error::Encrypted),
+            other => Err(Error::InvalidCms(format!(
+                "unexpected CMS content type {other}"
+            ))),
+        };
+    }
+    if ct.is_multipart() {
+        for (i, part) in mime::split_multipart(entity.body(), boundary()?)?
+            .iter()
+            .enumerate()
+        {
+            path.push(i);
+            if let Some(found) = find_signed(&Entity::parse(part)?, depth + 1, path)? {
+                return Ok(Some(found));
+            }
+            path.pop();
+        }
+    }
+    Ok(None)
+}
+
+/// `application/pkcs7-mime`, its `x-` variant, or an octet stream named
+/// `*.p7m` (some clients send that); the CMS content type decides the rest,
+/// since `smime-type` is optional and sometimes wrong.
+fn is_pkcs7_mime(entity: &Entity<'_>) -> bool {
+    let ct = entity.content_type();
+    if ct.is("application/pkcs7-mime") || ct.is("application/x-pkcs7-mime") {
+        return true;
+    }
+    ct.is("application/octet-stream")
+        && ct
+            .param("name")
+            .is_some_and(|n| n.to_ascii_lowercase().ends_with(".p7m"))
+}
+
+fn signer_report(
+    check: cms::SignerCheck,
+    pool: &[Certificate],
+    options: &VerifyOptions,
+    time: SystemTime,
+    from: Option<&str>,
+) -> SignerReport {
+    let signature = match &check.result {
+        Ok(_) => SignatureStatus::Valid,
+        Err(why) => SignatureStatus::Invalid(why.clone()),
+    };
+    let chain = match &check.certificate {
+        None => ChainStatus::NoCertificate,
+        Some(cert) => match chain_status(cert, pool, &options.trust_anchors, time) {
+            ChainStatus::Trusted if !cert.can_sign() => ChainStatus::BadUsage,
+            status => status,
+        },
+    };
+    let from_matches = from.map(|f| {
+        f.parse::<Mailbox>().is_ok_and(|m| {
+            check
+                .certificate
+                .as_ref()
+                .is_some_and(|c| c.names_mailbox(&m))
+        })
+    });
+    let mut weaknesses = Vec::new();
+    if check.digest.is_some_and(|d| d.is_weak()) || check.digest.is_none() {
+        weaknesses.push(format!("{} digest", check.digest_name));
+    }
+    if let Some(cert) = &check.certificate {
+        match cert.key_algorithm() {
+            KeyAlgorithm::Rsa { bits } | KeyAlgorithm::RsaPss { bits } if *bits < 2048 => {
+                weaknesses.push(format!("RSA key of {bits} bits"));
+            }
+            KeyAlgorithm::Ec { curve } if cert.key_algorithm().bits().is_none_or(|b| b < 256) => {
+                weaknesses.push(format!("EC curve {curve}"));
+            }
+            _ => {}
+        }
+    }
+    SignerReport {
+        certificate: check.certificate,
+        signature,
+        chain,
+        from_matches,
+        digest_algorithm: check.digest_name,
+        signature_algorithm: check.signature_algorithm,
+        weaknesses,
+        signing_time: check.signing_time,
+    }
+}
+
+/// Path validation by OpenSSL (RFC 5280 §6) at `time`.
+fn chain_status(
+    cert: &Certificate,
+    pool: &[Certificate],
+    anchors: &[Certificate],
+    time: SystemTime,
+) -> ChainStatus {
+    match run_chain_check(cert, pool, anchors, time) {
+        Ok(status) => status,
+        Err(e) => ChainStatus::Untrusted(e.to_string()),
+    }
+}
+
+// X509_V_ERR_* from <openssl/x509_vfy.h>.
+const X509_V_ERR_CERT_NOT_YET_VALID: i32 = 9;
+const X509_V_ERR_CERT_HAS_EXPIRED: i32 = 10;
+
+fn run_chain_check(
+    cert: &Certificate,
+    pool: &[Certificate],
+    anchors: &[Certificate],
+    time: SystemTime,
+) -> std::result::Result<ChainStatus, openssl::error::ErrorStack> {
+    let mut builder = X509StoreBuilder::new()?;
+    for anchor in anchors {
+        builder.add_cert(anchor.openssl().clone())?;
+    }
+    let mut param = X509VerifyParam::new()?;
+    let seconds = time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    param.set_time(libc_time(seconds));
+    builder.set_param(&param)?;
+    let store = builder.build();
+    let mut untrusted = Stack::<X509>::new()?;
+    for c in pool {
+        untrusted.push(c.openssl().clone())?;
+    }
+    let mut ctx = X509StoreContext::new()?;
+    ctx.init(&store, cert.openssl(), &untrusted, |c| {
+        let ok = c.verify_cert()?;
+        let error = c.error();
+        Ok(if ok {
+            ChainStatus::Trusted
+        } else {
+            match error.as_raw() {
+                X509_V_ERR_CERT_HAS_EXPIRED => ChainStatus::Expired,
+                X509_V_ERR_CERT_NOT_YET_VALID => ChainStatus::NotYetValid,
+                _ => ChainStatus::Untrusted(error.error_string().to_owned()),
+            }
+        })
+    })
+}
+
+/// `time_t` from seconds, saturating (a 32-bit `time_t` ends in 2038).
+fn libc_time(seconds: u64) -> libc::time_t {
+    libc::time_t::try_from(seconds).unwrap_or(libc::time_t::MAX)
+}
