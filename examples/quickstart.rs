@@ -1,5 +1,6 @@
-//! Imports a PKCS#12 bundle into a persistent store and shows what a mail
-//! client would show about it.
+//! Imports a PKCS#12 bundle into a persistent store, shows what a mail
+//! client would show about it, then signs a message with it and verifies
+//! the signature.
 //!
 //! ```text
 //! cargo run --example quickstart [BUNDLE.p12 PASSWORD MAILBOX]
@@ -8,7 +9,7 @@
 
 use std::time::SystemTime;
 
-use smime::{Mailbox, Passphrase, Password, Store};
+use smime::{Certificate, Mailbox, Passphrase, Password, SignOptions, Store, VerifyOptions};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -58,5 +59,37 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         signer.certificate().fingerprint(),
         signer.chain().len()
     );
+
+    let message = format!(
+        "From: {mailbox}\r\nTo: bob@example.org\r\nSubject: quickstart\r\n\r\nHello from smime.\r\n"
+    );
+    let signed = smime::sign(message.as_bytes(), &signer, &SignOptions::default())?;
+    println!("\n--- signed message ({} bytes) ---", signed.len());
+    println!(
+        "{}",
+        String::from_utf8_lossy(&signed[..signed.len().min(600)])
+    );
+    println!("[...]\n");
+
+    // The recipient trusts the test root CA (the chain's last certificate).
+    let anchors: Vec<Certificate> = signer
+        .chain()
+        .iter()
+        .filter(|c| c.subject() == c.issuer())
+        .cloned()
+        .collect();
+    let report = smime::verify(&signed, &VerifyOptions::new(&anchors))?;
+    println!("verified: valid = {}", report.valid);
+    for s in &report.signers {
+        println!(
+            "  signer {:?}: signature {:?}, chain {}, matches From: {:?}, {} / {}",
+            s.emails(),
+            s.signature,
+            s.chain.as_str(),
+            s.from_matches,
+            s.digest_algorithm,
+            s.signature_algorithm
+        );
+    }
     Ok(())
 }
