@@ -502,3 +502,35 @@ fn mutated_signed_messages_never_panic_and_are_never_valid_with_altered_content(
         }
     }
 }
+
+#[test]
+fn legacy_content_types_missing_smime_type_and_odd_base64_lines_verify() {
+    let alice = identity("alice");
+    let detached =
+        String::from_utf8(sign(MESSAGE, &alice, &SignOptions::default()).unwrap()).unwrap();
+    let x_types = detached.replace(
+        "application/pkcs7-signature",
+        "application/x-pkcs7-signature",
+    );
+    assert_valid(&check(x_types.as_bytes()), "alice@example.org");
+
+    let opaque =
+        String::from_utf8(sign(MESSAGE, &alice, &SignOptions::default().opaque()).unwrap())
+            .unwrap();
+    let legacy = opaque.replace(
+        "application/pkcs7-mime; smime-type=signed-data;",
+        "application/x-pkcs7-mime;",
+    );
+    assert_valid(&check(legacy.as_bytes()), "alice@example.org");
+
+    // Re-wrap the base64 body at 50 characters with LF line ends.
+    let (head, body) = opaque.split_once("\r\n\r\n").unwrap();
+    let b64: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+    let rewrapped: Vec<&str> = b64
+        .as_bytes()
+        .chunks(50)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    let odd = format!("{head}\r\n\r\n{}\n", rewrapped.join("\n"));
+    assert_valid(&check(odd.as_bytes()), "alice@example.org");
+}
