@@ -10,6 +10,8 @@
 //!                [--default-signer FINGERPRINT|auto]
 //! smime passwd   [--new-passphrase-file F]
 //! smime add-cert CERT...
+//! smime sign     --mailbox ADDR [--opaque] [--digest sha256|sha384|sha512] [--in F] [--out F]
+//! smime verify   [--trust CA.pem]... [--at RFC3339] [--json] [--in F] [--out CONTENT]
 //! ```
 //!
 //! # Where things come from
@@ -33,31 +35,45 @@
 //!
 //! Every argument is checked (addresses, fingerprints, the bundle file is
 //! read) before the store is opened, so bad input never touches the store.
+//! `verify` never opens the store: it needs no passphrase.
+//!
+//! `sign` and `verify` read the message from `--in F`, else stdin, and write
+//! to `--out F`, else stdout (`verify --out` writes the signed content; the
+//! report always goes to stdout). This release reads the whole message into
+//! memory; it does not stream.
 //!
 //! # Output and exit codes
 //!
-//! * `0`: success; results on stdout.
+//! * `0`: success; results on stdout (`verify`: the message is valid).
+//! * `1`: `verify` only: the report (on stdout) says the message is not
+//!   valid (bad signature, untrusted or expired chain, sender mismatch, ...).
+//!   Nothing is printed on stderr.
 //! * `2`: bad input or usage (clap's usage errors, wrong PKCS#12 password,
 //!   corrupt or unsupported bundle, invalid certificate file, a certificate
 //!   unfit for the use asked (CA certificate, no e-mail address, signer
 //!   that cannot sign), invalid address, address mismatch, empty or
-//!   mismatched new passphrase, I/O).
-//! * `3`: store error (mailbox full, not found, wrong store passphrase,
-//!   database failure, anything else).
+//!   mismatched new passphrase, I/O, a message that is not signed, is
+//!   encrypted, or is not well-formed MIME or CMS, an unsupported algorithm,
+//!   an `--at` time that is not RFC 3339).
+//! * `3`: store error (mailbox full, not found (including no signing
+//!   certificate for `sign`), wrong store passphrase, database failure,
+//!   anything else).
 //!
 //! An error is exactly one line on stderr, `smime: <message>`, never a
 //! backtrace or debug dump, and never a secret.
 
-use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::str::FromStr;
 use std::time::SystemTime;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 use smime::{
-    Certificate, Error, Fingerprint, ImportOptions, Mailbox, Passphrase, Password, Settings, Store,
-    StoredCertificate,
+    Certificate, ChainStatus, Coverage, DigestAlgorithm, Error, Fingerprint, ImportOptions,
+    Mailbox, Passphrase, Password, Settings, SignOptions, SignatureForm, SignatureStatus,
+    SignerReport, Store, StoredCertificate, VerifyOptions, VerifyReport,
 };
 
 /// Environment variable naming the store file.
@@ -155,6 +171,65 @@ enum Command {
         #[arg(value_name = "CERT", required = true)]
         files: Vec<PathBuf>,
     },
+    /// Sign a message with the mailbox's default signing certificate
+    Sign {
+        /// The mailbox whose signing identity is used
+        #[arg(long, value_name = "ADDR")]
+        mailbox: String,
+        /// Opaque `application/pkcs7-mime` instead of `multipart/signed`
+        #[arg(long)]
+        opaque: bool,
+        /// Digest algorithm
+        #[arg(long, value_name = "ALG", default_value = "sha256")]
+        digest: Digest,
+        /// Read the message from F [default: stdin]
+        #[arg(long = "in", value_name = "F")]
+        input: Option<PathBuf>,
+        /// Write the signed message to F [default: stdout]
+        #[arg(long = "out", value_name = "F")]
+        output: Option<PathBuf>,
+    },
+    /// Verify a signed message; exits 0 only when it is valid, else 1
+    Verify {
+        /// Trust anchors: PEM with one or more certificates, or one DER
+        /// (repeatable)
+        #[arg(long, value_name = "CA.pem")]
+        trust: Vec<PathBuf>,
+        /// Judge certificate validity at this time (YYYY-MM-DDTHH:MM:SSZ)
+        /// instead of now
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
+        /// Print a JSON object instead of text
+        #[arg(long)]
+        json: bool,
+        /// Read the message from F [default: stdin]
+        #[arg(long = "in", value_name = "F")]
+        input: Option<PathBuf>,
+        /// Write the signed content (the MIME entity verified) to F
+        #[arg(long = "out", value_name = "CONTENT")]
+        output: Option<PathBuf>,
+    },
+}
+
+/// The digest algorithms `sign` offers.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Digest {
+    /// SHA-256 (the default).
+    Sha256,
+    /// SHA-384.
+    Sha384,
+    /// SHA-512.
+    Sha512,
+}
+
+impl From<Digest> for DigestAlgorithm {
+    fn from(d: Digest) -> Self {
+        match d {
+            Digest::Sha256 => DigestAlgorithm::Sha256,
+            Digest::Sha384 => DigestAlgorithm::Sha384,
+            Digest::Sha512 => DigestAlgorithm::Sha512,
+        }
+    }
 }
 
 /// `on` / `off` for a boolean setting.
@@ -172,11 +247,13 @@ impl From<Switch> for bool {
     }
 }
 
-/// Why a command failed: the library's error, or a usage problem of the
-/// command line itself (no passphrase source, no data directory).
+/// Why a command failed: the library's error, a usage problem of the
+/// command line itself (no passphrase source, no data directory), or a
+/// message that did not verify (its report is already on stdout).
 enum Failure {
     Usage(String),
     Smime(Error),
+    Invalid,
 }
 
 impl From<Error> for Failure {
@@ -197,6 +274,8 @@ fn main() -> ExitCode {
         Ok(()) => return ExitCode::SUCCESS,
         Err(Failure::Usage(message)) => (message, 2),
         Err(Failure::Smime(e)) => (e.to_string(), exit_code(&e)),
+        // The report on stdout says why; nothing on stderr.
+        Err(Failure::Invalid) => return ExitCode::from(1),
     };
     // One line, whatever an underlying library put in the message.
     eprintln!("smime: {}", message.replace(['\r', '\n'], " "));
@@ -217,6 +296,11 @@ fn exit_code(error: &Error) -> u8 {
         | Error::InvalidAddress { .. }
         | Error::AddressMismatch { .. }
         | Error::CertificateNotUsable { .. }
+        | Error::NotSigned
+        | Error::Encrypted
+        | Error::InvalidMessage(_)
+        | Error::InvalidCms(_)
+        | Error::UnsupportedAlgorithm(_)
         | Error::Io(_) => 2,
         _ => 3,
     }
@@ -378,6 +462,58 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 }
             }
         }
+        Command::Sign {
+            mailbox,
+            opaque,
+            digest,
+            input,
+            output,
+        } => {
+            let mailbox: Mailbox = mailbox.parse()?;
+            let message = read_input(input.as_deref())?;
+            let mut options = SignOptions::default().digest(digest.into());
+            if opaque {
+                options = options.opaque();
+            }
+            let passphrase = store_passphrase(cli.passphrase_file.as_ref())?;
+            let store = open_store(cli.store, &passphrase)?;
+            let signer = store.default_signer(&mailbox)?;
+            let signed = smime::sign(&message, &signer, &options)?;
+            match output {
+                Some(path) => write_file(&path, &signed)?,
+                None => out.write_all(&signed)?,
+            }
+        }
+        Command::Verify {
+            trust,
+            at,
+            json,
+            input,
+            output,
+        } => {
+            let mut anchors = Vec::new();
+            for file in &trust {
+                anchors.extend(read_trust_anchors(file)?);
+            }
+            let mut options = VerifyOptions::new(&anchors);
+            if let Some(at) = at {
+                options = options.at(parse_time(&at)?);
+            }
+            let message = read_input(input.as_deref())?;
+            let report = smime::verify(&message, &options)?;
+            if let Some(path) = output {
+                write_file(&path, &report.content)?;
+            }
+            if json {
+                writeln!(out, "{:#}", report_json(&report))?;
+            } else {
+                write_report(&mut out, &report)?;
+            }
+            out.flush()?;
+            if !report.valid {
+                return Err(Failure::Invalid);
+            }
+        }
     }
     out.flush()?;
     Ok(())
@@ -483,6 +619,55 @@ fn read_recipient_certificates(file: &PathBuf) -> Result<Vec<Certificate>, Failu
     Ok(certs)
 }
 
+/// The whole message from `file`, else from stdin.
+fn read_input(file: Option<&Path>) -> Result<Vec<u8>, Failure> {
+    match file {
+        Some(file) => Ok(std::fs::read(file)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", file.display())))?),
+        None => {
+            let mut bytes = Vec::new();
+            io::stdin().lock().read_to_end(&mut bytes)?;
+            Ok(bytes)
+        }
+    }
+}
+
+/// Writes `bytes` to `file`, naming the file in an error.
+fn write_file(file: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    std::fs::write(file, bytes)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", file.display())))?;
+    Ok(())
+}
+
+/// The trust anchors of one `--trust` file: PEM (one or many) or one DER.
+fn read_trust_anchors(file: &Path) -> Result<Vec<Certificate>, Failure> {
+    let in_file = |what: String| Failure::Usage(format!("{}: {what}", file.display()));
+    let bytes = std::fs::read(file)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", file.display())))?;
+    let certs = Certificate::all_from_pem_or_der(&bytes).map_err(|e| in_file(e.to_string()))?;
+    if certs.is_empty() {
+        return Err(in_file("no certificate found".to_owned()));
+    }
+    Ok(certs)
+}
+
+/// `--at`: RFC 3339 UTC, `YYYY-MM-DDTHH:MM:SSZ` (a `+00:00` suffix is
+/// accepted for `Z`).
+fn parse_time(text: &str) -> Result<SystemTime, Failure> {
+    let normalised = match text.strip_suffix("+00:00") {
+        Some(rest) => format!("{rest}Z"),
+        None => text.to_owned(),
+    };
+    der::DateTime::from_str(&normalised)
+        .map(|t| t.to_system_time())
+        .map_err(|_| {
+            Failure::Usage(format!(
+                "invalid --at time {:?}: expected YYYY-MM-DDTHH:MM:SSZ",
+                text.chars().take(64).collect::<String>()
+            ))
+        })
+}
+
 /// The PKCS#12 password: `--password-file`, else the environment, else a prompt.
 fn p12_password(file: Option<&PathBuf>) -> Result<Password, Failure> {
     if let Some(file) = file {
@@ -583,4 +768,101 @@ fn write_settings(out: &mut impl Write, settings: &Settings) -> io::Result<()> {
         Some(fp) => writeln!(out, "default_signer: {fp}"),
         None => writeln!(out, "default_signer: auto"),
     }
+}
+
+/// `detached` / `opaque`.
+fn form_str(form: SignatureForm) -> &'static str {
+    match form {
+        SignatureForm::Opaque => "opaque",
+        _ => "detached",
+    }
+}
+
+/// The `verify --json` object.
+fn report_json(report: &VerifyReport) -> Value {
+    let coverage = match &report.coverage {
+        Coverage::Part(path) => json!({ "part": path }),
+        _ => json!("whole-body"),
+    };
+    json!({
+        "valid": report.valid,
+        "form": form_str(report.form),
+        "from": report.from,
+        "coverage": coverage,
+        "problems": report.problems,
+        "signers": report.signers.iter().map(signer_json).collect::<Vec<_>>(),
+    })
+}
+
+/// One signer of `verify --json`.
+fn signer_json(signer: &SignerReport) -> Value {
+    let (signature, signature_error) = match &signer.signature {
+        SignatureStatus::Valid => ("valid", None),
+        SignatureStatus::Invalid(why) => ("invalid", Some(why.as_str())),
+        _ => ("invalid", None),
+    };
+    let chain_detail = match &signer.chain {
+        ChainStatus::Untrusted(why) => Some(why.clone()),
+        ChainStatus::NoCertificate => Some("the signer's certificate is not in the message".into()),
+        _ => None,
+    };
+    json!({
+        "emails": signer.emails(),
+        "fingerprint": signer.fingerprint().map(|f| f.to_string()),
+        "signature": signature,
+        "signature_error": signature_error,
+        "chain": signer.chain.as_str(),
+        "chain_detail": chain_detail,
+        "from_matches": signer.from_matches,
+        "digest_algorithm": signer.digest_algorithm,
+        "signature_algorithm": signer.signature_algorithm,
+        "weaknesses": signer.weaknesses,
+        "signing_time": signer.signing_time.and_then(rfc3339),
+    })
+}
+
+/// The `verify` text report: `valid` / `NOT valid`, one line per signer,
+/// the coverage, one line per problem.
+fn write_report(out: &mut impl Write, report: &VerifyReport) -> io::Result<()> {
+    writeln!(out, "{}", if report.valid { "valid" } else { "NOT valid" })?;
+    for signer in &report.signers {
+        let emails = match signer.emails() {
+            [] => "-".to_owned(),
+            emails => emails.join(","),
+        };
+        let fingerprint = signer
+            .fingerprint()
+            .map_or_else(|| "no certificate".to_owned(), |f| f.to_string());
+        let signature = match &signer.signature {
+            SignatureStatus::Valid => "valid".to_owned(),
+            SignatureStatus::Invalid(why) => format!("invalid ({why})"),
+            _ => "invalid".to_owned(),
+        };
+        let from = match signer.from_matches {
+            Some(true) => "matches",
+            Some(false) => "mismatch",
+            None => "n/a",
+        };
+        let mut line = format!(
+            "signer {emails} {fingerprint}: signature {signature}, chain {}, from {from}, {}/{}",
+            signer.chain.as_str(),
+            signer.digest_algorithm,
+            signer.signature_algorithm
+        );
+        if !signer.weaknesses.is_empty() {
+            line.push_str(&format!(" weak: {}", signer.weaknesses.join(", ")));
+        }
+        writeln!(out, "{}", line.replace(['\r', '\n'], " "))?;
+    }
+    match &report.coverage {
+        Coverage::Part(path) => {
+            let path: Vec<String> = path.iter().map(usize::to_string).collect();
+            writeln!(out, "coverage: part {}", path.join("."))?;
+        }
+        _ => writeln!(out, "coverage: whole body")?,
+    }
+    for problem in &report.problems {
+        writeln!(out, "problem: {}", problem.replace(['\r', '\n'], " "))?;
+    }
+    Ok(())
 }
