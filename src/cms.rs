@@ -361,7 +361,7 @@ pub(crate) fn content_type(ber: &[u8]) -> Result<Oid> {
 }
 
 /// BER → DER through OpenSSL's CMS decoder and encoder.
-fn normalize(ber: &[u8]) -> Result<Vec<u8>> {
+pub(crate) fn normalize(ber: &[u8]) -> Result<Vec<u8>> {
     let cms = openssl::cms::CmsContentInfo::from_der(ber)
         .map_err(|_| cms_err("not a CMS ContentInfo (BER/DER decoding failed)"))?;
     cms.to_der()
@@ -411,6 +411,75 @@ pub(crate) fn parse_signed_data(ber: &[u8]) -> Result<Parsed> {
         signed_data,
         certificates,
         econtent,
+    })
+}
+
+/// What decryption needs to know about an `EnvelopedData` (RFC 5652 §6.1)
+/// or `AuthEnvelopedData` (RFC 5083 §2.1) before any key is used.
+pub(crate) struct Envelope {
+    /// AuthEnvelopedData: the content is authenticated.
+    pub(crate) authenticated: bool,
+    pub(crate) content_encryption: Oid,
+    recipient_infos: Vec<cms::enveloped_data::RecipientInfo>,
+}
+
+impl Envelope {
+    /// True when a KeyTransRecipientInfo or KeyAgreeRecipientInfo names
+    /// `cert` by issuer and serial number or subject key identifier.
+    pub(crate) fn names(&self, cert: &Certificate) -> bool {
+        use cms::enveloped_data::{
+            KeyAgreeRecipientIdentifier as Kid, RecipientIdentifier as Rid, RecipientInfo,
+        };
+        let tbs = &cert.x509().tbs_certificate;
+        let by_ias = |ias: &IssuerAndSerialNumber| {
+            ias.issuer == tbs.issuer && ias.serial_number == tbs.serial_number
+        };
+        let by_ski = |ski: &[u8]| cert.subject_key_identifier() == Some(ski);
+        self.recipient_infos.iter().any(|ri| match ri {
+            RecipientInfo::Ktri(k) => match &k.rid {
+                Rid::IssuerAndSerialNumber(ias) => by_ias(ias),
+                Rid::SubjectKeyIdentifier(ski) => by_ski(ski.0.as_bytes()),
+            },
+            RecipientInfo::Kari(k) => k.recipient_enc_keys.iter().any(|rek| match &rek.rid {
+                Kid::IssuerAndSerialNumber(ias) => by_ias(ias),
+                Kid::RKeyId(rkid) => by_ski(rkid.subject_key_identifier.0.as_bytes()),
+            }),
+            _ => false,
+        })
+    }
+}
+
+/// More RecipientInfos than this is refused: decryption work must stay
+/// bounded (a message with thousands of them is an attack, not mail).
+pub const MAX_RECIPIENTS: usize = 256;
+
+/// Decodes the recipient infos and content-encryption algorithm of an
+/// `EnvelopedData` or `AuthEnvelopedData`. Both start with version,
+/// [0] originatorInfo, recipientInfos, EncryptedContentInfo; the fields
+/// after those are not needed here.
+pub(crate) fn parse_envelope(ber: &[u8]) -> Result<Envelope> {
+    use cms::enveloped_data::{EncryptedContentInfo, OriginatorInfo, RecipientInfos};
+    let der = normalize(ber)?;
+    let ci = ContentInfo::from_der(&der).map_err(cms_err)?;
+    let authenticated = match ci.content_type {
+        oid::ENVELOPED_DATA => false,
+        oid::AUTH_ENVELOPED_DATA => true,
+        _ => return Err(Error::NotEncrypted),
+    };
+    let mut reader = SliceReader::new(ci.content.value()).map_err(cms_err)?;
+    let _version = CmsVersion::decode(&mut reader).map_err(cms_err)?;
+    let _originator =
+        ContextSpecific::<OriginatorInfo>::decode_implicit(&mut reader, TagNumber::N0)
+            .map_err(cms_err)?;
+    let recipient_infos = RecipientInfos::decode(&mut reader).map_err(cms_err)?;
+    if recipient_infos.0.len() > MAX_RECIPIENTS {
+        return Err(cms_err(format!("more than {MAX_RECIPIENTS} recipients")));
+    }
+    let eci = EncryptedContentInfo::decode(&mut reader).map_err(cms_err)?;
+    Ok(Envelope {
+        authenticated,
+        content_encryption: eci.content_enc_alg.oid,
+        recipient_infos: recipient_infos.0.into_vec(),
     })
 }
 

@@ -101,6 +101,24 @@ pub enum Error {
     #[error("the message is S/MIME encrypted; decrypt it first")]
     Encrypted,
 
+    /// The message is not S/MIME encrypted.
+    #[error("the message is not S/MIME encrypted")]
+    NotEncrypted,
+
+    /// None of the given identities is a recipient of the message.
+    #[error("the message is not encrypted for this mailbox")]
+    NotForRecipient,
+
+    /// Decryption failed. Deliberately one error for every cause (key
+    /// transport, padding, key unwrap, cipher, authentication tag): a
+    /// distinguishable cause would be a decryption oracle.
+    #[error("decryption failed")]
+    DecryptionFailed,
+
+    /// Encryption was asked for without any recipient.
+    #[error("no recipients to encrypt to")]
+    NoRecipients,
+
     /// An algorithm we do not implement or no longer accept.
     #[error("unsupported algorithm: {0}")]
     UnsupportedAlgorithm(String),

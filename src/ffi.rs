@@ -67,3 +67,107 @@ pub(crate) fn pkcs12_parse(p12: &Pkcs12Ref, password: &str) -> Result<Pkcs12Cont
         others: ca.map(|s| s.into_iter().collect()).unwrap_or_default(),
     })
 }
+
+/// `CMS_RecipientInfo` from `<openssl/cms.h>`; only ever behind a pointer.
+#[allow(non_camel_case_types)]
+enum CMS_RecipientInfo {}
+
+unsafe extern "C" {
+    fn CMS_add1_recipient_cert(
+        cms: *mut openssl_sys::CMS_ContentInfo,
+        recip: *mut openssl_sys::X509,
+        flags: std::ffi::c_uint,
+    ) -> *mut CMS_RecipientInfo;
+    fn CMS_RecipientInfo_get0_pkey_ctx(
+        ri: *mut CMS_RecipientInfo,
+    ) -> *mut openssl_sys::EVP_PKEY_CTX;
+    fn CMS_final(
+        cms: *mut openssl_sys::CMS_ContentInfo,
+        data: *mut openssl_sys::BIO,
+        dcont: *mut openssl_sys::BIO,
+        flags: std::ffi::c_uint,
+    ) -> std::ffi::c_int;
+}
+
+/// How the content-encryption key reaches one recipient.
+pub(crate) enum RecipientKey<'a> {
+    /// OpenSSL's default for the certificate: RSA PKCS#1 v1.5 key
+    /// transport, or ECDH key agreement for EC keys.
+    Default(&'a X509),
+    /// RSAES-OAEP with SHA-256 and MGF1-SHA-256 (RFC 8017, RFC 4055).
+    RsaOaep(&'a X509),
+}
+
+/// `CMS_encrypt` in parts, so each recipient's key transport can be set
+/// (the `openssl` crate's `encrypt` has no per-recipient parameters).
+/// Returns the DER `ContentInfo` (EnvelopedData, or AuthEnvelopedData for
+/// an AEAD cipher).
+pub(crate) fn cms_encrypt(
+    recipients: &[RecipientKey<'_>],
+    data: &[u8],
+    cipher: openssl::symm::Cipher,
+) -> Result<Vec<u8>, ErrorStack> {
+    use openssl::cms::CmsContentInfo;
+    let flags = openssl_sys::CMS_BINARY | openssl_sys::CMS_PARTIAL | openssl_sys::CMS_KEY_PARAM;
+    let len = std::ffi::c_int::try_from(data.len()).map_err(|_| ErrorStack::get())?;
+    // SAFETY: a NULL certificate stack with CMS_PARTIAL is documented to
+    // create an empty EnvelopedData that recipients are added to. The
+    // returned pointer is owned by `cms` from here on.
+    let cms = unsafe {
+        let ptr =
+            openssl_sys::CMS_encrypt(ptr::null_mut(), ptr::null_mut(), cipher.as_ptr(), flags);
+        if ptr.is_null() {
+            return Err(ErrorStack::get());
+        }
+        CmsContentInfo::from_ptr(ptr)
+    };
+    for recipient in recipients {
+        let (cert, oaep) = match recipient {
+            RecipientKey::Default(c) => (c, false),
+            RecipientKey::RsaOaep(c) => (c, true),
+        };
+        // SAFETY: `cms` and `cert` are live; CMS_add1_recipient_cert takes
+        // its own reference to the certificate. The RecipientInfo and its
+        // EVP_PKEY_CTX belong to `cms` and are only used before it is
+        // dropped, within this function.
+        unsafe {
+            let ri = CMS_add1_recipient_cert(cms.as_ptr(), cert.as_ptr(), flags);
+            if ri.is_null() {
+                return Err(ErrorStack::get());
+            }
+            if oaep {
+                let ctx = CMS_RecipientInfo_get0_pkey_ctx(ri);
+                if ctx.is_null()
+                    || openssl_sys::EVP_PKEY_CTX_set_rsa_padding(
+                        ctx,
+                        openssl_sys::RSA_PKCS1_OAEP_PADDING,
+                    ) <= 0
+                    || openssl_sys::EVP_PKEY_CTX_set_rsa_oaep_md(
+                        ctx,
+                        openssl_sys::EVP_sha256() as *mut _,
+                    ) <= 0
+                    || openssl_sys::EVP_PKEY_CTX_set_rsa_mgf1_md(
+                        ctx,
+                        openssl_sys::EVP_sha256() as *mut _,
+                    ) <= 0
+                {
+                    return Err(ErrorStack::get());
+                }
+            }
+        }
+    }
+    // SAFETY: the memory BIO reads from `data`, which outlives it; it is
+    // freed right after CMS_final.
+    unsafe {
+        let bio = openssl_sys::BIO_new_mem_buf(data.as_ptr().cast(), len);
+        if bio.is_null() {
+            return Err(ErrorStack::get());
+        }
+        let rc = CMS_final(cms.as_ptr(), bio, ptr::null_mut(), flags);
+        openssl_sys::BIO_free_all(bio);
+        if rc <= 0 {
+            return Err(ErrorStack::get());
+        }
+    }
+    cms.to_der()
+}

@@ -19,6 +19,7 @@
 //! | [`cms`] | CMS `SignedData` (RFC 5652) built and checked: signed attributes, signer lookup, algorithms |
 //! | `mime` (internal) | MIME parsing, multipart splitting, canonical form, transfer encodings |
 //! | [`sign`] | [`sign()`]: `multipart/signed` or opaque `application/pkcs7-mime` |
+//! | [`envelope`] | [`encrypt()`] / [`decrypt()`]: EnvelopedData (AES-CBC) and AuthEnvelopedData (AES-GCM), RSA and ECDH recipients |
 //! | [`verify`] | [`verify()`] → [`VerifyReport`]: per-signer signature, chain, usage, `From` match, coverage |
 //!
 //! ## Quick start
@@ -42,6 +43,7 @@
 
 pub mod cert;
 pub mod cms;
+pub mod envelope;
 pub mod error;
 mod ffi;
 pub mod identity;
@@ -56,6 +58,10 @@ pub mod verify;
 
 pub use cert::{Certificate, Fingerprint, KeyAlgorithm, KeyPurpose, KeyUsage};
 pub use cms::DigestAlgorithm;
+pub use envelope::{
+    ContentEncryption, Decrypted, EncryptOptions, KeyTransport, decrypt, decrypt_and_verify,
+    encrypt, sign_and_encrypt,
+};
 pub use error::{Error, Result};
 pub use identity::{Identity, PrivateKey};
 pub use mailbox::Mailbox;

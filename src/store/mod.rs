@@ -254,6 +254,15 @@ impl Store {
         self.unseal(mailbox, &self.record(mailbox, fingerprint)?)
     }
 
+    /// Every identity of `mailbox`, keys unsealed, oldest import first: what
+    /// [`crate::decrypt`] needs to open mail sent to the mailbox.
+    pub fn identities(&self, mailbox: &Mailbox) -> Result<Vec<Identity>> {
+        self.records(mailbox)?
+            .iter()
+            .map(|r| self.unseal(mailbox, r))
+            .collect()
+    }
+
     /// Removes a certificate (and its key) from `mailbox`, freeing its slot.
     ///
     /// If it was the chosen signer, the choice falls back to automatic; if

@@ -1,0 +1,310 @@
+//! Encrypting and decrypting MIME messages: CMS `EnvelopedData` (RFC 5652
+//! §6) and `AuthEnvelopedData` (RFC 5083, AES-GCM per RFC 5084), carried as
+//! `application/pkcs7-mime` (RFC 8551 §3.3).
+//!
+//! OpenSSL's CMS engine does the cryptography end to end: key transport
+//! (RSA PKCS#1 v1.5 or RSAES-OAEP), key agreement (ECDH, RFC 5753), key
+//! wrap, content encryption. Rust decides which recipient is ours, checks
+//! recipients before encrypting, and keeps the outcome honest:
+//!
+//! * One error, [`Error::DecryptionFailed`], for every failure after a
+//!   recipient was chosen — padding, key length, key unwrap, cipher, tag —
+//!   so the error says nothing an attacker could use as an oracle (the
+//!   pyca/cryptography CVE-2026-69247 lesson). OpenSSL 3 adds implicit
+//!   rejection for PKCS#1 v1.5 (a random key instead of a padding error,
+//!   against Bleichenbacher/Marvin) and, in its CMS layer, a random
+//!   content key when key transport fails (CVE-2019-1563), so neither the
+//!   error nor the code path reveals which step failed.
+//! * [`Decrypted::authenticated`] says whether the content was integrity
+//!   protected: AES-CBC `EnvelopedData` is malleable (EFAIL, USENIX
+//!   Security 2018), a client should treat its plaintext with suspicion
+//!   unless a signature inside covers it. With AES-GCM no plaintext is
+//!   returned unless the tag verifies.
+//! * The content-encryption key never leaves OpenSSL, which clears it.
+
+use openssl::cms::CmsContentInfo;
+use openssl::symm::Cipher;
+
+use crate::cert::{Certificate, Fingerprint, KeyAlgorithm};
+use crate::cms;
+use crate::error::{Error, Result};
+use crate::ffi::{self, RecipientKey};
+use crate::identity::Identity;
+use crate::mime::{self, Entity};
+use crate::oid;
+use crate::sign::{SignOptions, sign};
+use crate::verify::{VerifyOptions, VerifyReport, verify};
+
+/// The content-encryption algorithm.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ContentEncryption {
+    /// AES-256-CBC in `EnvelopedData`: every S/MIME client reads it; the
+    /// default for reach. Not authenticated.
+    #[default]
+    Aes256Cbc,
+    /// AES-128-GCM in `AuthEnvelopedData` (RFC 8551 §2.7 MUST).
+    Aes128Gcm,
+    /// AES-256-GCM in `AuthEnvelopedData`.
+    Aes256Gcm,
+}
+
+impl ContentEncryption {
+    fn cipher(self) -> Cipher {
+        match self {
+            Self::Aes256Cbc => Cipher::aes_256_cbc(),
+            Self::Aes128Gcm => Cipher::aes_128_gcm(),
+            Self::Aes256Gcm => Cipher::aes_256_gcm(),
+        }
+    }
+
+    fn is_aead(self) -> bool {
+        !matches!(self, Self::Aes256Cbc)
+    }
+}
+
+/// How the content key reaches an RSA recipient (EC recipients always use
+/// ECDH key agreement).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyTransport {
+    /// RSA PKCS#1 v1.5: what every client reads; the default.
+    #[default]
+    RsaPkcs1v15,
+    /// RSAES-OAEP with SHA-256 (RFC 8017, RFC 4055): preferred where the
+    /// recipients support it.
+    RsaOaep,
+}
+
+/// How to encrypt.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct EncryptOptions {
+    /// Content encryption; AES-256-CBC by default.
+    pub cipher: ContentEncryption,
+    /// RSA key transport; PKCS#1 v1.5 by default.
+    pub key_transport: KeyTransport,
+    /// Encrypt even to expired recipients (key usage is still enforced:
+    /// an unusable key cannot be made usable by a flag).
+    pub allow_unusable_recipient: bool,
+}
+
+impl EncryptOptions {
+    /// Another content-encryption algorithm.
+    pub fn cipher(mut self, cipher: ContentEncryption) -> Self {
+        self.cipher = cipher;
+        self
+    }
+
+    /// RSAES-OAEP for RSA recipients.
+    pub fn rsa_oaep(mut self) -> Self {
+        self.key_transport = KeyTransport::RsaOaep;
+        self
+    }
+
+    /// Accept expired recipient certificates.
+    pub fn allow_unusable_recipient(mut self) -> Self {
+        self.allow_unusable_recipient = true;
+        self
+    }
+}
+
+/// A decrypted message.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Decrypted {
+    /// The decrypted MIME entity.
+    pub content: Vec<u8>,
+    /// True for `AuthEnvelopedData` (the tag verified); false for
+    /// `EnvelopedData`, whose content could have been altered (EFAIL).
+    pub authenticated: bool,
+    /// The content-encryption algorithm, e.g. "AES-256-CBC".
+    pub content_encryption: String,
+    /// The certificate of the identity that decrypted it.
+    pub recipient: Fingerprint,
+}
+
+/// Encrypts `message` (a whole RFC 5322 message, whose outer header fields
+/// stay outside, or a bare MIME entity) to every certificate in
+/// `recipients`. Include the sender's own certificate to keep sent mail
+/// readable.
+///
+/// A recipient that cannot be encrypted to (key usage or extended key
+/// usage, RFC 8550 §4.4; expired unless allowed) is refused with
+/// [`Error::CertificateNotUsable`] naming it.
+///
+/// ```
+/// # use smime::{EncryptOptions, ContentEncryption, Password};
+/// # let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/");
+/// let bob = smime::pkcs12::import(&std::fs::read(format!("{dir}p12/bob.p12"))?, &Password::new("test-password"))?;
+/// let message = b"From: alice@example.org\r\nTo: bob@example.org\r\nSubject: secret\r\n\r\nMeet at noon.\r\n";
+/// let options = EncryptOptions::default().cipher(ContentEncryption::Aes128Gcm);
+/// let sealed = smime::encrypt(message, &[bob.certificate().clone()], &options)?;
+///
+/// let opened = smime::decrypt(&sealed, &[bob])?;
+/// assert!(opened.authenticated);
+/// assert!(opened.content.ends_with(b"Meet at noon.\r\n"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn encrypt(
+    message: &[u8],
+    recipients: &[Certificate],
+    options: &EncryptOptions,
+) -> Result<Vec<u8>> {
+    if recipients.is_empty() {
+        return Err(Error::NoRecipients);
+    }
+    let now = std::time::SystemTime::now();
+    let mut keys = Vec::with_capacity(recipients.len());
+    for cert in recipients {
+        let refuse = |reason| Error::CertificateNotUsable {
+            fingerprint: cert.fingerprint().to_string(),
+            reason,
+        };
+        if !cert.can_decrypt() {
+            return Err(refuse(
+                "its key usage or extended key usage does not allow encryption to it",
+            ));
+        }
+        if !options.allow_unusable_recipient && !cert.is_valid_at(now) {
+            return Err(refuse("it is expired or not yet valid"));
+        }
+        keys.push(match (cert.key_algorithm(), options.key_transport) {
+            (KeyAlgorithm::Rsa { .. }, KeyTransport::RsaOaep) => {
+                RecipientKey::RsaOaep(cert.openssl())
+            }
+            _ => RecipientKey::Default(cert.openssl()),
+        });
+    }
+    let (outer, entity) = mime::split_message(message)?;
+    // Canonical and 7-bit safe, as for signing: the entity may be signed
+    // inside, and transport after decryption must not alter it.
+    let entity = mime::prepare_for_signing(&entity)?;
+    let der = ffi::cms_encrypt(&keys, &entity, options.cipher.cipher())?;
+    let smime_type = if options.cipher.is_aead() {
+        "authEnveloped-data"
+    } else {
+        "enveloped-data"
+    };
+    let mut out = Vec::with_capacity(outer.len() + der.len() * 2 + 256);
+    out.extend_from_slice(&outer);
+    out.extend_from_slice(b"MIME-Version: 1.0\r\n");
+    out.extend_from_slice(
+        format!(
+            "Content-Type: application/pkcs7-mime; smime-type={smime_type}; name=\"smime.p7m\"\r\n"
+        )
+        .as_bytes(),
+    );
+    out.extend_from_slice(
+        b"Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"smime.p7m\"\r\n\r\n",
+    );
+    out.extend_from_slice(&mime::base64_lines(&der));
+    Ok(out)
+}
+
+/// Signs `message` with `signer`, then encrypts the signed message to
+/// `recipients` (RFC 8551 §3.7): the signature is inside the envelope, so
+/// it also protects the decrypted content against EFAIL-style changes.
+pub fn sign_and_encrypt(
+    message: &[u8],
+    signer: &Identity,
+    recipients: &[Certificate],
+    sign_options: &SignOptions,
+    encrypt_options: &EncryptOptions,
+) -> Result<Vec<u8>> {
+    let signed = sign(message, signer, sign_options)?;
+    encrypt(&signed, recipients, encrypt_options)
+}
+
+/// Decrypts `message` with the first of `identities` that a RecipientInfo
+/// names (issuer and serial number, or subject key identifier); when none
+/// is named (some clients write wrong identifiers), each identity is tried.
+///
+/// Errors: [`Error::NotEncrypted`], [`Error::NotForRecipient`] (no identity
+/// can open it), [`Error::DecryptionFailed`] (one error for every failure
+/// once a recipient matched), [`Error::UnsupportedAlgorithm`], and
+/// [`Error::InvalidMessage`] / [`Error::InvalidCms`] for malformed input.
+pub fn decrypt(message: &[u8], identities: &[Identity]) -> Result<Decrypted> {
+    let root = Entity::parse(message)?;
+    let ct = root.content_type();
+    if !(ct.is("application/pkcs7-mime")
+        || ct.is("application/x-pkcs7-mime")
+        || (ct.is("application/octet-stream")
+            && ct
+                .param("name")
+                .is_some_and(|n| n.to_ascii_lowercase().ends_with(".p7m"))))
+    {
+        return Err(Error::NotEncrypted);
+    }
+    let der = root.decoded_body()?;
+    let envelope = cms::parse_envelope(&der)?;
+    let content_encryption = content_encryption_name(&envelope.content_encryption)?;
+    let cms = CmsContentInfo::from_der(&der)
+        .map_err(|_| Error::InvalidCms("unreadable EnvelopedData".into()))?;
+    let named: Vec<&Identity> = identities
+        .iter()
+        .filter(|id| envelope.names(id.certificate()))
+        .collect();
+    let decrypted = if let Some(id) = named.first() {
+        // A recipient is ours: from here on every failure is the same error.
+        cms.decrypt(id.private_key().openssl(), id.certificate().openssl())
+            .map(|plain| (plain, id.certificate().fingerprint()))
+            .map_err(|_| Error::DecryptionFailed)?
+    } else {
+        identities
+            .iter()
+            .filter(|id| matches!(id.certificate().key_algorithm(), KeyAlgorithm::Rsa { .. }))
+            .find_map(|id| {
+                cms.decrypt_without_cert_check(id.private_key().openssl())
+                    .ok()
+                    .map(|plain| (plain, id.certificate().fingerprint()))
+            })
+            .ok_or(Error::NotForRecipient)?
+    };
+    Ok(Decrypted {
+        content: decrypted.0,
+        authenticated: envelope.authenticated,
+        content_encryption,
+        recipient: decrypted.1,
+    })
+}
+
+/// Decrypts `message`, and verifies the decrypted content when it is
+/// signed (sign-then-encrypt). The outer header fields of `message` (From,
+/// ...) are used for the verification's `From` check.
+pub fn decrypt_and_verify(
+    message: &[u8],
+    identities: &[Identity],
+    options: &VerifyOptions,
+) -> Result<(Decrypted, Option<VerifyReport>)> {
+    let decrypted = decrypt(message, identities)?;
+    let (outer, _) = mime::split_message(message)?;
+    let mut inner = outer;
+    inner.extend_from_slice(&decrypted.content);
+    match verify(&inner, options) {
+        Ok(report) => Ok((decrypted, Some(report))),
+        Err(Error::NotSigned) => Ok((decrypted, None)),
+        Err(e) => Err(e),
+    }
+}
+
+/// Names the content-encryption algorithm, refusing what OpenSSL's default
+/// provider cannot decrypt (RC2, DES) with a typed error rather than a
+/// decryption failure.
+fn content_encryption_name(alg: &const_oid::ObjectIdentifier) -> Result<String> {
+    let name = match *alg {
+        oid::AES128_CBC => "AES-128-CBC",
+        oid::AES192_CBC => "AES-192-CBC",
+        oid::AES256_CBC => "AES-256-CBC",
+        oid::AES128_GCM => "AES-128-GCM",
+        oid::AES192_GCM => "AES-192-GCM",
+        oid::AES256_GCM => "AES-256-GCM",
+        oid::DES_EDE3_CBC => "3DES-CBC",
+        other => {
+            return Err(Error::UnsupportedAlgorithm(format!(
+                "content encryption {other}"
+            )));
+        }
+    };
+    Ok(name.to_owned())
+}
