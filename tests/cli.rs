@@ -660,7 +660,11 @@ impl Env {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = cmd.spawn().unwrap();
-        child.stdin.take().unwrap().write_all(input).unwrap();
+        // A command that fails on its arguments exits without reading
+        // stdin: a broken pipe here is not the test's failure.
+        if let Err(e) = child.stdin.take().unwrap().write_all(input) {
+            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+        }
         let out = child.wait_with_output().unwrap();
         Output {
             code: out.status.code().unwrap_or(-1),
@@ -985,4 +989,514 @@ fn a_signature_by_openssl_cms_verifies() {
     let report: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(report["signers"][0]["emails"], serde_json::json!([ALICE]));
     assert_eq!(report["signers"][0]["from_matches"], Value::Bool(true));
+}
+
+// ---------------------------------------------------------------- encrypt / decrypt
+
+const BOB: &str = "bob@example.org";
+const CAROL: &str = "carol@example.org";
+
+fn fixture_arg(rel: &str) -> String {
+    fixture(rel).display().to_string()
+}
+
+impl Env {
+    /// `encrypt <args>` with `MESSAGE` on stdin.
+    fn encrypt(&self, args: &[&str]) -> Output {
+        let mut all = vec!["encrypt"];
+        all.extend_from_slice(args);
+        self.run_with_stdin(self.command(&all), MESSAGE.as_bytes())
+    }
+
+    /// `decrypt --mailbox <mailbox> --in <message> <args>`.
+    fn decrypt(&self, mailbox: &str, message: &[u8], args: &[&str]) -> Output {
+        let file = self.file("to-decrypt.eml", message);
+        let mut cmd = self.command(&["decrypt", "--mailbox", mailbox, "--in"]);
+        cmd.arg(file).args(args);
+        run(cmd)
+    }
+
+    /// `decrypt --json --out <file> <args>` with exit code `code`: the
+    /// parsed object and the content written.
+    fn decrypt_json(
+        &self,
+        mailbox: &str,
+        message: &[u8],
+        args: &[&str],
+        code: i32,
+    ) -> (Value, String) {
+        let content = self.dir.path().join("decrypted.eml");
+        let _ = std::fs::remove_file(&content);
+        let content_arg = content.display().to_string();
+        let mut all = vec!["--json", "--out", &content_arg];
+        all.extend_from_slice(args);
+        let out = self.decrypt(mailbox, message, &all).expect(code);
+        let value =
+            serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
+        (value, std::fs::read_to_string(&content).unwrap())
+    }
+}
+
+/// Asserts `content` is the entity of `MESSAGE`, without its outer header fields.
+fn assert_is_the_entity(content: &str) {
+    assert!(
+        content.contains("Hello Bob, the meeting is at noon."),
+        "{content}"
+    );
+    assert!(content.contains("Content-Type: text/plain"), "{content}");
+    assert!(!content.contains("Subject: hi"), "{content}");
+}
+
+#[test]
+fn encrypt_to_a_certificate_file_needs_no_passphrase_and_bob_decrypts() {
+    let env = Env::new();
+    env.import(BOB, &fixture("p12/bob.p12"), &[]).expect(0);
+    let mut cmd = env.command(&["encrypt", "--to", &fixture_arg("certs/bob.pem")]);
+    cmd.env_remove("SMIME_STORE_PASSPHRASE");
+    let out = env.run_with_stdin(cmd, MESSAGE.as_bytes()).expect(0);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+    let sealed = out.stdout;
+    assert!(sealed.contains("smime-type=enveloped-data"), "{sealed}");
+    assert!(sealed.contains("Subject: hi"), "{sealed}");
+    assert!(!sealed.contains("noon"), "{sealed}");
+    let out = env.decrypt(BOB, sealed.as_bytes(), &[]).expect(0);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+    assert_is_the_entity(&out.stdout);
+}
+
+#[test]
+fn encrypt_in_and_out_files() {
+    let env = Env::new();
+    env.import(BOB, &fixture("p12/bob.p12"), &[]).expect(0);
+    let input = env.file("message.eml", MESSAGE.as_bytes());
+    let sealed = env.dir.path().join("sealed.eml");
+    let mut cmd = env.command(&["encrypt", "--to", &fixture_arg("certs/bob.pem"), "--in"]);
+    cmd.arg(&input).arg("--out").arg(&sealed);
+    let out = run(cmd).expect(0);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    let content = env.dir.path().join("content.eml");
+    let mut cmd = env.command(&["decrypt", "--mailbox", BOB, "--in"]);
+    cmd.arg(&sealed).arg("--out").arg(&content);
+    let out = run(cmd).expect(0);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert_is_the_entity(&std::fs::read_to_string(&content).unwrap());
+}
+
+#[test]
+fn gcm_is_authenticated_and_cbc_is_not() {
+    let env = Env::new();
+    env.import(BOB, &fixture("p12/bob.p12"), &[]).expect(0);
+    let bob = fixture_arg("certs/bob.pem");
+    for (cipher, name, authenticated) in [
+        (None, "AES-256-CBC", false),
+        (Some("aes256-cbc"), "AES-256-CBC", false),
+        (Some("aes128-gcm"), "AES-128-GCM", true),
+        (Some("aes256-gcm"), "AES-256-GCM", true),
+    ] {
+        let mut args = vec!["--to", &bob];
+        if let Some(cipher) = cipher {
+            args.extend(["--cipher", cipher]);
+        }
+        let sealed = env.encrypt(&args).expect(0).stdout;
+        let smime_type = if authenticated {
+            "smime-type=authEnveloped-data"
+        } else {
+            "smime-type=enveloped-data"
+        };
+        assert!(sealed.contains(smime_type), "{sealed}");
+        let (report, content) = env.decrypt_json(BOB, sealed.as_bytes(), &[], 0);
+        assert_eq!(
+            report["authenticated"],
+            Value::Bool(authenticated),
+            "{report}"
+        );
+        assert_eq!(report["content_encryption"], name, "{report}");
+        assert_eq!(
+            str_field(&report, "recipient"),
+            fingerprint_of("certs/bob.pem")
+        );
+        assert_eq!(report["signature"], Value::Null, "{report}");
+        assert_is_the_entity(&content);
+    }
+    env.encrypt(&["--to", &bob, "--cipher", "des"]).expect(2);
+}
+
+#[test]
+fn oaep_round_trip() {
+    let env = Env::new();
+    env.import(BOB, &fixture("p12/bob.p12"), &[]).expect(0);
+    let sealed = env
+        .encrypt(&["--to", &fixture_arg("certs/bob.pem"), "--oaep"])
+        .expect(0)
+        .stdout;
+    let out = env.decrypt(BOB, sealed.as_bytes(), &[]).expect(0);
+    assert_is_the_entity(&out.stdout);
+}
+
+#[test]
+fn to_addr_finds_an_added_ec_certificate_and_carol_decrypts() {
+    let env = Env::new();
+    env.add_cert(&[fixture("certs/carol.pem")]).expect(0);
+    let sealed = env
+        .encrypt(&["--to-addr", CAROL, "--cipher", "aes128-gcm"])
+        .expect(0)
+        .stdout;
+    env.import(CAROL, &fixture("p12/carol.p12"), &[]).expect(0);
+    let (report, content) = env.decrypt_json(CAROL, sealed.as_bytes(), &[], 0);
+    assert_eq!(
+        str_field(&report, "recipient"),
+        fingerprint_of("certs/carol.pem")
+    );
+    assert_is_the_entity(&content);
+}
+
+#[test]
+fn several_recipients_each_decrypt_and_duplicates_are_dropped() {
+    let env = Env::new();
+    env.import(BOB, &fixture("p12/bob.p12"), &[]).expect(0);
+    env.import(CAROL, &fixture("p12/carol.p12"), &[]).expect(0);
+    let bob = fixture_arg("certs/bob.pem");
+    let sealed = env
+        .encrypt(&["--to", &bob, "--to-addr", CAROL])
+        .expect(0)
+        .stdout;
+    for mailbox in [BOB, CAROL] {
+        let out = env.decrypt(mailbox, sealed.as_bytes(), &[]).expect(0);
+        assert_is_the_entity(&out.stdout);
+    }
+    // Bob three times (twice by file, once by address: his own mailbox
+    // certificate) is one recipient: the same size as Bob once.
+    let once = env.encrypt(&["--to", &bob]).expect(0).stdout;
+    let thrice = env
+        .encrypt(&["--to", &bob, "--to", &bob, "--to-addr", BOB])
+        .expect(0)
+        .stdout;
+    assert_eq!(once.len(), thrice.len());
+}
+
+#[test]
+fn sign_with_encrypts_to_self_and_the_signature_verifies_inside() {
+    let env = Env::new();
+    env.import(ALICE, &alice_p12(), &[]).expect(0);
+    env.import(BOB, &fixture("p12/bob.p12"), &[]).expect(0);
+    let sealed = env
+        .encrypt(&[
+            "--to",
+            &fixture_arg("certs/bob.pem"),
+            "--sign-with",
+            ALICE,
+            "--cipher",
+            "aes256-gcm",
+        ])
+        .expect(0)
+        .stdout;
+    let out = env
+        .decrypt(
+            BOB,
+            sealed.as_bytes(),
+            &["--verify", "--trust", &root_pem()],
+        )
+        .expect(0);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+    assert!(out.stdout.contains("multipart/signed"), "{}", out.stdout);
+    assert!(out.stdout.contains("noon"), "{}", out.stdout);
+    let (report, _) = env.decrypt_json(
+        BOB,
+        sealed.as_bytes(),
+        &["--verify", "--trust", &root_pem()],
+        0,
+    );
+    let signature = &report["signature"];
+    assert_eq!(signature["valid"], Value::Bool(true), "{report}");
+    assert_eq!(signature["from_matches"], Value::Null, "{report}");
+    assert_eq!(signature["signers"][0]["chain"], "trusted", "{report}");
+    assert_eq!(signature["signers"][0]["from_matches"], Value::Bool(true));
+    assert_eq!(
+        str_field(&signature["signers"][0], "fingerprint"),
+        fingerprint_of("certs/alice.der")
+    );
+    // Encrypt-to-self: Alice reads her sent copy.
+    let (report, content) = env.decrypt_json(ALICE, sealed.as_bytes(), &[], 0);
+    assert_eq!(
+        str_field(&report, "recipient"),
+        fingerprint_of("certs/alice.der")
+    );
+    assert!(content.contains("noon"), "{content}");
+}
+
+#[test]
+fn decrypt_verify_exits_1_when_untrusted_or_unsigned_and_still_writes_the_content() {
+    let env = Env::new();
+    env.import(ALICE, &alice_p12(), &[]).expect(0);
+    env.import(BOB, &fixture("p12/bob.p12"), &[]).expect(0);
+    let bob = fixture_arg("certs/bob.pem");
+    let signed = env
+        .encrypt(&["--to", &bob, "--sign-with", ALICE])
+        .expect(0)
+        .stdout;
+    // No trust anchor: the signature is fine, the chain is untrusted.
+    let out = env
+        .decrypt(BOB, signed.as_bytes(), &["--verify"])
+        .expect(1)
+        .one_line_error();
+    assert!(out.stderr.contains("NOT valid"), "{}", out.stderr);
+    assert!(out.stderr.contains("chain untrusted"), "{}", out.stderr);
+    assert!(out.stdout.contains("noon"), "{}", out.stdout);
+    let (report, content) = env.decrypt_json(BOB, signed.as_bytes(), &["--verify"], 1);
+    assert_eq!(report["signature"]["valid"], Value::Bool(false), "{report}");
+    assert_eq!(report["signature"]["signers"][0]["chain"], "untrusted");
+    assert!(content.contains("noon"), "{content}");
+    // Not signed at all.
+    let unsigned = env.encrypt(&["--to", &bob]).expect(0).stdout;
+    let out = env
+        .decrypt(
+            BOB,
+            unsigned.as_bytes(),
+            &["--verify", "--trust", &root_pem()],
+        )
+        .expect(1)
+        .one_line_error();
+    assert!(out.stderr.contains("not signed"), "{}", out.stderr);
+    assert_is_the_entity(&out.stdout);
+    let (report, _) = env.decrypt_json(BOB, unsigned.as_bytes(), &["--verify"], 1);
+    assert_eq!(report["signature"], Value::Null, "{report}");
+}
+
+#[test]
+fn sign_with_a_sender_that_cannot_be_encrypted_to_exits_3() {
+    let env = Env::new();
+    // Grace's only certificate can sign but not be encrypted to.
+    env.import("grace@example.org", &fixture("p12/grace.p12"), &[])
+        .expect(0);
+    let out = env
+        .encrypt(&[
+            "--to",
+            &fixture_arg("certs/bob.pem"),
+            "--sign-with",
+            "grace@example.org",
+        ])
+        .expect(3)
+        .one_line_error();
+    assert!(out.stderr.contains("grace@example.org"), "{}", out.stderr);
+    assert!(out.stderr.contains("sent copy"), "{}", out.stderr);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    // A sender without any certificate has no signer.
+    env.encrypt(&[
+        "--to",
+        &fixture_arg("certs/bob.pem"),
+        "--sign-with",
+        "nobody@example.org",
+    ])
+    .expect(3)
+    .one_line_error();
+}
+
+#[test]
+fn decrypt_with_the_wrong_mailbox_exits_2() {
+    let env = Env::new();
+    env.import(ALICE, &alice_p12(), &[]).expect(0);
+    let sealed = env
+        .encrypt(&["--to", &fixture_arg("certs/bob.pem")])
+        .expect(0)
+        .stdout;
+    let out = env
+        .decrypt(ALICE, sealed.as_bytes(), &[])
+        .expect(2)
+        .one_line_error();
+    assert!(
+        out.stderr.contains("not encrypted for this mailbox"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+}
+
+#[test]
+fn decrypt_for_a_mailbox_without_keys_exits_3() {
+    let env = Env::new();
+    env.import(BOB, &fixture("p12/bob.p12"), &[]).expect(0);
+    let sealed = env
+        .encrypt(&["--to", &fixture_arg("certs/bob.pem")])
+        .expect(0)
+        .stdout;
+    let out = env
+        .decrypt("nobody@example.org", sealed.as_bytes(), &[])
+        .expect(3)
+        .one_line_error();
+    assert!(out.stderr.contains("nobody@example.org"), "{}", out.stderr);
+}
+
+#[test]
+fn decrypting_an_unencrypted_message_exits_2() {
+    let env = Env::new();
+    env.import(BOB, &fixture("p12/bob.p12"), &[]).expect(0);
+    let out = env
+        .decrypt(BOB, MESSAGE.as_bytes(), &[])
+        .expect(2)
+        .one_line_error();
+    assert!(
+        out.stderr.contains("not S/MIME encrypted"),
+        "{}",
+        out.stderr
+    );
+    let signed = env.alice_signed(&[]);
+    env.decrypt(BOB, signed.as_bytes(), &[])
+        .expect(2)
+        .one_line_error();
+}
+
+#[test]
+fn tampered_gcm_ciphertext_exits_2_decryption_failed() {
+    let env = Env::new();
+    env.import(BOB, &fixture("p12/bob.p12"), &[]).expect(0);
+    let sealed = env
+        .encrypt(&[
+            "--to",
+            &fixture_arg("certs/bob.pem"),
+            "--cipher",
+            "aes128-gcm",
+        ])
+        .expect(0)
+        .stdout;
+    let (header, body) = sealed.split_once("\r\n\r\n").unwrap();
+    let b64: String = body.split_whitespace().collect();
+    let mut der = openssl::base64::decode_block(&b64).unwrap();
+    // AuthEnvelopedData ends with the encrypted content, then the 16-byte
+    // tag (`04 10 <tag>`): flip the last byte of the ciphertext.
+    let n = der.len();
+    assert_eq!(
+        der[n - 18..n - 16],
+        [0x04, 0x10],
+        "no 16-byte tag at the end"
+    );
+    der[n - 19] ^= 0x01;
+    let b64 = openssl::base64::encode_block(&der);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    let tampered = format!("{header}\r\n\r\n{}\r\n", lines.join("\r\n"));
+    let out = env
+        .decrypt(BOB, tampered.as_bytes(), &[])
+        .expect(2)
+        .one_line_error();
+    assert_eq!(out.stderr, "smime: decryption failed\n");
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+}
+
+#[test]
+fn encrypt_to_a_certificate_that_cannot_be_encrypted_to_exits_2() {
+    let env = Env::new();
+    let mut cmd = env.command(&["encrypt", "--to", &fixture_arg("certs/grace.pem")]);
+    cmd.env_remove("SMIME_STORE_PASSPHRASE");
+    let out = env
+        .run_with_stdin(cmd, MESSAGE.as_bytes())
+        .expect(2)
+        .one_line_error();
+    assert!(
+        out.stderr.contains(&fingerprint_of("certs/grace.pem")),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    // Expired: refused unless allowed.
+    let expired = fixture_arg("certs/expired.pem");
+    let out = env.encrypt(&["--to", &expired]).expect(2).one_line_error();
+    assert!(out.stderr.contains("expired"), "{}", out.stderr);
+    env.encrypt(&["--to", &expired, "--allow-expired"])
+        .expect(0);
+    // Not a certificate file.
+    let garbage = env.file("garbage.pem", b"not a certificate");
+    env.encrypt(&["--to", &garbage.display().to_string()])
+        .expect(2)
+        .one_line_error();
+}
+
+#[test]
+fn encrypt_to_an_unknown_address_exits_3() {
+    let env = Env::new();
+    env.import(ALICE, &alice_p12(), &[]).expect(0);
+    let out = env
+        .encrypt(&["--to-addr", "nobody@example.org"])
+        .expect(3)
+        .one_line_error();
+    assert!(out.stderr.contains("nobody@example.org"), "{}", out.stderr);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    env.encrypt(&["--to-addr", "not an address"])
+        .expect(2)
+        .one_line_error();
+}
+
+#[test]
+fn encrypt_and_decrypt_usage_errors_exit_2() {
+    let env = Env::new();
+    // At least one recipient.
+    env.encrypt(&[]).expect(2);
+    // --json needs --out (the content cannot share stdout with it).
+    env.decrypt(BOB, MESSAGE.as_bytes(), &["--json"]).expect(2);
+    // --trust only with --verify.
+    env.decrypt(BOB, MESSAGE.as_bytes(), &["--trust", &root_pem()])
+        .expect(2);
+    assert!(!env.store.exists(), "a usage error created a store");
+}
+
+#[test]
+fn openssl_cms_decrypts_our_output() {
+    if common::openssl_cli().is_none() {
+        eprintln!("skipped: the openssl CLI is not installed");
+        return;
+    }
+    let env = Env::new();
+    let bob = fixture_arg("certs/bob.pem");
+    for args in [
+        vec!["--to", &bob],
+        vec!["--to", &bob, "--cipher", "aes128-gcm", "--oaep"],
+    ] {
+        let sealed = env.encrypt(&args).expect(0).stdout;
+        let file = env.file("sealed.eml", sealed.as_bytes());
+        let out = Command::new("openssl")
+            .args(["cms", "-decrypt", "-in"])
+            .arg(&file)
+            .arg("-recip")
+            .arg(&bob)
+            .arg("-inkey")
+            .arg(fixture("keys/bob.key"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "openssl cms -decrypt {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_is_the_entity(&String::from_utf8(out.stdout).unwrap());
+    }
+}
+
+#[test]
+fn openssl_cms_encrypted_mail_decrypts() {
+    if common::openssl_cli().is_none() {
+        eprintln!("skipped: the openssl CLI is not installed");
+        return;
+    }
+    let env = Env::new();
+    env.import(BOB, &fixture("p12/bob.p12"), &[]).expect(0);
+    let content = env.file(
+        "content.txt",
+        b"Content-Type: text/plain\r\n\r\nHello from openssl cms\r\n",
+    );
+    let sealed = env.dir.path().join("openssl-sealed.eml");
+    let status = Command::new("openssl")
+        .args(["cms", "-encrypt", "-aes256", "-in"])
+        .arg(&content)
+        .arg("-out")
+        .arg(&sealed)
+        .arg(fixture("certs/bob.pem"))
+        .status()
+        .unwrap();
+    assert!(status.success(), "openssl cms -encrypt failed");
+    let (report, content) = env.decrypt_json(BOB, &std::fs::read(&sealed).unwrap(), &[], 0);
+    assert_eq!(report["content_encryption"], "AES-256-CBC");
+    assert_eq!(report["authenticated"], Value::Bool(false));
+    assert!(content.contains("Hello from openssl cms"), "{content}");
 }

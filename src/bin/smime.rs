@@ -12,6 +12,9 @@
 //! smime add-cert CERT...
 //! smime sign     --mailbox ADDR [--opaque] [--digest sha256|sha384|sha512] [--in F] [--out F]
 //! smime verify   [--trust CA.pem]... [--at RFC3339] [--json] [--in F] [--out CONTENT]
+//! smime encrypt  (--to CERT.pem | --to-addr ADDR)... [--cipher aes256-cbc|aes128-gcm|aes256-gcm]
+//!                [--oaep] [--allow-expired] [--sign-with ADDR] [--in F] [--out F]
+//! smime decrypt  --mailbox ADDR [--verify] [--trust CA.pem]... [--json] [--in F] [--out F]
 //! ```
 //!
 //! # Where things come from
@@ -35,45 +38,64 @@
 //!
 //! Every argument is checked (addresses, fingerprints, the bundle file is
 //! read) before the store is opened, so bad input never touches the store.
-//! `verify` never opens the store: it needs no passphrase.
+//! `verify` never opens the store: it needs no passphrase; neither does
+//! `encrypt` with only `--to` files (the store is opened for `--to-addr` and
+//! `--sign-with`).
 //!
-//! `sign` and `verify` read the message from `--in F`, else stdin, and write
-//! to `--out F`, else stdout (`verify --out` writes the signed content; the
-//! report always goes to stdout). This release reads the whole message into
-//! memory; it does not stream.
+//! `sign`, `verify`, `encrypt` and `decrypt` read the message from `--in F`,
+//! else stdin, and write to `--out F`, else stdout (`verify --out` writes the
+//! signed content, the report always goes to stdout; `decrypt --json` prints
+//! its JSON object on stdout and needs `--out` for the content). This release
+//! reads the whole message into memory; it does not stream.
+//!
+//! `encrypt --sign-with ADDR` signs with the mailbox's default signer, then
+//! encrypts, always to the sender's own encryption certificate too, so the
+//! sent copy stays readable. Recipients are deduplicated by fingerprint.
+//! `decrypt` writes the decrypted MIME entity (the outer header fields are
+//! not part of it); `--json` says which certificate opened it, the content
+//! encryption and whether it was authenticated (AES-GCM) or not (AES-CBC,
+//! malleable: trust it only as far as a signature inside covers it).
 //!
 //! # Output and exit codes
 //!
 //! * `0`: success; results on stdout (`verify`: the message is valid).
-//! * `1`: `verify` only: the report (on stdout) says the message is not
-//!   valid (bad signature, untrusted or expired chain, sender mismatch, ...).
-//!   Nothing is printed on stderr.
+//! * `1`: `verify`: the report (on stdout) says the message is not valid
+//!   (bad signature, untrusted or expired chain, sender mismatch, ...);
+//!   nothing is printed on stderr. `decrypt --verify`: the decrypted
+//!   content (still written) is not signed or its signature is not valid;
+//!   one `smime:` line on stderr says why, or with `--json` the object's
+//!   `signature` does and stderr stays empty.
 //! * `2`: bad input or usage (clap's usage errors, wrong PKCS#12 password,
 //!   corrupt or unsupported bundle, invalid certificate file, a certificate
 //!   unfit for the use asked (CA certificate, no e-mail address, signer
 //!   that cannot sign), invalid address, address mismatch, empty or
 //!   mismatched new passphrase, I/O, a message that is not signed, is
-//!   encrypted, or is not well-formed MIME or CMS, an unsupported algorithm,
-//!   an `--at` time that is not RFC 3339).
+//!   encrypted, is not encrypted, is not encrypted for the mailbox, does not
+//!   decrypt, or is not well-formed MIME or CMS, an unsupported algorithm,
+//!   an `--at` time that is not RFC 3339, a recipient certificate that
+//!   cannot be encrypted to).
 //! * `3`: store error (mailbox full, not found (including no signing
-//!   certificate for `sign`), wrong store passphrase, database failure,
-//!   anything else).
+//!   certificate for `sign`, no encryption certificate for `--to-addr` or
+//!   the `--sign-with` sender, no private key in the `decrypt` mailbox),
+//!   wrong store passphrase, database failure, anything else).
 //!
 //! An error is exactly one line on stderr, `smime: <message>`, never a
 //! backtrace or debug dump, and never a secret.
 
+use std::collections::HashSet;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::str::FromStr;
 use std::time::SystemTime;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 use smime::{
-    Certificate, ChainStatus, Coverage, DigestAlgorithm, Error, Fingerprint, ImportOptions,
-    Mailbox, Passphrase, Password, Settings, SignOptions, SignatureForm, SignatureStatus,
-    SignerReport, Store, StoredCertificate, VerifyOptions, VerifyReport,
+    Certificate, ChainStatus, ContentEncryption, Coverage, Decrypted, DigestAlgorithm,
+    EncryptOptions, Error, Fingerprint, ImportOptions, Mailbox, Passphrase, Password, Settings,
+    SignOptions, SignatureForm, SignatureStatus, SignerReport, Store, StoredCertificate,
+    VerifyOptions, VerifyReport,
 };
 
 /// Environment variable naming the store file.
@@ -209,6 +231,92 @@ enum Command {
         #[arg(long = "out", value_name = "CONTENT")]
         output: Option<PathBuf>,
     },
+    /// Encrypt a message to one or more recipients (optionally signed first)
+    #[command(group(
+        ArgGroup::new("recipients")
+            .args(["to", "to_addr"])
+            .required(true)
+            .multiple(true)
+    ))]
+    Encrypt {
+        /// Recipient certificates: PEM with one or more certificates, or one
+        /// DER (repeatable)
+        #[arg(long, value_name = "CERT.pem")]
+        to: Vec<PathBuf>,
+        /// A recipient by address: its certificate from the store (recipient
+        /// directory or own mailbox) (repeatable)
+        #[arg(long, value_name = "ADDR")]
+        to_addr: Vec<String>,
+        /// Content encryption
+        #[arg(long, value_name = "ALG", default_value = "aes256-cbc")]
+        cipher: Cipher,
+        /// RSAES-OAEP (SHA-256) key transport for RSA recipients instead of
+        /// PKCS#1 v1.5
+        #[arg(long)]
+        oaep: bool,
+        /// Encrypt to expired `--to` certificates too (key usage still applies)
+        #[arg(long)]
+        allow_expired: bool,
+        /// Sign with this mailbox's default signer first; its own encryption
+        /// certificate is always added as a recipient
+        #[arg(long, value_name = "ADDR")]
+        sign_with: Option<String>,
+        /// Read the message from F [default: stdin]
+        #[arg(long = "in", value_name = "F")]
+        input: Option<PathBuf>,
+        /// Write the encrypted message to F [default: stdout]
+        #[arg(long = "out", value_name = "F")]
+        output: Option<PathBuf>,
+    },
+    /// Decrypt a message with the private keys of a mailbox
+    Decrypt {
+        /// The mailbox whose private keys are tried
+        #[arg(long, value_name = "ADDR")]
+        mailbox: String,
+        /// Verify the signature inside; exits 1 when the content is not
+        /// signed or the signature is not valid (the content is still written)
+        #[arg(long)]
+        verify: bool,
+        /// Trust anchors for --verify: PEM with one or more certificates, or
+        /// one DER (repeatable)
+        #[arg(long, value_name = "CA.pem", requires = "verify")]
+        trust: Vec<PathBuf>,
+        /// Print a JSON object (recipient, content encryption, authenticated,
+        /// signature) on stdout; the content goes to --out
+        #[arg(long, requires = "output")]
+        json: bool,
+        /// Read the message from F [default: stdin]
+        #[arg(long = "in", value_name = "F")]
+        input: Option<PathBuf>,
+        /// Write the decrypted MIME entity to F [default: stdout]
+        #[arg(long = "out", value_name = "F")]
+        output: Option<PathBuf>,
+    },
+}
+
+/// The content-encryption algorithms `encrypt` offers.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Cipher {
+    /// AES-256-CBC EnvelopedData (the default: every client reads it; not
+    /// authenticated).
+    #[value(name = "aes256-cbc")]
+    Aes256Cbc,
+    /// AES-128-GCM AuthEnvelopedData.
+    #[value(name = "aes128-gcm")]
+    Aes128Gcm,
+    /// AES-256-GCM AuthEnvelopedData.
+    #[value(name = "aes256-gcm")]
+    Aes256Gcm,
+}
+
+impl From<Cipher> for ContentEncryption {
+    fn from(c: Cipher) -> Self {
+        match c {
+            Cipher::Aes256Cbc => ContentEncryption::Aes256Cbc,
+            Cipher::Aes128Gcm => ContentEncryption::Aes128Gcm,
+            Cipher::Aes256Gcm => ContentEncryption::Aes256Gcm,
+        }
+    }
 }
 
 /// The digest algorithms `sign` offers.
@@ -248,12 +356,15 @@ impl From<Switch> for bool {
 }
 
 /// Why a command failed: the library's error, a usage problem of the
-/// command line itself (no passphrase source, no data directory), or a
-/// message that did not verify (its report is already on stdout).
+/// command line itself (no passphrase source, no data directory), a
+/// message that did not verify (its report is already on stdout), or
+/// decrypted content whose signature is missing or not valid (`decrypt
+/// --verify` without `--json`: the one-line reason goes to stderr).
 enum Failure {
     Usage(String),
     Smime(Error),
     Invalid,
+    Unverified(String),
 }
 
 impl From<Error> for Failure {
@@ -274,6 +385,7 @@ fn main() -> ExitCode {
         Ok(()) => return ExitCode::SUCCESS,
         Err(Failure::Usage(message)) => (message, 2),
         Err(Failure::Smime(e)) => (e.to_string(), exit_code(&e)),
+        Err(Failure::Unverified(message)) => (message, 1),
         // The report on stdout says why; nothing on stderr.
         Err(Failure::Invalid) => return ExitCode::from(1),
     };
@@ -298,6 +410,10 @@ fn exit_code(error: &Error) -> u8 {
         | Error::CertificateNotUsable { .. }
         | Error::NotSigned
         | Error::Encrypted
+        | Error::NotEncrypted
+        | Error::NotForRecipient
+        | Error::DecryptionFailed
+        | Error::NoRecipients
         | Error::InvalidMessage(_)
         | Error::InvalidCms(_)
         | Error::UnsupportedAlgorithm(_)
@@ -493,7 +609,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         } => {
             let mut anchors = Vec::new();
             for file in &trust {
-                anchors.extend(read_trust_anchors(file)?);
+                anchors.extend(read_certificates(file)?);
             }
             let mut options = VerifyOptions::new(&anchors);
             if let Some(at) = at {
@@ -512,6 +628,125 @@ fn run(cli: Cli) -> Result<(), Failure> {
             out.flush()?;
             if !report.valid {
                 return Err(Failure::Invalid);
+            }
+        }
+        Command::Encrypt {
+            to,
+            to_addr,
+            cipher,
+            oaep,
+            allow_expired,
+            sign_with,
+            input,
+            output,
+        } => {
+            let addresses = to_addr
+                .iter()
+                .map(|a| a.parse::<Mailbox>())
+                .collect::<Result<Vec<_>, _>>()?;
+            let sender = sign_with.map(|a| a.parse::<Mailbox>()).transpose()?;
+            let mut recipients = Vec::new();
+            for file in &to {
+                recipients.extend(read_certificates(file)?);
+            }
+            let mut options = EncryptOptions::default().cipher(cipher.into());
+            if oaep {
+                options = options.rsa_oaep();
+            }
+            if allow_expired {
+                options = options.allow_unusable_recipient();
+            }
+            let message = read_input(input.as_deref())?;
+            let mut signer = None;
+            // Only addresses need the store: `--to` files alone need no
+            // passphrase.
+            if !addresses.is_empty() || sender.is_some() {
+                let passphrase = store_passphrase(cli.passphrase_file.as_ref())?;
+                let store = open_store(cli.store, &passphrase)?;
+                for address in &addresses {
+                    recipients.push(store.encryption_certificate(address)?);
+                }
+                if let Some(sender) = &sender {
+                    let identity = store.default_signer(sender)?;
+                    // Encrypt to self, or the sender could not read the sent copy.
+                    let own = store.encryption_certificate(sender).map_err(|e| match e {
+                        Error::NotFound(_) => Error::NotFound(format!(
+                            "valid encryption certificate for the sender {} \
+                             (needed to keep the sent copy readable)",
+                            sender.canonical()
+                        )),
+                        e => e,
+                    })?;
+                    recipients.push(own);
+                    signer = Some(identity);
+                }
+            }
+            let mut seen = HashSet::new();
+            recipients.retain(|c| seen.insert(c.fingerprint()));
+            let sealed = match &signer {
+                Some(signer) => smime::sign_and_encrypt(
+                    &message,
+                    signer,
+                    &recipients,
+                    &SignOptions::default(),
+                    &options,
+                )?,
+                None => smime::encrypt(&message, &recipients, &options)?,
+            };
+            match output {
+                Some(path) => write_file(&path, &sealed)?,
+                None => out.write_all(&sealed)?,
+            }
+        }
+        Command::Decrypt {
+            mailbox,
+            verify,
+            trust,
+            json,
+            input,
+            output,
+        } => {
+            let mailbox: Mailbox = mailbox.parse()?;
+            let mut anchors = Vec::new();
+            for file in &trust {
+                anchors.extend(read_certificates(file)?);
+            }
+            let message = read_input(input.as_deref())?;
+            let passphrase = store_passphrase(cli.passphrase_file.as_ref())?;
+            let store = open_store(cli.store, &passphrase)?;
+            let identities = store.identities(&mailbox)?;
+            if identities.is_empty() {
+                return Err(Error::NotFound(format!(
+                    "private key in mailbox {}",
+                    mailbox.canonical()
+                ))
+                .into());
+            }
+            let (decrypted, report) = if verify {
+                smime::decrypt_and_verify(&message, &identities, &VerifyOptions::new(&anchors))?
+            } else {
+                (smime::decrypt(&message, &identities)?, None)
+            };
+            match &output {
+                Some(path) => write_file(path, &decrypted.content)?,
+                None => out.write_all(&decrypted.content)?,
+            }
+            if json {
+                writeln!(out, "{:#}", decrypted_json(&decrypted, report.as_ref()))?;
+            }
+            out.flush()?;
+            if verify {
+                match &report {
+                    Some(report) if report.valid => {}
+                    // The object on stdout says why.
+                    _ if json => return Err(Failure::Invalid),
+                    Some(report) => return Err(Failure::Unverified(not_valid_line(report)?)),
+                    None => {
+                        return Err(Failure::Unverified(
+                            "the decrypted message is not signed".to_owned(),
+                        ));
+                    }
+                }
             }
         }
     }
@@ -639,8 +874,9 @@ fn write_file(file: &Path, bytes: &[u8]) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The trust anchors of one `--trust` file: PEM (one or many) or one DER.
-fn read_trust_anchors(file: &Path) -> Result<Vec<Certificate>, Failure> {
+/// The certificates of one `--trust` or `--to` file: PEM (one or many) or
+/// one DER.
+fn read_certificates(file: &Path) -> Result<Vec<Certificate>, Failure> {
     let in_file = |what: String| Failure::Usage(format!("{}: {what}", file.display()));
     let bytes = std::fs::read(file)
         .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", file.display())))?;
@@ -819,6 +1055,30 @@ fn signer_json(signer: &SignerReport) -> Value {
         "weaknesses": signer.weaknesses,
         "signing_time": signer.signing_time.and_then(rfc3339),
     })
+}
+
+/// The `decrypt --json` object; `signature` is the `verify --json` object
+/// of the signature inside (`--verify`), else null.
+fn decrypted_json(decrypted: &Decrypted, report: Option<&VerifyReport>) -> Value {
+    json!({
+        "recipient": decrypted.recipient.to_string(),
+        "content_encryption": decrypted.content_encryption,
+        "authenticated": decrypted.authenticated,
+        "signature": report.map(report_json),
+    })
+}
+
+/// `decrypt --verify`'s reason for exit 1: the `verify` text report after
+/// its `NOT valid` line, on one line.
+fn not_valid_line(report: &VerifyReport) -> io::Result<String> {
+    let mut text = Vec::new();
+    write_report(&mut text, report)?;
+    let text = String::from_utf8_lossy(&text);
+    let details: Vec<&str> = text.lines().skip(1).collect();
+    Ok(format!(
+        "the signature inside is NOT valid: {}",
+        details.join("; ")
+    ))
 }
 
 /// The `verify` text report: `valid` / `NOT valid`, one line per signer,
