@@ -18,7 +18,7 @@ use cms::signed_data::{
 };
 use const_oid::ObjectIdentifier as Oid;
 use der::asn1::{ContextSpecific, Null, OctetString, SetOfVec};
-use der::{Any, Decode, Encode, SliceReader, TagMode, TagNumber};
+use der::{Any, Decode, Encode, Reader, SliceReader, TagMode, TagNumber};
 use openssl::hash::MessageDigest;
 use openssl::pkey::{PKeyRef, Private, Public};
 use openssl::rsa::Padding;
@@ -420,45 +420,21 @@ pub(crate) struct Envelope {
     /// AuthEnvelopedData: the content is authenticated.
     pub(crate) authenticated: bool,
     pub(crate) content_encryption: Oid,
-    recipient_infos: Vec<cms::enveloped_data::RecipientInfo>,
-}
-
-impl Envelope {
-    /// True when a KeyTransRecipientInfo or KeyAgreeRecipientInfo names
-    /// `cert` by issuer and serial number or subject key identifier.
-    pub(crate) fn names(&self, cert: &Certificate) -> bool {
-        use cms::enveloped_data::{
-            KeyAgreeRecipientIdentifier as Kid, RecipientIdentifier as Rid, RecipientInfo,
-        };
-        let tbs = &cert.x509().tbs_certificate;
-        let by_ias = |ias: &IssuerAndSerialNumber| {
-            ias.issuer == tbs.issuer && ias.serial_number == tbs.serial_number
-        };
-        let by_ski = |ski: &[u8]| cert.subject_key_identifier() == Some(ski);
-        self.recipient_infos.iter().any(|ri| match ri {
-            RecipientInfo::Ktri(k) => match &k.rid {
-                Rid::IssuerAndSerialNumber(ias) => by_ias(ias),
-                Rid::SubjectKeyIdentifier(ski) => by_ski(ski.0.as_bytes()),
-            },
-            RecipientInfo::Kari(k) => k.recipient_enc_keys.iter().any(|rek| match &rek.rid {
-                Kid::IssuerAndSerialNumber(ias) => by_ias(ias),
-                Kid::RKeyId(rkid) => by_ski(rkid.subject_key_identifier.0.as_bytes()),
-            }),
-            _ => false,
-        })
-    }
 }
 
 /// More RecipientInfos than this is refused: decryption work must stay
 /// bounded (a message with thousands of them is an attack, not mail).
 pub const MAX_RECIPIENTS: usize = 256;
 
-/// Decodes the recipient infos and content-encryption algorithm of an
-/// `EnvelopedData` or `AuthEnvelopedData`. Both start with version,
-/// [0] originatorInfo, recipientInfos, EncryptedContentInfo; the fields
-/// after those are not needed here.
+/// Decodes the content-encryption algorithm of an `EnvelopedData` or
+/// `AuthEnvelopedData` and bounds its number of RecipientInfos. Both start
+/// with version, [0] originatorInfo, recipientInfos, EncryptedContentInfo.
+/// The RecipientInfos are only counted here (OpenSSL matches them against
+/// our certificates): cms 0.2.3 cannot decode a KeyAgreeRecipientInfo that
+/// names its recipient by rKeyId (RustCrypto/formats#1350), which
+/// `openssl cms -encrypt -keyid` writes.
 pub(crate) fn parse_envelope(ber: &[u8]) -> Result<Envelope> {
-    use cms::enveloped_data::{EncryptedContentInfo, OriginatorInfo, RecipientInfos};
+    use cms::enveloped_data::{EncryptedContentInfo, OriginatorInfo};
     let der = normalize(ber)?;
     let ci = ContentInfo::from_der(&der).map_err(cms_err)?;
     let authenticated = match ci.content_type {
@@ -471,15 +447,23 @@ pub(crate) fn parse_envelope(ber: &[u8]) -> Result<Envelope> {
     let _originator =
         ContextSpecific::<OriginatorInfo>::decode_implicit(&mut reader, TagNumber::N0)
             .map_err(cms_err)?;
-    let recipient_infos = RecipientInfos::decode(&mut reader).map_err(cms_err)?;
-    if recipient_infos.0.len() > MAX_RECIPIENTS {
-        return Err(cms_err(format!("more than {MAX_RECIPIENTS} recipients")));
+    let recipient_infos = Any::decode(&mut reader).map_err(cms_err)?;
+    let mut inner = SliceReader::new(recipient_infos.value()).map_err(cms_err)?;
+    let mut count = 0usize;
+    while !inner.is_finished() {
+        Any::decode(&mut inner).map_err(cms_err)?;
+        count += 1;
+        if count > MAX_RECIPIENTS {
+            return Err(cms_err(format!("more than {MAX_RECIPIENTS} recipients")));
+        }
+    }
+    if count == 0 {
+        return Err(cms_err("no RecipientInfo"));
     }
     let eci = EncryptedContentInfo::decode(&mut reader).map_err(cms_err)?;
     Ok(Envelope {
         authenticated,
         content_encryption: eci.content_enc_alg.oid,
-        recipient_infos: recipient_infos.0.into_vec(),
     })
 }
 
@@ -502,9 +486,12 @@ pub(crate) fn check_signer(
     candidates: &[&[u8]],
     certificates: &[Certificate],
 ) -> SignerCheck {
-    let certificate = find_signer_certificate(&si.sid, certificates);
+    // The certificate set is not signed: anyone on the path can add a
+    // certificate that claims the signer's issuer and serial. Every match
+    // is tried; the first under which the signature verifies is the signer.
+    let matching = find_signer_certificates(&si.sid, certificates);
     let digest = DigestAlgorithm::from_oid(&si.digest_alg.oid);
-    let mut check = SignerCheck {
+    let new_check = |certificate| SignerCheck {
         digest_name: digest.map_or_else(|| name_of(&si.digest_alg.oid), |d| d.to_string()),
         signature_algorithm: name_of(&si.signature_algorithm.oid),
         signing_time: None,
@@ -512,8 +499,20 @@ pub(crate) fn check_signer(
         digest,
         result: Err(String::new()),
     };
-    check.result = verify_signer(si, econtent_type, candidates, &mut check);
-    check
+    let mut first_failure = None;
+    for cert in matching {
+        let mut check = new_check(Some(cert));
+        check.result = verify_signer(si, econtent_type, candidates, &mut check);
+        if check.result.is_ok() {
+            return check;
+        }
+        first_failure.get_or_insert(check);
+    }
+    first_failure.unwrap_or_else(|| {
+        let mut check = new_check(None);
+        check.result = verify_signer(si, econtent_type, candidates, &mut check);
+        check
+    })
 }
 
 fn verify_signer(
@@ -677,25 +676,28 @@ fn parse_pss_params(
     Ok((hash, mgf_hash, salt))
 }
 
-/// Finds the certificate a `SignerIdentifier` names (RFC 5652 §5.3):
+/// Finds the certificates a `SignerIdentifier` names (RFC 5652 §5.3):
 /// strictly by issuer and serial number or by subject key identifier, never
 /// "the first certificate in the bag".
-pub(crate) fn find_signer_certificate(
+pub(crate) fn find_signer_certificates(
     sid: &SignerIdentifier,
     certificates: &[Certificate],
-) -> Option<Certificate> {
-    certificates
-        .iter()
-        .find(|c| match sid {
-            SignerIdentifier::IssuerAndSerialNumber(ias) => {
-                let tbs = &c.x509().tbs_certificate;
-                tbs.issuer == ias.issuer && tbs.serial_number == ias.serial_number
-            }
-            SignerIdentifier::SubjectKeyIdentifier(ski) => {
-                c.subject_key_identifier() == Some(ski.0.as_bytes())
-            }
-        })
-        .cloned()
+) -> Vec<Certificate> {
+    let mut found: Vec<Certificate> = Vec::new();
+    for c in certificates.iter().filter(|c| match sid {
+        SignerIdentifier::IssuerAndSerialNumber(ias) => {
+            let tbs = &c.x509().tbs_certificate;
+            tbs.issuer == ias.issuer && tbs.serial_number == ias.serial_number
+        }
+        SignerIdentifier::SubjectKeyIdentifier(ski) => {
+            c.subject_key_identifier() == Some(ski.0.as_bytes())
+        }
+    }) {
+        if !found.contains(c) {
+            found.push(c.clone());
+        }
+    }
+    found
 }
 
 /// A readable name for an algorithm OID.

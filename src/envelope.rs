@@ -241,32 +241,71 @@ pub fn decrypt(message: &[u8], identities: &[Identity]) -> Result<Decrypted> {
     let content_encryption = content_encryption_name(&envelope.content_encryption)?;
     let cms = CmsContentInfo::from_der(&der)
         .map_err(|_| Error::InvalidCms("unreadable EnvelopedData".into()))?;
-    let named: Vec<&Identity> = identities
+    // OpenSSL's own matching (issuer and serial, subject key identifier,
+    // rKeyId; key transport and key agreement alike) picks our identity.
+    // Once one matches, every failure is the same error.
+    if let Some(id) = identities
         .iter()
-        .filter(|id| envelope.names(id.certificate()))
-        .collect();
-    let decrypted = if let Some(id) = named.first() {
-        // A recipient is ours: from here on every failure is the same error.
-        cms.decrypt(id.private_key().openssl(), id.certificate().openssl())
-            .map(|plain| (plain, id.certificate().fingerprint()))
-            .map_err(|_| Error::DecryptionFailed)?
-    } else {
-        identities
-            .iter()
-            .filter(|id| matches!(id.certificate().key_algorithm(), KeyAlgorithm::Rsa { .. }))
-            .find_map(|id| {
-                cms.decrypt_without_cert_check(id.private_key().openssl())
-                    .ok()
-                    .map(|plain| (plain, id.certificate().fingerprint()))
-            })
-            .ok_or(Error::NotForRecipient)?
-    };
-    Ok(Decrypted {
-        content: decrypted.0,
+        .find(|id| ffi::cms_names_recipient(&cms, id.certificate().openssl()))
+    {
+        return cms
+            .decrypt(id.private_key().openssl(), id.certificate().openssl())
+            .map(|content| decrypted(content, &envelope, content_encryption, id))
+            .map_err(|_| Error::DecryptionFailed);
+    }
+    trial_decrypt(&cms, identities)
+        .map(|(content, id)| decrypted(content, &envelope, content_encryption, id))
+        .ok_or(Error::NotForRecipient)
+}
+
+fn decrypted(
+    content: Vec<u8>,
+    envelope: &cms::Envelope,
+    content_encryption: String,
+    id: &Identity,
+) -> Decrypted {
+    Decrypted {
+        content,
         authenticated: envelope.authenticated,
         content_encryption,
-        recipient: decrypted.1,
-    })
+        recipient: id.certificate().fingerprint(),
+    }
+}
+
+/// No RecipientInfo names any of our certificates: some clients write
+/// wrong identifiers, so each RSA key is tried on every key-transport
+/// recipient. OpenSSL then substitutes a random content key for a failed
+/// key transport (so timing and errors do not tell which recipient was
+/// ours), which with CBC yields a padding-valid garbage plaintext about
+/// once in 256 tries; a result is therefore accepted only when it reads as
+/// a MIME entity, which random bytes do not.
+fn trial_decrypt<'a>(
+    cms: &CmsContentInfo,
+    identities: &'a [Identity],
+) -> Option<(Vec<u8>, &'a Identity)> {
+    identities
+        .iter()
+        .filter(|id| matches!(id.certificate().key_algorithm(), KeyAlgorithm::Rsa { .. }))
+        .find_map(|id| {
+            let content = cms
+                .decrypt_without_cert_check(id.private_key().openssl())
+                .ok()?;
+            looks_like_mime(&content).then_some((content, id))
+        })
+}
+
+/// A header section of printable ASCII `Name: value` fields, ending in an
+/// empty line, with a Content-Type field.
+fn looks_like_mime(content: &[u8]) -> bool {
+    let Ok(entity) = Entity::parse(content) else {
+        return false;
+    };
+    let header = entity.header_bytes();
+    !entity.fields().is_empty()
+        && entity.field("Content-Type").is_some()
+        && header
+            .iter()
+            .all(|&b| b == b'\r' || b == b'\n' || b == b'\t' || (0x20..0x7f).contains(&b))
 }
 
 /// Decrypts `message`, and verifies the decrypted content when it is

@@ -81,12 +81,74 @@ unsafe extern "C" {
     fn CMS_RecipientInfo_get0_pkey_ctx(
         ri: *mut CMS_RecipientInfo,
     ) -> *mut openssl_sys::EVP_PKEY_CTX;
+    fn CMS_get0_RecipientInfos(
+        cms: *mut openssl_sys::CMS_ContentInfo,
+    ) -> *mut openssl_sys::OPENSSL_STACK;
+    fn CMS_RecipientInfo_type(ri: *mut CMS_RecipientInfo) -> std::ffi::c_int;
+    fn CMS_RecipientInfo_ktri_cert_cmp(
+        ri: *mut CMS_RecipientInfo,
+        cert: *mut openssl_sys::X509,
+    ) -> std::ffi::c_int;
+    fn CMS_RecipientInfo_kari_get0_reks(
+        ri: *mut CMS_RecipientInfo,
+    ) -> *mut openssl_sys::OPENSSL_STACK;
+    fn CMS_RecipientEncryptedKey_cert_cmp(
+        rek: *mut std::ffi::c_void,
+        cert: *mut openssl_sys::X509,
+    ) -> std::ffi::c_int;
     fn CMS_final(
         cms: *mut openssl_sys::CMS_ContentInfo,
         data: *mut openssl_sys::BIO,
         dcont: *mut openssl_sys::BIO,
         flags: std::ffi::c_uint,
     ) -> std::ffi::c_int;
+}
+
+/// `CMS_RECIPINFO_TRANS` / `CMS_RECIPINFO_AGREE` from `<openssl/cms.h>`.
+const CMS_RECIPINFO_TRANS: std::ffi::c_int = 0;
+const CMS_RECIPINFO_AGREE: std::ffi::c_int = 1;
+
+/// True when a KeyTransRecipientInfo or KeyAgreeRecipientInfo of `cms`
+/// names `cert` (issuer and serial number, subject key identifier or
+/// rKeyId), decided by OpenSSL's own matching functions, the ones
+/// `CMS_decrypt` uses.
+pub(crate) fn cms_names_recipient(cms: &openssl::cms::CmsContentInfoRef, cert: &X509) -> bool {
+    // SAFETY: `cms` and `cert` are live for the whole function; the stacks
+    // and their elements are owned by `cms` and only read; every index is
+    // below the count OpenSSL reports for the same stack.
+    unsafe {
+        let ris = CMS_get0_RecipientInfos(cms.as_ptr());
+        if ris.is_null() {
+            return false;
+        }
+        for i in 0..openssl_sys::OPENSSL_sk_num(ris) {
+            let ri = openssl_sys::OPENSSL_sk_value(ris, i).cast::<CMS_RecipientInfo>();
+            if ri.is_null() {
+                continue;
+            }
+            match CMS_RecipientInfo_type(ri) {
+                CMS_RECIPINFO_TRANS if CMS_RecipientInfo_ktri_cert_cmp(ri, cert.as_ptr()) == 0 => {
+                    return true;
+                }
+                CMS_RECIPINFO_AGREE => {
+                    let reks = CMS_RecipientInfo_kari_get0_reks(ri);
+                    if reks.is_null() {
+                        continue;
+                    }
+                    for j in 0..openssl_sys::OPENSSL_sk_num(reks) {
+                        let rek = openssl_sys::OPENSSL_sk_value(reks, j);
+                        if !rek.is_null()
+                            && CMS_RecipientEncryptedKey_cert_cmp(rek, cert.as_ptr()) == 0
+                        {
+                            return true;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    false
 }
 
 /// How the content-encryption key reaches one recipient.

@@ -207,7 +207,8 @@ pub struct VerifyReport {
 /// [`VerifyReport`], not as an error.
 pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
     let root = Entity::parse(message)?;
-    let from = root.field("From").and_then(mime::first_address);
+    let mut problems = Vec::new();
+    let from = sender(&root, &mut problems);
     let (found, path) = find_signed(&root, 0, &mut Vec::new())?.ok_or(Error::NotSigned)?;
     let time = options.time.unwrap_or_else(SystemTime::now);
     let (form, cms_bytes, detached) = match found {
@@ -218,7 +219,6 @@ pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
     };
     let parsed = cms::parse_signed_data(&cms_bytes)?;
     let econtent_type = parsed.signed_data.encap_content_info.econtent_type;
-    let mut problems = Vec::new();
     let content: Vec<u8> = match (detached, &parsed.econtent) {
         (Some(content), None) => content.to_vec(),
         (Some(content), Some(_)) => {
@@ -239,13 +239,14 @@ pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
             "the signed content is of type {econtent_type}, not a MIME entity (id-data)"
         ));
     }
-    let canonical = mime::canonicalize(&content);
+    let canonical = lf_to_crlf(&content);
     let candidates: Vec<&[u8]> = if detached.is_some() && canonical != content {
         // Signed as received first; a relay may have turned CRLF into LF.
         vec![&content, &canonical]
     } else {
         vec![&content]
     };
+    let mut matched = 0;
     let mut pool = parsed.certificates.clone();
     pool.extend(options.intermediates.iter().cloned());
     pool.extend(options.trust_anchors.iter().cloned());
@@ -256,9 +257,17 @@ pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
         .iter()
         .map(|si| {
             let check = cms::check_signer(si, &econtent_type, &candidates, &pool);
+            if let Ok(index) = check.result {
+                matched = index;
+            }
             signer_report(check, &pool, options, time, from.as_deref())
         })
         .collect();
+    // Report exactly the bytes that were verified.
+    let content = candidates
+        .get(matched)
+        .map_or(content.clone(), |c| c.to_vec());
+    check_inner_from(&content, &signers, &mut problems);
     if signers.is_empty() {
         problems.push("the message has no signers".into());
     }
@@ -288,6 +297,94 @@ pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
     })
 }
 
+/// The sender address to check signers against: the one `From` field
+/// (RFC 5322 §3.6.2), else `Sender`. A `From` that is present but yields no
+/// address (encoded-words, bare display names), several `From` fields, or
+/// several addresses are problems: a client would display a sender we
+/// could not check ("Johnny, you are fired!", ID class).
+fn sender(root: &Entity<'_>, problems: &mut Vec<String>) -> Option<String> {
+    let named = |name: &str| -> Vec<&str> {
+        root.fields()
+            .iter()
+            .filter(|f| f.name.eq_ignore_ascii_case(name))
+            .map(|f| f.value.as_str())
+            .collect()
+    };
+    let from = named("From");
+    if from.len() > 1 {
+        problems.push("the message has several From fields".into());
+    }
+    let value = from.first().or(named("Sender").first()).copied()?;
+    match mime::first_address(value) {
+        None => {
+            problems.push(format!(
+                "the sender {value:?} has no address that can be checked"
+            ));
+            // Kept as shown: it parses as no mailbox, so no signer matches.
+            Some(value.to_owned())
+        }
+        Some(address) => {
+            let rest = value.replacen(&address, "", 1);
+            if rest.contains('@') || value.contains("=?") {
+                problems.push(format!(
+                    "the sender {value:?} shows more than the one address that can be checked"
+                ));
+            }
+            Some(address)
+        }
+    }
+}
+
+/// RFC 8551 §3.1 header protection: a signed `message/rfc822` entity, or
+/// one marked `protected-headers="v1"`, carries header fields a client
+/// shows instead of the outer ones; its `From` must belong to a signer too.
+fn check_inner_from(content: &[u8], signers: &[SignerReport], problems: &mut Vec<String>) {
+    let Ok(entity) = Entity::parse(content) else {
+        return;
+    };
+    let ct = entity.content_type();
+    let inner_from = if ct.is("message/rfc822") {
+        Entity::parse(entity.body())
+            .ok()
+            .and_then(|m| m.field("From").map(str::to_owned))
+    } else if ct.param("protected-headers").is_some() {
+        entity.field("From").map(str::to_owned)
+    } else {
+        None
+    };
+    let Some(inner_from) = inner_from else {
+        return;
+    };
+    let matches = mime::first_address(&inner_from)
+        .and_then(|a| a.parse::<Mailbox>().ok())
+        .is_some_and(|m| {
+            signers
+                .iter()
+                .any(|s| s.certificate.as_ref().is_some_and(|c| c.names_mailbox(&m)))
+        });
+    if !matches {
+        problems.push(format!(
+            "the signed content shows From {inner_from:?}, which no signer's certificate names"
+        ));
+    }
+}
+
+/// Bare LF → CRLF, nothing else: a bare CR is not a line break to the MIME
+/// parser, so treating it as one here would let an altered message (a
+/// hidden blank line, a hidden boundary) hash like the signed one.
+fn lf_to_crlf(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 32);
+    let mut previous = 0u8;
+    for &b in bytes {
+        if b == b'\n' && previous != b'\r' {
+            out.push(b'\r');
+        }
+        out.push(b);
+        previous = b;
+    }
+    out
+}
+
 enum Found<'a> {
     Detached {
         content: &'a [u8],
@@ -310,6 +407,18 @@ fn find_signed<'a>(
             "MIME nesting deeper than {MAX_DEPTH}"
         )));
     }
+    let content_types = entity
+        .fields()
+        .iter()
+        .filter(|f| f.name.eq_ignore_ascii_case("Content-Type"))
+        .count();
+    if content_types > 1 {
+        // Clients disagree on which one wins; so could what is shown and
+        // what is verified.
+        return Err(Error::InvalidMessage(
+            "several Content-Type fields in one entity".into(),
+        ));
+    }
     let ct = entity.content_type();
     let boundary = || {
         ct.param("boundary")
@@ -317,9 +426,11 @@ fn find_signed<'a>(
     };
     if ct.is("multipart/signed") {
         let parts = mime::split_multipart(entity.body(), boundary()?)?;
-        let [content, signature, ..] = parts.as_slice() else {
+        // RFC 1847 §2.1: exactly two parts. A third one would be shown by
+        // some clients and covered by nothing.
+        let [content, signature] = parts.as_slice() else {
             return Err(Error::InvalidMessage(
-                "multipart/signed needs two parts".into(),
+                "multipart/signed needs exactly two parts".into(),
             ));
         };
         let signature = Entity::parse(signature)?;
