@@ -534,3 +534,115 @@ fn legacy_content_types_missing_smime_type_and_odd_base64_lines_verify() {
     let odd = format!("{head}\r\n\r\n{}\n", rewrapped.join("\n"));
     assert_valid(&check(odd.as_bytes()), "alice@example.org");
 }
+
+/// Signs `entity` as `signer` under the given outer header lines.
+fn signed_with_headers(headers: &str, entity: &[u8], signer: &str) -> Vec<u8> {
+    let signed = sign(entity, &identity(signer), &SignOptions::default()).unwrap();
+    let mut out = headers.as_bytes().to_vec();
+    out.extend_from_slice(&signed);
+    out
+}
+
+#[test]
+fn senders_that_cannot_be_checked_are_never_valid() {
+    // Johnny ID class variants found in review.
+    let entity = b"Content-Type: text/plain\r\n\r\nPay the invoice.\r\n";
+    for headers in [
+        "From: =?utf-8?q?alice=40example.org?=\r\n",
+        "From: Alice Example (CEO)\r\n",
+        "From: mallory@example.net\r\nFrom: alice@example.org\r\n",
+        "From: mallory@example.net, alice@example.org\r\n",
+        "From: alice@example.org <mallory@example.net>\r\n",
+    ] {
+        let report = check(&signed_with_headers(headers, entity, "mallory"));
+        assert!(!report.valid, "{headers:?}: {report:#?}");
+        assert!(!report.problems.is_empty(), "{headers:?}");
+    }
+    // Without From, Sender names the sender.
+    let report = check(&signed_with_headers(
+        "Sender: mallory@example.net\r\n",
+        entity,
+        "alice",
+    ));
+    assert_eq!(report.signers[0].from_matches, Some(false));
+    assert!(!report.valid);
+    let report = check(&signed_with_headers(
+        "Sender: alice@example.org\r\n",
+        entity,
+        "alice",
+    ));
+    assert!(report.valid, "{report:#?}");
+}
+
+#[test]
+fn a_bare_cr_cannot_hide_a_change_behind_canonicalisation() {
+    let entity = b"Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nI approve payment to A.\r\n--b\r\nContent-Type: text/plain\r\n\r\nVoid unless countersigned.\r\n--b--\r\n";
+    let signed = String::from_utf8(signed_with_headers(
+        "From: alice@example.org\r\n",
+        entity,
+        "alice",
+    ))
+    .unwrap();
+    let altered = signed.replacen("text/plain\r\n\r\nVoid", "text/plain\r\r\nVoid", 1);
+    assert_ne!(altered, signed);
+    let report = check(altered.as_bytes());
+    assert!(!report.valid, "{report:#?}");
+}
+
+#[test]
+fn a_third_part_or_a_second_content_type_is_refused() {
+    let signed =
+        String::from_utf8(sign(MESSAGE, &identity("alice"), &SignOptions::default()).unwrap())
+            .unwrap();
+    let boundary = signed
+        .split("boundary=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let extra = signed.replacen(
+        &format!("--{boundary}--"),
+        &format!(
+            "--{boundary}\r\nContent-Type: text/plain\r\n\r\nPay EVIL instead.\r\n--{boundary}--"
+        ),
+        1,
+    );
+    assert!(matches!(
+        verify(extra.as_bytes(), &VerifyOptions::new(&[root()])),
+        Err(Error::InvalidMessage(_))
+    ));
+    let two_types = signed.replacen(
+        "MIME-Version: 1.0\r\n",
+        "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n",
+        1,
+    );
+    assert!(matches!(
+        verify(two_types.as_bytes(), &VerifyOptions::new(&[root()])),
+        Err(Error::InvalidMessage(_))
+    ));
+}
+
+#[test]
+fn protected_headers_must_name_a_signer() {
+    // RFC 8551 §3.1: the signed message/rfc822 carries the From a client shows.
+    let inner = b"Content-Type: message/rfc822\r\n\r\nFrom: alice@example.org\r\nSubject: hi\r\n\r\nbody\r\n";
+    let report = check(&signed_with_headers(
+        "From: mallory@example.net\r\n",
+        inner,
+        "mallory",
+    ));
+    assert!(!report.valid);
+    assert!(
+        report.problems.iter().any(|p| p.contains("no signer")),
+        "{:?}",
+        report.problems
+    );
+    let report = check(&signed_with_headers(
+        "From: alice@example.org\r\n",
+        inner,
+        "alice",
+    ));
+    assert!(report.valid, "{report:#?}");
+}
