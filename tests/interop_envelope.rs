@@ -721,3 +721,57 @@ fn thunderbird_nss_messages_to_bob_decrypt() {
         }
     }
 }
+
+#[test]
+fn openssl_opens_and_verifies_our_sign_then_encrypt() {
+    if common::openssl_cli().is_none() {
+        println!("skipped: the openssl CLI is not installed");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let message = b"From: alice@example.org\r\nTo: bob@example.org\r\nSubject: both\r\n\r\nSigned, then sealed.\r\n";
+    for cipher in [ContentEncryption::Aes256Cbc, ContentEncryption::Aes128Gcm] {
+        let sealed = smime::sign_and_encrypt(
+            message,
+            &identity("alice"),
+            &[cert("bob")],
+            &smime::SignOptions::default(),
+            &EncryptOptions::default().cipher(cipher),
+        )
+        .unwrap();
+        let file = tmp.path().join("sealed.eml");
+        std::fs::write(&file, &sealed).unwrap();
+        let inner = openssl(
+            &[
+                "cms",
+                "-decrypt",
+                "-in",
+                file.to_str().unwrap(),
+                "-recip",
+                &f("certs/bob.pem"),
+                "-inkey",
+                &f("keys/bob.key"),
+            ],
+            tmp.path(),
+        )
+        .unwrap_or_else(|e| panic!("{cipher:?}: openssl cannot decrypt: {e}"));
+        let inner_file = tmp.path().join("inner.eml");
+        std::fs::write(&inner_file, &inner).unwrap();
+        let content = openssl(
+            &[
+                "cms",
+                "-verify",
+                "-in",
+                inner_file.to_str().unwrap(),
+                "-CAfile",
+                &f("ca/root.pem"),
+            ],
+            tmp.path(),
+        )
+        .unwrap_or_else(|e| panic!("{cipher:?}: openssl cannot verify the inner signature: {e}"));
+        assert!(
+            String::from_utf8_lossy(&content).contains("Signed, then sealed."),
+            "{cipher:?}"
+        );
+    }
+}
