@@ -474,6 +474,8 @@ pub(crate) struct SignerCheck {
     pub(crate) digest_name: String,
     pub(crate) signature_algorithm: String,
     pub(crate) signing_time: Option<SystemTime>,
+    /// The SMIMECapabilities attribute's algorithm OIDs, when present.
+    pub(crate) capabilities: Option<Vec<Oid>>,
     /// `Ok` with the index of the content candidate that matched.
     pub(crate) result: std::result::Result<usize, String>,
 }
@@ -495,6 +497,7 @@ pub(crate) fn check_signer(
         digest_name: digest.map_or_else(|| name_of(&si.digest_alg.oid), |d| d.to_string()),
         signature_algorithm: name_of(&si.signature_algorithm.oid),
         signing_time: None,
+        capabilities: None,
         certificate,
         digest,
         result: Err(String::new()),
@@ -540,6 +543,7 @@ fn verify_signer(
             .position(|c| verify_signature(si, digest, &public, c).is_ok())
             .ok_or_else(|| "the signature does not match the content".to_owned());
     };
+    check.capabilities = single_value(attrs, &oid::SMIME_CAPABILITIES).and_then(capability_oids);
     check.signing_time = single_value(attrs, &oid::SIGNING_TIME)
         .and_then(|v| v.to_der().ok())
         .and_then(|der| Time::from_der(&der).ok())
@@ -567,6 +571,17 @@ fn verify_signer(
     let signed = attrs.to_der().map_err(|e| e.to_string())?;
     verify_signature(si, digest, &public, &signed)?;
     Ok(matched)
+}
+
+/// RFC 8551 §2.5.2: `SMIMECapabilities ::= SEQUENCE OF SMIMECapability`,
+/// each `SEQUENCE { capabilityID OID, parameters ANY OPTIONAL }`.
+fn capability_oids(value: &Any) -> Option<Vec<Oid>> {
+    let mut reader = SliceReader::new(value.value()).ok()?;
+    let mut oids = Vec::new();
+    while !reader.is_finished() && oids.len() < 64 {
+        oids.push(AlgorithmIdentifierOwned::decode(&mut reader).ok()?.oid);
+    }
+    Some(oids)
 }
 
 /// The single value of a signed attribute; `None` when absent or when it

@@ -10,11 +10,14 @@
 //! * One error, [`Error::DecryptionFailed`], for every failure after a
 //!   recipient was chosen — padding, key length, key unwrap, cipher, tag —
 //!   so the error says nothing an attacker could use as an oracle (the
-//!   pyca/cryptography CVE-2026-69247 lesson). OpenSSL 3 adds implicit
-//!   rejection for PKCS#1 v1.5 (a random key instead of a padding error,
-//!   against Bleichenbacher/Marvin) and, in its CMS layer, a random
-//!   content key when key transport fails (CVE-2019-1563), so neither the
-//!   error nor the code path reveals which step failed.
+//!   pyca/cryptography CVE-2026-69247 lesson). Against Bleichenbacher-style
+//!   attacks on PKCS#1 v1.5 (Marvin, 2023) we rely on OpenSSL: its CMS
+//!   layer substitutes a random content key when key transport fails
+//!   (CVE-2019-1563), so neither our error nor our code path depends on the
+//!   padding; OpenSSL 3.2 and later also apply implicit rejection inside
+//!   RSA decryption itself. On OpenSSL 3.0/3.1 (as on Debian 12) the RSA
+//!   padding check's timing is OpenSSL's own; prefer RSA-OAEP or EC keys
+//!   where the peers support them.
 //! * [`Decrypted::authenticated`] says whether the content was integrity
 //!   protected: AES-CBC `EnvelopedData` is malleable (EFAIL, USENIX
 //!   Security 2018), a client should treat its plaintext with suspicion
@@ -60,6 +63,51 @@ impl ContentEncryption {
 
     fn is_aead(self) -> bool {
         !matches!(self, Self::Aes256Cbc)
+    }
+
+    pub(crate) fn from_oid(oid: &const_oid::ObjectIdentifier) -> Option<Self> {
+        match *oid {
+            oid::AES256_CBC => Some(Self::Aes256Cbc),
+            oid::AES128_GCM => Some(Self::Aes128Gcm),
+            oid::AES256_GCM => Some(Self::Aes256Gcm),
+            _ => None,
+        }
+    }
+
+    /// A short name: `aes256-cbc`, `aes128-gcm`, `aes256-gcm` (the CLI's).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Aes256Cbc => "aes256-cbc",
+            Self::Aes128Gcm => "aes128-gcm",
+            Self::Aes256Gcm => "aes256-gcm",
+        }
+    }
+
+    /// Parses [`ContentEncryption::name`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::Aes256Cbc, Self::Aes128Gcm, Self::Aes256Gcm]
+            .into_iter()
+            .find(|c| c.name().eq_ignore_ascii_case(name))
+    }
+
+    /// The content encryption for a set of recipients, from what each
+    /// announced (`None`: unknown): AES-GCM when every recipient announced
+    /// it (AES-256-GCM if all support it, else AES-128-GCM), otherwise
+    /// AES-256-CBC, which every client reads (RFC 8551 §2.7).
+    pub fn negotiate(recipients: &[Option<Vec<ContentEncryption>>]) -> ContentEncryption {
+        let all = |c| {
+            !recipients.is_empty()
+                && recipients
+                    .iter()
+                    .all(|r| r.as_ref().is_some_and(|caps| caps.contains(&c)))
+        };
+        if all(Self::Aes256Gcm) {
+            Self::Aes256Gcm
+        } else if all(Self::Aes128Gcm) {
+            Self::Aes128Gcm
+        } else {
+            Self::Aes256Cbc
+        }
     }
 }
 

@@ -23,6 +23,7 @@ use openssl::x509::{X509, X509StoreContext};
 
 use crate::cert::{Certificate, Fingerprint, KeyAlgorithm};
 use crate::cms;
+use crate::envelope::ContentEncryption;
 use crate::error::{Error, Result};
 use crate::mailbox::Mailbox;
 use crate::mime::{self, Entity};
@@ -154,6 +155,10 @@ pub struct SignerReport {
     pub weaknesses: Vec<String>,
     /// The signingTime attribute: informative only, chosen by the signer.
     pub signing_time: Option<SystemTime>,
+    /// The content encryptions the signer's client announced it can
+    /// decrypt (SMIMECapabilities, RFC 8551 §2.5.2), most preferred first,
+    /// limited to those this crate can use; `None` when not announced.
+    pub capabilities: Option<Vec<ContentEncryption>>,
 }
 
 impl SignerReport {
@@ -535,6 +540,11 @@ fn signer_report(
         signature_algorithm: check.signature_algorithm,
         weaknesses,
         signing_time: check.signing_time,
+        capabilities: check.capabilities.map(|oids| {
+            oids.iter()
+                .filter_map(ContentEncryption::from_oid)
+                .collect()
+        }),
     }
 }
 

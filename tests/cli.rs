@@ -1500,3 +1500,39 @@ fn openssl_cms_encrypted_mail_decrypts() {
     assert_eq!(report["authenticated"], Value::Bool(false));
     assert!(content.contains("Hello from openssl cms"), "{content}");
 }
+
+#[test]
+fn verify_remember_lets_encrypt_choose_aes_gcm() {
+    let env = Env::new();
+    // Bob signs (in his own client); alice's client verifies and remembers.
+    let bob_store = Env::new();
+    bob_store
+        .import(BOB, &fixture("p12/bob.p12"), &[])
+        .expect(0);
+    let signed = bob_store
+        .run_with_stdin(
+            bob_store.command(&["sign", "--mailbox", BOB]),
+            b"From: bob@example.org\r\n\r\nhello\r\n",
+        )
+        .expect(0)
+        .stdout;
+    let signed_file = env.file("signed.eml", signed.as_bytes());
+    let mut cmd = env.command(&[
+        "verify",
+        "--remember",
+        "--trust",
+        &fixture_arg("ca/root.pem"),
+        "--in",
+    ]);
+    cmd.arg(&signed_file);
+    run(cmd).expect(0);
+    // Bob announced AES-GCM: no --cipher needed.
+    let sealed = env.encrypt(&["--to-addr", BOB]).expect(0).stdout;
+    assert!(sealed.contains("smime-type=authEnveloped-data"), "{sealed}");
+    // A certificate given as a file has no known capabilities: AES-CBC.
+    let sealed = env
+        .encrypt(&["--to", &fixture_arg("certs/bob.pem")])
+        .expect(0)
+        .stdout;
+    assert!(sealed.contains("smime-type=enveloped-data"), "{sealed}");
+}

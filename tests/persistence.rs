@@ -152,7 +152,7 @@ fn a_schema_1_file_is_migrated_and_keeps_its_data() {
     );
     assert_eq!(version(&path), 1);
     let mut store = open(&path, "fixture-passphrase").unwrap();
-    assert_eq!(version(&path), 2);
+    assert_eq!(version(&path), 3);
     let alice = mb("alice@example.org");
     let listed = store.list(&alice).unwrap();
     assert_eq!(listed.len(), 1);
@@ -579,5 +579,77 @@ fn sigkill_at_random_moments_loses_no_committed_import_and_leaves_nothing_half_w
     println!(
         "{rounds} SIGKILLs, {} reported imports, {present} present",
         reported.len()
+    );
+}
+
+#[test]
+fn aes_gcm_is_chosen_only_when_every_recipient_announced_it() {
+    use smime::{ContentEncryption as C, SignOptions, VerifyOptions};
+    assert_eq!(C::negotiate(&[]), C::Aes256Cbc);
+    assert_eq!(
+        C::negotiate(&[Some(vec![C::Aes256Gcm, C::Aes128Gcm])]),
+        C::Aes256Gcm
+    );
+    assert_eq!(
+        C::negotiate(&[
+            Some(vec![C::Aes128Gcm]),
+            Some(vec![C::Aes256Gcm, C::Aes128Gcm])
+        ]),
+        C::Aes128Gcm
+    );
+    assert_eq!(
+        C::negotiate(&[Some(vec![C::Aes256Gcm]), None]),
+        C::Aes256Cbc
+    );
+    assert_eq!(C::negotiate(&[Some(vec![C::Aes256Cbc])]), C::Aes256Cbc);
+
+    let root = Certificate::from_pem(&read_fixture("ca/root.pem")).unwrap();
+    let mut store = Store::in_memory().unwrap();
+    let (bob, carol) = (mb("bob@example.org"), mb("carol@example.org"));
+    // Our own signatures announce AES-GCM first.
+    let bob_id = smime::pkcs12::import(&read_fixture("p12/bob.p12"), &pw()).unwrap();
+    let signed = smime::sign(
+        b"From: bob@example.org\r\n\r\nhi\r\n",
+        &bob_id,
+        &SignOptions::default(),
+    )
+    .unwrap();
+    let report = smime::verify(&signed, &VerifyOptions::new(std::slice::from_ref(&root))).unwrap();
+    assert_eq!(
+        report.signers[0].capabilities.as_deref(),
+        Some(&[C::Aes256Gcm, C::Aes128Gcm, C::Aes256Cbc][..])
+    );
+    // Untrusted signers are not filed.
+    assert_eq!(
+        store
+            .add_verified_signers(&smime::verify(&signed, &VerifyOptions::new(&[])).unwrap())
+            .unwrap(),
+        0
+    );
+    assert_eq!(store.add_verified_signers(&report).unwrap(), 1);
+    assert_eq!(
+        store
+            .recipient_capabilities(&bob, &cert("bob").fingerprint())
+            .unwrap()
+            .unwrap()[0],
+        C::Aes256Gcm
+    );
+    assert_eq!(
+        store.negotiate_content_encryption(&[bob.clone()]).unwrap(),
+        C::Aes256Gcm
+    );
+    // Carol filed by hand: nothing known, so CBC for any mail that includes her.
+    store.add_recipient_certificate(&cert("carol")).unwrap();
+    assert_eq!(
+        store
+            .negotiate_content_encryption(&[bob.clone(), carol])
+            .unwrap(),
+        C::Aes256Cbc
+    );
+    // Re-filing bob without capabilities keeps what was learnt.
+    store.add_recipient_certificate(&cert("bob")).unwrap();
+    assert_eq!(
+        store.negotiate_content_encryption(&[bob]).unwrap(),
+        C::Aes256Gcm
     );
 }

@@ -230,6 +230,11 @@ enum Command {
         /// Write the signed content (the MIME entity verified) to F
         #[arg(long = "out", value_name = "CONTENT")]
         output: Option<PathBuf>,
+        /// File the certificates of valid, trusted signers in the store's
+        /// recipient directory, with the algorithms they announced (opens
+        /// the store)
+        #[arg(long)]
+        remember: bool,
     },
     /// Encrypt a message to one or more recipients (optionally signed first)
     #[command(group(
@@ -247,9 +252,10 @@ enum Command {
         /// directory or own mailbox) (repeatable)
         #[arg(long, value_name = "ADDR")]
         to_addr: Vec<String>,
-        /// Content encryption
-        #[arg(long, value_name = "ALG", default_value = "aes256-cbc")]
-        cipher: Cipher,
+        /// Content encryption. Default: AES-GCM when every recipient is
+        /// known (from its verified signatures) to read it, else AES-256-CBC
+        #[arg(long, value_name = "ALG")]
+        cipher: Option<Cipher>,
         /// RSAES-OAEP (SHA-256) key transport for RSA recipients instead of
         /// PKCS#1 v1.5
         #[arg(long)]
@@ -606,6 +612,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             json,
             input,
             output,
+            remember,
         } => {
             let mut anchors = Vec::new();
             for file in &trust {
@@ -617,6 +624,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             let message = read_input(input.as_deref())?;
             let report = smime::verify(&message, &options)?;
+            if remember {
+                let passphrase = store_passphrase(cli.passphrase_file.as_ref())?;
+                open_store(cli.store.clone(), &passphrase)?.add_verified_signers(&report)?;
+            }
             if let Some(path) = output {
                 write_file(&path, &report.content)?;
             }
@@ -649,7 +660,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             for file in &to {
                 recipients.extend(read_certificates(file)?);
             }
-            let mut options = EncryptOptions::default().cipher(cipher.into());
+            let mut options = EncryptOptions::default();
             if oaep {
                 options = options.rsa_oaep();
             }
@@ -666,6 +677,13 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 for address in &addresses {
                     recipients.push(store.encryption_certificate(address)?);
                 }
+                // Only recipients from the store have known capabilities: a
+                // `--to` file keeps the default, which everyone reads.
+                if cipher.is_none() && to.is_empty() {
+                    let mut all = addresses.clone();
+                    all.extend(sender.iter().cloned());
+                    options = options.cipher(store.negotiate_content_encryption(&all)?);
+                }
                 if let Some(sender) = &sender {
                     let identity = store.default_signer(sender)?;
                     // Encrypt to self, or the sender could not read the sent copy.
@@ -680,6 +698,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     recipients.push(own);
                     signer = Some(identity);
                 }
+            }
+            if let Some(cipher) = cipher {
+                options = options.cipher(cipher.into());
             }
             let mut seen = HashSet::new();
             recipients.retain(|c| seen.insert(c.fingerprint()));

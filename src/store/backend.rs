@@ -39,6 +39,10 @@ pub struct RecipientRecord {
     pub certificate: Vec<u8>,
     /// When it was added, seconds since the Unix epoch.
     pub added_at: u64,
+    /// The content encryptions the correspondent announced
+    /// (SMIMECapabilities), comma-separated `ContentEncryption::name`s, most
+    /// preferred first; `None` when unknown.
+    pub capabilities: Option<String>,
 }
 
 /// Per-mailbox settings.

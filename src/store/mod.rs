@@ -24,6 +24,7 @@ pub use memory::MemoryBackend;
 pub use sqlite::SqliteBackend;
 
 use crate::cert::{Certificate, Fingerprint};
+use crate::envelope::ContentEncryption;
 use crate::error::{Error, Result};
 use crate::identity::{Identity, PrivateKey};
 use crate::mailbox::Mailbox;
@@ -373,6 +374,45 @@ impl Store {
     /// directory is not subject to [`MAX_CERTS_PER_MAILBOX`]; a newer
     /// certificate never replaces an older one, it is kept beside it.
     pub fn add_recipient_certificate(&mut self, certificate: &Certificate) -> Result<bool> {
+        self.file_recipient(certificate, None)
+    }
+
+    /// Files the certificates of the signers of a verified message whose
+    /// signature is valid and whose chain is trusted, with the content
+    /// encryptions each announced (SMIMECapabilities), so a reply can use
+    /// AES-GCM where every recipient supports it. Returns how many
+    /// certificates were filed or had their capabilities updated.
+    ///
+    /// Only trusted signers are filed ("Mailto: Me Your Secrets", 2020: an
+    /// unsolicited certificate must not become a recipient), and an older
+    /// certificate is never replaced, only joined.
+    pub fn add_verified_signers(&mut self, report: &crate::verify::VerifyReport) -> Result<usize> {
+        let mut filed = 0;
+        for signer in &report.signers {
+            let trusted = signer.signature == crate::verify::SignatureStatus::Valid
+                && signer.chain == crate::verify::ChainStatus::Trusted;
+            let Some(cert) = signer
+                .certificate
+                .as_ref()
+                .filter(|c| trusted && c.can_decrypt())
+            else {
+                continue;
+            };
+            let capabilities = signer.capabilities.as_deref().map(capabilities_text);
+            if self.file_recipient(cert, capabilities)? {
+                filed += 1;
+            }
+        }
+        Ok(filed)
+    }
+
+    /// Files `certificate` under each of its addresses; with
+    /// `capabilities`, also records (or refreshes) what it announced.
+    fn file_recipient(
+        &mut self,
+        certificate: &Certificate,
+        capabilities: Option<String>,
+    ) -> Result<bool> {
         let unusable = |reason| Error::CertificateNotUsable {
             fingerprint: certificate.fingerprint().to_string(),
             reason,
@@ -390,26 +430,81 @@ impl Store {
         if addresses.is_empty() {
             return Err(unusable("it names no e-mail address"));
         }
-        let record = RecipientRecord {
-            fingerprint: certificate.fingerprint(),
-            certificate: certificate.to_der().to_vec(),
-            added_at: backend::unix_seconds(SystemTime::now()),
-        };
-        let mut added = false;
+        let fingerprint = certificate.fingerprint();
+        let mut changed = false;
         self.backend.write(&mut |tx| {
             for address in &addresses {
-                if !tx
+                let existing = tx
                     .recipients(address)?
-                    .iter()
-                    .any(|r| r.fingerprint == record.fingerprint)
-                {
-                    tx.insert_recipient(address, &record)?;
-                    added = true;
-                }
+                    .into_iter()
+                    .find(|r| r.fingerprint == fingerprint);
+                let record = match existing {
+                    None => RecipientRecord {
+                        fingerprint,
+                        certificate: certificate.to_der().to_vec(),
+                        added_at: backend::unix_seconds(SystemTime::now()),
+                        capabilities: capabilities.clone(),
+                    },
+                    Some(old) if capabilities.is_some() && old.capabilities != capabilities => {
+                        tx.delete_recipient(address, &fingerprint)?;
+                        RecipientRecord {
+                            capabilities: capabilities.clone(),
+                            ..old
+                        }
+                    }
+                    Some(_) => continue,
+                };
+                tx.insert_recipient(address, &record)?;
+                changed = true;
             }
             Ok(())
         })?;
-        Ok(added)
+        Ok(changed)
+    }
+
+    /// What the correspondent behind `fingerprint` announced it can
+    /// decrypt; `None` when unknown.
+    pub fn recipient_capabilities(
+        &self,
+        address: &Mailbox,
+        fingerprint: &Fingerprint,
+    ) -> Result<Option<Vec<ContentEncryption>>> {
+        let mut found = None;
+        self.backend.read(&mut |tx| {
+            found = tx
+                .recipients(address)?
+                .into_iter()
+                .find(|r| &r.fingerprint == fingerprint)
+                .and_then(|r| r.capabilities);
+            Ok(())
+        })?;
+        Ok(found.map(|text| {
+            text.split(',')
+                .filter_map(ContentEncryption::from_name)
+                .collect()
+        }))
+    }
+
+    /// The content encryption to use for mail to `addresses`
+    /// ([`ContentEncryption::negotiate`]): AES-GCM only when every
+    /// recipient's chosen certificate is known to support it. The store's
+    /// own mailboxes are this crate, which reads AES-GCM.
+    pub fn negotiate_content_encryption(&self, addresses: &[Mailbox]) -> Result<ContentEncryption> {
+        let mut announced = Vec::with_capacity(addresses.len());
+        for address in addresses {
+            let cert = self.encryption_certificate(address)?;
+            let own = self.list(address)?.iter().any(|s| s.certificate == cert);
+            announced.push(if own {
+                Some(vec![
+                    ContentEncryption::Aes256Gcm,
+                    ContentEncryption::Aes128Gcm,
+                    ContentEncryption::Aes256Cbc,
+                ])
+            } else {
+                self.recipient_capabilities(address, &cert.fingerprint())?
+            });
+        }
+        Ok(ContentEncryption::negotiate(&announced))
     }
 
     /// The certificates filed under `address` in the recipient directory.
@@ -522,6 +617,14 @@ fn check_settings(mailbox: &Mailbox, records: &[Record], settings: &Settings) ->
         }
     }
     Ok(())
+}
+
+fn capabilities_text(capabilities: &[ContentEncryption]) -> String {
+    capabilities
+        .iter()
+        .map(|c| c.name())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn any_can_decrypt(records: &[Record]) -> bool {

@@ -25,7 +25,7 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The schema this version writes. Each entry of [`MIGRATIONS`] moves a
 /// file from version `i` to `i + 1`.
-const SCHEMA_VERSION: u32 = 2;
+const SCHEMA_VERSION: u32 = 3;
 
 const MIGRATIONS: &[&str] = &[
     // 0 -> 1: the first release.
@@ -65,6 +65,9 @@ const MIGRATIONS: &[&str] = &[
          added_at    INTEGER NOT NULL,
          UNIQUE (address, fingerprint)
      ) STRICT;",
+    // 2 -> 3: what each correspondent announced it can decrypt, learnt from
+    // its verified signatures (SMIMECapabilities), to choose AES-GCM.
+    "ALTER TABLE recipients ADD COLUMN capabilities TEXT;",
 ];
 
 fn db_err(e: rusqlite::Error) -> Error {
@@ -359,7 +362,8 @@ impl Transaction for SqlTx<'_> {
         let mut stmt = self
             .0
             .prepare_cached(
-                "SELECT fingerprint, certificate, added_at FROM recipients WHERE address = ?1 ORDER BY id",
+                "SELECT fingerprint, certificate, added_at, capabilities FROM recipients
+                 WHERE address = ?1 ORDER BY id",
             )
             .map_err(db_err)?;
         let rows = stmt
@@ -368,16 +372,18 @@ impl Transaction for SqlTx<'_> {
                     r.get::<_, Vec<u8>>(0)?,
                     r.get::<_, Vec<u8>>(1)?,
                     r.get::<_, i64>(2)?,
+                    r.get::<_, Option<String>>(3)?,
                 ))
             })
             .map_err(db_err)?;
         let mut out = Vec::new();
         for row in rows {
-            let (fp, certificate, added_at) = row.map_err(db_err)?;
+            let (fp, certificate, added_at, capabilities) = row.map_err(db_err)?;
             out.push(RecipientRecord {
                 fingerprint: parse_fingerprint(&fp)?,
                 certificate,
                 added_at: u64::try_from(added_at).unwrap_or(0),
+                capabilities,
             });
         }
         Ok(out)
@@ -386,12 +392,14 @@ impl Transaction for SqlTx<'_> {
     fn insert_recipient(&mut self, address: &Mailbox, record: &RecipientRecord) -> Result<()> {
         self.0
             .execute(
-                "INSERT INTO recipients (address, fingerprint, certificate, added_at) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO recipients (address, fingerprint, certificate, added_at, capabilities)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![
                     address.canonical(),
                     record.fingerprint.as_bytes().as_slice(),
                     record.certificate,
                     i64::try_from(record.added_at).unwrap_or(i64::MAX),
+                    record.capabilities,
                 ],
             )
             .map_err(db_err)?;
