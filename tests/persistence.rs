@@ -635,7 +635,7 @@ fn aes_gcm_is_chosen_only_when_every_recipient_announced_it() {
         C::Aes256Gcm
     );
     assert_eq!(
-        store.negotiate_content_encryption(&[bob.clone()]).unwrap(),
+        store.negotiate_content_encryption(std::slice::from_ref(&bob)).unwrap(),
         C::Aes256Gcm
     );
     // Carol filed by hand: nothing known, so CBC for any mail that includes her.
