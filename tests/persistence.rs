@@ -635,7 +635,9 @@ fn aes_gcm_is_chosen_only_when_every_recipient_announced_it() {
         C::Aes256Gcm
     );
     assert_eq!(
-        store.negotiate_content_encryption(std::slice::from_ref(&bob)).unwrap(),
+        store
+            .negotiate_content_encryption(std::slice::from_ref(&bob))
+            .unwrap(),
         C::Aes256Gcm
     );
     // Carol filed by hand: nothing known, so CBC for any mail that includes her.
@@ -651,5 +653,26 @@ fn aes_gcm_is_chosen_only_when_every_recipient_announced_it() {
     assert_eq!(
         store.negotiate_content_encryption(&[bob]).unwrap(),
         C::Aes256Gcm
+    );
+}
+
+#[test]
+fn recipients_for_adds_the_sender_itself() {
+    let mut store = Store::in_memory().unwrap();
+    let alice = mb("alice@example.org");
+    store
+        .import_pkcs12(&alice, &read_fixture("p12/alice.p12"), &pw())
+        .unwrap();
+    store.add_recipient_certificate(&cert("bob")).unwrap();
+    let certs = store
+        .recipients_for(&alice, &[mb("bob@example.org"), alice.clone()])
+        .unwrap();
+    assert_eq!(certs, [cert("bob"), cert("alice")]);
+    let err = store
+        .recipients_for(&alice, &[mb("nobody@example.org")])
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::NotFound(m) if m.contains("nobody@example.org")),
+        "{err:?}"
     );
 }

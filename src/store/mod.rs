@@ -485,6 +485,26 @@ impl Store {
         }))
     }
 
+    /// The certificates to encrypt a message from `sender` to `addresses`:
+    /// each address's [`Store::encryption_certificate`], plus the sender's
+    /// own (encrypt-to-self, so the sent copy stays readable), without
+    /// duplicates. Fails with [`Error::NotFound`] naming the first address
+    /// that has no usable certificate.
+    pub fn recipients_for(
+        &self,
+        sender: &Mailbox,
+        addresses: &[Mailbox],
+    ) -> Result<Vec<Certificate>> {
+        let mut out: Vec<Certificate> = Vec::with_capacity(addresses.len() + 1);
+        for address in addresses.iter().chain(std::iter::once(sender)) {
+            let cert = self.encryption_certificate(address)?;
+            if !out.iter().any(|c| c.fingerprint() == cert.fingerprint()) {
+                out.push(cert);
+            }
+        }
+        Ok(out)
+    }
+
     /// The content encryption to use for mail to `addresses`
     /// ([`ContentEncryption::negotiate`]): AES-GCM only when every
     /// recipient's chosen certificate is known to support it. The store's
