@@ -803,3 +803,69 @@ fn a_stranger_never_gets_garbage_instead_of_not_for_recipient() {
     }
     assert!(garbage.is_empty(), "{garbage:#?}");
 }
+
+#[test]
+fn an_unknown_content_encryption_is_a_typed_error() {
+    let alice = identity("alice");
+    let sealed = encrypt(ENTITY, &[cert("alice")], &EncryptOptions::default()).unwrap();
+    // id-aes256-CBC (2.16.840.1.101.3.4.1.42) → .43 (id-aes256-OFB).
+    let other = tamper(&sealed, |der| {
+        let oid = [
+            0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2a,
+        ];
+        let at = der.windows(oid.len()).position(|w| w == oid).unwrap();
+        der[at + oid.len() - 1] = 0x2b;
+    });
+    let err = decrypt(&other, std::slice::from_ref(&alice)).unwrap_err();
+    assert!(
+        matches!(err, smime::Error::UnsupportedAlgorithm(_)),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn an_rsa_certificate_without_key_encipherment_is_refused_by_name() {
+    use openssl::x509::extension::KeyUsage;
+    let (ca, ca_key) = common::intermediate();
+    let key = openssl::pkey::PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
+    let mut b = openssl::x509::X509::builder().unwrap();
+    b.set_version(2).unwrap();
+    b.set_serial_number(
+        &openssl::bn::BigNum::from_u32(77)
+            .unwrap()
+            .to_asn1_integer()
+            .unwrap(),
+    )
+    .unwrap();
+    b.set_subject_name(ca.subject_name()).unwrap();
+    b.set_issuer_name(ca.subject_name()).unwrap();
+    b.set_pubkey(&key).unwrap();
+    b.set_not_before(&openssl::asn1::Asn1Time::days_from_now(0).unwrap())
+        .unwrap();
+    b.set_not_after(&openssl::asn1::Asn1Time::days_from_now(30).unwrap())
+        .unwrap();
+    b.append_extension(
+        KeyUsage::new()
+            .critical()
+            .digital_signature()
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    b.sign(&ca_key, openssl::hash::MessageDigest::sha256())
+        .unwrap();
+    let signing_only = Certificate::from_der(&b.build().to_der().unwrap()).unwrap();
+    assert!(!signing_only.can_decrypt());
+    let err = encrypt(
+        ENTITY,
+        &[cert("alice"), signing_only.clone()],
+        &EncryptOptions::default(),
+    )
+    .unwrap_err();
+    match err {
+        smime::Error::CertificateNotUsable { fingerprint, .. } => {
+            assert_eq!(fingerprint, signing_only.fingerprint().to_string())
+        }
+        other => panic!("{other:?}"),
+    }
+}
