@@ -18,7 +18,7 @@ use cms::signed_data::{
 };
 use const_oid::ObjectIdentifier as Oid;
 use der::asn1::{ContextSpecific, Null, OctetString, SetOfVec};
-use der::{Any, Decode, Encode, Reader, SliceReader, TagMode, TagNumber};
+use der::{Any, Decode, Encode, Reader, SliceReader, TagMode, TagNumber, Tagged};
 use openssl::hash::MessageDigest;
 use openssl::pkey::{PKeyRef, Private, Public};
 use openssl::rsa::Padding;
@@ -417,9 +417,11 @@ pub(crate) fn parse_signed_data(ber: &[u8]) -> Result<Parsed> {
 /// What decryption needs to know about an `EnvelopedData` (RFC 5652 §6.1)
 /// or `AuthEnvelopedData` (RFC 5083 §2.1) before any key is used.
 pub(crate) struct Envelope {
-    /// AuthEnvelopedData: the content is authenticated.
+    /// AuthEnvelopedData with AES-GCM: the content is authenticated.
     pub(crate) authenticated: bool,
     pub(crate) content_encryption: Oid,
+    /// How many KeyTransRecipientInfos (bounds trial decryption).
+    pub(crate) key_transport_recipients: usize,
 }
 
 /// More RecipientInfos than this is refused: decryption work must stay
@@ -449,9 +451,11 @@ pub(crate) fn parse_envelope(ber: &[u8]) -> Result<Envelope> {
             .map_err(cms_err)?;
     let recipient_infos = Any::decode(&mut reader).map_err(cms_err)?;
     let mut inner = SliceReader::new(recipient_infos.value()).map_err(cms_err)?;
-    let mut count = 0usize;
+    let (mut count, mut key_transport) = (0usize, 0usize);
     while !inner.is_finished() {
-        Any::decode(&mut inner).map_err(cms_err)?;
+        let ri = Any::decode(&mut inner).map_err(cms_err)?;
+        // KeyTransRecipientInfo is the untagged SEQUENCE alternative.
+        key_transport += usize::from(ri.tag() == der::Tag::Sequence);
         count += 1;
         if count > MAX_RECIPIENTS {
             return Err(cms_err(format!("more than {MAX_RECIPIENTS} recipients")));
@@ -461,10 +465,64 @@ pub(crate) fn parse_envelope(ber: &[u8]) -> Result<Envelope> {
         return Err(cms_err("no RecipientInfo"));
     }
     let eci = EncryptedContentInfo::decode(&mut reader).map_err(cms_err)?;
+    let aead =
+        [oid::AES128_GCM, oid::AES192_GCM, oid::AES256_GCM].contains(&eci.content_enc_alg.oid);
+    if authenticated != aead {
+        // OpenSSL 3.0 decrypts CBC inside AuthEnvelopedData without any
+        // check: the "authenticated" flag must never be this easy to forge.
+        return Err(cms_err(if authenticated {
+            "AuthEnvelopedData with a cipher that authenticates nothing"
+        } else {
+            "EnvelopedData with an AEAD cipher (RFC 5084 §3: AuthEnvelopedData only)"
+        }));
+    }
+    if authenticated {
+        check_gcm_tag(&eci, &mut reader)?;
+    }
     Ok(Envelope {
         authenticated,
         content_encryption: eci.content_enc_alg.oid,
+        key_transport_recipients: key_transport,
     })
+}
+
+/// RFC 5084 §3.2: the tag (`mac`) must be as long as GCMParameters'
+/// `aes-ICVlen` (default 12, 12 to 16). OpenSSL 3.0 accepts any `mac`
+/// length down to one byte, which would make a forgery a matter of 256
+/// tries; we accept 12 to 16 bytes and only the announced length.
+fn check_gcm_tag(
+    eci: &cms::enveloped_data::EncryptedContentInfo,
+    reader: &mut SliceReader<'_>,
+) -> Result<()> {
+    let params = eci
+        .content_enc_alg
+        .parameters
+        .as_ref()
+        .ok_or_else(|| cms_err("AES-GCM without GCMParameters"))?;
+    let mut p = SliceReader::new(params.value()).map_err(cms_err)?;
+    let _nonce = OctetString::decode(&mut p).map_err(cms_err)?;
+    let icv_len = if p.is_finished() {
+        12
+    } else {
+        u8::decode(&mut p).map_err(cms_err)?
+    };
+    if !(12..=16).contains(&icv_len) {
+        return Err(cms_err(format!(
+            "AES-GCM tag length {icv_len} outside 12..16"
+        )));
+    }
+    // authAttrs [1] IMPLICIT OPTIONAL, then mac OCTET STRING.
+    let _auth_attrs =
+        ContextSpecific::<SetOfVec<Attribute>>::decode_implicit(reader, TagNumber::N1)
+            .map_err(cms_err)?;
+    let mac = OctetString::decode(reader).map_err(cms_err)?;
+    if mac.as_bytes().len() != usize::from(icv_len) {
+        return Err(cms_err(format!(
+            "AES-GCM tag of {} bytes where GCMParameters announce {icv_len}",
+            mac.as_bytes().len()
+        )));
+    }
+    Ok(())
 }
 
 /// The outcome of checking one `SignerInfo`'s signature.

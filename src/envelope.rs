@@ -27,6 +27,7 @@
 
 use openssl::cms::CmsContentInfo;
 use openssl::symm::Cipher;
+use zeroize::Zeroizing;
 
 use crate::cert::{Certificate, Fingerprint, KeyAlgorithm};
 use crate::cms;
@@ -157,8 +158,8 @@ impl EncryptOptions {
     }
 }
 
-/// A decrypted message.
-#[derive(Clone, Debug)]
+/// A decrypted message. `Debug` does not print the content.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct Decrypted {
     /// The decrypted MIME entity.
@@ -170,6 +171,17 @@ pub struct Decrypted {
     pub content_encryption: String,
     /// The certificate of the identity that decrypted it.
     pub recipient: Fingerprint,
+}
+
+impl std::fmt::Debug for Decrypted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decrypted")
+            .field("content", &format_args!("<{} bytes>", self.content.len()))
+            .field("authenticated", &self.authenticated)
+            .field("content_encryption", &self.content_encryption)
+            .field("recipient", &self.recipient)
+            .finish()
+    }
 }
 
 /// Encrypts `message` (a whole RFC 5322 message, whose outer header fields
@@ -225,9 +237,10 @@ pub fn encrypt(
         });
     }
     let (outer, entity) = mime::split_message(message)?;
+    let entity = Zeroizing::new(with_content_type(entity)?);
     // Canonical and 7-bit safe, as for signing: the entity may be signed
     // inside, and transport after decryption must not alter it.
-    let entity = mime::prepare_for_signing(&entity)?;
+    let entity = Zeroizing::new(mime::prepare_for_signing(&entity)?);
     let der = ffi::cms_encrypt(&keys, &entity, options.cipher.cipher())?;
     let smime_type = if options.cipher.is_aead() {
         "authEnveloped-data"
@@ -247,6 +260,23 @@ pub fn encrypt(
         b"Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"smime.p7m\"\r\n\r\n",
     );
     out.extend_from_slice(&mime::base64_lines(&der));
+    Ok(out)
+}
+
+/// The entity with an explicit `Content-Type` (RFC 2045 §5.2's default
+/// when it had none), so the decrypted content always reads as MIME.
+fn with_content_type(entity: Vec<u8>) -> Result<Vec<u8>> {
+    let parsed = Entity::parse(&entity)?;
+    if parsed.field("Content-Type").is_some() {
+        return Ok(entity);
+    }
+    let mut out = b"Content-Type: text/plain; charset=us-ascii\r\n".to_vec();
+    let header_less =
+        parsed.fields().is_empty() && !entity.starts_with(b"\r\n") && !entity.starts_with(b"\n");
+    if header_less {
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(&entity);
     Ok(out)
 }
 
@@ -301,6 +331,12 @@ pub fn decrypt(message: &[u8], identities: &[Identity]) -> Result<Decrypted> {
             .map(|content| decrypted(content, &envelope, content_encryption, id))
             .map_err(|_| Error::DecryptionFailed);
     }
+    // Trial decryption costs one RSA operation per key-transport recipient
+    // and identity; beyond a handful of recipients it is not a client's
+    // wrong identifier but an attempt to burn CPU.
+    if envelope.key_transport_recipients > MAX_TRIAL_RECIPIENTS {
+        return Err(Error::NotForRecipient);
+    }
     trial_decrypt(&cms, identities)
         .map(|(content, id)| decrypted(content, &envelope, content_encryption, id))
         .ok_or(Error::NotForRecipient)
@@ -319,6 +355,10 @@ fn decrypted(
         recipient: id.certificate().fingerprint(),
     }
 }
+
+/// Trial decryption is skipped for messages with more key-transport
+/// recipients than this.
+const MAX_TRIAL_RECIPIENTS: usize = 8;
 
 /// No RecipientInfo names any of our certificates: some clients write
 /// wrong identifiers, so each RSA key is tried on every key-transport
@@ -343,14 +383,16 @@ fn trial_decrypt<'a>(
 }
 
 /// A header section of printable ASCII `Name: value` fields, ending in an
-/// empty line, with a Content-Type field.
+/// empty line, with a `Content-*` field (what [`encrypt`] always writes).
 fn looks_like_mime(content: &[u8]) -> bool {
     let Ok(entity) = Entity::parse(content) else {
         return false;
     };
     let header = entity.header_bytes();
-    !entity.fields().is_empty()
-        && entity.field("Content-Type").is_some()
+    entity
+        .fields()
+        .iter()
+        .any(|f| f.name.to_ascii_lowercase().starts_with("content-"))
         && header
             .iter()
             .all(|&b| b == b'\r' || b == b'\n' || b == b'\t' || (0x20..0x7f).contains(&b))
@@ -366,13 +408,13 @@ pub fn decrypt_and_verify(
 ) -> Result<(Decrypted, Option<VerifyReport>)> {
     let decrypted = decrypt(message, identities)?;
     let (outer, _) = mime::split_message(message)?;
-    let mut inner = outer;
+    let mut inner = Zeroizing::new(outer);
     inner.extend_from_slice(&decrypted.content);
-    match verify(&inner, options) {
-        Ok(report) => Ok((decrypted, Some(report))),
-        Err(Error::NotSigned) => Ok((decrypted, None)),
-        Err(e) => Err(e),
-    }
+    // Whatever the decrypted content is (not signed, malformed, encrypted
+    // again), the outcome is "no valid signature": an error that depended
+    // on the plaintext would tell an attacker about its structure after a
+    // CBC bit flip.
+    Ok((decrypted, verify(&inner, options).ok()))
 }
 
 /// Names the content-encryption algorithm, refusing what OpenSSL's default

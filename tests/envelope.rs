@@ -869,3 +869,75 @@ fn an_rsa_certificate_without_key_encipherment_is_refused_by_name() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Rewrites the outer ContentInfo of an encrypted message: new content
+/// type, and `edit` applied to the content's SEQUENCE value bytes.
+fn rewrap(message: &[u8], content_type: &str, edit: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    use der::{Decode, Encode};
+    tamper(message, |der| {
+        let mut ci = cms::content_info::ContentInfo::from_der(der).unwrap();
+        let mut value = ci.content.value().to_vec();
+        edit(&mut value);
+        ci.content = der::Any::new(der::Tag::Sequence, value).unwrap();
+        ci.content_type = content_type.parse().unwrap();
+        *der = ci.to_der().unwrap();
+    })
+}
+
+const AUTH_ENVELOPED: &str = "1.2.840.113549.1.9.16.1.23";
+
+#[test]
+fn cbc_content_relabelled_as_auth_enveloped_is_refused() {
+    // Review finding: OpenSSL 3.0 decrypts CBC inside AuthEnvelopedData
+    // without any check; "authenticated" must not be forgeable that way.
+    let sealed = encrypt(ENTITY, &[cert("alice")], &EncryptOptions::default()).unwrap();
+    let forged = rewrap(&sealed, AUTH_ENVELOPED, |v| {
+        v.extend_from_slice(&[0x04, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+    });
+    let err = decrypt(&forged, &[identity("alice")]).unwrap_err();
+    assert!(matches!(err, smime::Error::InvalidCms(_)), "{err:?}");
+}
+
+#[test]
+fn a_shortened_gcm_tag_is_refused() {
+    // Review finding: OpenSSL 3.0 accepts a 1-byte tag, making forgery a
+    // matter of 256 tries.
+    let options = EncryptOptions::default().cipher(ContentEncryption::Aes256Gcm);
+    let sealed = encrypt(ENTITY, &[cert("alice")], &options).unwrap();
+    for keep in [1usize, 4, 8, 11] {
+        let forged = rewrap(&sealed, AUTH_ENVELOPED, |v| {
+            let n = v.len();
+            assert_eq!(&v[n - 18..n - 16], &[0x04, 0x10]);
+            let tag = v[n - 16..n - 16 + keep].to_vec();
+            v.truncate(n - 18);
+            v.extend_from_slice(&[0x04, keep as u8]);
+            v.extend_from_slice(&tag);
+        });
+        let err = decrypt(&forged, &[identity("alice")]).unwrap_err();
+        assert!(
+            matches!(err, smime::Error::InvalidCms(_)),
+            "tag of {keep}: {err:?}"
+        );
+    }
+}
+
+#[test]
+fn decrypt_and_verify_never_fails_on_what_the_plaintext_contains() {
+    // An inner content that is itself encrypted, or not MIME at all, is
+    // "not signed", not an error that would describe the plaintext.
+    let bob = identity("bob");
+    let inner = encrypt(ENTITY, &[cert("bob")], &EncryptOptions::default()).unwrap();
+    let outer = encrypt(&inner, &[cert("bob")], &EncryptOptions::default()).unwrap();
+    let (decrypted, report) = smime::decrypt_and_verify(
+        &outer,
+        std::slice::from_ref(&bob),
+        &smime::VerifyOptions::new(&[]),
+    )
+    .unwrap();
+    assert!(report.is_none());
+    assert!(String::from_utf8_lossy(&decrypted.content).contains("pkcs7-mime"));
+    assert!(
+        !format!("{decrypted:?}").contains("pkcs7-mime"),
+        "Debug must not print the content"
+    );
+}

@@ -676,3 +676,80 @@ fn recipients_for_adds_the_sender_itself() {
         "{err:?}"
     );
 }
+
+#[test]
+fn an_older_or_invalid_signature_cannot_downgrade_learnt_capabilities() {
+    use smime::{ContentEncryption as C, SignOptions, VerifyOptions};
+    let root = Certificate::from_pem(&read_fixture("ca/root.pem")).unwrap();
+    let options = VerifyOptions::new(std::slice::from_ref(&root));
+    let bob = mb("bob@example.org");
+    let bob_id = smime::pkcs12::import(&read_fixture("p12/bob.p12"), &pw()).unwrap();
+    let mut store = Store::in_memory().unwrap();
+
+    // Our client, signing "tomorrow": announces AES-GCM.
+    let tomorrow = std::time::SystemTime::now() + Duration::from_secs(86_400);
+    let ours = smime::sign(
+        b"From: bob@example.org\r\n\r\nnew\r\n",
+        &bob_id,
+        &SignOptions::default().signing_time(tomorrow),
+    )
+    .unwrap();
+    store
+        .add_verified_signers(&smime::verify(&ours, &options).unwrap())
+        .unwrap();
+    assert_eq!(
+        store
+            .negotiate_content_encryption(std::slice::from_ref(&bob))
+            .unwrap(),
+        C::Aes256Gcm
+    );
+
+    // An OpenSSL-signed mail (signed now, so older; announces no AES-GCM).
+    let cert_x509 = openssl::x509::X509::from_pem(&read_fixture("certs/bob.pem")).unwrap();
+    let key = openssl::pkey::PKey::private_key_from_pem(&read_fixture("keys/bob.key")).unwrap();
+    let cms = openssl::cms::CmsContentInfo::sign(
+        Some(&cert_x509),
+        Some(&key),
+        None,
+        Some(b"Content-Type: text/plain\r\n\r\nold\r\n"),
+        openssl::cms::CMSOptions::BINARY,
+    )
+    .unwrap();
+    let der = cms.to_der().unwrap();
+    let mut older = b"From: bob@example.org\r\nContent-Type: application/pkcs7-mime; smime-type=signed-data\r\nContent-Transfer-Encoding: base64\r\n\r\n".to_vec();
+    older.extend(openssl::base64::encode_block(&der).into_bytes());
+    let report = smime::verify(
+        &older,
+        &options
+            .clone()
+            .with_intermediates(&[
+                Certificate::from_pem(&read_fixture("ca/intermediate.pem")).unwrap()
+            ]),
+    )
+    .unwrap();
+    assert!(report.valid, "{report:#?}");
+    assert!(
+        !report.signers[0]
+            .capabilities
+            .clone()
+            .unwrap_or_default()
+            .contains(&C::Aes256Gcm)
+    );
+    store.add_verified_signers(&report).unwrap();
+    assert_eq!(
+        store
+            .negotiate_content_encryption(std::slice::from_ref(&bob))
+            .unwrap(),
+        C::Aes256Gcm,
+        "replayed older mail downgraded"
+    );
+
+    // A report that is not valid (From mismatch) teaches nothing.
+    let mismatch =
+        String::from_utf8(older.clone())
+            .unwrap()
+            .replacen("From: bob@", "From: mallory@", 1);
+    let report = smime::verify(mismatch.as_bytes(), &options).unwrap();
+    assert!(!report.valid);
+    assert_eq!(store.add_verified_signers(&report).unwrap(), 0);
+}

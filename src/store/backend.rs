@@ -43,6 +43,10 @@ pub struct RecipientRecord {
     /// (SMIMECapabilities), comma-separated `ContentEncryption::name`s, most
     /// preferred first; `None` when unknown.
     pub capabilities: Option<String>,
+    /// The signingTime of the signature `capabilities` came from, seconds
+    /// since the Unix epoch: only a newer signature may replace them
+    /// (RFC 8551 §2.7.1), so replaying an old mail cannot downgrade.
+    pub capabilities_time: Option<u64>,
 }
 
 /// Per-mailbox settings.

@@ -387,6 +387,11 @@ impl Store {
     /// unsolicited certificate must not become a recipient), and an older
     /// certificate is never replaced, only joined.
     pub fn add_verified_signers(&mut self, report: &crate::verify::VerifyReport) -> Result<usize> {
+        // Only a message that verified as a whole (sender matches, nothing
+        // wrapped or ambiguous) teaches anything about its signers.
+        if !report.valid {
+            return Ok(0);
+        }
         let mut filed = 0;
         for signer in &report.signers {
             let trusted = signer.signature == crate::verify::SignatureStatus::Valid
@@ -398,20 +403,24 @@ impl Store {
             else {
                 continue;
             };
-            let capabilities = signer.capabilities.as_deref().map(capabilities_text);
-            if self.file_recipient(cert, capabilities)? {
+            let announced = signer.capabilities.as_deref().map(|caps| {
+                let time = signer.signing_time.map_or(0, backend::unix_seconds);
+                (capabilities_text(caps), time)
+            });
+            if self.file_recipient(cert, announced)? {
                 filed += 1;
             }
         }
         Ok(filed)
     }
 
-    /// Files `certificate` under each of its addresses; with
-    /// `capabilities`, also records (or refreshes) what it announced.
+    /// Files `certificate` under each of its addresses; with `announced`
+    /// (capabilities and the signingTime they came with), also records
+    /// them, replacing older ones only with newer ones.
     fn file_recipient(
         &mut self,
         certificate: &Certificate,
-        capabilities: Option<String>,
+        announced: Option<(String, u64)>,
     ) -> Result<bool> {
         let unusable = |reason| Error::CertificateNotUsable {
             fingerprint: certificate.fingerprint().to_string(),
@@ -438,17 +447,31 @@ impl Store {
                     .recipients(address)?
                     .into_iter()
                     .find(|r| r.fingerprint == fingerprint);
+                let (capabilities, capabilities_time) = match &announced {
+                    Some((caps, time)) => (Some(caps.clone()), Some(*time)),
+                    None => (None, None),
+                };
+                let newer = |old: &RecipientRecord| {
+                    old.capabilities_time
+                        .is_none_or(|t| capabilities_time.is_some_and(|n| n > t))
+                };
                 let record = match existing {
                     None => RecipientRecord {
                         fingerprint,
                         certificate: certificate.to_der().to_vec(),
                         added_at: backend::unix_seconds(SystemTime::now()),
-                        capabilities: capabilities.clone(),
+                        capabilities,
+                        capabilities_time,
                     },
-                    Some(old) if capabilities.is_some() && old.capabilities != capabilities => {
+                    Some(old)
+                        if capabilities.is_some()
+                            && old.capabilities != capabilities
+                            && newer(&old) =>
+                    {
                         tx.delete_recipient(address, &fingerprint)?;
                         RecipientRecord {
-                            capabilities: capabilities.clone(),
+                            capabilities,
+                            capabilities_time,
                             ..old
                         }
                     }

@@ -67,7 +67,8 @@ const MIGRATIONS: &[&str] = &[
      ) STRICT;",
     // 2 -> 3: what each correspondent announced it can decrypt, learnt from
     // its verified signatures (SMIMECapabilities), to choose AES-GCM.
-    "ALTER TABLE recipients ADD COLUMN capabilities TEXT;",
+    "ALTER TABLE recipients ADD COLUMN capabilities TEXT;
+     ALTER TABLE recipients ADD COLUMN capabilities_time INTEGER;",
 ];
 
 fn db_err(e: rusqlite::Error) -> Error {
@@ -362,8 +363,8 @@ impl Transaction for SqlTx<'_> {
         let mut stmt = self
             .0
             .prepare_cached(
-                "SELECT fingerprint, certificate, added_at, capabilities FROM recipients
-                 WHERE address = ?1 ORDER BY id",
+                "SELECT fingerprint, certificate, added_at, capabilities, capabilities_time
+                 FROM recipients WHERE address = ?1 ORDER BY id",
             )
             .map_err(db_err)?;
         let rows = stmt
@@ -373,17 +374,20 @@ impl Transaction for SqlTx<'_> {
                     r.get::<_, Vec<u8>>(1)?,
                     r.get::<_, i64>(2)?,
                     r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<i64>>(4)?,
                 ))
             })
             .map_err(db_err)?;
         let mut out = Vec::new();
         for row in rows {
-            let (fp, certificate, added_at, capabilities) = row.map_err(db_err)?;
+            let (fp, certificate, added_at, capabilities, capabilities_time) =
+                row.map_err(db_err)?;
             out.push(RecipientRecord {
                 fingerprint: parse_fingerprint(&fp)?,
                 certificate,
                 added_at: u64::try_from(added_at).unwrap_or(0),
                 capabilities,
+                capabilities_time: capabilities_time.and_then(|t| u64::try_from(t).ok()),
             });
         }
         Ok(out)
@@ -392,14 +396,16 @@ impl Transaction for SqlTx<'_> {
     fn insert_recipient(&mut self, address: &Mailbox, record: &RecipientRecord) -> Result<()> {
         self.0
             .execute(
-                "INSERT INTO recipients (address, fingerprint, certificate, added_at, capabilities)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO recipients
+                 (address, fingerprint, certificate, added_at, capabilities, capabilities_time)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![
                     address.canonical(),
                     record.fingerprint.as_bytes().as_slice(),
                     record.certificate,
                     i64::try_from(record.added_at).unwrap_or(i64::MAX),
                     record.capabilities,
+                    record.capabilities_time.and_then(|t| i64::try_from(t).ok()),
                 ],
             )
             .map_err(db_err)?;
