@@ -4,33 +4,14 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
-use common::{PASSWORD, fixture, openssl_cli, read_fixture};
+use common::peers::{f, openssl};
+use common::{PASSWORD, openssl_cli, read_fixture};
 use smime::{
     Certificate, Password, SignOptions, SignatureStatus, VerifyOptions, pkcs12, sign, verify,
 };
 
 const ENTITY: &[u8] =
     b"Content-Type: text/plain; charset=us-ascii\r\n\r\nInterop test message.\r\nSecond line.\r\n";
-
-fn openssl(args: &[&str], dir: &Path) -> Result<Vec<u8>, String> {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .map_err(|e| e.to_string())?;
-    if out.status.success() {
-        Ok(out.stdout)
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
-}
-
-fn f(rel: &str) -> String {
-    fixture(rel).to_str().unwrap().to_owned()
-}
 
 #[test]
 fn our_signatures_verify_with_openssl_cms() {

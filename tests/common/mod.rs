@@ -158,3 +158,4 @@ pub fn minted_bundle(email: &str, serial: u32) -> Vec<u8> {
     let (cert, key) = mint(Mint::new(email, serial));
     bundle(Some(&key), Some(&cert), &[intermediate().0], PASSWORD)
 }
+pub mod peers;
