@@ -18,9 +18,9 @@
 //! | [`store`] | [`Store`]: mailboxes of at most [`MAX_CERTS_PER_MAILBOX`] certificates, keys sealed at rest |
 //! | [`cms`] | CMS `SignedData` (RFC 5652) built and checked: signed attributes, signer lookup, algorithms |
 //! | `mime` (internal) | MIME parsing, multipart splitting, canonical form, transfer encodings |
-//! | [`sign`] | [`sign()`]: `multipart/signed` or opaque `application/pkcs7-mime` |
+//! | [`sign`](mod@sign) | [`sign()`]: `multipart/signed` or opaque `application/pkcs7-mime` |
 //! | [`envelope`] | [`encrypt()`] / [`decrypt()`]: EnvelopedData (AES-CBC) and AuthEnvelopedData (AES-GCM), RSA and ECDH recipients |
-//! | [`verify`] | [`verify()`] → [`VerifyReport`]: per-signer signature, chain, usage, `From` match, coverage |
+//! | [`verify`](mod@verify) | [`verify()`] → [`VerifyReport`]: per-signer signature, chain, usage, `From` match, coverage |
 //!
 //! ## Quick start
 //!
