@@ -210,6 +210,11 @@ mod preflight {
         let Ok(der) = p12.to_der() else {
             return Ok(());
         };
+        if !guard::within_p12_assumptions(&der) {
+            return Err(Error::CorruptBundle(
+                "EncryptedData that is not version 0 over id-data (RFC 7292 §4.1)".into(),
+            ));
+        }
         let Ok(Ok(pfx)) = catch_unwind(|| PFX::parse(&der)) else {
             return Ok(()); // unusual structure: OpenSSL alone decides
         };
@@ -320,6 +325,71 @@ mod preflight {
             )));
         }
         Ok(())
+    }
+}
+
+/// The `p12` crate `debug_assert!`s that every EncryptedData is version 0
+/// and encrypts id-data; with debug assertions on (debug builds, fuzzing)
+/// hostile input would panic inside it. This walks the same structure with
+/// yasna, which never asserts, so `p12` only ever sees input it accepts.
+mod guard {
+    use yasna::models::ObjectIdentifier;
+    use yasna::{BERReader, Tag};
+
+    const DATA: &[u64] = &[1, 2, 840, 113_549, 1, 7, 1];
+    const ENCRYPTED_DATA: &[u64] = &[1, 2, 840, 113_549, 1, 7, 6];
+
+    /// PFX ::= SEQUENCE { version, authSafe ContentInfo, macData OPTIONAL }.
+    pub(super) fn within_p12_assumptions(pfx: &[u8]) -> bool {
+        let inner = yasna::parse_der(pfx, |r| {
+            r.read_sequence(|r| {
+                r.next().read_der()?; // version
+                let inner = content_info(r.next())?;
+                r.read_optional(|r| r.read_der())?; // macData
+                Ok(inner)
+            })
+        });
+        match inner {
+            Ok(Some(safe)) => yasna::parse_ber(&safe, |r| {
+                r.collect_sequence_of(|r| content_info(r).map(|_| ()))
+            })
+            .is_ok(),
+            Ok(None) => true,
+            Err(_) => false,
+        }
+    }
+
+    /// Checks one ContentInfo; returns the octets of a `data` content.
+    fn content_info(r: BERReader<'_, '_>) -> yasna::ASN1Result<Option<Vec<u8>>> {
+        r.read_sequence(|r| {
+            let oid = r.next().read_oid()?;
+            if oid == ObjectIdentifier::from_slice(DATA) {
+                return r
+                    .next()
+                    .read_tagged(Tag::context(0), |r| r.read_bytes())
+                    .map(Some);
+            }
+            if oid == ObjectIdentifier::from_slice(ENCRYPTED_DATA) {
+                r.next().read_tagged(Tag::context(0), |r| {
+                    r.read_sequence(|r| {
+                        if r.next().read_u8()? != 0 {
+                            return Err(yasna::ASN1Error::new(yasna::ASN1ErrorKind::Invalid));
+                        }
+                        r.next().read_sequence(|r| {
+                            if r.next().read_oid()? != ObjectIdentifier::from_slice(DATA) {
+                                return Err(yasna::ASN1Error::new(yasna::ASN1ErrorKind::Invalid));
+                            }
+                            r.next().read_der()?; // contentEncryptionAlgorithm
+                            r.read_optional(|r| r.read_der())?; // [0] encryptedContent
+                            Ok(())
+                        })
+                    })
+                })?;
+                return Ok(None);
+            }
+            r.next().read_der()?;
+            Ok(None)
+        })
     }
 }
 
