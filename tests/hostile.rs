@@ -85,7 +85,7 @@ fn fuzzer_found_bundles_are_refused_without_reaching_p12_asserts() {
     // content type); the guard in src/pkcs12.rs now refuses them before
     // `p12` sees them. These two reproduce the two assert sites.
     for rel in ["hostile/ver1.p12", "hostile/eci-not-data.p12"] {
-        let result = pkcs12::import(&read_fixture(&rel), &Password::new(PASSWORD));
+        let result = pkcs12::import(&read_fixture(rel), &Password::new(PASSWORD));
         assert!(
             matches!(
                 result,
