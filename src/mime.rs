@@ -339,20 +339,7 @@ fn decode_quoted_printable(body: &[u8]) -> Vec<u8> {
             Some(c) => (c, true),
             None => (content, false),
         };
-        let mut i = 0;
-        while let Some(&b) = content.get(i) {
-            if b == b'=' {
-                let hi = content.get(i + 1).copied().and_then(hex_value);
-                let lo = content.get(i + 2).copied().and_then(hex_value);
-                if let (Some(hi), Some(lo)) = (hi, lo) {
-                    out.push(hi << 4 | lo);
-                    i += 3;
-                    continue;
-                }
-            }
-            out.push(b);
-            i += 1;
-        }
+        decode_hex_escapes(content, b'=', &mut out);
         if !soft {
             out.extend_from_slice(eol);
         }
@@ -470,11 +457,18 @@ impl Cursor<'_> {
 }
 
 fn percent_decode(s: &str) -> Vec<u8> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
+    let mut out = Vec::with_capacity(s.len());
+    decode_hex_escapes(s.as_bytes(), b'%', &mut out);
+    out
+}
+
+/// Appends `bytes` to `out`, turning `<marker>XX` (two hex digits) into
+/// the byte XX — quoted-printable's `=XX`, RFC 2231's `%XX`. A malformed
+/// escape is kept literally.
+fn decode_hex_escapes(bytes: &[u8], marker: u8, out: &mut Vec<u8>) {
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
-        if b == b'%' {
+        if b == marker {
             let hi = bytes.get(i + 1).copied().and_then(hex_value);
             let lo = bytes.get(i + 2).copied().and_then(hex_value);
             if let (Some(hi), Some(lo)) = (hi, lo) {
@@ -486,7 +480,6 @@ fn percent_decode(s: &str) -> Vec<u8> {
         out.push(b);
         i += 1;
     }
-    out
 }
 
 fn decode_charset(charset: &str, bytes: &[u8]) -> String {
