@@ -2,15 +2,13 @@
 
 mod common;
 
+use common::cert;
+
 use std::time::{Duration, SystemTime};
 
 use common::read_fixture;
 use smime::cert::{EcCurve, KeyAlgorithm, KeyPurpose};
 use smime::{Certificate, Error, Fingerprint};
-
-fn cert(name: &str) -> Certificate {
-    Certificate::from_pem(&read_fixture(&format!("certs/{name}.pem"))).unwrap()
-}
 
 fn year(y: u64) -> SystemTime {
     // Good enough for validity checks far from the edges: 365.25-day years.

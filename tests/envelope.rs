@@ -6,13 +6,15 @@
 
 mod common;
 
+use common::{cert, identity, root};
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use common::{PASSWORD, minted_bundle, read_fixture};
 use smime::{
-    Certificate, ContentEncryption, Decrypted, EncryptOptions, Error, Identity, KeyTransport,
-    Mailbox, Password, SignOptions, SignatureStatus, Store, VerifyOptions, decrypt,
-    decrypt_and_verify, encrypt, pkcs12, sign, sign_and_encrypt, verify,
+    Certificate, ContentEncryption, Decrypted, EncryptOptions, Error, KeyTransport, Mailbox,
+    Password, SignOptions, SignatureStatus, Store, VerifyOptions, decrypt, decrypt_and_verify,
+    encrypt, sign, sign_and_encrypt, verify,
 };
 
 const MESSAGE: &[u8] = b"From: Alice <alice@example.org>\r\nTo: bob@example.org\r\nSubject: quarterly numbers\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <1@example.org>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nHello Bob,\r\nthe numbers are fine.\r\n";
@@ -25,22 +27,6 @@ const CIPHERS: [ContentEncryption; 3] = [
     ContentEncryption::Aes128Gcm,
     ContentEncryption::Aes256Gcm,
 ];
-
-fn identity(name: &str) -> Identity {
-    pkcs12::import(
-        &read_fixture(&format!("p12/{name}.p12")),
-        &Password::new(PASSWORD),
-    )
-    .unwrap()
-}
-
-fn cert(name: &str) -> Certificate {
-    Certificate::from_pem(&read_fixture(&format!("certs/{name}.pem"))).unwrap()
-}
-
-fn root() -> Certificate {
-    Certificate::from_pem(&read_fixture("ca/root.pem")).unwrap()
-}
 
 fn is_gcm(cipher: ContentEncryption) -> bool {
     cipher != ContentEncryption::Aes256Cbc

@@ -10,12 +10,14 @@
 
 mod common;
 
+use common::{base64_body, cert, find, identity};
+
 use std::path::Path;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use common::peers::{Gpgsm, f, gpgsm_missing, openssl, stderr};
-use common::{PASSWORD, corpus, openssl_cli, read_fixture};
+use common::{corpus, openssl_cli};
 use smime::{
     Certificate, ContentEncryption, EncryptOptions, Error, Identity, Password, SignatureStatus,
     VerifyOptions, decrypt, decrypt_and_verify, encrypt, pkcs12,
@@ -25,33 +27,6 @@ const ENTITY: &[u8] =
     b"Content-Type: text/plain; charset=us-ascii\r\n\r\nInterop test message.\r\nSecond line.\r\n";
 
 const MESSAGE: &[u8] = b"From: Alice <alice@example.org>\r\nTo: bob@example.org\r\nSubject: interop\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nInterop test message.\r\nSecond line.\r\n";
-
-fn identity(name: &str) -> Identity {
-    pkcs12::import(
-        &read_fixture(&format!("p12/{name}.p12")),
-        &Password::new(PASSWORD),
-    )
-    .unwrap()
-}
-
-fn cert(name: &str) -> Certificate {
-    Certificate::from_pem(&read_fixture(&format!("certs/{name}.pem"))).unwrap()
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-/// The body of a MIME entity (after the first blank line), base64-decoded.
-fn base64_body(entity: &[u8]) -> Vec<u8> {
-    let start = find(entity, b"\r\n\r\n").expect("header/body separator") + 4;
-    let text: Vec<u8> = entity[start..]
-        .iter()
-        .copied()
-        .filter(|b| !b.is_ascii_whitespace())
-        .collect();
-    STANDARD.decode(text).expect("base64 body")
-}
 
 /// Raw DER EnvelopedData wrapped as an `application/pkcs7-mime` entity.
 fn wrap_der(der: &[u8], smime_type: &str) -> Vec<u8> {

@@ -8,35 +8,17 @@
 
 mod common;
 
+use common::{base64_body, find, root};
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use common::peers::{Gpgsm, f, gpgsm_missing, stderr};
 use common::{PASSWORD, read_fixture};
 use smime::{
-    Certificate, ChainStatus, Password, SignOptions, SignatureStatus, VerifyOptions, pkcs12, sign,
-    verify,
+    ChainStatus, Password, SignOptions, SignatureStatus, VerifyOptions, pkcs12, sign, verify,
 };
 
 const ENTITY: &[u8] = b"Content-Type: text/plain\r\n\r\nhello gpgsm\r\n";
-
-fn root() -> Certificate {
-    Certificate::from_pem(&read_fixture("ca/root.pem")).unwrap()
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-/// The body of a MIME entity (after the first blank line), base64-decoded.
-fn base64_body(entity: &[u8]) -> Vec<u8> {
-    let start = find(entity, b"\r\n\r\n").expect("header/body separator") + 4;
-    let text: Vec<u8> = entity[start..]
-        .iter()
-        .copied()
-        .filter(|b| !b.is_ascii_whitespace())
-        .collect();
-    STANDARD.decode(text).expect("base64 body")
-}
 
 /// The first part (byte-exact) and the decoded DER signature of the
 /// `multipart/signed` message we wrote.

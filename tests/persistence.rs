@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::cert;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -25,10 +27,6 @@ fn pw() -> Password {
 
 fn open(path: &Path, pp: &str) -> smime::Result<Store> {
     Store::open(path, &Passphrase::new(pp))
-}
-
-fn cert(name: &str) -> Certificate {
-    Certificate::from_pem(&read_fixture(&format!("certs/{name}.pem"))).unwrap()
 }
 
 fn sealed_keys(path: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {

@@ -3,30 +3,20 @@
 
 mod common;
 
+use common::{identity, root};
+
 use std::time::{Duration, SystemTime};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use common::{PASSWORD, read_fixture};
+use common::read_fixture;
 use der::{Decode, Encode};
 use smime::{
-    Certificate, ChainStatus, Coverage, DigestAlgorithm, Error, Identity, Password, SignOptions,
-    SignatureForm, SignatureStatus, VerifyOptions, VerifyReport, pkcs12, sign, verify,
+    ChainStatus, Coverage, DigestAlgorithm, Error, SignOptions, SignatureForm, SignatureStatus,
+    VerifyOptions, VerifyReport, sign, verify,
 };
 
 const MESSAGE: &[u8] = b"From: Alice <alice@example.org>\r\nTo: bob@example.org\r\nSubject: quarterly numbers\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <1@example.org>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nHello Bob,\r\nthe numbers are fine.\r\n";
-
-fn identity(name: &str) -> Identity {
-    pkcs12::import(
-        &read_fixture(&format!("p12/{name}.p12")),
-        &Password::new(PASSWORD),
-    )
-    .unwrap()
-}
-
-fn root() -> Certificate {
-    Certificate::from_pem(&read_fixture("ca/root.pem")).unwrap()
-}
 
 fn check(message: &[u8]) -> VerifyReport {
     verify(message, &VerifyOptions::new(&[root()])).unwrap()

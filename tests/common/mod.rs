@@ -158,4 +158,40 @@ pub fn minted_bundle(email: &str, serial: u32) -> Vec<u8> {
     let (cert, key) = mint(Mint::new(email, serial));
     bundle(Some(&key), Some(&cert), &[intermediate().0], PASSWORD)
 }
+
+/// A fixture identity (`fixtures/p12/NAME.p12`).
+pub fn identity(name: &str) -> smime::Identity {
+    smime::pkcs12::import(
+        &read_fixture(&format!("p12/{name}.p12")),
+        &smime::Password::new(PASSWORD),
+    )
+    .unwrap()
+}
+
+/// A fixture certificate (`fixtures/certs/NAME.pem`).
+pub fn cert(name: &str) -> smime::Certificate {
+    smime::Certificate::from_pem(&read_fixture(&format!("certs/{name}.pem"))).unwrap()
+}
+
+/// The fixture root CA.
+pub fn root() -> smime::Certificate {
+    smime::Certificate::from_pem(&read_fixture("ca/root.pem")).unwrap()
+}
+
+/// Where `needle` first occurs in `haystack`.
+pub fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The body of a MIME entity (after the first blank line), base64-decoded.
+pub fn base64_body(entity: &[u8]) -> Vec<u8> {
+    let start = find(entity, b"\r\n\r\n").expect("header/body separator") + 4;
+    let text: Vec<u8> = entity[start..]
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    base64::Engine::decode(&base64::engine::general_purpose::STANDARD, text).expect("base64 body")
+}
+
 pub mod peers;
