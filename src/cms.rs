@@ -153,10 +153,19 @@ pub(crate) struct SignParams<'a> {
 /// Builds a DER `ContentInfo` holding a `SignedData` over `content`, with
 /// the signed attributes RFC 8551 §2.5 asks for and the signer's chain.
 pub(crate) fn build_signed_data(content: &[u8], p: &SignParams<'_>) -> Result<Vec<u8>> {
+    let digest = openssl::hash::hash(p.digest.md(), content)?;
+    signed_data(&digest, p.embed.then_some(content), p)
+}
+
+/// A detached `SignedData` for content already hashed with `p.digest`:
+/// what streaming signers build once the content has gone by.
+pub(crate) fn build_detached_signed_data(digest: &[u8], p: &SignParams<'_>) -> Result<Vec<u8>> {
+    signed_data(digest, None, p)
+}
+
+fn signed_data(digest: &[u8], content: Option<&[u8]>, p: &SignParams<'_>) -> Result<Vec<u8>> {
     let cert = p.identity.certificate();
-    let md = p.digest.md();
-    let digest = openssl::hash::hash(md, content)?;
-    let signed_attrs = signed_attributes(&digest, p)?;
+    let signed_attrs = signed_attributes(digest, p)?;
     let to_sign = signed_attrs.to_der().map_err(cms_err)?;
     let (signature, signature_algorithm) = sign_bytes(p.identity, p.digest, p.rsa_pss, &to_sign)?;
     let tbs = &cert.x509().tbs_certificate;
@@ -182,10 +191,11 @@ pub(crate) fn build_signed_data(content: &[u8], p: &SignParams<'_>) -> Result<Ve
             .iter()
             .map(|c| cms::cert::CertificateChoices::Certificate(c.x509().clone())),
     );
-    let econtent = if p.embed {
-        Some(Any::encode_from(&OctetString::new(content).map_err(cms_err)?).map_err(cms_err)?)
-    } else {
-        None
+    let econtent = match content {
+        Some(content) => {
+            Some(Any::encode_from(&OctetString::new(content).map_err(cms_err)?).map_err(cms_err)?)
+        }
+        None => None,
     };
     let signed_data = SignedData {
         version: CmsVersion::V1,
@@ -282,8 +292,14 @@ fn key_preference(cert: &Certificate) -> Result<Any> {
 
 /// A DER TLV with a one-byte tag.
 fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = tlv_header(tag, content.len());
+    out.extend_from_slice(content);
+    out
+}
+
+/// The identifier and definite length octets of a TLV (X.690 §8.1.3).
+pub(crate) fn tlv_header(tag: u8, len: usize) -> Vec<u8> {
     let mut out = vec![tag];
-    let len = content.len();
     if len < 0x80 {
         out.push(len as u8);
     } else {
@@ -292,8 +308,48 @@ fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
         out.push(0x80 | (bytes.len() - skip) as u8);
         out.extend(bytes.iter().skip(skip));
     }
-    out.extend_from_slice(content);
     out
+}
+
+/// Opaque signing in one pass (RFC 5652 §5.2 with BER indefinite lengths,
+/// X.690 §8.1.3.6, as `openssl cms -sign -stream` writes it): everything
+/// before the eContent octets. The content follows as primitive OCTET
+/// STRING segments ([`tlv_header`]`(0x04, n)`), then [`opaque_suffix`].
+pub(crate) fn opaque_prefix(digest: DigestAlgorithm) -> Result<Vec<u8>> {
+    let digest_algorithms = SetOfVec::try_from(vec![alg(digest.oid(), None)])
+        .and_then(|set| set.to_der())
+        .map_err(cms_err)?;
+    let mut out = vec![0x30, 0x80];
+    out.extend(oid::SIGNED_DATA.to_der().map_err(cms_err)?);
+    out.extend([0xA0, 0x80, 0x30, 0x80]);
+    // CMSVersion 1: id-data content, certificates only (RFC 5652 §5.1).
+    out.extend([0x02, 0x01, 0x01]);
+    out.extend(digest_algorithms);
+    out.extend([0x30, 0x80]);
+    out.extend(oid::DATA.to_der().map_err(cms_err)?);
+    // eContent [0] EXPLICIT OCTET STRING, constructed and segmented.
+    out.extend([0xA0, 0x80, 0x24, 0x80]);
+    Ok(out)
+}
+
+/// What follows the eContent segments of [`opaque_prefix`]: the
+/// certificates and SignerInfos of `detached` (a DER `ContentInfo` from
+/// [`build_detached_signed_data`] over the same digest), then the
+/// end-of-contents octets of every indefinite length still open.
+pub(crate) fn opaque_suffix(detached: &[u8]) -> Result<Vec<u8>> {
+    let ci = ContentInfo::from_der(detached).map_err(cms_err)?;
+    let mut reader = SliceReader::new(ci.content.value()).map_err(cms_err)?;
+    // version, digestAlgorithms and encapContentInfo are in the prefix.
+    for _ in 0..3 {
+        Any::decode(&mut reader).map_err(cms_err)?;
+    }
+    let rest = reader.read_slice(reader.remaining_len()).map_err(cms_err)?;
+    // Closes the OCTET STRING, [0], EncapsulatedContentInfo.
+    let mut out = vec![0, 0, 0, 0, 0, 0];
+    out.extend_from_slice(rest);
+    // Closes SignedData, [0], ContentInfo.
+    out.extend([0, 0, 0, 0, 0, 0]);
+    Ok(out)
 }
 
 /// Signs `data` with the identity's key; returns the signature and its

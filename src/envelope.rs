@@ -25,6 +25,8 @@
 //!   returned unless the tag verifies.
 //! * The content-encryption key never leaves OpenSSL, which clears it.
 
+use std::io::{Read, Seek, SeekFrom, Write};
+
 use openssl::cms::CmsContentInfo;
 use openssl::symm::Cipher;
 use zeroize::Zeroizing;
@@ -34,6 +36,7 @@ use crate::cms;
 use crate::error::{Error, Result};
 use crate::ffi::{self, RecipientKey};
 use crate::identity::Identity;
+use crate::io;
 use crate::mime::{self, Entity};
 use crate::oid;
 use crate::sign::{SignOptions, sign};
@@ -211,6 +214,71 @@ pub fn encrypt(
     recipients: &[Certificate],
     options: &EncryptOptions,
 ) -> Result<Vec<u8>> {
+    let keys = recipient_keys(recipients, options)?;
+    let (outer, entity) = mime::split_message(message)?;
+    let entity = Zeroizing::new(mime::with_content_type(entity)?);
+    // Canonical and 7-bit safe, as for signing: the entity may be signed
+    // inside, and transport after decryption must not alter it.
+    let entity = Zeroizing::new(mime::prepare_for_signing(&entity)?);
+    let der = ffi::cms_encrypt(&keys, &entity, options.cipher.cipher())?;
+    let mut out = Vec::with_capacity(outer.len() + der.len() * 2 + 256);
+    out.extend_from_slice(&outer);
+    out.extend_from_slice(&pkcs7_head(options.cipher));
+    out.extend_from_slice(&mime::base64_lines(&der));
+    Ok(out)
+}
+
+/// [`encrypt()`] from a reader to a writer, in memory that does not grow
+/// with the message: the entity is read once to check that it needs no
+/// re-encoding, then again while OpenSSL encrypts it into BER with
+/// indefinite lengths (as `openssl cms -encrypt -stream` does), base64
+/// encoded as it goes. Entities that need re-encoding are encrypted in
+/// memory, up to 256 MiB (larger: [`Error::InvalidMessage`]).
+///
+/// ```
+/// # use smime::{EncryptOptions, Password};
+/// # let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/");
+/// let bob = smime::pkcs12::import(&std::fs::read(format!("{dir}p12/bob.p12"))?, &Password::new("test-password"))?;
+/// let message = std::io::Cursor::new(b"To: bob@example.org\r\n\r\nMeet at noon.\r\n".to_vec());
+/// let mut sealed = Vec::new();
+/// smime::encrypt_stream(message, &mut sealed, &[bob.certificate().clone()], &EncryptOptions::default())?;
+/// let opened = smime::decrypt(&sealed, &[bob])?;
+/// assert!(opened.content.ends_with(b"Meet at noon.\r\n"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn encrypt_stream<R: Read + Seek, W: Write>(
+    mut input: R,
+    mut output: W,
+    recipients: &[Certificate],
+    options: &EncryptOptions,
+) -> Result<()> {
+    let keys = recipient_keys(recipients, options)?;
+    let start = input.stream_position()?;
+    let Some(entity) = io::streamable(&mut input, b"", true)? else {
+        input.seek(SeekFrom::Start(start))?;
+        let message = Zeroizing::new(io::read_bounded(&mut input)?);
+        output.write_all(&encrypt(&message, recipients, options)?)?;
+        return Ok(());
+    };
+    output.write_all(&entity.outer)?;
+    output.write_all(&pkcs7_head(options.cipher))?;
+    let mut base64 = io::Base64Writer::new(&mut output);
+    let mut put = |der: &[u8]| base64.put(der);
+    let mut encryptor = ffi::CmsEncryptStream::new(&keys, options.cipher.cipher())?;
+    encryptor.write(&entity.head, &mut put)?;
+    io::canonical_body(&mut input, &entity, &mut |bytes: &[u8]| {
+        encryptor.write(bytes, &mut put)
+    })?;
+    encryptor.finish(&mut put)?;
+    base64.finish()?.flush()?;
+    Ok(())
+}
+
+/// Checks every recipient certificate and picks its key transport.
+fn recipient_keys<'a>(
+    recipients: &'a [Certificate],
+    options: &EncryptOptions,
+) -> Result<Vec<RecipientKey<'a>>> {
     if recipients.is_empty() {
         return Err(Error::NoRecipients);
     }
@@ -236,48 +304,23 @@ pub fn encrypt(
             _ => RecipientKey::Default(cert.openssl()),
         });
     }
-    let (outer, entity) = mime::split_message(message)?;
-    let entity = Zeroizing::new(with_content_type(entity)?);
-    // Canonical and 7-bit safe, as for signing: the entity may be signed
-    // inside, and transport after decryption must not alter it.
-    let entity = Zeroizing::new(mime::prepare_for_signing(&entity)?);
-    let der = ffi::cms_encrypt(&keys, &entity, options.cipher.cipher())?;
-    let smime_type = if options.cipher.is_aead() {
+    Ok(keys)
+}
+
+/// The MIME header of an `application/pkcs7-mime` envelope (RFC 8551 §3.3).
+fn pkcs7_head(cipher: ContentEncryption) -> Vec<u8> {
+    let smime_type = if cipher.is_aead() {
         "authEnveloped-data"
     } else {
         "enveloped-data"
     };
-    let mut out = Vec::with_capacity(outer.len() + der.len() * 2 + 256);
-    out.extend_from_slice(&outer);
-    out.extend_from_slice(b"MIME-Version: 1.0\r\n");
-    out.extend_from_slice(
-        format!(
-            "Content-Type: application/pkcs7-mime; smime-type={smime_type}; name=\"smime.p7m\"\r\n"
-        )
-        .as_bytes(),
-    );
-    out.extend_from_slice(
-        b"Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"smime.p7m\"\r\n\r\n",
-    );
-    out.extend_from_slice(&mime::base64_lines(&der));
-    Ok(out)
-}
-
-/// The entity with an explicit `Content-Type` (RFC 2045 §5.2's default
-/// when it had none), so the decrypted content always reads as MIME.
-fn with_content_type(entity: Vec<u8>) -> Result<Vec<u8>> {
-    let parsed = Entity::parse(&entity)?;
-    if parsed.field("Content-Type").is_some() {
-        return Ok(entity);
-    }
-    let mut out = b"Content-Type: text/plain; charset=us-ascii\r\n".to_vec();
-    let header_less =
-        parsed.fields().is_empty() && !entity.starts_with(b"\r\n") && !entity.starts_with(b"\n");
-    if header_less {
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(&entity);
-    Ok(out)
+    format!(
+        "MIME-Version: 1.0\r\n\
+         Content-Type: application/pkcs7-mime; smime-type={smime_type}; name=\"smime.p7m\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\
+         Content-Disposition: attachment; filename=\"smime.p7m\"\r\n\r\n"
+    )
+    .into_bytes()
 }
 
 /// Signs `message` with `signer`, then encrypts the signed message to

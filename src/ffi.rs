@@ -160,18 +160,16 @@ pub(crate) enum RecipientKey<'a> {
     RsaOaep(&'a X509),
 }
 
-/// `CMS_encrypt` in parts, so each recipient's key transport can be set
-/// (the `openssl` crate's `encrypt` has no per-recipient parameters).
-/// Returns the DER `ContentInfo` (EnvelopedData, or AuthEnvelopedData for
-/// an AEAD cipher).
-pub(crate) fn cms_encrypt(
+/// An EnvelopedData (AuthEnvelopedData for an AEAD cipher) without
+/// content yet, with one RecipientInfo per recipient: `CMS_encrypt` in
+/// parts, so each recipient's key transport can be set (the `openssl`
+/// crate's `encrypt` has no per-recipient parameters).
+fn envelope(
     recipients: &[RecipientKey<'_>],
-    data: &[u8],
     cipher: openssl::symm::Cipher,
-) -> Result<Vec<u8>, ErrorStack> {
+    flags: std::ffi::c_uint,
+) -> Result<openssl::cms::CmsContentInfo, ErrorStack> {
     use openssl::cms::CmsContentInfo;
-    let flags = openssl_sys::CMS_BINARY | openssl_sys::CMS_PARTIAL | openssl_sys::CMS_KEY_PARAM;
-    let len = std::ffi::c_int::try_from(data.len()).map_err(|_| ErrorStack::get())?;
     // SAFETY: a NULL certificate stack with CMS_PARTIAL is documented to
     // create an empty EnvelopedData that recipients are added to. The
     // returned pointer is owned by `cms` from here on.
@@ -218,6 +216,20 @@ pub(crate) fn cms_encrypt(
             }
         }
     }
+    Ok(cms)
+}
+
+const ENCRYPT_FLAGS: std::ffi::c_uint =
+    openssl_sys::CMS_BINARY | openssl_sys::CMS_PARTIAL | openssl_sys::CMS_KEY_PARAM;
+
+/// Encrypts `data` for `recipients`; returns the DER `ContentInfo`.
+pub(crate) fn cms_encrypt(
+    recipients: &[RecipientKey<'_>],
+    data: &[u8],
+    cipher: openssl::symm::Cipher,
+) -> Result<Vec<u8>, ErrorStack> {
+    let len = std::ffi::c_int::try_from(data.len()).map_err(|_| ErrorStack::get())?;
+    let cms = envelope(recipients, cipher, ENCRYPT_FLAGS)?;
     // SAFETY: the memory BIO reads from `data`, which outlives it; it is
     // freed right after CMS_final.
     unsafe {
@@ -225,11 +237,136 @@ pub(crate) fn cms_encrypt(
         if bio.is_null() {
             return Err(ErrorStack::get());
         }
-        let rc = CMS_final(cms.as_ptr(), bio, ptr::null_mut(), flags);
+        let rc = CMS_final(cms.as_ptr(), bio, ptr::null_mut(), ENCRYPT_FLAGS);
         openssl_sys::BIO_free_all(bio);
         if rc <= 0 {
             return Err(ErrorStack::get());
         }
     }
     cms.to_der()
+}
+
+unsafe extern "C" {
+    fn BIO_new_NDEF(
+        out: *mut openssl_sys::BIO,
+        val: *mut std::ffi::c_void,
+        it: *const std::ffi::c_void,
+    ) -> *mut openssl_sys::BIO;
+    fn CMS_ContentInfo_it() -> *const std::ffi::c_void;
+    fn BIO_pop(b: *mut openssl_sys::BIO) -> *mut openssl_sys::BIO;
+    fn BIO_free(b: *mut openssl_sys::BIO) -> std::ffi::c_int;
+}
+
+/// Streaming encryption, the way `openssl cms -encrypt -stream` does it
+/// (`i2d_CMS_bio_stream` in steps): OpenSSL's NDEF filter writes the
+/// BER `ContentInfo` with indefinite lengths — RecipientInfos first, the
+/// encrypted content in segments as plaintext is written, the GCM tag and
+/// end-of-contents octets on [`CmsEncryptStream::finish`]. Output collects
+/// in a memory BIO that every call drains, so memory stays at one chunk.
+pub(crate) struct CmsEncryptStream {
+    /// Keeps the structure the NDEF chain writes from alive.
+    _cms: openssl::cms::CmsContentInfo,
+    /// Top of the filter chain (cipher, ASN.1 segmenting) above `out`.
+    ndef: *mut openssl_sys::BIO,
+    out: *mut openssl_sys::BIO,
+}
+
+impl CmsEncryptStream {
+    pub(crate) fn new(
+        recipients: &[RecipientKey<'_>],
+        cipher: openssl::symm::Cipher,
+    ) -> Result<Self, ErrorStack> {
+        let cms = envelope(recipients, cipher, ENCRYPT_FLAGS | openssl_sys::CMS_STREAM)?;
+        // SAFETY: `out` is a fresh memory BIO; BIO_new_NDEF pushes its
+        // filters onto it and keeps a pointer to `cms`, which the returned
+        // value owns for as long as the chain exists (freed in Drop).
+        unsafe {
+            let out = openssl_sys::BIO_new(openssl_sys::BIO_s_mem());
+            if out.is_null() {
+                return Err(ErrorStack::get());
+            }
+            let ndef = BIO_new_NDEF(out, cms.as_ptr().cast(), CMS_ContentInfo_it());
+            if ndef.is_null() {
+                openssl_sys::BIO_free_all(out);
+                return Err(ErrorStack::get());
+            }
+            Ok(CmsEncryptStream {
+                _cms: cms,
+                ndef,
+                out,
+            })
+        }
+    }
+
+    /// Encrypts `data`; hands the encoded output so far to `sink`.
+    pub(crate) fn write(
+        &mut self,
+        data: &[u8],
+        sink: &mut impl FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> Result<(), crate::Error> {
+        for piece in data.chunks(1 << 20) {
+            // SAFETY: `ndef` is live until Drop; `piece` is valid for its
+            // length, which fits a c_int (at most 1 MiB).
+            let written = unsafe {
+                openssl_sys::BIO_write(self.ndef, piece.as_ptr().cast(), piece.len() as _)
+            };
+            if written as usize != piece.len() {
+                return Err(ErrorStack::get().into());
+            }
+            self.drain(sink)?;
+        }
+        Ok(())
+    }
+
+    /// Finishes the content (padding or GCM tag) and the structure.
+    pub(crate) fn finish(
+        mut self,
+        sink: &mut impl FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> Result<(), crate::Error> {
+        // SAFETY: `ndef` is live until Drop.
+        let flushed = unsafe {
+            openssl_sys::BIO_ctrl(self.ndef, openssl_sys::BIO_CTRL_FLUSH, 0, ptr::null_mut())
+        };
+        if flushed <= 0 {
+            return Err(ErrorStack::get().into());
+        }
+        self.drain(sink)
+    }
+
+    fn drain(
+        &mut self,
+        sink: &mut impl FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> Result<(), crate::Error> {
+        let mut buf = vec![0u8; crate::io::CHUNK];
+        loop {
+            // SAFETY: `out` is live until Drop; `buf` is writable for its
+            // length (64 KiB, fits a c_int).
+            let n =
+                unsafe { openssl_sys::BIO_read(self.out, buf.as_mut_ptr().cast(), buf.len() as _) };
+            let Ok(n) = usize::try_from(n) else {
+                return Ok(());
+            };
+            if n == 0 {
+                return Ok(());
+            }
+            sink(buf.get(..n).unwrap_or_default())?;
+        }
+    }
+}
+
+impl Drop for CmsEncryptStream {
+    fn drop(&mut self) {
+        // SAFETY: as `i2d_ASN1_bio_stream` does: pop and free the filters
+        // BIO_new_NDEF pushed, down to `out`, then `out`. Each pointer is
+        // freed once; none is used afterwards.
+        unsafe {
+            let mut bio = self.ndef;
+            while !bio.is_null() && bio != self.out {
+                let next = BIO_pop(bio);
+                BIO_free(bio);
+                bio = next;
+            }
+            openssl_sys::BIO_free_all(self.out);
+        }
+    }
 }

@@ -47,6 +47,7 @@ pub mod envelope;
 pub mod error;
 mod ffi;
 pub mod identity;
+mod io;
 pub mod mailbox;
 pub(crate) mod mime;
 mod oid;
@@ -60,13 +61,13 @@ pub use cert::{Certificate, Fingerprint, KeyAlgorithm, KeyPurpose, KeyUsage};
 pub use cms::DigestAlgorithm;
 pub use envelope::{
     ContentEncryption, Decrypted, EncryptOptions, KeyTransport, decrypt, decrypt_and_verify,
-    encrypt, sign_and_encrypt,
+    encrypt, encrypt_stream, sign_and_encrypt,
 };
 pub use error::{Error, Result};
 pub use identity::{Identity, PrivateKey};
 pub use mailbox::Mailbox;
 pub use secret::{Passphrase, Password};
-pub use sign::{SignOptions, SignatureForm, sign};
+pub use sign::{SignOptions, SignatureForm, sign, sign_stream};
 pub use store::{
     ImportOptions, Imported, MAX_CERTS_PER_MAILBOX, Settings, Store, StoredCertificate,
 };

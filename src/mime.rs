@@ -38,7 +38,7 @@ const ENCODED_LINE: usize = 76;
 
 /// Base64 as mail clients really write it: padding optional, stray bits in
 /// the last symbol ignored.
-const LENIENT_BASE64: GeneralPurpose = GeneralPurpose::new(
+pub(crate) const LENIENT_BASE64: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::STANDARD,
     GeneralPurposeConfig::new()
         .with_decode_padding_mode(DecodePaddingMode::Indifferent)
@@ -122,6 +122,14 @@ fn split_field(line: &[u8]) -> Option<(&[u8], &[u8])> {
     name.iter()
         .all(|&b| (33..=126).contains(&b))
         .then_some((name, value))
+}
+
+/// Whether `line` (with or without its line break) is the first line of a
+/// header section for [`Entity::parse`]: a field, not blank, not folded.
+pub(crate) fn starts_header(line: &[u8]) -> bool {
+    Lines::new(line).next().is_some_and(|(_, content)| {
+        content.first().is_some_and(|&b| !is_wsp(b)) && split_field(content).is_some()
+    })
 }
 
 fn parse_fields(header: &[u8]) -> Result<Vec<Field>> {
@@ -915,6 +923,23 @@ fn prepare(bytes: &[u8], depth: usize) -> Result<Vec<u8>> {
 /// message/rfc822. Everything else stays byte-exact.
 pub(crate) fn prepare_for_signing(entity: &[u8]) -> Result<Vec<u8>> {
     prepare(entity, 0)
+}
+
+/// The entity with an explicit `Content-Type` (RFC 2045 §5.2's default
+/// when it had none), so the decrypted content always reads as MIME.
+pub(crate) fn with_content_type(entity: Vec<u8>) -> Result<Vec<u8>> {
+    let parsed = Entity::parse(&entity)?;
+    if parsed.field("Content-Type").is_some() {
+        return Ok(entity);
+    }
+    let mut out = b"Content-Type: text/plain; charset=us-ascii\r\n".to_vec();
+    let header_less =
+        parsed.fields().is_empty() && !entity.starts_with(b"\r\n") && !entity.starts_with(b"\n");
+    if header_less {
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(&entity);
+    Ok(out)
 }
 
 /// Fields that only a whole message (not a bare MIME entity) has.

@@ -8,12 +8,15 @@
 //! endings, and 8-bit, binary or over-long lines re-encoded as
 //! quoted-printable or base64, so no relay can alter what was signed.
 
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::time::SystemTime;
+
+use openssl::hash::Hasher;
 
 use crate::cms::{self, DigestAlgorithm, SignParams};
 use crate::error::{Error, Result};
 use crate::identity::Identity;
-use crate::mime;
+use crate::{io, mime};
 
 /// Detached or opaque signing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -116,6 +119,94 @@ impl SignOptions {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn sign(message: &[u8], signer: &Identity, options: &SignOptions) -> Result<Vec<u8>> {
+    let params = params(signer, options)?;
+    let (outer, entity) = mime::split_message(message)?;
+    let entity = mime::prepare_for_signing(&entity)?;
+    let der = cms::build_signed_data(&entity, &params)?;
+    Ok(match options.form {
+        SignatureForm::Detached => multipart_signed(&outer, &entity, &der, options.digest)?,
+        SignatureForm::Opaque => pkcs7_mime(&outer, &der),
+    })
+}
+
+/// [`sign()`] from a reader to a writer, in memory that does not grow with
+/// the message: the entity is read once to check that a 7-bit transport
+/// could not alter it, then again to canonicalize, hash and write it in
+/// chunks (opaque signing writes BER with indefinite lengths, as
+/// `openssl cms -sign -stream` does). The output is what [`sign()`] writes.
+///
+/// An entity with 8-bit or binary content or over-long lines needs
+/// re-encoding first; such a message is signed in memory, up to 256 MiB
+/// (larger: [`Error::InvalidMessage`]).
+///
+/// ```
+/// # use smime::{Password, SignOptions};
+/// # let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/");
+/// let alice = smime::pkcs12::import(&std::fs::read(format!("{dir}p12/alice.p12"))?, &Password::new("test-password"))?;
+/// let message = std::io::Cursor::new(b"From: alice@example.org\r\n\r\nHello\r\n".to_vec());
+/// let mut signed = Vec::new();
+/// smime::sign_stream(message, &mut signed, &alice, &SignOptions::default())?;
+/// assert!(signed.starts_with(b"From: alice@example.org\r\nMIME-Version: 1.0\r\n"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn sign_stream<R: Read + Seek, W: Write>(
+    mut input: R,
+    mut output: W,
+    signer: &Identity,
+    options: &SignOptions,
+) -> Result<()> {
+    let params = params(signer, options)?;
+    let start = input.stream_position()?;
+    let boundary = match options.form {
+        SignatureForm::Detached => new_boundary()?,
+        SignatureForm::Opaque => String::new(),
+    };
+    let Some(entity) = io::streamable(&mut input, boundary.as_bytes(), false)? else {
+        input.seek(SeekFrom::Start(start))?;
+        let message = io::read_bounded(&mut input)?;
+        output.write_all(&sign(&message, signer, options)?)?;
+        return Ok(());
+    };
+    let mut hasher = Hasher::new(options.digest.md())?;
+    match options.form {
+        SignatureForm::Detached => {
+            output.write_all(&detached_head(&entity.outer, &boundary, options.digest))?;
+            let mut sink = |bytes: &[u8]| -> Result<()> {
+                hasher.update(bytes)?;
+                output.write_all(bytes)?;
+                Ok(())
+            };
+            sink(&entity.head)?;
+            io::canonical_body(&mut input, &entity, &mut sink)?;
+            let der = cms::build_detached_signed_data(&hasher.finish()?, &params)?;
+            output.write_all(&detached_tail(&boundary, &der))?;
+        }
+        SignatureForm::Opaque => {
+            output.write_all(&entity.outer)?;
+            output.write_all(PKCS7_SIGNED_HEAD)?;
+            let mut base64 = io::Base64Writer::new(&mut output);
+            base64.put(&cms::opaque_prefix(options.digest)?)?;
+            let mut sink = |bytes: &[u8]| -> Result<()> {
+                if !bytes.is_empty() {
+                    hasher.update(bytes)?;
+                    base64.put(&cms::tlv_header(0x04, bytes.len()))?;
+                    base64.put(bytes)?;
+                }
+                Ok(())
+            };
+            sink(&entity.head)?;
+            io::canonical_body(&mut input, &entity, &mut sink)?;
+            let der = cms::build_detached_signed_data(&hasher.finish()?, &params)?;
+            base64.put(&cms::opaque_suffix(&der)?)?;
+            base64.finish()?;
+        }
+    }
+    output.flush()?;
+    Ok(())
+}
+
+/// Checks the signer and options; what [`cms`] needs to sign.
+fn params<'a>(signer: &'a Identity, options: &SignOptions) -> Result<SignParams<'a>> {
     let now = SystemTime::now();
     if !options.allow_unusable_certificate {
         check_usable(signer, now)?;
@@ -126,19 +217,12 @@ pub fn sign(message: &[u8], signer: &Identity, options: &SignOptions) -> Result<
             options.digest
         )));
     }
-    let (outer, entity) = mime::split_message(message)?;
-    let entity = mime::prepare_for_signing(&entity)?;
-    let params = SignParams {
+    Ok(SignParams {
         identity: signer,
         digest: options.digest,
         rsa_pss: options.rsa_pss,
         signing_time: options.signing_time.unwrap_or(now),
         embed: options.form == SignatureForm::Opaque,
-    };
-    let der = cms::build_signed_data(&entity, &params)?;
-    Ok(match options.form {
-        SignatureForm::Detached => multipart_signed(&outer, &entity, &der, options.digest)?,
-        SignatureForm::Opaque => pkcs7_mime(&outer, &der),
     })
 }
 
@@ -170,8 +254,15 @@ fn multipart_signed(
     digest: DigestAlgorithm,
 ) -> Result<Vec<u8>> {
     let boundary = boundary_for(entity)?;
-    let mut out = Vec::with_capacity(outer.len() + entity.len() + der.len() * 2 + 512);
-    out.extend_from_slice(outer);
+    let mut out = detached_head(outer, &boundary, digest);
+    out.extend_from_slice(entity);
+    out.extend_from_slice(&detached_tail(&boundary, der));
+    Ok(out)
+}
+
+/// Everything of a `multipart/signed` message before the signed entity.
+fn detached_head(outer: &[u8], boundary: &str, digest: DigestAlgorithm) -> Vec<u8> {
+    let mut out = outer.to_vec();
     out.extend_from_slice(b"MIME-Version: 1.0\r\n");
     out.extend_from_slice(
         format!(
@@ -182,8 +273,12 @@ fn multipart_signed(
     );
     out.extend_from_slice(b"This is a cryptographically signed message in MIME format.\r\n\r\n");
     out.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-    out.extend_from_slice(entity);
-    out.extend_from_slice(format!("\r\n--{boundary}\r\n").as_bytes());
+    out
+}
+
+/// Everything of a `multipart/signed` message after the signed entity.
+fn detached_tail(boundary: &str, der: &[u8]) -> Vec<u8> {
+    let mut out = format!("\r\n--{boundary}\r\n").into_bytes();
     out.extend_from_slice(
         b"Content-Type: application/pkcs7-signature; name=\"smime.p7s\"\r\n\
           Content-Transfer-Encoding: base64\r\n\
@@ -192,34 +287,36 @@ fn multipart_signed(
     );
     out.extend_from_slice(&mime::base64_lines(der));
     out.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    Ok(out)
+    out
 }
+
+const PKCS7_SIGNED_HEAD: &[u8] = b"MIME-Version: 1.0\r\n\
+      Content-Type: application/pkcs7-mime; smime-type=signed-data; name=\"smime.p7m\"\r\n\
+      Content-Transfer-Encoding: base64\r\n\
+      Content-Disposition: attachment; filename=\"smime.p7m\"\r\n\r\n";
 
 /// RFC 8551 §3.5.2.
 fn pkcs7_mime(outer: &[u8], der: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(outer.len() + der.len() * 2 + 256);
     out.extend_from_slice(outer);
-    out.extend_from_slice(
-        b"MIME-Version: 1.0\r\n\
-          Content-Type: application/pkcs7-mime; smime-type=signed-data; name=\"smime.p7m\"\r\n\
-          Content-Transfer-Encoding: base64\r\n\
-          Content-Disposition: attachment; filename=\"smime.p7m\"\r\n\r\n",
-    );
+    out.extend_from_slice(PKCS7_SIGNED_HEAD);
     out.extend_from_slice(&mime::base64_lines(der));
     out
+}
+
+/// A random boundary (96 bits).
+fn new_boundary() -> Result<String> {
+    let mut random = [0u8; 12];
+    openssl::rand::rand_bytes(&mut random)?;
+    let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!("----=_smime_{hex}"))
 }
 
 /// A random boundary that does not occur in the content.
 fn boundary_for(entity: &[u8]) -> Result<String> {
     loop {
-        let mut random = [0u8; 12];
-        openssl::rand::rand_bytes(&mut random)?;
-        let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
-        let boundary = format!("----=_smime_{hex}");
-        if !entity
-            .windows(boundary.len())
-            .any(|w| w == boundary.as_bytes())
-        {
+        let boundary = new_boundary()?;
+        if memchr::memmem::find(entity, boundary.as_bytes()).is_none() {
             return Ok(boundary);
         }
     }
