@@ -291,7 +291,7 @@ fn key_preference(cert: &Certificate) -> Result<Any> {
 }
 
 /// A DER TLV with a one-byte tag.
-fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     let mut out = tlv_header(tag, content.len());
     out.extend_from_slice(content);
     out
@@ -550,8 +550,25 @@ fn check_gcm_tag(
     eci: &cms::enveloped_data::EncryptedContentInfo,
     reader: &mut SliceReader<'_>,
 ) -> Result<()> {
-    let params = eci
-        .content_enc_alg
+    let icv_len = gcm_icv_len(&eci.content_enc_alg)?;
+    // authAttrs [1] IMPLICIT OPTIONAL, then mac OCTET STRING.
+    let _auth_attrs =
+        ContextSpecific::<SetOfVec<Attribute>>::decode_implicit(reader, TagNumber::N1)
+            .map_err(cms_err)?;
+    let mac = OctetString::decode(reader).map_err(cms_err)?;
+    if mac.as_bytes().len() != usize::from(icv_len) {
+        return Err(cms_err(format!(
+            "AES-GCM tag of {} bytes where GCMParameters announce {icv_len}",
+            mac.as_bytes().len()
+        )));
+    }
+    Ok(())
+}
+
+/// RFC 5084 §3.2: GCMParameters' `aes-ICVlen` (default 12), refused
+/// outside 12 to 16.
+pub(crate) fn gcm_icv_len(alg: &AlgorithmIdentifierOwned) -> Result<u8> {
+    let params = alg
         .parameters
         .as_ref()
         .ok_or_else(|| cms_err("AES-GCM without GCMParameters"))?;
@@ -567,18 +584,7 @@ fn check_gcm_tag(
             "AES-GCM tag length {icv_len} outside 12..16"
         )));
     }
-    // authAttrs [1] IMPLICIT OPTIONAL, then mac OCTET STRING.
-    let _auth_attrs =
-        ContextSpecific::<SetOfVec<Attribute>>::decode_implicit(reader, TagNumber::N1)
-            .map_err(cms_err)?;
-    let mac = OctetString::decode(reader).map_err(cms_err)?;
-    if mac.as_bytes().len() != usize::from(icv_len) {
-        return Err(cms_err(format!(
-            "AES-GCM tag of {} bytes where GCMParameters announce {icv_len}",
-            mac.as_bytes().len()
-        )));
-    }
-    Ok(())
+    Ok(icv_len)
 }
 
 /// The outcome of checking one `SignerInfo`'s signature.

@@ -25,16 +25,20 @@
 //!   returned unless the tag verifies.
 //! * The content-encryption key never leaves OpenSSL, which clears it.
 
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 
+use const_oid::ObjectIdentifier as Oid;
 use openssl::cms::CmsContentInfo;
 use openssl::symm::Cipher;
+use x509_cert::der::Decode;
+use x509_cert::spki::AlgorithmIdentifierOwned;
 use zeroize::Zeroizing;
 
+use crate::ber::{self, BerReader};
 use crate::cert::{Certificate, Fingerprint, KeyAlgorithm};
 use crate::cms;
 use crate::error::{Error, Result};
-use crate::ffi::{self, RecipientKey};
+use crate::ffi::{self, CmsDecryptStream, RecipientKey};
 use crate::identity::Identity;
 use crate::io;
 use crate::mime::{self, Entity};
@@ -346,83 +350,370 @@ pub fn sign_and_encrypt(
 /// once a recipient matched), [`Error::UnsupportedAlgorithm`], and
 /// [`Error::InvalidMessage`] / [`Error::InvalidCms`] for malformed input.
 pub fn decrypt(message: &[u8], identities: &[Identity]) -> Result<Decrypted> {
-    let root = Entity::parse(message)?;
+    // The plaintext is only handed out once the padding or tag checked.
+    let mut content = Zeroizing::new(Vec::new());
+    let info = decrypt_stream(message, &mut *content, identities)?;
+    Ok(Decrypted {
+        content: std::mem::take(&mut *content),
+        authenticated: info.authenticated,
+        content_encryption: info.content_encryption,
+        recipient: info.recipient,
+    })
+}
+
+/// What [`decrypt_stream`] found; the content went to its writer.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Decryption {
+    /// True for `AuthEnvelopedData` (the tag verified); false for
+    /// `EnvelopedData`, whose content could have been altered (EFAIL).
+    pub authenticated: bool,
+    /// The content-encryption algorithm, e.g. "AES-256-CBC".
+    pub content_encryption: String,
+    /// The certificate of the identity that decrypted it.
+    pub recipient: Fingerprint,
+}
+
+/// [`decrypt()`] from a reader to a writer, in memory that does not grow
+/// with the message: the base64 body is decoded, the BER walked and the
+/// content decrypted chunk by chunk (OpenSSL opens the RecipientInfos and
+/// keys the cipher; only the copy loop is ours).
+///
+/// **The writer receives plaintext before it is authenticated**: the CBC
+/// padding and the GCM tag can only be checked at the end. When this
+/// returns an error, discard everything written — write to a temporary
+/// file and use it only on `Ok`. [`decrypt()`] does that for you in
+/// memory.
+///
+/// ```
+/// # use smime::{EncryptOptions, Password};
+/// # let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/");
+/// let bob = smime::pkcs12::import(&std::fs::read(format!("{dir}p12/bob.p12"))?, &Password::new("test-password"))?;
+/// let sealed = smime::encrypt(b"Content-Type: text/plain\r\n\r\nhi\r\n", &[bob.certificate().clone()], &EncryptOptions::default())?;
+/// let mut plain = Vec::new();
+/// let info = smime::decrypt_stream(&sealed[..], &mut plain, &[bob])?;
+/// assert!(!info.authenticated); // AES-CBC
+/// assert!(plain.ends_with(b"hi\r\n"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn decrypt_stream<R: Read, W: Write>(
+    input: R,
+    mut output: W,
+    identities: &[Identity],
+) -> Result<Decryption> {
+    let mut input = BufReader::with_capacity(io::CHUNK, input);
+    let head = io::read_head(&mut input)?
+        .ok_or_else(|| Error::InvalidMessage("header section larger than 1 MiB".into()))?;
+    let root = Entity::parse(&head)?;
+    if !is_pkcs7_mime(&root) {
+        return Err(Error::NotEncrypted);
+    }
+    let info = match root.transfer_encoding().as_str() {
+        "base64" => open(
+            BerReader::new(io::Base64Reader::new(input)),
+            &mut output,
+            identities,
+        ),
+        "7bit" | "8bit" | "binary" => open(BerReader::new(input), &mut output, identities),
+        _ => {
+            // Quoted-printable DER is rare enough to decode in memory.
+            let mut whole = head;
+            whole.extend(io::read_bounded(&mut input)?);
+            let der = Entity::parse(&whole)?.decoded_body()?;
+            open(BerReader::new(&der[..]), &mut output, identities)
+        }
+    }?;
+    output.flush()?;
+    Ok(info)
+}
+
+/// `application/pkcs7-mime`, its `x-` variant, or an octet stream named
+/// `*.p7m` (some clients send that).
+fn is_pkcs7_mime(root: &Entity<'_>) -> bool {
     let ct = root.content_type();
-    if !(ct.is("application/pkcs7-mime")
+    ct.is("application/pkcs7-mime")
         || ct.is("application/x-pkcs7-mime")
         || (ct.is("application/octet-stream")
             && ct
                 .param("name")
-                .is_some_and(|n| n.to_ascii_lowercase().ends_with(".p7m"))))
-    {
-        return Err(Error::NotEncrypted);
+                .is_some_and(|n| n.to_ascii_lowercase().ends_with(".p7m")))
+}
+
+/// RecipientInfos, originatorInfo and algorithm identifiers larger than
+/// this are refused (256 RSA-4096 recipients take about 150 KiB).
+const MAX_ENVELOPE_FIELD: usize = 1 << 20;
+
+/// The part of an `EnvelopedData` (RFC 5652 §6.1) or `AuthEnvelopedData`
+/// (RFC 5083 §2.1) before the encrypted content, re-encoded as a whole
+/// structure with an empty `encryptedContent` (and, for AES-GCM, a
+/// placeholder `mac` of the announced length): what OpenSSL needs to open
+/// the RecipientInfos.
+struct EnvelopeHead {
+    der: Vec<u8>,
+    /// The `encryptedContent [0]` header; its octets follow in the reader.
+    content: ber::Header,
+    /// The EncryptedContentInfo header, closed after the content.
+    encrypted_content_info: ber::Header,
+    /// AES-GCM: the tag length GCMParameters announce.
+    icv_len: Option<u8>,
+}
+
+fn read_envelope_head<R: Read>(r: &mut BerReader<R>) -> Result<EnvelopeHead> {
+    let _content_info = r.expect(0x30, "ContentInfo")?;
+    let h = r.expect(0x06, "contentType")?;
+    let content_type = r.element(h, 64)?;
+    let authenticated =
+        match Oid::from_der(&content_type).map_err(|e| Error::InvalidCms(e.to_string()))? {
+            oid::ENVELOPED_DATA => false,
+            oid::AUTH_ENVELOPED_DATA => true,
+            _ => return Err(Error::NotEncrypted),
+        };
+    let _explicit = r.expect(0xA0, "[0] content")?;
+    let _enveloped = r.expect(0x30, "EnvelopedData")?;
+    let h = r.expect(0x02, "version")?;
+    let mut body = r.element(h, 16)?;
+    let mut h = r.header()?;
+    if h.tag == 0xA0 {
+        body.extend(r.element(h, MAX_ENVELOPE_FIELD)?);
+        h = r.header()?;
     }
-    let der = root.decoded_body()?;
-    let envelope = cms::parse_envelope(&der)?;
+    if h.tag != 0x31 {
+        return Err(Error::InvalidCms("expected RecipientInfos".into()));
+    }
+    body.extend(r.element(h, MAX_ENVELOPE_FIELD)?);
+    let encrypted_content_info = r.expect(0x30, "EncryptedContentInfo")?;
+    let h = r.expect(0x06, "contentType")?;
+    let mut eci = r.element(h, 64)?;
+    let h = r.expect(0x30, "contentEncryptionAlgorithm")?;
+    let algorithm = r.element(h, 4096)?;
+    let icv_len = if authenticated {
+        let alg = AlgorithmIdentifierOwned::from_der(&algorithm)
+            .map_err(|e| Error::InvalidCms(e.to_string()))?;
+        Some(cms::gcm_icv_len(&alg)?)
+    } else {
+        None
+    };
+    eci.extend(algorithm);
+    eci.extend([0x80, 0x00]);
+    body.extend(cms::tlv(0x30, &eci));
+    if let Some(len) = icv_len {
+        body.extend(cms::tlv(0x04, &vec![0; usize::from(len)]));
+    }
+    let mut ci = content_type;
+    ci.extend(cms::tlv(0xA0, &cms::tlv(0x30, &body)));
+    let content = r.header()?;
+    if content.tag & !0x20 != 0x80 {
+        return Err(Error::InvalidCms(
+            "EncryptedContentInfo without encryptedContent".into(),
+        ));
+    }
+    Ok(EnvelopeHead {
+        der: cms::tlv(0x30, &ci),
+        content,
+        encrypted_content_info,
+        icv_len,
+    })
+}
+
+/// Reads an envelope, picks the identity, streams the content through the
+/// cipher into `output`, and checks padding or tag at the end.
+fn open<R: Read, W: Write>(
+    mut r: BerReader<R>,
+    output: &mut W,
+    identities: &[Identity],
+) -> Result<Decryption> {
+    let head = read_envelope_head(&mut r)?;
+    // Counts RecipientInfos, checks cipher against structure (CBC in
+    // AuthEnvelopedData is refused) before any key is used.
+    let envelope = cms::parse_envelope(&head.der)?;
     let content_encryption = content_encryption_name(&envelope.content_encryption)?;
-    let cms = CmsContentInfo::from_der(&der)
+    let cms = CmsContentInfo::from_der(&head.der)
         .map_err(|_| Error::InvalidCms("unreadable EnvelopedData".into()))?;
     // OpenSSL's own matching (issuer and serial, subject key identifier,
     // rKeyId; key transport and key agreement alike) picks our identity.
     // Once one matches, every failure is the same error.
-    if let Some(id) = identities
+    let named = identities
         .iter()
-        .find(|id| ffi::cms_names_recipient(&cms, id.certificate().openssl()))
-    {
-        return cms
-            .decrypt(id.private_key().openssl(), id.certificate().openssl())
-            .map(|content| decrypted(content, &envelope, content_encryption, id))
-            .map_err(|_| Error::DecryptionFailed);
-    }
-    // Trial decryption costs one RSA operation per key-transport recipient
-    // and identity; beyond a handful of recipients it is not a client's
-    // wrong identifier but an attempt to burn CPU.
-    if envelope.key_transport_recipients > MAX_TRIAL_RECIPIENTS {
-        return Err(Error::NotForRecipient);
-    }
-    trial_decrypt(&cms, identities)
-        .map(|(content, id)| decrypted(content, &envelope, content_encryption, id))
-        .ok_or(Error::NotForRecipient)
-}
-
-fn decrypted(
-    content: Vec<u8>,
-    envelope: &cms::Envelope,
-    content_encryption: String,
-    id: &Identity,
-) -> Decrypted {
-    Decrypted {
-        content,
+        .find(|id| ffi::cms_names_recipient(&cms, id.certificate().openssl()));
+    let state = match named {
+        Some(id) => State::Open {
+            stream: CmsDecryptStream::new(
+                cms,
+                id.private_key().openssl(),
+                Some(id.certificate().openssl()),
+            )
+            .map_err(|_| Error::DecryptionFailed)?,
+            id,
+        },
+        // Trial decryption costs one RSA operation per key-transport
+        // recipient and identity; beyond a handful of recipients it is not
+        // a client's wrong identifier but an attempt to burn CPU.
+        None if envelope.key_transport_recipients > MAX_TRIAL_RECIPIENTS => {
+            return Err(Error::NotForRecipient);
+        }
+        None => State::Trial {
+            prefix: Zeroizing::new(Vec::with_capacity(TRIAL_PREFIX + io::CHUNK)),
+            der: &head.der,
+            candidates: identities,
+        },
+    };
+    let mut sink = ContentSink {
+        output,
+        state,
+        buf: Zeroizing::new(vec![0; io::CHUNK + 64]),
+    };
+    r.octets(&head.content, &mut |ciphertext| sink.push(ciphertext))?;
+    r.close(&head.encrypted_content_info)?;
+    let tag = match head.icv_len {
+        Some(len) => Some(read_mac(&mut r, len)?),
+        None => None,
+    };
+    let id = sink.finish(tag.as_deref())?;
+    Ok(Decryption {
         authenticated: envelope.authenticated,
         content_encryption,
         recipient: id.certificate().fingerprint(),
+    })
+}
+
+/// RFC 5083 §2.1: `authAttrs [1]` (refused: they would have to be
+/// authenticated before the content they follow) then `mac`, which must be
+/// as long as GCMParameters announce (see [`cms::gcm_icv_len`]).
+fn read_mac<R: Read>(r: &mut BerReader<R>, icv_len: u8) -> Result<Vec<u8>> {
+    let h = r.header()?;
+    if h.tag == 0xA1 {
+        return Err(Error::UnsupportedAlgorithm(
+            "AuthEnvelopedData with authenticated attributes".into(),
+        ));
     }
+    if h.tag != 0x04 {
+        return Err(Error::InvalidCms("AuthEnvelopedData without mac".into()));
+    }
+    let header_len = h.raw.len();
+    let mac = r.element(h, 64)?.split_off(header_len);
+    if mac.len() != usize::from(icv_len) {
+        return Err(Error::InvalidCms(format!(
+            "AES-GCM tag of {} bytes where GCMParameters announce {icv_len}",
+            mac.len()
+        )));
+    }
+    Ok(mac)
 }
 
 /// Trial decryption is skipped for messages with more key-transport
 /// recipients than this.
 const MAX_TRIAL_RECIPIENTS: usize = 8;
 
-/// No RecipientInfo names any of our certificates: some clients write
-/// wrong identifiers, so each RSA key is tried on every key-transport
-/// recipient. OpenSSL then substitutes a random content key for a failed
-/// key transport (so timing and errors do not tell which recipient was
-/// ours), which with CBC yields a padding-valid garbage plaintext about
-/// once in 256 tries; a result is therefore accepted only when it reads as
-/// a MIME entity, which random bytes do not.
-fn trial_decrypt<'a>(
-    cms: &CmsContentInfo,
-    identities: &'a [Identity],
-) -> Option<(Vec<u8>, &'a Identity)> {
-    identities
-        .iter()
-        .filter(|id| matches!(id.certificate().key_algorithm(), KeyAlgorithm::Rsa { .. }))
-        .find_map(|id| {
-            let content = cms
-                .decrypt_without_cert_check(id.private_key().openssl())
-                .ok()?;
-            looks_like_mime(&content).then_some((content, id))
-        })
+/// Ciphertext decrypted by each candidate identity during trial
+/// decryption, enough for the MIME header that tells the right key.
+const TRIAL_PREFIX: usize = 16 * 1024;
+
+enum State<'a> {
+    /// Decrypting with the chosen identity.
+    Open {
+        stream: CmsDecryptStream,
+        id: &'a Identity,
+    },
+    /// No RecipientInfo names any identity: collecting the first
+    /// ciphertext, then trying each RSA key on it.
+    Trial {
+        prefix: Zeroizing<Vec<u8>>,
+        der: &'a [u8],
+        candidates: &'a [Identity],
+    },
+}
+
+/// Decrypts content as the BER reader hands it over.
+struct ContentSink<'a, W: Write> {
+    output: &'a mut W,
+    state: State<'a>,
+    /// Plaintext on its way out.
+    buf: Zeroizing<Vec<u8>>,
+}
+
+impl<'a, W: Write> ContentSink<'a, W> {
+    fn push(&mut self, ciphertext: &[u8]) -> Result<()> {
+        match &mut self.state {
+            State::Open { stream, .. } => {
+                for piece in ciphertext.chunks(io::CHUNK) {
+                    let n = stream
+                        .cipher()
+                        .cipher_update(piece, Some(&mut self.buf))
+                        .map_err(|_| Error::DecryptionFailed)?;
+                    self.output
+                        .write_all(self.buf.get(..n).unwrap_or_default())?;
+                }
+                Ok(())
+            }
+            State::Trial { prefix, .. } => {
+                prefix.extend_from_slice(ciphertext);
+                if prefix.len() >= TRIAL_PREFIX {
+                    self.choose()?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// No RecipientInfo names any of our certificates: some clients write
+    /// wrong identifiers, so each RSA key is tried on every key-transport
+    /// recipient. OpenSSL then substitutes a random content key for a
+    /// failed key transport (so timing and errors do not tell which
+    /// recipient was ours), which with CBC yields padding-valid garbage
+    /// about once in 256 tries; an identity is therefore chosen only when
+    /// the first plaintext reads as a MIME header, which random bytes do
+    /// not.
+    fn choose(&mut self) -> Result<()> {
+        let State::Trial {
+            prefix,
+            der,
+            candidates,
+        } = &self.state
+        else {
+            return Ok(());
+        };
+        let rsa = candidates
+            .iter()
+            .filter(|id| matches!(id.certificate().key_algorithm(), KeyAlgorithm::Rsa { .. }));
+        for id in rsa {
+            let Ok(cms) = CmsContentInfo::from_der(der) else {
+                continue;
+            };
+            let Ok(mut stream) = CmsDecryptStream::new(cms, id.private_key().openssl(), None)
+            else {
+                continue;
+            };
+            let mut plain = Zeroizing::new(vec![0; prefix.len() + 64]);
+            let Ok(n) = stream.cipher().cipher_update(prefix, Some(&mut plain)) else {
+                continue;
+            };
+            let plain = plain.get(..n).unwrap_or_default();
+            if looks_like_mime(plain) {
+                self.output.write_all(plain)?;
+                self.state = State::Open { stream, id };
+                return Ok(());
+            }
+        }
+        Err(Error::NotForRecipient)
+    }
+
+    /// Checks padding (CBC) or `tag` (GCM) and writes the last plaintext.
+    fn finish(mut self, tag: Option<&[u8]>) -> Result<&'a Identity> {
+        self.choose()?;
+        let State::Open { mut stream, id } = self.state else {
+            return Err(Error::NotForRecipient);
+        };
+        let cipher = stream.cipher();
+        if let Some(tag) = tag {
+            cipher.set_tag(tag).map_err(|_| Error::DecryptionFailed)?;
+        }
+        let n = cipher
+            .cipher_final(&mut self.buf)
+            .map_err(|_| Error::DecryptionFailed)?;
+        self.output
+            .write_all(self.buf.get(..n).unwrap_or_default())?;
+        Ok(id)
+    }
 }
 
 /// A header section of printable ASCII `Name: value` fields, ending in an

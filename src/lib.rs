@@ -41,6 +41,7 @@
 #![deny(unsafe_code)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+mod ber;
 pub mod cert;
 pub mod cms;
 pub mod envelope;
@@ -60,8 +61,8 @@ pub mod verify;
 pub use cert::{Certificate, Fingerprint, KeyAlgorithm, KeyPurpose, KeyUsage};
 pub use cms::DigestAlgorithm;
 pub use envelope::{
-    ContentEncryption, Decrypted, EncryptOptions, KeyTransport, decrypt, decrypt_and_verify,
-    encrypt, encrypt_stream, sign_and_encrypt,
+    ContentEncryption, Decrypted, Decryption, EncryptOptions, KeyTransport, decrypt,
+    decrypt_and_verify, decrypt_stream, encrypt, encrypt_stream, sign_and_encrypt,
 };
 pub use error::{Error, Result};
 pub use identity::{Identity, PrivateKey};

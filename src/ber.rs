@@ -1,0 +1,314 @@
+//! A pull reader for BER (X.690 §8) from a stream: just enough to walk a
+//! CMS structure whose content is too large to hold, read the small
+//! fields around it whole, and pass the content octets through in chunks.
+//!
+//! Definite and indefinite lengths, primitive and constructed (segmented)
+//! OCTET STRINGs are accepted, as OpenSSL, NSS and Bouncy Castle write
+//! them. Everything is bounded: each element read whole is capped by its
+//! caller, nesting by [`MAX_DEPTH`], lengths by what fits a `u64`.
+#![forbid(unsafe_code)]
+
+use std::io::{BufRead, BufReader, Read};
+
+use crate::error::{Error, Result};
+use crate::io::CHUNK;
+
+/// Constructed encodings nested deeper than this are refused.
+pub(crate) const MAX_DEPTH: usize = 32;
+
+fn invalid(what: impl Into<String>) -> Error {
+    Error::InvalidCms(what.into())
+}
+
+/// The identifier and length octets of one element.
+#[derive(Debug, Clone)]
+pub(crate) struct Header {
+    /// The identifier octet (class, constructed bit, tag number < 31).
+    pub(crate) tag: u8,
+    /// `None` for the indefinite form (X.690 §8.1.3.6).
+    pub(crate) len: Option<u64>,
+    /// The identifier and length octets as read.
+    pub(crate) raw: Vec<u8>,
+}
+
+impl Header {
+    pub(crate) fn constructed(&self) -> bool {
+        self.tag & 0x20 != 0
+    }
+
+    fn is_end_of_contents(&self) -> bool {
+        self.tag == 0 && self.len == Some(0)
+    }
+}
+
+/// Reads BER elements one after another from `R`.
+pub(crate) struct BerReader<R: Read> {
+    inner: BufReader<R>,
+}
+
+impl<R: Read> BerReader<R> {
+    pub(crate) fn new(inner: R) -> Self {
+        BerReader {
+            inner: BufReader::with_capacity(CHUNK, inner),
+        }
+    }
+
+    fn byte(&mut self) -> Result<u8> {
+        let mut b = [0u8; 1];
+        self.inner.read_exact(&mut b).map_err(|e| match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => invalid("truncated CMS structure"),
+            _ => crate::io::from_io(e),
+        })?;
+        Ok(b[0])
+    }
+
+    /// Reads identifier and length octets.
+    pub(crate) fn header(&mut self) -> Result<Header> {
+        let tag = self.byte()?;
+        if tag & 0x1f == 0x1f {
+            return Err(invalid("high tag numbers do not occur in CMS"));
+        }
+        let first = self.byte()?;
+        let mut raw = vec![tag, first];
+        let len = match first {
+            0x80 => {
+                if tag & 0x20 == 0 {
+                    return Err(invalid("indefinite length on a primitive element"));
+                }
+                None
+            }
+            n if n < 0x80 => Some(u64::from(n)),
+            n => {
+                let count = usize::from(n & 0x7f);
+                if count > 8 {
+                    return Err(invalid("length of more than 8 octets"));
+                }
+                let mut len = 0u64;
+                for _ in 0..count {
+                    let b = self.byte()?;
+                    raw.push(b);
+                    len = (len << 8) | u64::from(b);
+                }
+                Some(len)
+            }
+        };
+        Ok(Header { tag, len, raw })
+    }
+
+    /// Reads a header that must carry `tag`.
+    pub(crate) fn expect(&mut self, tag: u8, what: &str) -> Result<Header> {
+        let header = self.header()?;
+        if header.tag != tag {
+            return Err(invalid(format!(
+                "expected {what}, found tag 0x{:02x}",
+                header.tag
+            )));
+        }
+        Ok(header)
+    }
+
+    /// Reads the end-of-contents octets that close an indefinite length;
+    /// nothing when `header` had a definite one.
+    pub(crate) fn close(&mut self, header: &Header) -> Result<()> {
+        if header.len.is_none() && !self.header()?.is_end_of_contents() {
+            return Err(invalid("missing end-of-contents octets"));
+        }
+        Ok(())
+    }
+
+    /// The rest of the element `header` began (its contents), appended to
+    /// `out` together with any nested encoding as read, at most `max`
+    /// bytes in all.
+    fn contents_into(
+        &mut self,
+        header: &Header,
+        out: &mut Vec<u8>,
+        max: usize,
+        depth: usize,
+    ) -> Result<()> {
+        if depth > MAX_DEPTH {
+            return Err(invalid(format!("BER nested deeper than {MAX_DEPTH}")));
+        }
+        match header.len {
+            Some(len) => {
+                let len = usize::try_from(len).map_err(|_| invalid("element too large"))?;
+                if out.len().saturating_add(len) > max {
+                    return Err(invalid(format!("element larger than {max} bytes")));
+                }
+                let start = out.len();
+                out.resize(start + len, 0);
+                let dst = out.get_mut(start..).unwrap_or_default();
+                self.inner.read_exact(dst).map_err(|e| match e.kind() {
+                    std::io::ErrorKind::UnexpectedEof => invalid("truncated CMS structure"),
+                    _ => crate::io::from_io(e),
+                })?;
+            }
+            None => loop {
+                let inner = self.header()?;
+                out.extend_from_slice(&inner.raw);
+                if out.len() > max {
+                    return Err(invalid(format!("element larger than {max} bytes")));
+                }
+                if inner.is_end_of_contents() {
+                    break;
+                }
+                self.contents_into(&inner, out, max, depth + 1)?;
+            },
+        }
+        Ok(())
+    }
+
+    /// The whole element `header` began, identifier to last octet, as
+    /// read: at most `max` bytes.
+    pub(crate) fn element(&mut self, header: Header, max: usize) -> Result<Vec<u8>> {
+        let mut out = header.raw.clone();
+        self.contents_into(&header, &mut out, max, 0)?;
+        Ok(out)
+    }
+
+    /// Passes the contents octets of an OCTET STRING (or of an IMPLICIT
+    /// tag on one, like `encryptedContent [0]`) to `sink` in chunks,
+    /// primitive or segmented (X.690 §8.7.3), definite or indefinite.
+    pub(crate) fn octets(
+        &mut self,
+        header: &Header,
+        sink: &mut impl FnMut(&[u8]) -> Result<()>,
+    ) -> Result<()> {
+        self.octets_at(header, sink, 0)
+    }
+
+    fn octets_at(
+        &mut self,
+        header: &Header,
+        sink: &mut impl FnMut(&[u8]) -> Result<()>,
+        depth: usize,
+    ) -> Result<()> {
+        if depth > MAX_DEPTH {
+            return Err(invalid(format!("BER nested deeper than {MAX_DEPTH}")));
+        }
+        if !header.constructed() {
+            let len = header.len.unwrap_or(0);
+            return self.primitive(len, sink);
+        }
+        let mut remaining = header.len;
+        loop {
+            if remaining == Some(0) {
+                return Ok(());
+            }
+            let segment = self.header()?;
+            if remaining.is_none() && segment.is_end_of_contents() {
+                return Ok(());
+            }
+            if segment.tag & !0x20 != 0x04 {
+                return Err(invalid(
+                    "a segment of an OCTET STRING that is no OCTET STRING",
+                ));
+            }
+            let used = segment.raw.len() as u64 + segment.len.unwrap_or(0);
+            self.octets_at(&segment, sink, depth + 1)?;
+            if let Some(left) = remaining {
+                // A nested indefinite segment has no known size: only
+                // definite segments can live in a definite encoding.
+                if segment.len.is_none() || used > left {
+                    return Err(invalid("OCTET STRING segments overrun their length"));
+                }
+                remaining = Some(left - used);
+            }
+        }
+    }
+
+    fn primitive(
+        &mut self,
+        mut len: u64,
+        sink: &mut impl FnMut(&[u8]) -> Result<()>,
+    ) -> Result<()> {
+        while len > 0 {
+            let buf = self.inner.fill_buf().map_err(crate::io::from_io)?;
+            if buf.is_empty() {
+                return Err(invalid("truncated CMS content"));
+            }
+            let take = buf.len().min(usize::try_from(len).unwrap_or(usize::MAX));
+            sink(buf.get(..take).unwrap_or_default())?;
+            self.inner.consume(take);
+            len -= take as u64;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn collect(bytes: &[u8]) -> Result<Vec<u8>> {
+        let mut r = BerReader::new(bytes);
+        let h = r.header()?;
+        let mut out = Vec::new();
+        r.octets(&h, &mut |b| {
+            out.extend_from_slice(b);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn octet_strings_in_every_form() {
+        assert_eq!(collect(&[0x04, 0x02, 1, 2]).unwrap(), [1, 2]);
+        assert_eq!(
+            collect(&[0x24, 0x80, 0x04, 0x01, 1, 0x04, 0x01, 2, 0, 0]).unwrap(),
+            [1, 2]
+        );
+        assert_eq!(
+            collect(&[0x24, 0x06, 0x04, 0x01, 1, 0x04, 0x01, 2]).unwrap(),
+            [1, 2]
+        );
+        assert_eq!(
+            collect(&[0x24, 0x80, 0x24, 0x80, 0x04, 0x01, 7, 0, 0, 0, 0]).unwrap(),
+            [7]
+        );
+        assert_eq!(collect(&[0x84, 0x81, 0x01, 9]).unwrap(), [9]);
+    }
+
+    #[test]
+    fn malformed_encodings_are_errors() {
+        for bad in [
+            &[0x04, 0x05, 1][..],
+            &[0x24, 0x80, 0x04, 0x01, 1][..],
+            &[0x24, 0x80, 0x02, 0x01, 1, 0, 0][..],
+            &[0x04, 0x80][..],
+            &[0x24, 0x03, 0x04, 0x02, 1, 2][..],
+            &[0x04, 0x89, 1, 1, 1, 1, 1, 1, 1, 1, 1][..],
+            &[0x1f, 0x01][..],
+        ] {
+            assert!(
+                matches!(collect(bad), Err(Error::InvalidCms(_))),
+                "{bad:02x?}"
+            );
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded() {
+        let mut bytes = Vec::new();
+        for _ in 0..100 {
+            bytes.extend_from_slice(&[0x24, 0x80]);
+        }
+        assert!(matches!(collect(&bytes), Err(Error::InvalidCms(_))));
+        let mut r = BerReader::new(&bytes[..]);
+        let h = r.header().unwrap();
+        assert!(r.element(h, 1 << 20).is_err());
+    }
+
+    #[test]
+    fn elements_are_read_whole_and_capped() {
+        let bytes = [0x30, 0x80, 0x02, 0x01, 5, 0, 0, 0x05, 0x00];
+        let mut r = BerReader::new(&bytes[..]);
+        let h = r.header().unwrap();
+        assert_eq!(r.element(h, 100).unwrap(), &bytes[..7]);
+        assert_eq!(r.header().unwrap().tag, 0x05);
+        let mut r = BerReader::new(&[0x04, 0x05, 1, 2, 3, 4, 5][..]);
+        let h = r.header().unwrap();
+        assert!(r.element(h, 4).is_err());
+    }
+}
