@@ -19,10 +19,13 @@ use cms::signed_data::{
 use const_oid::ObjectIdentifier as Oid;
 use der::asn1::{ContextSpecific, Null, OctetString, SetOfVec};
 use der::{Any, Decode, Encode, Reader, SliceReader, TagMode, TagNumber, Tagged};
+use openssl::error::ErrorStack;
 use openssl::hash::MessageDigest;
+use openssl::md::Md;
 use openssl::pkey::{PKeyRef, Private, Public};
+use openssl::pkey_ctx::PkeyCtx;
 use openssl::rsa::Padding;
-use openssl::sign::{RsaPssSaltlen, Signer, Verifier};
+use openssl::sign::{RsaPssSaltlen, Signer};
 use x509_cert::attr::Attribute;
 use x509_cert::spki::AlgorithmIdentifierOwned;
 use x509_cert::time::Time;
@@ -600,12 +603,75 @@ pub(crate) struct SignerCheck {
     pub(crate) result: std::result::Result<usize, String>,
 }
 
-/// Checks one signer against the first of `candidates` (the content as
-/// received, then alternative canonical forms) whose digest matches.
+/// The content a signature may cover, as digests: the content as received
+/// and then its alternative canonical forms, each hashed with the digest
+/// algorithms the signers use. Streaming verification hashes as the
+/// content passes; the content itself is never needed again.
+#[derive(Default)]
+pub(crate) struct ContentDigests {
+    candidates: Vec<Vec<(DigestAlgorithm, Vec<u8>)>>,
+}
+
+impl ContentDigests {
+    /// Hashes each of `contents` with each of `algorithms`.
+    pub(crate) fn of(contents: &[&[u8]], algorithms: &[DigestAlgorithm]) -> Result<Self> {
+        let mut candidates = Vec::with_capacity(contents.len());
+        for content in contents {
+            let mut digests = Vec::with_capacity(algorithms.len());
+            for &alg in algorithms {
+                digests.push((alg, openssl::hash::hash(alg.md(), content)?.to_vec()));
+            }
+            candidates.push(digests);
+        }
+        Ok(ContentDigests { candidates })
+    }
+
+    /// Adds one candidate's digests.
+    pub(crate) fn push(&mut self, digests: Vec<(DigestAlgorithm, Vec<u8>)>) {
+        self.candidates.push(digests);
+    }
+
+    /// Whether the content was hashed with `alg` at all.
+    fn has(&self, alg: DigestAlgorithm) -> bool {
+        self.candidates
+            .first()
+            .is_some_and(|c| c.iter().any(|(a, _)| *a == alg))
+    }
+
+    /// The first candidate whose `alg` digest satisfies `matches`.
+    fn position(
+        &self,
+        alg: DigestAlgorithm,
+        mut matches: impl FnMut(&[u8]) -> bool,
+    ) -> Option<usize> {
+        self.candidates.iter().position(|c| {
+            c.iter()
+                .find(|(a, _)| *a == alg)
+                .is_some_and(|(_, d)| matches(d))
+        })
+    }
+}
+
+/// The digest algorithms of a SignedData's SignerInfos that we support.
+pub(crate) fn signer_digests(signed_data: &SignedData) -> Vec<DigestAlgorithm> {
+    let mut algorithms = Vec::new();
+    for si in signed_data.signer_infos.0.iter() {
+        if let Some(alg) = DigestAlgorithm::from_oid(&si.digest_alg.oid)
+            && !algorithms.contains(&alg)
+        {
+            algorithms.push(alg);
+        }
+    }
+    algorithms
+}
+
+/// Checks one signer against the first candidate in `content` (the
+/// content as received, then alternative canonical forms) whose digest
+/// matches.
 pub(crate) fn check_signer(
     si: &SignerInfo,
     econtent_type: &Oid,
-    candidates: &[&[u8]],
+    content: &ContentDigests,
     certificates: &[Certificate],
 ) -> SignerCheck {
     // The certificate set is not signed: anyone on the path can add a
@@ -625,7 +691,7 @@ pub(crate) fn check_signer(
     let mut first_failure = None;
     for cert in matching {
         let mut check = new_check(Some(cert));
-        check.result = verify_signer(si, econtent_type, candidates, &mut check);
+        check.result = verify_signer(si, econtent_type, content, &mut check);
         if check.result.is_ok() {
             return check;
         }
@@ -633,7 +699,7 @@ pub(crate) fn check_signer(
     }
     first_failure.unwrap_or_else(|| {
         let mut check = new_check(None);
-        check.result = verify_signer(si, econtent_type, candidates, &mut check);
+        check.result = verify_signer(si, econtent_type, content, &mut check);
         check
     })
 }
@@ -641,7 +707,7 @@ pub(crate) fn check_signer(
 fn verify_signer(
     si: &SignerInfo,
     econtent_type: &Oid,
-    candidates: &[&[u8]],
+    content: &ContentDigests,
     check: &mut SignerCheck,
 ) -> std::result::Result<usize, String> {
     let cert = check
@@ -652,15 +718,21 @@ fn verify_signer(
         .digest
         .ok_or_else(|| format!("unsupported digest algorithm {}", check.digest_name))?;
     let public = cert.public_key().map_err(|e| e.to_string())?;
+    if !content.has(digest) {
+        return Err(format!(
+            "the content was not hashed with {digest}: the message did not announce it (micalg or digestAlgorithms)"
+        ));
+    }
     let Some(attrs) = &si.signed_attrs else {
         // No signed attributes: the signature is over the content itself,
         // which RFC 5652 §5.3 allows only for id-data.
         if *econtent_type != oid::DATA {
             return Err("content type is not id-data and no signed attributes protect it".into());
         }
-        return candidates
-            .iter()
-            .position(|c| verify_signature(si, digest, &public, c).is_ok())
+        return content
+            .position(digest, |d| {
+                verify_signature(si, digest, &public, Signed::Digest(d)).is_ok()
+            })
             .ok_or_else(|| "the signature does not match the content".to_owned());
     };
     check.capabilities = single_value(attrs, &oid::SMIME_CAPABILITIES).and_then(capability_oids);
@@ -681,15 +753,12 @@ fn verify_signer(
     let expected = single_value(attrs, &oid::MESSAGE_DIGEST)
         .and_then(|v| v.decode_as::<OctetString>().ok())
         .ok_or("the messageDigest signed attribute is missing")?;
-    let matched = candidates
-        .iter()
-        .position(|c| {
-            // Digests are public values: no constant-time compare needed.
-            openssl::hash::hash(digest.md(), c).is_ok_and(|d| d.as_ref() == expected.as_bytes())
-        })
+    // Digests are public values: no constant-time compare needed.
+    let matched = content
+        .position(digest, |d| d == expected.as_bytes())
         .ok_or("message digest mismatch: the signed content was altered")?;
     let signed = attrs.to_der().map_err(|e| e.to_string())?;
-    verify_signature(si, digest, &public, &signed)?;
+    verify_signature(si, digest, &public, Signed::Data(&signed))?;
     Ok(matched)
 }
 
@@ -715,38 +784,50 @@ fn single_value<'a>(attrs: &'a SignedAttributes, oid: &Oid) -> Option<&'a Any> {
     attr.values.iter().next()
 }
 
+/// What a signature is over: data to hash, or its digest already taken
+/// (RFC 5652 §5.4: the content itself when there are no signed
+/// attributes, which streaming verification has only as a digest).
+enum Signed<'a> {
+    Data(&'a [u8]),
+    Digest(&'a [u8]),
+}
+
 fn verify_signature(
     si: &SignerInfo,
     digest: DigestAlgorithm,
     public: &PKeyRef<Public>,
-    data: &[u8],
+    signed: Signed<'_>,
 ) -> std::result::Result<(), String> {
-    let md = digest.md();
-    let mut verifier = Verifier::new(md, public).map_err(|e| e.to_string())?;
+    let err = |e: ErrorStack| e.to_string();
+    let hash = match signed {
+        Signed::Data(data) => openssl::hash::hash(digest.md(), data)
+            .map_err(err)?
+            .to_vec(),
+        Signed::Digest(d) => d.to_vec(),
+    };
+    let mut ctx = PkeyCtx::new(public).map_err(err)?;
+    ctx.verify_init().map_err(err)?;
+    ctx.set_signature_md(Md::from_nid(digest.md().type_()).ok_or("unknown digest")?)
+        .map_err(err)?;
     let sig_oid = si.signature_algorithm.oid;
     if sig_oid == oid::RSASSA_PSS {
-        let (hash, mgf, salt) = parse_pss_params(si.signature_algorithm.parameters.as_ref())?;
-        if hash != digest {
+        let (hash_alg, mgf, salt) = parse_pss_params(si.signature_algorithm.parameters.as_ref())?;
+        if hash_alg != digest {
             return Err("RSASSA-PSS hash differs from the digest algorithm".into());
         }
-        verifier
-            .set_rsa_padding(Padding::PKCS1_PSS)
-            .map_err(|e| e.to_string())?;
-        verifier
-            .set_rsa_mgf1_md(mgf.md())
-            .map_err(|e| e.to_string())?;
+        ctx.set_rsa_padding(Padding::PKCS1_PSS).map_err(err)?;
+        ctx.set_rsa_mgf1_md(Md::from_nid(mgf.md().type_()).ok_or("unknown MGF1 digest")?)
+            .map_err(err)?;
         let salt = i32::try_from(salt).map_err(|_| "RSASSA-PSS salt length out of range")?;
-        verifier
-            .set_rsa_pss_saltlen(RsaPssSaltlen::custom(salt))
-            .map_err(|e| e.to_string())?;
+        ctx.set_rsa_pss_saltlen(RsaPssSaltlen::custom(salt))
+            .map_err(err)?;
     } else if !is_known_signature_algorithm(&sig_oid) {
         return Err(format!(
             "unsupported signature algorithm {}",
             name_of(&sig_oid)
         ));
     }
-    verifier.update(data).map_err(|e| e.to_string())?;
-    match verifier.verify(si.signature.as_bytes()) {
+    match ctx.verify(&hash, si.signature.as_bytes()) {
         Ok(true) => Ok(()),
         _ => Err("the signature does not verify with the signer's public key".into()),
     }

@@ -184,6 +184,116 @@ pub(crate) fn read_bounded<R: Read>(input: &mut R) -> Result<Vec<u8>> {
     Ok(all)
 }
 
+/// The signature part of a `multipart/signed` body is read into memory up
+/// to this size (64 certificates and 16 signers take far less).
+pub(crate) const MAX_SIGNATURE_PART: usize = 4 << 20;
+
+/// Splits a `multipart/signed` body (RFC 1847 §2.1) as it streams by: the
+/// first body part goes to `first` in pieces, byte-exact as
+/// [`mime::split_multipart`] cuts it (the line break before a delimiter
+/// belongs to the delimiter); the second part is returned. Anything but
+/// exactly two parts is an error.
+pub(crate) fn split_signed<R: BufRead>(
+    reader: &mut R,
+    boundary: &str,
+    first: &mut impl FnMut(&[u8]) -> Result<()>,
+) -> Result<Vec<u8>> {
+    #[derive(PartialEq)]
+    enum Part {
+        Preamble,
+        First,
+        Second,
+    }
+    let invalid = |what: &str| Error::InvalidMessage(what.into());
+    if boundary.is_empty() {
+        return Err(invalid("empty multipart boundary"));
+    }
+    let delimiter = format!("--{boundary}");
+    let mut part = Part::Preamble;
+    let mut parts = 0usize;
+    let mut seen = false;
+    let mut second = Vec::new();
+    // The line break of the previous line, held back until the next line
+    // shows it is no delimiter's.
+    let mut pending_eol: &[u8] = b"";
+    let mut line = Vec::with_capacity(CHUNK);
+    let mut at_line_start = true;
+    loop {
+        line.clear();
+        if reader
+            .by_ref()
+            .take(CHUNK as u64)
+            .read_until(b'\n', &mut line)?
+            == 0
+        {
+            break;
+        }
+        let starts_line = at_line_start;
+        at_line_start = line.ends_with(b"\n");
+        let eol: &'static [u8] = if line.ends_with(b"\r\n") {
+            b"\r\n"
+        } else if line.ends_with(b"\n") {
+            b"\n"
+        } else {
+            b""
+        };
+        let content = line.get(..line.len() - eol.len()).unwrap_or_default();
+        let kind = if starts_line {
+            mime::delimiter_kind(content, delimiter.as_bytes())
+        } else {
+            None
+        };
+        match (kind, &part) {
+            (Some(mime::Delimiter::Open), Part::Second) => {
+                return Err(invalid("multipart/signed needs exactly two parts"));
+            }
+            (Some(mime::Delimiter::Open), _) => {
+                seen = true;
+                parts += 1;
+                part = if part == Part::Preamble {
+                    Part::First
+                } else {
+                    Part::Second
+                };
+                pending_eol = b"";
+            }
+            (Some(mime::Delimiter::Close), _) => {
+                seen = true;
+                pending_eol = b"";
+                part = Part::Preamble;
+                break;
+            }
+            (None, Part::Preamble) => {}
+            (None, Part::First) => {
+                first(pending_eol)?;
+                first(content)?;
+                pending_eol = eol;
+            }
+            (None, Part::Second) => {
+                second.extend_from_slice(pending_eol);
+                second.extend_from_slice(content);
+                pending_eol = eol;
+                if second.len() > MAX_SIGNATURE_PART {
+                    return Err(invalid("signature part larger than 4 MiB"));
+                }
+            }
+        }
+    }
+    // No close delimiter: tolerated, the last part runs to the end.
+    match part {
+        Part::Second => second.extend_from_slice(pending_eol),
+        Part::First => first(pending_eol)?,
+        Part::Preamble => {}
+    }
+    if !seen {
+        return Err(invalid("multipart body without its boundary delimiter"));
+    }
+    if parts != 2 {
+        return Err(invalid("multipart/signed needs exactly two parts"));
+    }
+    Ok(second)
+}
+
 /// `read` that retries on `Interrupted`.
 pub(crate) fn read_some<R: Read + ?Sized>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     loop {

@@ -74,4 +74,5 @@ pub use store::{
 };
 pub use verify::{
     ChainStatus, Coverage, SignatureStatus, SignerReport, VerifyOptions, VerifyReport, verify,
+    verify_stream,
 };

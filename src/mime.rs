@@ -647,13 +647,18 @@ impl ContentType {
     }
 }
 
+/// A multipart delimiter line (RFC 2046 §5.1.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Delimiter {
+pub(crate) enum Delimiter {
+    /// Another body part follows.
     Open,
+    /// The last body part ended.
     Close,
 }
 
-fn delimiter_kind(content: &[u8], delimiter: &[u8]) -> Option<Delimiter> {
+/// Whether a line (without its line break) is a delimiter (`--boundary`)
+/// or the close delimiter (`--boundary--`), trailing whitespace allowed.
+pub(crate) fn delimiter_kind(content: &[u8], delimiter: &[u8]) -> Option<Delimiter> {
     let rest = content.strip_prefix(delimiter)?;
     let padding = |s: &[u8]| s.iter().all(|&b| is_wsp(b) || b == b'\r');
     if padding(rest) {

@@ -14,21 +14,28 @@
 //! a signed part wrapped in unsigned content, a valid signature by someone
 //! other than the sender.
 
+use std::io::{BufReader, Read, Write};
 use std::time::SystemTime;
 
+use const_oid::ObjectIdentifier as Oid;
+use der::Decode;
+use der::asn1::SetOfVec;
+use openssl::hash::Hasher;
 use openssl::stack::Stack;
 use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::verify::X509VerifyParam;
 use openssl::x509::{X509, X509StoreContext};
+use x509_cert::spki::AlgorithmIdentifierOwned;
 
+use crate::ber::BerReader;
 use crate::cert::{Certificate, Fingerprint, KeyAlgorithm};
-use crate::cms;
+use crate::cms::{self, DigestAlgorithm};
 use crate::envelope::ContentEncryption;
 use crate::error::{Error, Result};
 use crate::mailbox::Mailbox;
 use crate::mime::{self, Entity};
-use crate::oid;
 use crate::sign::SignatureForm;
+use crate::{io, oid};
 
 /// How deep signed content may be nested inside `multipart/*` entities.
 const MAX_DEPTH: usize = 16;
@@ -215,7 +222,6 @@ pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
     let mut problems = Vec::new();
     let from = sender(&root, &mut problems);
     let (found, path) = find_signed(&root, 0, &mut Vec::new())?.ok_or(Error::NotSigned)?;
-    let time = options.time.unwrap_or_else(SystemTime::now);
     let (form, cms_bytes, detached) = match found {
         Found::Detached { content, signature } => {
             (SignatureForm::Detached, signature, Some(content))
@@ -223,15 +229,8 @@ pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
         Found::Opaque { cms } => (SignatureForm::Opaque, cms, None),
     };
     let parsed = cms::parse_signed_data(&cms_bytes)?;
-    let econtent_type = parsed.signed_data.encap_content_info.econtent_type;
     let content: Vec<u8> = match (detached, &parsed.econtent) {
-        (Some(content), None) => content.to_vec(),
-        (Some(content), Some(_)) => {
-            problems.push(
-                "the multipart/signed signature also embeds content: which content is signed is ambiguous".into(),
-            );
-            content.to_vec()
-        }
+        (Some(content), _) => content.to_vec(),
         (None, Some(econtent)) => econtent.clone(),
         (None, None) => {
             return Err(Error::InvalidCms(
@@ -239,11 +238,6 @@ pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
             ));
         }
     };
-    if econtent_type != oid::DATA {
-        problems.push(format!(
-            "the signed content is of type {econtent_type}, not a MIME entity (id-data)"
-        ));
-    }
     let canonical = lf_to_crlf(&content);
     let candidates: Vec<&[u8]> = if detached.is_some() && canonical != content {
         // Signed as received first; a relay may have turned CRLF into LF.
@@ -251,6 +245,372 @@ pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
     } else {
         vec![&content]
     };
+    let digests = cms::ContentDigests::of(&candidates, &cms::signer_digests(&parsed.signed_data))?;
+    let message = Message {
+        form,
+        from,
+        path,
+        problems,
+    };
+    let (mut report, matched) = evaluate(parsed, &digests, &content, message, options);
+    // Report exactly the bytes that were verified.
+    report.content = candidates
+        .get(matched)
+        .map_or(content.clone(), |c| c.to_vec());
+    Ok(report)
+}
+
+/// [`verify()`] from a reader, in memory that does not grow with the
+/// message: the signed content is hashed as it streams by and written to
+/// `content` (as received; [`VerifyReport::content`] stays empty), the
+/// signature is read whole (it is small). `multipart/signed` and
+/// `application/pkcs7-mime` signed-data at the root of the message stream
+/// (BER with indefinite lengths too); a signature nested inside another
+/// multipart is verified in memory, up to 256 MiB.
+///
+/// The content is written before the signature is checked: use it only
+/// when the report says it may be.
+///
+/// ```
+/// # use smime::{Password, SignOptions, VerifyOptions, Certificate};
+/// # let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/");
+/// # let alice = smime::pkcs12::import(&std::fs::read(format!("{dir}p12/alice.p12"))?, &Password::new("test-password"))?;
+/// let signed = smime::sign(b"From: alice@example.org\r\n\r\nHello\r\n", &alice, &SignOptions::default())?;
+/// let root = Certificate::from_pem(&std::fs::read(format!("{dir}ca/root.pem"))?)?;
+/// let mut content = Vec::new();
+/// let report = smime::verify_stream(&signed[..], &mut content, &VerifyOptions::new(&[root]))?;
+/// assert!(report.valid);
+/// assert!(content.ends_with(b"Hello\r\n"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn verify_stream<R: Read, W: Write>(
+    input: R,
+    mut content: W,
+    options: &VerifyOptions,
+) -> Result<VerifyReport> {
+    let mut input = BufReader::with_capacity(io::CHUNK, input);
+    let head = io::read_head(&mut input)?
+        .ok_or_else(|| Error::InvalidMessage("header section larger than 1 MiB".into()))?;
+    let root = Entity::parse(&head)?;
+    let ct = root.content_type();
+    let content_types = root
+        .fields()
+        .iter()
+        .filter(|f| f.name.eq_ignore_ascii_case("Content-Type"))
+        .count();
+    let identity = matches!(
+        root.transfer_encoding().as_str(),
+        "base64" | "7bit" | "8bit" | "binary"
+    );
+    let streams =
+        content_types <= 1 && (ct.is("multipart/signed") || (is_pkcs7_mime(&root) && identity));
+    if !streams {
+        let mut message = head.clone();
+        message.extend(io::read_bounded(&mut input)?);
+        let mut report = verify(&message, options)?;
+        content.write_all(&report.content)?;
+        report.content = Vec::new();
+        return Ok(report);
+    }
+    let mut problems = Vec::new();
+    let from = sender(&root, &mut problems);
+    let (form, parsed, digests, content_head) = if ct.is("multipart/signed") {
+        let boundary = ct
+            .param("boundary")
+            .ok_or_else(|| Error::InvalidMessage("multipart/signed without boundary".into()))?;
+        let mut tee = ContentTee::new(&mut content, micalg_digests(ct.param("micalg")), true)?;
+        let signature = io::split_signed(&mut input, boundary, &mut |bytes| tee.update(bytes))?;
+        let (digests, content_head) = tee.finish()?;
+        let signature = Entity::parse(&signature)?;
+        let sig_type = signature.content_type();
+        if !(sig_type.is("application/pkcs7-signature")
+            || sig_type.is("application/x-pkcs7-signature"))
+        {
+            return Err(Error::InvalidMessage(format!(
+                "multipart/signed with a {} signature part",
+                sig_type.mime_type
+            )));
+        }
+        let parsed = cms::parse_signed_data(&signature.decoded_body()?)?;
+        (SignatureForm::Detached, parsed, digests, content_head)
+    } else if root.transfer_encoding() == "base64" {
+        let ber = BerReader::new(io::Base64Reader::new(input));
+        let (parsed, digests, content_head) = opaque_stream(ber, &mut content)?;
+        (SignatureForm::Opaque, parsed, digests, content_head)
+    } else {
+        let (parsed, digests, content_head) = opaque_stream(BerReader::new(input), &mut content)?;
+        (SignatureForm::Opaque, parsed, digests, content_head)
+    };
+    content.flush()?;
+    let message = Message {
+        form,
+        from,
+        path: Vec::new(),
+        problems,
+    };
+    Ok(evaluate(parsed, &digests, &content_head, message, options).0)
+}
+
+/// The digests to take of streamed detached content: those `micalg` (RFC
+/// 8551 §3.5.3.2) announces and SHA-256 (the one clients use whatever they
+/// announce); every supported one when `micalg` is missing or names none
+/// we know. A signer using another digest is reported invalid with that
+/// reason ([`verify()`] in memory is not limited so).
+fn micalg_digests(micalg: Option<&str>) -> Vec<DigestAlgorithm> {
+    let all = [
+        DigestAlgorithm::Sha256,
+        DigestAlgorithm::Sha384,
+        DigestAlgorithm::Sha512,
+        DigestAlgorithm::Sha224,
+        DigestAlgorithm::Sha1,
+    ];
+    let named: Vec<DigestAlgorithm> = micalg
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|name| {
+            all.into_iter()
+                .find(|d| d.micalg().eq_ignore_ascii_case(name.trim()))
+        })
+        .collect();
+    if named.is_empty() {
+        return all.to_vec();
+    }
+    let mut digests = named;
+    if !digests.contains(&DigestAlgorithm::Sha256) {
+        digests.push(DigestAlgorithm::Sha256);
+    }
+    digests
+}
+
+/// Opaque signed-data from a stream (RFC 5652 §5.1-5.2): the eContent is
+/// hashed and written to `content` as it passes; the rest is read whole
+/// and re-encoded without the content for [`cms::parse_signed_data`].
+fn opaque_stream<R: Read, W: Write>(
+    mut r: BerReader<R>,
+    content: &mut W,
+) -> Result<(cms::Parsed, cms::ContentDigests, Vec<u8>)> {
+    let _content_info = r.expect(0x30, "ContentInfo")?;
+    let h = r.expect(0x06, "contentType")?;
+    let content_type = r.element(h, 64)?;
+    match Oid::from_der(&content_type).map_err(|e| Error::InvalidCms(e.to_string()))? {
+        oid::SIGNED_DATA => {}
+        oid::ENVELOPED_DATA | oid::AUTH_ENVELOPED_DATA => return Err(Error::Encrypted),
+        other => {
+            return Err(Error::InvalidCms(format!(
+                "unexpected CMS content type {other}"
+            )));
+        }
+    }
+    let _explicit = r.expect(0xA0, "[0] content")?;
+    let _signed_data = r.expect(0x30, "SignedData")?;
+    let h = r.expect(0x02, "version")?;
+    let mut body = r.element(h, 16)?;
+    let h = r.expect(0x31, "digestAlgorithms")?;
+    let digest_algorithms = r.element(h, 4096)?;
+    let algorithms: Vec<DigestAlgorithm> =
+        SetOfVec::<AlgorithmIdentifierOwned>::from_der(&digest_algorithms)
+            .map_err(|e| Error::InvalidCms(e.to_string()))?
+            .iter()
+            .filter_map(|a| DigestAlgorithm::from_oid(&a.oid))
+            .collect();
+    body.extend(digest_algorithms);
+    let encap = r.expect(0x30, "EncapsulatedContentInfo")?;
+    let h = r.expect(0x06, "eContentType")?;
+    body.extend(cms::tlv(0x30, &r.element(h, 64)?));
+    let explicit = r.header()?;
+    if explicit.tag != 0xA0 {
+        return Err(Error::InvalidCms(
+            "opaque signed-data without content".into(),
+        ));
+    }
+    let mut tee = ContentTee::new(content, algorithms, false)?;
+    let inner = r.header()?;
+    if inner.tag & !0x20 == 0x04 {
+        r.octets(&inner, &mut |bytes| tee.update(bytes))?;
+    } else if inner.len.is_some() {
+        // PKCS#7 v1.5 allowed any type here; its contents octets are hashed.
+        let header_len = inner.raw.len();
+        let element = r.element(inner, io::MAX_IN_MEMORY as usize)?;
+        tee.update(element.get(header_len..).unwrap_or_default())?;
+    } else {
+        return Err(Error::InvalidCms(
+            "indefinite-length eContent that is no OCTET STRING".into(),
+        ));
+    }
+    r.close(&explicit)?;
+    r.close(&encap)?;
+    let (digests, content_head) = tee.finish()?;
+    loop {
+        let h = r.header()?;
+        let (tag, max) = (h.tag, MAX_SIGNED_DATA_FIELD);
+        body.extend(r.element(h, max)?);
+        if tag == 0x31 {
+            break;
+        }
+        if tag != 0xA0 && tag != 0xA1 {
+            return Err(Error::InvalidCms("expected SignerInfos".into()));
+        }
+    }
+    let mut ci = content_type;
+    ci.extend(cms::tlv(0xA0, &cms::tlv(0x30, &body)));
+    Ok((
+        cms::parse_signed_data(&cms::tlv(0x30, &ci))?,
+        digests,
+        content_head,
+    ))
+}
+
+/// Certificates, CRLs and SignerInfos of a streamed SignedData larger than
+/// this are refused.
+const MAX_SIGNED_DATA_FIELD: usize = 4 << 20;
+
+/// How much of the signed content is kept for the protected-header
+/// `From` check (RFC 8551 §3.1).
+const CONTENT_HEAD: usize = 64 * 1024;
+
+/// Hashes the signed content with every needed algorithm as it passes to
+/// the caller's writer. For `multipart/signed` a second set of hashes over
+/// the content with bare LF turned into CRLF starts at the first bare LF
+/// (what [`lf_to_crlf`] gives in memory: a relay may have rewritten line
+/// ends).
+struct ContentTee<'w, W: Write> {
+    out: &'w mut W,
+    raw: Vec<(DigestAlgorithm, Hasher)>,
+    canonical: Option<Vec<(DigestAlgorithm, Hasher)>>,
+    track_lf: bool,
+    previous: u8,
+    head: Vec<u8>,
+    converted: Vec<u8>,
+}
+
+impl<'w, W: Write> ContentTee<'w, W> {
+    fn new(out: &'w mut W, algorithms: Vec<DigestAlgorithm>, track_lf: bool) -> Result<Self> {
+        let raw = algorithms
+            .into_iter()
+            .map(|alg| Ok((alg, Hasher::new(alg.md())?)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ContentTee {
+            out,
+            raw,
+            canonical: None,
+            track_lf,
+            previous: 0,
+            head: Vec::new(),
+            converted: Vec::new(),
+        })
+    }
+
+    fn update(&mut self, bytes: &[u8]) -> Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        self.out.write_all(bytes)?;
+        let room = CONTENT_HEAD
+            .saturating_sub(self.head.len())
+            .min(bytes.len());
+        self.head
+            .extend_from_slice(bytes.get(..room).unwrap_or_default());
+        let mut rest = bytes;
+        if self.track_lf && self.canonical.is_none() {
+            let bare_lf = (0..bytes.len()).find(|&i| {
+                let before = if i == 0 {
+                    self.previous
+                } else {
+                    bytes.get(i - 1).copied().unwrap_or(0)
+                };
+                bytes.get(i) == Some(&b'\n') && before != b'\r'
+            });
+            let Some(at) = bare_lf else {
+                hash_all(&mut self.raw, bytes)?;
+                self.previous = bytes.last().copied().unwrap_or(self.previous);
+                return Ok(());
+            };
+            let (clean, tail) = bytes.split_at(at);
+            hash_all(&mut self.raw, clean)?;
+            self.previous = clean.last().copied().unwrap_or(self.previous);
+            self.canonical = Some(self.raw.clone());
+            rest = tail;
+        }
+        hash_all(&mut self.raw, rest)?;
+        if let Some(canonical) = &mut self.canonical {
+            self.converted.clear();
+            for &b in rest {
+                if b == b'\n' && self.previous != b'\r' {
+                    self.converted.push(b'\r');
+                }
+                self.converted.push(b);
+                self.previous = b;
+            }
+            hash_all(canonical, &self.converted)?;
+        }
+        self.previous = rest.last().copied().unwrap_or(self.previous);
+        Ok(())
+    }
+
+    /// The digests (as received, then LF → CRLF when it differs) and the
+    /// beginning of the content.
+    fn finish(self) -> Result<(cms::ContentDigests, Vec<u8>)> {
+        let mut digests = cms::ContentDigests::default();
+        digests.push(finish_all(self.raw)?);
+        if let Some(canonical) = self.canonical {
+            digests.push(finish_all(canonical)?);
+        }
+        Ok((digests, self.head))
+    }
+}
+
+fn hash_all(hashers: &mut [(DigestAlgorithm, Hasher)], bytes: &[u8]) -> Result<()> {
+    for (_, h) in hashers.iter_mut() {
+        h.update(bytes)?;
+    }
+    Ok(())
+}
+
+fn finish_all(hashers: Vec<(DigestAlgorithm, Hasher)>) -> Result<Vec<(DigestAlgorithm, Vec<u8>)>> {
+    hashers
+        .into_iter()
+        .map(|(alg, mut h)| Ok((alg, h.finish()?.to_vec())))
+        .collect()
+}
+
+/// What the MIME layer found around the signature.
+struct Message {
+    form: SignatureForm,
+    from: Option<String>,
+    /// Part indexes from the root to the signed entity.
+    path: Vec<usize>,
+    problems: Vec<String>,
+}
+
+/// Checks every signer against the content digests and decides
+/// [`VerifyReport::valid`]; `content_head` is (at least the beginning of)
+/// the signed content, for the protected-header `From` check. Returns the
+/// report without content and the index of the candidate that matched.
+fn evaluate(
+    parsed: cms::Parsed,
+    digests: &cms::ContentDigests,
+    content_head: &[u8],
+    message: Message,
+    options: &VerifyOptions,
+) -> (VerifyReport, usize) {
+    let Message {
+        form,
+        from,
+        path,
+        mut problems,
+    } = message;
+    let time = options.time.unwrap_or_else(SystemTime::now);
+    if form == SignatureForm::Detached && parsed.econtent.is_some() {
+        problems.push(
+            "the multipart/signed signature also embeds content: which content is signed is ambiguous".into(),
+        );
+    }
+    let econtent_type = parsed.signed_data.encap_content_info.econtent_type;
+    if econtent_type != oid::DATA {
+        problems.push(format!(
+            "the signed content is of type {econtent_type}, not a MIME entity (id-data)"
+        ));
+    }
     let mut matched = 0;
     let mut pool = parsed.certificates.clone();
     pool.extend(options.intermediates.iter().cloned());
@@ -261,18 +621,14 @@ pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
         .0
         .iter()
         .map(|si| {
-            let check = cms::check_signer(si, &econtent_type, &candidates, &pool);
+            let check = cms::check_signer(si, &econtent_type, digests, &pool);
             if let Ok(index) = check.result {
                 matched = index;
             }
             signer_report(check, &pool, options, time, from.as_deref())
         })
         .collect();
-    // Report exactly the bytes that were verified.
-    let content = candidates
-        .get(matched)
-        .map_or(content.clone(), |c| c.to_vec());
-    check_inner_from(&content, &signers, &mut problems);
+    check_inner_from(content_head, &signers, &mut problems);
     if signers.is_empty() {
         problems.push("the message has no signers".into());
     }
@@ -290,16 +646,17 @@ pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
                 && (options.allow_weak || s.weaknesses.is_empty())
         })
         && (from.is_none() || signers.iter().any(|s| s.from_matches == Some(true)));
-    Ok(VerifyReport {
+    let report = VerifyReport {
         valid,
         form,
         signers,
         from,
         coverage,
         problems,
-        content,
+        content: Vec::new(),
         certificates: parsed.certificates,
-    })
+    };
+    (report, matched)
 }
 
 /// The sender address to check signers against: the one `From` field
