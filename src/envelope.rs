@@ -44,7 +44,7 @@ use crate::io;
 use crate::mime::{self, Entity};
 use crate::oid;
 use crate::sign::{SignOptions, sign};
-use crate::verify::{VerifyOptions, VerifyReport, verify};
+use crate::verify::{VerifyOptions, VerifyReport, verify, verify_stream};
 
 /// The content-encryption algorithm.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -749,6 +749,36 @@ pub fn decrypt_and_verify(
     // on the plaintext would tell an attacker about its structure after a
     // CBC bit flip.
     Ok((decrypted, verify(&inner, options).ok()))
+}
+
+/// [`decrypt_and_verify()`] for streams: decrypts `input` into
+/// `plaintext` (a temporary file, typically), then verifies what it holds
+/// with the outer header fields of `input` for the `From` check. On return
+/// `plaintext` is rewound to its start. As with [`decrypt_stream`], use
+/// its content only when this returns `Ok`.
+pub fn decrypt_and_verify_stream<R: Read, F: Read + Write + Seek>(
+    input: R,
+    plaintext: &mut F,
+    identities: &[Identity],
+    options: &VerifyOptions,
+) -> Result<(Decryption, Option<VerifyReport>)> {
+    let mut input = BufReader::with_capacity(io::CHUNK, input);
+    let head = io::read_head(&mut input)?
+        .ok_or_else(|| Error::InvalidMessage("header section larger than 1 MiB".into()))?;
+    let (outer, _) = mime::split_message(&head)?;
+    let message = std::io::Cursor::new(head).chain(input);
+    let decrypted = decrypt_stream(
+        message,
+        std::io::BufWriter::new(&mut *plaintext),
+        identities,
+    )?;
+    plaintext.seek(SeekFrom::Start(0))?;
+    let inner = std::io::Cursor::new(outer).chain(BufReader::new(&mut *plaintext));
+    // As in decrypt_and_verify: whatever the plaintext is, the outcome is
+    // "no valid signature", never an error that depends on it.
+    let report = verify_stream(inner, std::io::sink(), options).ok();
+    plaintext.seek(SeekFrom::Start(0))?;
+    Ok((decrypted, report))
 }
 
 /// Names the content-encryption algorithm, refusing what OpenSSL's default

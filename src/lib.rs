@@ -62,7 +62,8 @@ pub use cert::{Certificate, Fingerprint, KeyAlgorithm, KeyPurpose, KeyUsage};
 pub use cms::DigestAlgorithm;
 pub use envelope::{
     ContentEncryption, Decrypted, Decryption, EncryptOptions, KeyTransport, decrypt,
-    decrypt_and_verify, decrypt_stream, encrypt, encrypt_stream, sign_and_encrypt,
+    decrypt_and_verify, decrypt_and_verify_stream, decrypt_stream, encrypt, encrypt_stream,
+    sign_and_encrypt,
 };
 pub use error::{Error, Result};
 pub use identity::{Identity, PrivateKey};

@@ -1362,14 +1362,20 @@ fn tampered_gcm_ciphertext_exits_2_decryption_failed() {
     let b64: String = body.split_whitespace().collect();
     let mut der = openssl::base64::decode_block(&b64).unwrap();
     // AuthEnvelopedData ends with the encrypted content, then the 16-byte
-    // tag (`04 10 <tag>`): flip the last byte of the ciphertext.
-    let n = der.len();
-    assert_eq!(
-        der[n - 18..n - 16],
-        [0x04, 0x10],
-        "no 16-byte tag at the end"
-    );
-    der[n - 19] ^= 0x01;
+    // tag (`04 10 <tag>`), then (streamed BER) end-of-contents octets:
+    // flip the last byte of the ciphertext.
+    let tag = (0..der.len().saturating_sub(18))
+        .rev()
+        .find(|&p| der[p..p + 2] == [0x04, 0x10] && der[p + 18..].iter().all(|&b| b == 0))
+        .expect("no 16-byte tag at the end");
+    // Indefinite lengths: the content's segments and the
+    // EncryptedContentInfo close with `00 00` each before the tag.
+    let eocs = if der[tag - 4..tag] == [0, 0, 0, 0] {
+        4
+    } else {
+        0
+    };
+    der[tag - 1 - eocs] ^= 0x01;
     let b64 = openssl::base64::encode_block(&der);
     let lines: Vec<&str> = b64
         .as_bytes()

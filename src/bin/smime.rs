@@ -83,7 +83,7 @@
 //! backtrace or debug dump, and never a secret.
 
 use std::collections::HashSet;
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, IsTerminal, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::str::FromStr;
@@ -92,7 +92,7 @@ use std::time::SystemTime;
 use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 use smime::{
-    Certificate, ChainStatus, ContentEncryption, Coverage, Decrypted, DigestAlgorithm,
+    Certificate, ChainStatus, ContentEncryption, Coverage, Decryption, DigestAlgorithm,
     EncryptOptions, Error, Fingerprint, ImportOptions, Mailbox, Passphrase, Password, Settings,
     SignOptions, SignatureForm, SignatureStatus, SignerReport, Store, StoredCertificate,
     VerifyOptions, VerifyReport,
@@ -592,7 +592,6 @@ fn run(cli: Cli) -> Result<(), Failure> {
             output,
         } => {
             let mailbox: Mailbox = mailbox.parse()?;
-            let message = read_input(input.as_deref())?;
             let mut options = SignOptions::default().digest(digest.into());
             if opaque {
                 options = options.opaque();
@@ -600,11 +599,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let passphrase = store_passphrase(cli.passphrase_file.as_ref())?;
             let store = open_store(cli.store, &passphrase)?;
             let signer = store.default_signer(&mailbox)?;
-            let signed = smime::sign(&message, &signer, &options)?;
-            match output {
-                Some(path) => write_file(&path, &signed)?,
-                None => out.write_all(&signed)?,
-            }
+            let message = seekable_input(input.as_deref())?;
+            with_output(output.as_deref(), &mut out, |w| {
+                Ok(smime::sign_stream(message, w, &signer, &options)?)
+            })?;
         }
         Command::Verify {
             trust,
@@ -622,14 +620,16 @@ fn run(cli: Cli) -> Result<(), Failure> {
             if let Some(at) = at {
                 options = options.at(parse_time(&at)?);
             }
-            let message = read_input(input.as_deref())?;
-            let report = smime::verify(&message, &options)?;
+            let message = stream_input(input.as_deref())?;
+            let report = match output {
+                Some(path) => with_output(Some(&path), &mut out, |w| {
+                    Ok(smime::verify_stream(message, w, &options)?)
+                })?,
+                None => smime::verify_stream(message, io::sink(), &options)?,
+            };
             if remember {
                 let passphrase = store_passphrase(cli.passphrase_file.as_ref())?;
                 open_store(cli.store.clone(), &passphrase)?.add_verified_signers(&report)?;
-            }
-            if let Some(path) = output {
-                write_file(&path, &report.content)?;
             }
             if json {
                 writeln!(out, "{:#}", report_json(&report))?;
@@ -667,7 +667,6 @@ fn run(cli: Cli) -> Result<(), Failure> {
             if allow_expired {
                 options = options.allow_unusable_recipient();
             }
-            let message = read_input(input.as_deref())?;
             let mut signer = None;
             // Only addresses need the store: `--to` files alone need no
             // passphrase.
@@ -704,20 +703,22 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             let mut seen = HashSet::new();
             recipients.retain(|c| seen.insert(c.fingerprint()));
-            let sealed = match &signer {
-                Some(signer) => smime::sign_and_encrypt(
-                    &message,
+            let mut message = seekable_input(input.as_deref())?;
+            if let Some(signer) = &signer {
+                // Sign-then-encrypt (RFC 8551 §3.7) through a temporary file.
+                let mut signed = tempfile::tempfile()?;
+                smime::sign_stream(
+                    &mut message,
+                    io::BufWriter::new(&mut signed),
                     signer,
-                    &recipients,
                     &SignOptions::default(),
-                    &options,
-                )?,
-                None => smime::encrypt(&message, &recipients, &options)?,
-            };
-            match output {
-                Some(path) => write_file(&path, &sealed)?,
-                None => out.write_all(&sealed)?,
+                )?;
+                signed.seek(io::SeekFrom::Start(0))?;
+                message = signed;
             }
+            with_output(output.as_deref(), &mut out, |w| {
+                Ok(smime::encrypt_stream(message, w, &recipients, &options)?)
+            })?;
         }
         Command::Decrypt {
             mailbox,
@@ -732,7 +733,6 @@ fn run(cli: Cli) -> Result<(), Failure> {
             for file in &trust {
                 anchors.extend(read_certificates(file)?);
             }
-            let message = read_input(input.as_deref())?;
             let passphrase = store_passphrase(cli.passphrase_file.as_ref())?;
             let store = open_store(cli.store, &passphrase)?;
             let identities = store.identities(&mailbox)?;
@@ -743,15 +743,23 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 ))
                 .into());
             }
+            let message = stream_input(input.as_deref())?;
+            // The plaintext is only authenticated at its end: it reaches
+            // --out or stdout only once decryption succeeded.
+            let mut plain = tempfile::tempfile()?;
             let (decrypted, report) = if verify {
-                smime::decrypt_and_verify(&message, &identities, &VerifyOptions::new(&anchors))?
+                let options = VerifyOptions::new(&anchors);
+                smime::decrypt_and_verify_stream(message, &mut plain, &identities, &options)?
             } else {
-                (smime::decrypt(&message, &identities)?, None)
+                let info =
+                    smime::decrypt_stream(message, io::BufWriter::new(&mut plain), &identities)?;
+                (info, None)
             };
-            match &output {
-                Some(path) => write_file(path, &decrypted.content)?,
-                None => out.write_all(&decrypted.content)?,
-            }
+            plain.seek(io::SeekFrom::Start(0))?;
+            with_output(output.as_deref(), &mut out, |w| {
+                io::copy(&mut plain, w)?;
+                Ok(())
+            })?;
             if json {
                 writeln!(out, "{:#}", decrypted_json(&decrypted, report.as_ref()))?;
             }
@@ -875,24 +883,62 @@ fn read_recipient_certificates(file: &PathBuf) -> Result<Vec<Certificate>, Failu
     Ok(certs)
 }
 
-/// The whole message from `file`, else from stdin.
-fn read_input(file: Option<&Path>) -> Result<Vec<u8>, Failure> {
+/// The message from `file`, else from stdin, as a stream.
+fn stream_input(file: Option<&Path>) -> Result<Box<dyn Read>, Failure> {
+    Ok(match file {
+        Some(file) => Box::new(open_file(file)?),
+        None => Box::new(io::stdin().lock()),
+    })
+}
+
+/// The message as a file that can be read twice (signing and encryption
+/// scan before they stream): `file` itself, or stdin copied to an
+/// anonymous temporary file.
+fn seekable_input(file: Option<&Path>) -> Result<std::fs::File, Failure> {
     match file {
-        Some(file) => Ok(std::fs::read(file)
-            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", file.display())))?),
+        Some(file) => open_file(file),
         None => {
-            let mut bytes = Vec::new();
-            io::stdin().lock().read_to_end(&mut bytes)?;
-            Ok(bytes)
+            let mut spool = tempfile::tempfile()?;
+            io::copy(&mut io::stdin().lock(), &mut spool)?;
+            spool.seek(io::SeekFrom::Start(0))?;
+            Ok(spool)
         }
     }
 }
 
-/// Writes `bytes` to `file`, naming the file in an error.
-fn write_file(file: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    std::fs::write(file, bytes)
-        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", file.display())))?;
-    Ok(())
+fn open_file(file: &Path) -> Result<std::fs::File, Failure> {
+    Ok(std::fs::File::open(file)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", file.display())))?)
+}
+
+/// Runs `write` on `--out FILE` or on stdout. A file is written under a
+/// temporary name next to it and renamed into place only when `write`
+/// succeeds, so a failure never leaves a partial file behind.
+fn with_output<T>(
+    file: Option<&Path>,
+    stdout: &mut impl Write,
+    write: impl FnOnce(&mut dyn Write) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    let Some(file) = file else {
+        let mut buffered = io::BufWriter::with_capacity(64 * 1024, stdout);
+        let value = write(&mut buffered)?;
+        buffered.flush()?;
+        return Ok(value);
+    };
+    let dir = match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let named = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", file.display()));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(named)?;
+    let value = {
+        let mut buffered = io::BufWriter::with_capacity(64 * 1024, tmp.as_file_mut());
+        let value = write(&mut buffered)?;
+        buffered.flush().map_err(named)?;
+        value
+    };
+    tmp.persist(file).map_err(|e| named(e.error))?;
+    Ok(value)
 }
 
 /// The certificates of one `--trust` or `--to` file: PEM (one or many) or
@@ -1080,7 +1126,7 @@ fn signer_json(signer: &SignerReport) -> Value {
 
 /// The `decrypt --json` object; `signature` is the `verify --json` object
 /// of the signature inside (`--verify`), else null.
-fn decrypted_json(decrypted: &Decrypted, report: Option<&VerifyReport>) -> Value {
+fn decrypted_json(decrypted: &Decryption, report: Option<&VerifyReport>) -> Value {
     json!({
         "recipient": decrypted.recipient.to_string(),
         "content_encryption": decrypted.content_encryption,
