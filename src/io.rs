@@ -75,17 +75,24 @@ pub(crate) fn scan<R: Read>(head: &[u8], reader: &mut R, boundary: &[u8]) -> Res
     let mut window: Vec<u8> = Vec::with_capacity(CHUNK + keep);
     let mut buf = vec![0u8; CHUNK];
     let mut feed = |bytes: &[u8], window: &mut Vec<u8>| {
-        for &b in bytes {
-            match b {
-                b'\r' | b'\n' => line = 0,
-                0 | 0x80..=0xff => safe = false,
-                _ => {
-                    line += 1;
-                    if line > MAX_LINE {
-                        safe = false;
-                    }
-                }
+        // Word-at-a-time friendly: OR of all bytes for the high bit, memchr
+        // for NUL and for line ends.
+        if bytes.iter().fold(0u8, |acc, &b| acc | b) & 0x80 != 0
+            || memchr::memchr(0, bytes).is_some()
+        {
+            safe = false;
+        }
+        let mut start = 0usize;
+        for end in memchr::memchr2_iter(b'\r', b'\n', bytes) {
+            if line + (end - start) > MAX_LINE {
+                safe = false;
             }
+            line = 0;
+            start = end + 1;
+        }
+        line += bytes.len() - start.min(bytes.len());
+        if line > MAX_LINE {
+            safe = false;
         }
         window.extend_from_slice(bytes);
         if finder.as_ref().is_some_and(|f| f.find(window).is_some()) {

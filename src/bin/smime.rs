@@ -194,10 +194,15 @@ enum Command {
         files: Vec<PathBuf>,
     },
     /// Sign a message with the mailbox's default signing certificate
+    #[command(group(ArgGroup::new("identity").required(true).args(["mailbox", "p12"])))]
     Sign {
         /// The mailbox whose signing identity is used
         #[arg(long, value_name = "ADDR")]
-        mailbox: String,
+        mailbox: Option<String>,
+        /// Sign with the identity of a PKCS#12 file instead of the store
+        /// (password: $SMIME_P12_PASSWORD, else a prompt)
+        #[arg(long, value_name = "BUNDLE.p12")]
+        p12: Option<PathBuf>,
         /// Opaque `application/pkcs7-mime` instead of `multipart/signed`
         #[arg(long)]
         opaque: bool,
@@ -275,10 +280,15 @@ enum Command {
         output: Option<PathBuf>,
     },
     /// Decrypt a message with the private keys of a mailbox
+    #[command(group(ArgGroup::new("identity").required(true).args(["mailbox", "p12"])))]
     Decrypt {
         /// The mailbox whose private keys are tried
         #[arg(long, value_name = "ADDR")]
-        mailbox: String,
+        mailbox: Option<String>,
+        /// Decrypt with the identity of a PKCS#12 file instead of the store
+        /// (password: $SMIME_P12_PASSWORD, else a prompt)
+        #[arg(long, value_name = "BUNDLE.p12")]
+        p12: Option<PathBuf>,
         /// Verify the signature inside; exits 1 when the content is not
         /// signed or the signature is not valid (the content is still written)
         #[arg(long)]
@@ -586,19 +596,27 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Sign {
             mailbox,
+            p12,
             opaque,
             digest,
             input,
             output,
         } => {
-            let mailbox: Mailbox = mailbox.parse()?;
             let mut options = SignOptions::default().digest(digest.into());
             if opaque {
                 options = options.opaque();
             }
-            let passphrase = store_passphrase(cli.passphrase_file.as_ref())?;
-            let store = open_store(cli.store, &passphrase)?;
-            let signer = store.default_signer(&mailbox)?;
+            let signer = match (mailbox, p12) {
+                (_, Some(p12)) => identity_from_p12(&p12)?,
+                (Some(mailbox), None) => {
+                    let mailbox: Mailbox = mailbox.parse()?;
+                    let passphrase = store_passphrase(cli.passphrase_file.as_ref())?;
+                    open_store(cli.store, &passphrase)?.default_signer(&mailbox)?
+                }
+                (None, None) => {
+                    return Err(Failure::Usage("--mailbox or --p12 is required".into()));
+                }
+            };
             let message = seekable_input(input.as_deref())?;
             with_output(output.as_deref(), &mut out, |w| {
                 Ok(smime::sign_stream(message, w, &signer, &options)?)
@@ -722,44 +740,69 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Decrypt {
             mailbox,
+            p12,
             verify,
             trust,
             json,
             input,
             output,
         } => {
-            let mailbox: Mailbox = mailbox.parse()?;
             let mut anchors = Vec::new();
             for file in &trust {
                 anchors.extend(read_certificates(file)?);
             }
-            let passphrase = store_passphrase(cli.passphrase_file.as_ref())?;
-            let store = open_store(cli.store, &passphrase)?;
-            let identities = store.identities(&mailbox)?;
-            if identities.is_empty() {
-                return Err(Error::NotFound(format!(
-                    "private key in mailbox {}",
-                    mailbox.canonical()
-                ))
-                .into());
-            }
+            let identities = match (mailbox, p12) {
+                (_, Some(p12)) => vec![identity_from_p12(&p12)?],
+                (Some(mailbox), None) => {
+                    let mailbox: Mailbox = mailbox.parse()?;
+                    let passphrase = store_passphrase(cli.passphrase_file.as_ref())?;
+                    let identities = open_store(cli.store, &passphrase)?.identities(&mailbox)?;
+                    if identities.is_empty() {
+                        return Err(Error::NotFound(format!(
+                            "private key in mailbox {}",
+                            mailbox.canonical()
+                        ))
+                        .into());
+                    }
+                    identities
+                }
+                (None, None) => {
+                    return Err(Failure::Usage("--mailbox or --p12 is required".into()));
+                }
+            };
             let message = stream_input(input.as_deref())?;
             // The plaintext is only authenticated at its end: it reaches
-            // --out or stdout only once decryption succeeded.
-            let mut plain = tempfile::tempfile()?;
-            let (decrypted, report) = if verify {
-                let options = VerifyOptions::new(&anchors);
-                smime::decrypt_and_verify_stream(message, &mut plain, &identities, &options)?
-            } else {
-                let info =
-                    smime::decrypt_stream(message, io::BufWriter::new(&mut plain), &identities)?;
-                (info, None)
+            // --out (renamed into place) or stdout (spooled) only once
+            // decryption succeeded.
+            let (decrypted, report) = match (&output, verify) {
+                (Some(_), false) => {
+                    let info = with_output(output.as_deref(), &mut out, |w| {
+                        Ok(smime::decrypt_stream(message, w, &identities)?)
+                    })?;
+                    (info, None)
+                }
+                _ => {
+                    let mut plain = tempfile::tempfile()?;
+                    let (info, report) = if verify {
+                        let options = VerifyOptions::new(&anchors);
+                        smime::decrypt_and_verify_stream(
+                            message,
+                            &mut plain,
+                            &identities,
+                            &options,
+                        )?
+                    } else {
+                        let w = io::BufWriter::new(&mut plain);
+                        (smime::decrypt_stream(message, w, &identities)?, None)
+                    };
+                    plain.seek(io::SeekFrom::Start(0))?;
+                    with_output(output.as_deref(), &mut out, |w| {
+                        io::copy(&mut plain, w)?;
+                        Ok(())
+                    })?;
+                    (info, report)
+                }
             };
-            plain.seek(io::SeekFrom::Start(0))?;
-            with_output(output.as_deref(), &mut out, |w| {
-                io::copy(&mut plain, w)?;
-                Ok(())
-            })?;
             if json {
                 writeln!(out, "{:#}", decrypted_json(&decrypted, report.as_ref()))?;
             }
@@ -881,6 +924,14 @@ fn read_recipient_certificates(file: &PathBuf) -> Result<Vec<Certificate>, Failu
         }
     }
     Ok(certs)
+}
+
+/// The identity of a PKCS#12 file (`--p12`), password as for `import`.
+fn identity_from_p12(file: &Path) -> Result<smime::Identity, Failure> {
+    let bytes = std::fs::read(file)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", file.display())))?;
+    let password = p12_password(None)?;
+    Ok(smime::pkcs12::import(&bytes, &password)?)
 }
 
 /// The message from `file`, else from stdin, as a stream.
