@@ -1542,3 +1542,71 @@ fn verify_remember_lets_encrypt_choose_aes_gcm() {
         .stdout;
     assert!(sealed.contains("smime-type=enveloped-data"), "{sealed}");
 }
+
+/// `sign --p12` and `decrypt --p12` take the identity from a PKCS#12 file,
+/// like `openssl cms -signer/-inkey`: no store, no store passphrase.
+#[test]
+fn sign_and_decrypt_with_a_p12_file_need_no_store() {
+    let env = Env::new();
+    let mut cmd = env.command(&["sign", "--p12", &fixture_arg("p12/alice.p12")]);
+    cmd.env_remove("SMIME_STORE_PASSPHRASE")
+        .env("SMIME_P12_PASSWORD", "test-password");
+    let signed = env.run_with_stdin(cmd, MESSAGE.as_bytes()).expect(0).stdout;
+    env.verify(signed.as_bytes(), &["--trust", &fixture_arg("ca/root.pem")])
+        .expect(0);
+    let sealed = env
+        .encrypt(&["--to", &fixture_arg("certs/bob.pem")])
+        .expect(0)
+        .stdout;
+    let file = env.file("sealed.eml", sealed.as_bytes());
+    let mut cmd = env.command(&["decrypt", "--p12", &fixture_arg("p12/bob.p12"), "--in"]);
+    cmd.arg(file)
+        .env_remove("SMIME_STORE_PASSPHRASE")
+        .env("SMIME_P12_PASSWORD", "test-password");
+    let plain = run(cmd).expect(0).stdout;
+    assert!(plain.contains("Content-Type"), "{plain}");
+    assert!(!env.store.exists(), "no store was created");
+    // --mailbox and --p12 together are a usage error.
+    let out = env
+        .run(&[
+            "sign",
+            "--mailbox",
+            ALICE,
+            "--p12",
+            &fixture_arg("p12/alice.p12"),
+        ])
+        .expect(2);
+    assert!(out.stderr.contains("cannot be used with"), "{}", out.stderr);
+}
+
+/// A failed decryption leaves no `--out` file behind (the plaintext is
+/// only authenticated at its end).
+#[test]
+fn failed_decryption_leaves_no_output_file() {
+    let env = Env::new();
+    env.import(BOB, &fixture("p12/bob.p12"), &[]).expect(0);
+    let sealed = env
+        .encrypt(&[
+            "--to",
+            &fixture_arg("certs/bob.pem"),
+            "--cipher",
+            "aes256-gcm",
+        ])
+        .expect(0)
+        .stdout;
+    // Flip one base64 character in the middle of the body.
+    let mut bytes = sealed.into_bytes();
+    let at = bytes.len() * 2 / 3;
+    let pos = (at..bytes.len())
+        .find(|&i| bytes[i].is_ascii_alphabetic())
+        .unwrap();
+    bytes[pos] = if bytes[pos] == b'A' { b'B' } else { b'A' };
+    let out_file = env.dir.path().join("plain.eml");
+    env.decrypt(BOB, &bytes, &["--out", out_file.to_str().unwrap()])
+        .expect(2);
+    assert!(
+        !out_file.exists(),
+        "a partial plaintext was left in {}",
+        out_file.display()
+    );
+}

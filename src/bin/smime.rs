@@ -10,11 +10,11 @@
 //!                [--default-signer FINGERPRINT|auto]
 //! smime passwd   [--new-passphrase-file F]
 //! smime add-cert CERT...
-//! smime sign     --mailbox ADDR [--opaque] [--digest sha256|sha384|sha512] [--in F] [--out F]
+//! smime sign     --mailbox ADDR|--p12 BUNDLE.p12 [--opaque] [--digest sha256|sha384|sha512] [--in F] [--out F]
 //! smime verify   [--trust CA.pem]... [--at RFC3339] [--json] [--in F] [--out CONTENT]
 //! smime encrypt  (--to CERT.pem | --to-addr ADDR)... [--cipher aes256-cbc|aes128-gcm|aes256-gcm]
 //!                [--oaep] [--allow-expired] [--sign-with ADDR] [--in F] [--out F]
-//! smime decrypt  --mailbox ADDR [--verify] [--trust CA.pem]... [--json] [--in F] [--out F]
+//! smime decrypt  --mailbox ADDR|--p12 BUNDLE.p12 [--verify] [--trust CA.pem]... [--json] [--in F] [--out F]
 //! ```
 //!
 //! # Where things come from
@@ -45,8 +45,17 @@
 //! `sign`, `verify`, `encrypt` and `decrypt` read the message from `--in F`,
 //! else stdin, and write to `--out F`, else stdout (`verify --out` writes the
 //! signed content, the report always goes to stdout; `decrypt --json` prints
-//! its JSON object on stdout and needs `--out` for the content). This release
-//! reads the whole message into memory; it does not stream.
+//! its JSON object on stdout and needs `--out` for the content). Messages
+//! stream in memory that does not grow with their size: `sign` and `encrypt`
+//! read their input twice (stdin is first copied to a temporary file),
+//! `verify` and `decrypt` once. `--out F` is written under a temporary name
+//! and renamed into place on success only; `decrypt` to stdout spools the
+//! plaintext to a temporary file and prints it once the padding or tag
+//! checked, so no unauthenticated plaintext is ever shown.
+//!
+//! `sign --p12 F` and `decrypt --p12 F` take the identity from a PKCS#12
+//! file (password as for `import`) instead of the store, like `openssl cms
+//! -signer/-inkey`: no store passphrase, no key derivation.
 //!
 //! `encrypt --sign-with ADDR` signs with the mailbox's default signer, then
 //! encrypts, always to the sender's own encryption certificate too, so the
