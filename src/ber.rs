@@ -5,16 +5,14 @@
 //! Definite and indefinite lengths, primitive and constructed (segmented)
 //! OCTET STRINGs are accepted, as OpenSSL, NSS and Bouncy Castle write
 //! them. Everything is bounded: each element read whole is capped by its
-//! caller, nesting by [`MAX_DEPTH`], lengths by what fits a `u64`.
+//! caller, nesting by [`Limits::max_ber_depth`](crate::Limits), lengths by
+//! what fits a `u64`.
 #![forbid(unsafe_code)]
 
 use std::io::{BufRead, BufReader, Read};
 
 use crate::error::{Error, Result};
 use crate::io::CHUNK;
-
-/// Constructed encodings nested deeper than this are refused.
-pub(crate) const MAX_DEPTH: usize = 32;
 
 fn invalid(what: impl Into<String>) -> Error {
     Error::InvalidCms(what.into())
@@ -44,13 +42,20 @@ impl Header {
 /// Reads BER elements one after another from `R`.
 pub(crate) struct BerReader<R: Read> {
     inner: BufReader<R>,
+    /// [`Limits::max_ber_depth`](crate::Limits::max_ber_depth).
+    max_depth: usize,
 }
 
 impl<R: Read> BerReader<R> {
-    pub(crate) fn new(inner: R) -> Self {
+    pub(crate) fn new(inner: R, max_depth: usize) -> Self {
         BerReader {
             inner: BufReader::with_capacity(CHUNK, inner),
+            max_depth,
         }
+    }
+
+    fn depth(&self, depth: usize) -> Result<()> {
+        crate::limits::check("max_ber_depth", depth as u64, self.max_depth as u64)
     }
 
     fn byte(&mut self) -> Result<u8> {
@@ -126,9 +131,7 @@ impl<R: Read> BerReader<R> {
         max: usize,
         depth: usize,
     ) -> Result<()> {
-        if depth > MAX_DEPTH {
-            return Err(invalid(format!("BER nested deeper than {MAX_DEPTH}")));
-        }
+        self.depth(depth)?;
         match header.len {
             Some(len) => {
                 let len = usize::try_from(len).map_err(|_| invalid("element too large"))?;
@@ -183,9 +186,7 @@ impl<R: Read> BerReader<R> {
         sink: &mut impl FnMut(&[u8]) -> Result<()>,
         depth: usize,
     ) -> Result<()> {
-        if depth > MAX_DEPTH {
-            return Err(invalid(format!("BER nested deeper than {MAX_DEPTH}")));
-        }
+        self.depth(depth)?;
         if !header.constructed() {
             let len = header.len.unwrap_or(0);
             return self.primitive(len, sink);
@@ -242,7 +243,7 @@ mod tests {
     use super::*;
 
     fn collect(bytes: &[u8]) -> Result<Vec<u8>> {
-        let mut r = BerReader::new(bytes);
+        let mut r = BerReader::new(bytes, 32);
         let h = r.header()?;
         let mut out = Vec::new();
         r.octets(&h, &mut |b| {
@@ -294,8 +295,14 @@ mod tests {
         for _ in 0..100 {
             bytes.extend_from_slice(&[0x24, 0x80]);
         }
-        assert!(matches!(collect(&bytes), Err(Error::InvalidCms(_))));
-        let mut r = BerReader::new(&bytes[..]);
+        assert!(matches!(
+            collect(&bytes),
+            Err(Error::LimitExceeded {
+                limit: "max_ber_depth",
+                max: 32
+            })
+        ));
+        let mut r = BerReader::new(&bytes[..], 32);
         let h = r.header().unwrap();
         assert!(r.element(h, 1 << 20).is_err());
     }
@@ -303,11 +310,11 @@ mod tests {
     #[test]
     fn elements_are_read_whole_and_capped() {
         let bytes = [0x30, 0x80, 0x02, 0x01, 5, 0, 0, 0x05, 0x00];
-        let mut r = BerReader::new(&bytes[..]);
+        let mut r = BerReader::new(&bytes[..], 32);
         let h = r.header().unwrap();
         assert_eq!(r.element(h, 100).unwrap(), &bytes[..7]);
         assert_eq!(r.header().unwrap().tag, 0x05);
-        let mut r = BerReader::new(&[0x04, 0x05, 1, 2, 3, 4, 5][..]);
+        let mut r = BerReader::new(&[0x04, 0x05, 1, 2, 3, 4, 5][..], 32);
         let h = r.header().unwrap();
         assert!(r.element(h, 4).is_err());
     }

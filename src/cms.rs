@@ -33,12 +33,8 @@ use x509_cert::time::Time;
 use crate::cert::{Certificate, KeyAlgorithm};
 use crate::error::{Error, Result};
 use crate::identity::Identity;
+use crate::limits::Limits;
 use crate::oid;
-
-/// More signers than this in one message is refused (a mail has one or two).
-pub const MAX_SIGNERS: usize = 16;
-/// More certificates than this in one message is refused.
-pub const MAX_CERTIFICATES: usize = 64;
 
 /// A message digest algorithm (RFC 5754).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -428,7 +424,7 @@ pub(crate) fn normalize(ber: &[u8]) -> Result<Vec<u8>> {
 }
 
 /// Decodes a `ContentInfo` that must hold a `SignedData`.
-pub(crate) fn parse_signed_data(ber: &[u8]) -> Result<Parsed> {
+pub(crate) fn parse_signed_data(ber: &[u8], limits: &Limits) -> Result<Parsed> {
     let der = normalize(ber)?;
     let ci = ContentInfo::from_der(&der).map_err(cms_err)?;
     if ci.content_type != oid::SIGNED_DATA {
@@ -438,19 +434,21 @@ pub(crate) fn parse_signed_data(ber: &[u8]) -> Result<Parsed> {
         )));
     }
     let signed_data: SignedData = ci.content.decode_as().map_err(cms_err)?;
-    if signed_data.signer_infos.0.len() > MAX_SIGNERS {
-        return Err(cms_err(format!("more than {MAX_SIGNERS} signers")));
-    }
+    crate::limits::check(
+        "max_signers",
+        signed_data.signer_infos.0.len() as u64,
+        limits.max_signers as u64,
+    )?;
     let choices = signed_data
         .certificates
         .as_ref()
         .map(|c| c.0.as_slice())
         .unwrap_or_default();
-    if choices.len() > MAX_CERTIFICATES {
-        return Err(cms_err(format!(
-            "more than {MAX_CERTIFICATES} certificates"
-        )));
-    }
+    crate::limits::check(
+        "max_certificates",
+        choices.len() as u64,
+        limits.max_certificates as u64,
+    )?;
     let certificates = choices
         .iter()
         .filter_map(|choice| match choice {
@@ -483,10 +481,6 @@ pub(crate) struct Envelope {
     pub(crate) key_transport_recipients: usize,
 }
 
-/// More RecipientInfos than this is refused: decryption work must stay
-/// bounded (a message with thousands of them is an attack, not mail).
-pub const MAX_RECIPIENTS: usize = 256;
-
 /// Decodes the content-encryption algorithm of an `EnvelopedData` or
 /// `AuthEnvelopedData` and bounds its number of RecipientInfos. Both start
 /// with version, [0] originatorInfo, recipientInfos, EncryptedContentInfo.
@@ -494,7 +488,7 @@ pub const MAX_RECIPIENTS: usize = 256;
 /// our certificates): cms 0.2.3 cannot decode a KeyAgreeRecipientInfo that
 /// names its recipient by rKeyId (RustCrypto/formats#1350), which
 /// `openssl cms -encrypt -keyid` writes.
-pub(crate) fn parse_envelope(ber: &[u8]) -> Result<Envelope> {
+pub(crate) fn parse_envelope(ber: &[u8], limits: &Limits) -> Result<Envelope> {
     use cms::enveloped_data::{EncryptedContentInfo, OriginatorInfo};
     let der = normalize(ber)?;
     let ci = ContentInfo::from_der(&der).map_err(cms_err)?;
@@ -516,9 +510,9 @@ pub(crate) fn parse_envelope(ber: &[u8]) -> Result<Envelope> {
         // KeyTransRecipientInfo is the untagged SEQUENCE alternative.
         key_transport += usize::from(ri.tag() == der::Tag::Sequence);
         count += 1;
-        if count > MAX_RECIPIENTS {
-            return Err(cms_err(format!("more than {MAX_RECIPIENTS} recipients")));
-        }
+        // Decryption work must stay bounded: thousands of RecipientInfos
+        // are an attack, not mail.
+        crate::limits::check("max_recipients", count as u64, limits.max_recipients as u64)?;
     }
     if count == 0 {
         return Err(cms_err("no RecipientInfo"));
@@ -980,7 +974,7 @@ mod tests {
     fn garbage_is_invalid_cms() {
         for bytes in [&b""[..], b"garbage", &[0x30, 0x80, 0x00][..]] {
             assert!(matches!(
-                parse_signed_data(bytes),
+                parse_signed_data(bytes, &Limits::default()),
                 Err(Error::InvalidCms(_))
             ));
         }

@@ -41,6 +41,7 @@ use crate::error::{Error, Result};
 use crate::ffi::{self, CmsDecryptStream, RecipientKey};
 use crate::identity::Identity;
 use crate::io;
+use crate::limits::Limits;
 use crate::mime::{self, Entity};
 use crate::oid;
 use crate::sign::{SignOptions, sign};
@@ -143,9 +144,18 @@ pub struct EncryptOptions {
     /// Encrypt even to expired recipients (key usage is still enforced:
     /// an unusable key cannot be made usable by a flag).
     pub allow_unusable_recipient: bool,
+    /// MIME depth and parts of the message; what [`encrypt_stream`] may
+    /// read into memory.
+    pub limits: Limits,
 }
 
 impl EncryptOptions {
+    /// Other [`Limits`].
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     /// Another content-encryption algorithm.
     pub fn cipher(mut self, cipher: ContentEncryption) -> Self {
         self.cipher = cipher;
@@ -223,7 +233,7 @@ pub fn encrypt(
     let entity = Zeroizing::new(mime::with_content_type(entity)?);
     // Canonical and 7-bit safe, as for signing: the entity may be signed
     // inside, and transport after decryption must not alter it.
-    let entity = Zeroizing::new(mime::prepare_for_signing(&entity)?);
+    let entity = Zeroizing::new(mime::prepare_for_signing_with(&entity, &options.limits)?);
     let der = ffi::cms_encrypt(&keys, &entity, options.cipher.cipher())?;
     let mut out = Vec::with_capacity(outer.len() + der.len() * 2 + 256);
     out.extend_from_slice(&outer);
@@ -260,7 +270,7 @@ pub fn encrypt_stream<R: Read + Seek, W: Write>(
     let start = input.stream_position()?;
     let Some(entity) = io::streamable(&mut input, b"", true)? else {
         input.seek(SeekFrom::Start(start))?;
-        let message = Zeroizing::new(io::read_bounded(&mut input)?);
+        let message = Zeroizing::new(io::read_bounded(&mut input, options.limits.max_in_memory)?);
         output.write_all(&encrypt(&message, recipients, options)?)?;
         return Ok(());
     };
@@ -398,9 +408,21 @@ pub struct Decryption {
 /// ```
 pub fn decrypt_stream<R: Read, W: Write>(
     input: R,
-    mut output: W,
+    output: W,
     identities: &[Identity],
 ) -> Result<Decryption> {
+    decrypt_stream_with_limits(input, output, identities, &Limits::default())
+}
+
+/// [`decrypt_stream`] within other [`Limits`] (RecipientInfos, BER depth,
+/// what a quoted-printable envelope may take in memory).
+pub fn decrypt_stream_with_limits<R: Read, W: Write>(
+    input: R,
+    mut output: W,
+    identities: &[Identity],
+    limits: &Limits,
+) -> Result<Decryption> {
+    let depth = limits.max_ber_depth;
     let mut input = BufReader::with_capacity(io::CHUNK, input);
     let head = io::read_head(&mut input)?
         .ok_or_else(|| Error::InvalidMessage("header section larger than 1 MiB".into()))?;
@@ -410,17 +432,28 @@ pub fn decrypt_stream<R: Read, W: Write>(
     }
     let info = match root.transfer_encoding().as_str() {
         "base64" => open(
-            BerReader::new(io::Base64Reader::new(input)),
+            BerReader::new(io::Base64Reader::new(input), depth),
             &mut output,
             identities,
+            limits,
         ),
-        "7bit" | "8bit" | "binary" => open(BerReader::new(input), &mut output, identities),
+        "7bit" | "8bit" | "binary" => open(
+            BerReader::new(input, depth),
+            &mut output,
+            identities,
+            limits,
+        ),
         _ => {
             // Quoted-printable DER is rare enough to decode in memory.
             let mut whole = head;
-            whole.extend(io::read_bounded(&mut input)?);
+            whole.extend(io::read_bounded(&mut input, limits.max_in_memory)?);
             let der = Entity::parse(&whole)?.decoded_body()?;
-            open(BerReader::new(&der[..]), &mut output, identities)
+            open(
+                BerReader::new(&der[..], depth),
+                &mut output,
+                identities,
+                limits,
+            )
         }
     }?;
     output.flush()?;
@@ -521,11 +554,12 @@ fn open<R: Read, W: Write>(
     mut r: BerReader<R>,
     output: &mut W,
     identities: &[Identity],
+    limits: &Limits,
 ) -> Result<Decryption> {
     let head = read_envelope_head(&mut r)?;
     // Counts RecipientInfos, checks cipher against structure (CBC in
     // AuthEnvelopedData is refused) before any key is used.
-    let envelope = cms::parse_envelope(&head.der)?;
+    let envelope = cms::parse_envelope(&head.der, limits)?;
     let content_encryption = content_encryption_name(&envelope.content_encryption)?;
     let cms = CmsContentInfo::from_der(&head.der)
         .map_err(|_| Error::InvalidCms("unreadable EnvelopedData".into()))?;
@@ -767,11 +801,8 @@ pub fn decrypt_and_verify_stream<R: Read, F: Read + Write + Seek>(
         .ok_or_else(|| Error::InvalidMessage("header section larger than 1 MiB".into()))?;
     let (outer, _) = mime::split_message(&head)?;
     let message = std::io::Cursor::new(head).chain(input);
-    let decrypted = decrypt_stream(
-        message,
-        std::io::BufWriter::new(&mut *plaintext),
-        identities,
-    )?;
+    let writer = std::io::BufWriter::new(&mut *plaintext);
+    let decrypted = decrypt_stream_with_limits(message, writer, identities, &options.limits)?;
     plaintext.seek(SeekFrom::Start(0))?;
     let inner = std::io::Cursor::new(outer).chain(BufReader::new(&mut *plaintext));
     // As in decrypt_and_verify: whatever the plaintext is, the outcome is

@@ -24,6 +24,17 @@ pub enum Error {
     #[error("wrong store passphrase")]
     WrongPassphrase,
 
+    /// The input goes over one of the [`Limits`](crate::Limits) (size,
+    /// nesting, parts, certificates, signers, recipients, PKCS#12
+    /// iterations): refused before the work it would cost.
+    #[error("input exceeds the {limit} limit ({max})")]
+    LimitExceeded {
+        /// Which limit, named as the [`Limits`](crate::Limits) field.
+        limit: &'static str,
+        /// Its value.
+        max: u64,
+    },
+
     /// The bytes are not a well-formed PKCS#12 bundle (truncated, garbage,
     /// inconsistent structure).
     #[error("corrupt PKCS#12 bundle: {0}")]

@@ -115,10 +115,6 @@ pub(crate) fn scan<R: Read>(head: &[u8], reader: &mut R, boundary: &[u8]) -> Res
     })
 }
 
-/// Messages larger than this are not read into memory by the streaming
-/// functions' fallback (entities that need re-encoding before signing).
-pub(crate) const MAX_IN_MEMORY: u64 = 256 << 20;
-
 /// An entity that one pass can prepare for signing or encryption: a 7-bit
 /// transport would not alter it, so [`mime::prepare_for_signing`] would
 /// only canonicalize its line ends (see [`Scan`]).
@@ -178,16 +174,12 @@ pub(crate) fn canonical_body<R: Read + Seek>(
     }
 }
 
-/// Reads the rest of `input` into memory, at most [`MAX_IN_MEMORY`] bytes.
-pub(crate) fn read_bounded<R: Read>(input: &mut R) -> Result<Vec<u8>> {
+/// Reads the rest of `input` into memory, at most `max` bytes
+/// ([`Limits::max_in_memory`](crate::Limits::max_in_memory)).
+pub(crate) fn read_bounded<R: Read>(input: &mut R, max: u64) -> Result<Vec<u8>> {
     let mut all = Vec::new();
-    input.take(MAX_IN_MEMORY + 1).read_to_end(&mut all)?;
-    if all.len() as u64 > MAX_IN_MEMORY {
-        return Err(Error::InvalidMessage(format!(
-            "message larger than {} MiB that cannot be processed as a stream",
-            MAX_IN_MEMORY >> 20
-        )));
-    }
+    input.take(max.saturating_add(1)).read_to_end(&mut all)?;
+    crate::limits::check("max_in_memory", all.len() as u64, max)?;
     Ok(all)
 }
 

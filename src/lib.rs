@@ -14,6 +14,7 @@
 //! | [`mailbox`] | [`Mailbox`]: a validated e-mail address, compared case-insensitively |
 //! | [`cert`] | [`Certificate`]: subject, e-mail addresses, key usage, "can sign / can decrypt" (RFC 8550) |
 //! | [`identity`] | [`Identity`]: certificate + private key + chain |
+//! | [`limits`] | [`Limits`]: sizes, depths and counts hostile input may not exceed |
 //! | [`pkcs12`] | PKCS#12 import, modern and legacy bundles |
 //! | [`store`] | [`Store`]: mailboxes of at most [`MAX_CERTS_PER_MAILBOX`] certificates, keys sealed at rest |
 //! | [`cms`] | CMS `SignedData` (RFC 5652) built and checked: signed attributes, signer lookup, algorithms |
@@ -49,6 +50,7 @@ pub mod error;
 mod ffi;
 pub mod identity;
 mod io;
+pub mod limits;
 pub mod mailbox;
 pub(crate) mod mime;
 mod oid;
@@ -62,11 +64,12 @@ pub use cert::{Certificate, Fingerprint, KeyAlgorithm, KeyPurpose, KeyUsage};
 pub use cms::DigestAlgorithm;
 pub use envelope::{
     ContentEncryption, Decrypted, Decryption, EncryptOptions, KeyTransport, decrypt,
-    decrypt_and_verify, decrypt_and_verify_stream, decrypt_stream, encrypt, encrypt_stream,
-    sign_and_encrypt,
+    decrypt_and_verify, decrypt_and_verify_stream, decrypt_stream, decrypt_stream_with_limits,
+    encrypt, encrypt_stream, sign_and_encrypt,
 };
 pub use error::{Error, Result};
 pub use identity::{Identity, PrivateKey};
+pub use limits::Limits;
 pub use mailbox::Mailbox;
 pub use secret::{Passphrase, Password};
 pub use sign::{SignOptions, SignatureForm, sign, sign_stream};

@@ -10,8 +10,8 @@
 //!   is signed, so that no transport can alter it).
 //!
 //! Everything works on bytes, borrows its input where it can, never panics
-//! and is bounded ([`MAX_FIELDS`], [`MAX_HEADER`], [`MAX_PARTS`],
-//! [`MAX_DEPTH`]): the input is hostile mail.
+//! and is bounded ([`MAX_FIELDS`], [`MAX_HEADER`], and the parts and
+//! depth of [`Limits`]): the input is hostile mail.
 
 // wired in by sign.rs / verify.rs
 #![allow(dead_code)]
@@ -21,15 +21,15 @@ use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 
 use crate::error::{Error, Result};
+use crate::limits::{self, Limits};
 
 /// At most this many header fields per entity.
 pub(crate) const MAX_FIELDS: usize = 1000;
 /// At most this many bytes of header section per entity.
 pub(crate) const MAX_HEADER: usize = 1 << 20;
-/// At most this many body parts per multipart.
-pub(crate) const MAX_PARTS: usize = 10_000;
-/// At most this many levels of nested entities in [`prepare_for_signing`].
-pub(crate) const MAX_DEPTH: usize = 32;
+/// The default body parts per multipart ([`Limits::max_parts`]).
+#[cfg(test)]
+const MAX_PARTS: usize = 10_000;
 
 /// RFC 5322 §2.1.1: the hard limit on a line, without its CRLF.
 const MAX_LINE: usize = 998;
@@ -671,7 +671,7 @@ pub(crate) fn delimiter_kind(content: &[u8], delimiter: &[u8]) -> Option<Delimit
 }
 
 /// Byte ranges of the body parts; see [`split_multipart`].
-fn multipart_spans(body: &[u8], boundary: &str) -> Result<Vec<(usize, usize)>> {
+fn multipart_spans(body: &[u8], boundary: &str, max_parts: usize) -> Result<Vec<(usize, usize)>> {
     if boundary.is_empty() {
         return Err(invalid("empty multipart boundary"));
     }
@@ -694,9 +694,7 @@ fn multipart_spans(body: &[u8], boundary: &str) -> Result<Vec<(usize, usize)>> {
             if line_start >= 2 && body.get(line_start - 2) == Some(&b'\r') {
                 end = line_start - 2;
             }
-            if spans.len() >= MAX_PARTS {
-                return Err(invalid(format!("more than {MAX_PARTS} body parts")));
-            }
+            limits::check("max_parts", spans.len() as u64 + 1, max_parts as u64)?;
             spans.push((start, end.max(start)));
         }
         if kind == Delimiter::Close {
@@ -706,9 +704,7 @@ fn multipart_spans(body: &[u8], boundary: &str) -> Result<Vec<(usize, usize)>> {
     }
     if let Some(start) = open {
         // No close delimiter: tolerated, the last part runs to the end.
-        if spans.len() >= MAX_PARTS {
-            return Err(invalid(format!("more than {MAX_PARTS} body parts")));
-        }
+        limits::check("max_parts", spans.len() as u64 + 1, max_parts as u64)?;
         spans.push((start, body.len()));
     }
     if !seen {
@@ -729,7 +725,16 @@ fn multipart_spans(body: &[u8], boundary: &str) -> Result<Vec<(usize, usize)>> {
 /// tolerated (the last part runs to the end); no delimiter or no part at
 /// all is an error.
 pub(crate) fn split_multipart<'a>(body: &'a [u8], boundary: &str) -> Result<Vec<&'a [u8]>> {
-    Ok(multipart_spans(body, boundary)?
+    split_multipart_with(body, boundary, &Limits::default())
+}
+
+/// [`split_multipart`] with [`Limits::max_parts`] from `limits`.
+pub(crate) fn split_multipart_with<'a>(
+    body: &'a [u8],
+    boundary: &str,
+    limits: &Limits,
+) -> Result<Vec<&'a [u8]>> {
+    Ok(multipart_spans(body, boundary, limits.max_parts)?
         .into_iter()
         .map(|(start, end)| sub(body, start, end))
         .collect())
@@ -878,12 +883,8 @@ fn assemble(entity: &Entity<'_>, encoding: Option<&str>, body: &[u8]) -> Vec<u8>
     out
 }
 
-fn prepare(bytes: &[u8], depth: usize) -> Result<Vec<u8>> {
-    if depth > MAX_DEPTH {
-        return Err(invalid(format!(
-            "MIME entities nested deeper than {MAX_DEPTH} levels"
-        )));
-    }
+fn prepare(bytes: &[u8], depth: usize, limits: &Limits) -> Result<Vec<u8>> {
+    limits::check("max_mime_depth", depth as u64, limits.max_mime_depth as u64)?;
     let entity = Entity::parse(bytes)?;
     let content_type = entity.content_type();
     let encoding = entity.transfer_encoding();
@@ -895,9 +896,9 @@ fn prepare(bytes: &[u8], depth: usize) -> Result<Vec<u8>> {
         let body = entity.body;
         let mut rebuilt = Vec::with_capacity(body.len() + body.len() / 16);
         let mut pos = 0;
-        for (start, end) in multipart_spans(body, boundary)? {
+        for (start, end) in multipart_spans(body, boundary, limits.max_parts)? {
             rebuilt.extend_from_slice(&canonicalize(sub(body, pos, start)));
-            rebuilt.extend_from_slice(&prepare(sub(body, start, end), depth + 1)?);
+            rebuilt.extend_from_slice(&prepare(sub(body, start, end), depth + 1, limits)?);
             pos = end;
         }
         rebuilt.extend_from_slice(&canonicalize(sub(body, pos, body.len())));
@@ -905,7 +906,7 @@ fn prepare(bytes: &[u8], depth: usize) -> Result<Vec<u8>> {
     }
     if content_type.is("message/rfc822") && identity {
         // RFC 2046 §5.2.1: no encoding allowed here; make the inner message safe.
-        let inner = prepare(entity.body, depth + 1)?;
+        let inner = prepare(entity.body, depth + 1, limits)?;
         return Ok(assemble(&entity, None, &inner));
     }
     if identity && needs_encoding(entity.body) {
@@ -927,7 +928,12 @@ fn prepare(bytes: &[u8], depth: usize) -> Result<Vec<u8>> {
 /// text, base64 otherwise), recursively through multiparts and
 /// message/rfc822. Everything else stays byte-exact.
 pub(crate) fn prepare_for_signing(entity: &[u8]) -> Result<Vec<u8>> {
-    prepare(entity, 0)
+    prepare(entity, 0, &Limits::default())
+}
+
+/// [`prepare_for_signing`] within `limits` (MIME depth, parts).
+pub(crate) fn prepare_for_signing_with(entity: &[u8], limits: &Limits) -> Result<Vec<u8>> {
+    prepare(entity, 0, limits)
 }
 
 /// The entity with an explicit `Content-Type` (RFC 2045 §5.2's default
@@ -1431,7 +1437,13 @@ inner\r\n\
         assert!(is_invalid(split_multipart(b"--\r\n", "")));
         assert!(is_invalid(split_multipart(b"", "b")));
         let many = "--b\r\n".repeat(MAX_PARTS + 1);
-        assert!(is_invalid(split_multipart(many.as_bytes(), "b")));
+        assert!(matches!(
+            split_multipart(many.as_bytes(), "b"),
+            Err(Error::LimitExceeded {
+                limit: "max_parts",
+                ..
+            })
+        ));
         let enough = "--b\r\n".repeat(MAX_PARTS);
         assert_eq!(ok(split_multipart(enough.as_bytes(), "b")).len(), MAX_PARTS);
     }
@@ -1624,14 +1636,27 @@ epilogue\n";
         assert_eq!(inner.field("From"), Some("a@b.c"));
         assert_eq!(ok(inner.decoded_body()), b"\xe9t\xe9\r\n");
 
+        // Distinct boundaries per level: 40 levels deep.
         let mut deep = b"x\r\n".to_vec();
-        for _ in 0..40 {
-            let mut outer = b"Content-Type: multipart/mixed; boundary=z\r\n\r\n--z\r\n".to_vec();
+        for level in 0..40 {
+            let mut outer =
+                format!("Content-Type: multipart/mixed; boundary=z{level}\r\n\r\n--z{level}\r\n")
+                    .into_bytes();
             outer.extend_from_slice(&deep);
-            outer.extend_from_slice(b"\r\n--z--\r\n");
+            outer.extend_from_slice(format!("\r\n--z{level}--\r\n").as_bytes());
             deep = outer;
         }
-        assert!(is_invalid(prepare_for_signing(&deep)));
+        let err = prepare_for_signing(&deep).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::LimitExceeded {
+                    limit: "max_mime_depth",
+                    max: 32
+                }
+            ),
+            "{err:?}"
+        );
         assert!(is_invalid(prepare_for_signing(
             b"Content-Type: multipart/mixed\r\n\r\nx"
         )));

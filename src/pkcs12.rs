@@ -29,13 +29,8 @@ use crate::cert::{Certificate, Fingerprint};
 use crate::error::{Error, Result};
 use crate::ffi;
 use crate::identity::{Identity, PrivateKey};
+use crate::limits::Limits;
 use crate::secret::Password;
-
-/// The most key-derivation iterations a bundle may ask for, for its MAC or
-/// any of its encryptions. Real exporters use 1 024 to 600 000; a hostile
-/// bundle asking for 10⁹ would otherwise keep a mail client busy for
-/// minutes before the password is even checked.
-pub const MAX_ITERATIONS: u64 = 10_000_000;
 
 /// `ERR_LIB_PKCS12` and `PKCS12_R_MAC_VERIFY_FAILURE` from `<openssl/pkcs12err.h>`.
 const ERR_LIB_PKCS12: i32 = 35;
@@ -55,13 +50,22 @@ const PKCS12_R_MAC_VERIFY_FAILURE: i32 = 113;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn import(bundle: &[u8], password: &Password) -> Result<Identity> {
+    import_with_limits(bundle, password, &Limits::default())
+}
+
+/// [`import`] with other [`Limits`]: the key-derivation iterations a
+/// bundle may ask for, for its MAC or any of its encryptions
+/// ([`Limits::max_pkcs12_iterations`]), are checked before the password is
+/// tried. Real exporters use 1 024 to 600 000; a hostile bundle asking for
+/// 10⁹ would otherwise keep a mail client busy for minutes.
+pub fn import_with_limits(bundle: &[u8], password: &Password, limits: &Limits) -> Result<Identity> {
     // C strings end at NUL: such a password cannot be what any tool used.
     if password.expose().contains('\0') {
         return Err(Error::WrongPassword);
     }
     let p12 = Pkcs12::from_der(bundle)
         .map_err(|_| Error::CorruptBundle("not a PKCS#12 PFX structure".into()))?;
-    preflight::check(&p12)?;
+    preflight::check(&p12, limits.max_pkcs12_iterations)?;
     match ffi::pkcs12_parse(&p12, password.expose()) {
         Ok(found) => {
             let hint = found
@@ -193,7 +197,7 @@ fn order_chain(leaf: &Certificate, mut cas: Vec<Certificate>) -> Vec<Certificate
 }
 
 /// What can be checked before the password is tried: the iteration counts
-/// (bounded by [`MAX_ITERATIONS`]), the presence of a MAC, and the number
+/// (bounded by [`Limits::max_pkcs12_iterations`]), the presence of a MAC, and the number
 /// of private keys that are not inside an encrypted container.
 mod preflight {
     use super::*;
@@ -204,7 +208,7 @@ mod preflight {
     const PBKDF2: &[u64] = &[1, 2, 840, 113_549, 1, 5, 12];
     const KEY_BAG: &[u64] = &[1, 2, 840, 113_549, 1, 12, 10, 1, 1];
 
-    pub(super) fn check(p12: &Pkcs12) -> Result<()> {
+    pub(super) fn check(p12: &Pkcs12, max: u64) -> Result<()> {
         // OpenSSL has decoded the bundle; its DER re-encoding is what `p12`
         // (DER only) can read. Its asserts are kept from unwinding into us.
         let Ok(der) = p12.to_der() else {
@@ -225,15 +229,15 @@ mod preflight {
                 "the bundle has no integrity MAC".into(),
             ));
         };
-        limit(u64::from(mac.iterations), "MAC")?;
+        limit(u64::from(mac.iterations), max)?;
         let ContentInfo::Data(safe) = &pfx.auth_safe else {
             return Ok(());
         };
         let safe = Zeroizing::new(safe.clone());
-        catch_unwind(AssertUnwindSafe(|| contents(&safe))).unwrap_or(Ok(()))
+        catch_unwind(AssertUnwindSafe(|| contents(&safe, max))).unwrap_or(Ok(()))
     }
 
-    fn contents(safe: &[u8]) -> Result<()> {
+    fn contents(safe: &[u8], max: u64) -> Result<()> {
         let Ok(list) = yasna::parse_ber(safe, |r| r.collect_sequence_of(ContentInfo::parse)) else {
             return Ok(());
         };
@@ -241,7 +245,7 @@ mod preflight {
         for content in &list {
             match content {
                 ContentInfo::EncryptedData(e) => {
-                    algorithm(&e.encrypted_content_info.content_encryption_algorithm)?
+                    algorithm(&e.encrypted_content_info.content_encryption_algorithm, max)?
                 }
                 ContentInfo::Data(plain) => {
                     let Ok(bags) =
@@ -253,7 +257,7 @@ mod preflight {
                         match &bag.bag {
                             SafeBagKind::Pkcs8ShroudedKeyBag(epki) => {
                                 keys += 1;
-                                algorithm(&epki.encryption_algorithm)?;
+                                algorithm(&epki.encryption_algorithm, max)?;
                             }
                             SafeBagKind::OtherBagKind(o)
                                 if o.bag_id == ObjectIdentifier::from_slice(KEY_BAG) =>
@@ -275,17 +279,15 @@ mod preflight {
         Ok(())
     }
 
-    fn algorithm(alg: &AlgorithmIdentifier) -> Result<()> {
+    fn algorithm(alg: &AlgorithmIdentifier, max: u64) -> Result<()> {
         match alg {
             AlgorithmIdentifier::PbewithSHAAnd40BitRC2CBC(p)
-            | AlgorithmIdentifier::PbeWithSHAAnd3KeyTripleDESCBC(p) => {
-                limit(p.iterations, "encryption")
-            }
+            | AlgorithmIdentifier::PbeWithSHAAnd3KeyTripleDESCBC(p) => limit(p.iterations, max),
             AlgorithmIdentifier::OtherAlg(o)
                 if o.algorithm_type == ObjectIdentifier::from_slice(PBES2) =>
             {
                 match o.params.as_deref().map(pbkdf2_iterations) {
-                    Some(Ok(Some(n))) => limit(n, "PBKDF2"),
+                    Some(Ok(Some(n))) => limit(n, max),
                     Some(Err(_)) => Err(Error::CorruptBundle("unreadable PBES2 parameters".into())),
                     _ => Ok(()),
                 }
@@ -318,13 +320,8 @@ mod preflight {
         })
     }
 
-    fn limit(iterations: u64, what: &str) -> Result<()> {
-        if iterations > MAX_ITERATIONS {
-            return Err(Error::UnsupportedBundle(format!(
-                "{what} iteration count {iterations} exceeds the limit of {MAX_ITERATIONS}"
-            )));
-        }
-        Ok(())
+    fn limit(iterations: u64, max: u64) -> Result<()> {
+        crate::limits::check("max_pkcs12_iterations", iterations, max)
     }
 }
 

@@ -16,6 +16,7 @@ use openssl::hash::Hasher;
 use crate::cms::{self, DigestAlgorithm, SignParams};
 use crate::error::{Error, Result};
 use crate::identity::Identity;
+use crate::limits::Limits;
 use crate::{io, mime};
 
 /// Detached or opaque signing.
@@ -53,6 +54,9 @@ pub struct SignOptions {
     pub allow_unusable_certificate: bool,
     /// The signingTime attribute; now by default.
     pub signing_time: Option<SystemTime>,
+    /// MIME depth and parts of the message; what [`sign_stream`] may read
+    /// into memory.
+    pub limits: Limits,
 }
 
 impl Default for SignOptions {
@@ -63,6 +67,7 @@ impl Default for SignOptions {
             rsa_pss: false,
             allow_unusable_certificate: false,
             signing_time: None,
+            limits: Limits::default(),
         }
     }
 }
@@ -89,6 +94,12 @@ impl SignOptions {
     /// Skip the validity and key-usage checks of the signing certificate.
     pub fn allow_unusable_certificate(mut self) -> Self {
         self.allow_unusable_certificate = true;
+        self
+    }
+
+    /// Other [`Limits`].
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
         self
     }
 
@@ -121,7 +132,7 @@ impl SignOptions {
 pub fn sign(message: &[u8], signer: &Identity, options: &SignOptions) -> Result<Vec<u8>> {
     let params = params(signer, options)?;
     let (outer, entity) = mime::split_message(message)?;
-    let entity = mime::prepare_for_signing(&entity)?;
+    let entity = mime::prepare_for_signing_with(&entity, &options.limits)?;
     let der = cms::build_signed_data(&entity, &params)?;
     Ok(match options.form {
         SignatureForm::Detached => multipart_signed(&outer, &entity, &der, options.digest)?,
@@ -163,7 +174,7 @@ pub fn sign_stream<R: Read + Seek, W: Write>(
     };
     let Some(entity) = io::streamable(&mut input, boundary.as_bytes(), false)? else {
         input.seek(SeekFrom::Start(start))?;
-        let message = io::read_bounded(&mut input)?;
+        let message = io::read_bounded(&mut input, options.limits.max_in_memory)?;
         output.write_all(&sign(&message, signer, options)?)?;
         return Ok(());
     };

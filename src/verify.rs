@@ -32,13 +32,11 @@ use crate::cert::{Certificate, Fingerprint, KeyAlgorithm};
 use crate::cms::{self, DigestAlgorithm};
 use crate::envelope::ContentEncryption;
 use crate::error::{Error, Result};
+use crate::limits::Limits;
 use crate::mailbox::Mailbox;
 use crate::mime::{self, Entity};
 use crate::sign::SignatureForm;
 use crate::{io, oid};
-
-/// How deep signed content may be nested inside `multipart/*` entities.
-const MAX_DEPTH: usize = 16;
 
 /// What to trust and when.
 #[derive(Clone, Debug)]
@@ -47,6 +45,7 @@ pub struct VerifyOptions {
     intermediates: Vec<Certificate>,
     time: Option<SystemTime>,
     allow_weak: bool,
+    pub(crate) limits: Limits,
 }
 
 impl VerifyOptions {
@@ -57,7 +56,14 @@ impl VerifyOptions {
             intermediates: Vec::new(),
             time: None,
             allow_weak: false,
+            limits: Limits::default(),
         }
+    }
+
+    /// Other [`Limits`] for what the message may contain.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// Judges certificate validity as of `time` instead of now (archived
@@ -221,14 +227,15 @@ pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
     let root = Entity::parse(message)?;
     let mut problems = Vec::new();
     let from = sender(&root, &mut problems);
-    let (found, path) = find_signed(&root, 0, &mut Vec::new())?.ok_or(Error::NotSigned)?;
+    let limits = &options.limits;
+    let (found, path) = find_signed(&root, 0, &mut Vec::new(), limits)?.ok_or(Error::NotSigned)?;
     let (form, cms_bytes, detached) = match found {
         Found::Detached { content, signature } => {
             (SignatureForm::Detached, signature, Some(content))
         }
         Found::Opaque { cms } => (SignatureForm::Opaque, cms, None),
     };
-    let parsed = cms::parse_signed_data(&cms_bytes)?;
+    let parsed = cms::parse_signed_data(&cms_bytes, limits)?;
     let content: Vec<u8> = match (detached, &parsed.econtent) {
         (Some(content), _) => content.to_vec(),
         (None, Some(econtent)) => econtent.clone(),
@@ -306,7 +313,7 @@ pub fn verify_stream<R: Read, W: Write>(
         content_types <= 1 && (ct.is("multipart/signed") || (is_pkcs7_mime(&root) && identity));
     if !streams {
         let mut message = head.clone();
-        message.extend(io::read_bounded(&mut input)?);
+        message.extend(io::read_bounded(&mut input, options.limits.max_in_memory)?);
         let mut report = verify(&message, options)?;
         content.write_all(&report.content)?;
         report.content = Vec::new();
@@ -331,14 +338,15 @@ pub fn verify_stream<R: Read, W: Write>(
                 sig_type.mime_type
             )));
         }
-        let parsed = cms::parse_signed_data(&signature.decoded_body()?)?;
+        let parsed = cms::parse_signed_data(&signature.decoded_body()?, &options.limits)?;
         (SignatureForm::Detached, parsed, digests, content_head)
     } else if root.transfer_encoding() == "base64" {
-        let ber = BerReader::new(io::Base64Reader::new(input));
-        let (parsed, digests, content_head) = opaque_stream(ber, &mut content)?;
+        let ber = BerReader::new(io::Base64Reader::new(input), options.limits.max_ber_depth);
+        let (parsed, digests, content_head) = opaque_stream(ber, &mut content, &options.limits)?;
         (SignatureForm::Opaque, parsed, digests, content_head)
     } else {
-        let (parsed, digests, content_head) = opaque_stream(BerReader::new(input), &mut content)?;
+        let ber = BerReader::new(input, options.limits.max_ber_depth);
+        let (parsed, digests, content_head) = opaque_stream(ber, &mut content, &options.limits)?;
         (SignatureForm::Opaque, parsed, digests, content_head)
     };
     content.flush()?;
@@ -388,6 +396,7 @@ fn micalg_digests(micalg: Option<&str>) -> Vec<DigestAlgorithm> {
 fn opaque_stream<R: Read, W: Write>(
     mut r: BerReader<R>,
     content: &mut W,
+    limits: &Limits,
 ) -> Result<(cms::Parsed, cms::ContentDigests, Vec<u8>)> {
     let _content_info = r.expect(0x30, "ContentInfo")?;
     let h = r.expect(0x06, "contentType")?;
@@ -430,7 +439,8 @@ fn opaque_stream<R: Read, W: Write>(
     } else if inner.len.is_some() {
         // PKCS#7 v1.5 allowed any type here; its contents octets are hashed.
         let header_len = inner.raw.len();
-        let element = r.element(inner, io::MAX_IN_MEMORY as usize)?;
+        let max = usize::try_from(limits.max_in_memory).unwrap_or(usize::MAX);
+        let element = r.element(inner, max)?;
         tee.update(element.get(header_len..).unwrap_or_default())?;
     } else {
         return Err(Error::InvalidCms(
@@ -454,7 +464,7 @@ fn opaque_stream<R: Read, W: Write>(
     let mut ci = content_type;
     ci.extend(cms::tlv(0xA0, &cms::tlv(0x30, &body)));
     Ok((
-        cms::parse_signed_data(&cms::tlv(0x30, &ci))?,
+        cms::parse_signed_data(&cms::tlv(0x30, &ci), limits)?,
         digests,
         content_head,
     ))
@@ -763,12 +773,9 @@ fn find_signed<'a>(
     entity: &Entity<'a>,
     depth: usize,
     path: &mut Vec<usize>,
+    limits: &Limits,
 ) -> Result<Option<(Found<'a>, Vec<usize>)>> {
-    if depth > MAX_DEPTH {
-        return Err(Error::InvalidMessage(format!(
-            "MIME nesting deeper than {MAX_DEPTH}"
-        )));
-    }
+    crate::limits::check("max_mime_depth", depth as u64, limits.max_mime_depth as u64)?;
     let content_types = entity
         .fields()
         .iter()
@@ -787,7 +794,7 @@ fn find_signed<'a>(
             .ok_or_else(|| Error::InvalidMessage(format!("{} without boundary", ct.mime_type)))
     };
     if ct.is("multipart/signed") {
-        let parts = mime::split_multipart(entity.body(), boundary()?)?;
+        let parts = mime::split_multipart_with(entity.body(), boundary()?, limits)?;
         // RFC 1847 §2.1: exactly two parts. A third one would be shown by
         // some clients and covered by nothing.
         let [content, signature] = parts.as_slice() else {
@@ -819,12 +826,12 @@ fn find_signed<'a>(
         };
     }
     if ct.is_multipart() {
-        for (i, part) in mime::split_multipart(entity.body(), boundary()?)?
+        for (i, part) in mime::split_multipart_with(entity.body(), boundary()?, limits)?
             .iter()
             .enumerate()
         {
             path.push(i);
-            if let Some(found) = find_signed(&Entity::parse(part)?, depth + 1, path)? {
+            if let Some(found) = find_signed(&Entity::parse(part)?, depth + 1, path, limits)? {
                 return Ok(Some(found));
             }
             path.pop();

@@ -440,6 +440,7 @@ fn exit_code(error: &Error) -> u8 {
         | Error::DecryptionFailed
         | Error::NoRecipients
         | Error::InvalidMessage(_)
+        | Error::LimitExceeded { .. }
         | Error::InvalidCms(_)
         | Error::UnsupportedAlgorithm(_)
         | Error::Io(_) => 2,

@@ -27,6 +27,7 @@ use crate::cert::{Certificate, Fingerprint};
 use crate::envelope::ContentEncryption;
 use crate::error::{Error, Result};
 use crate::identity::{Identity, PrivateKey};
+use crate::limits::Limits;
 use crate::mailbox::Mailbox;
 use crate::secret::{Passphrase, Password};
 use seal::{Kek, key_aad};
@@ -46,6 +47,8 @@ pub struct ImportOptions {
     /// mailbox's (e.g. a shared mailbox or an alias). Off by default: a
     /// signature made with such a certificate will not match `From`.
     pub allow_address_mismatch: bool,
+    /// What a PKCS#12 bundle may ask for (iterations).
+    pub limits: Limits,
 }
 
 impl ImportOptions {
@@ -53,6 +56,7 @@ impl ImportOptions {
     pub fn allowing_address_mismatch() -> Self {
         ImportOptions {
             allow_address_mismatch: true,
+            limits: Limits::default(),
         }
     }
 
@@ -173,7 +177,7 @@ impl Store {
         password: &Password,
         options: ImportOptions,
     ) -> Result<Imported> {
-        let identity = crate::pkcs12::import(bundle, password)?;
+        let identity = crate::pkcs12::import_with_limits(bundle, password, &options.limits)?;
         self.import_identity(mailbox, &identity, options)
     }
 

@@ -1,0 +1,74 @@
+//! Resource limits for hostile input.
+//!
+//! Every byte `smime` reads may come from an attacker: a bundle asking for
+//! 10⁹ PBKDF2 iterations, a message nested ten thousand levels deep, a CMS
+//! structure with a million RecipientInfos would each keep a mail client
+//! busy or make it allocate without bound. Each such dimension has a limit
+//! here; going over it is [`Error::LimitExceeded`](crate::Error::LimitExceeded),
+//! naming the limit, never a hang, a panic or a generic parse error.
+//!
+//! The defaults are far above what real mail uses and far below what hurts;
+//! raise one for a known sender, lower them on a constrained device:
+//!
+//! ```
+//! let mut limits = smime::Limits::default();
+//! limits.max_in_memory = 32 << 20;
+//! let options = smime::VerifyOptions::new(&[]).limits(limits);
+//! # let _ = options;
+//! ```
+#![forbid(unsafe_code)]
+
+use crate::error::{Error, Result};
+
+/// The limits; see the module documentation. `Default` gives the values
+/// documented on each field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Bytes a streaming function reads into memory when a message cannot
+    /// be streamed (an entity that must be re-encoded before signing, a
+    /// signature nested inside another multipart, a quoted-printable
+    /// envelope). Default 256 MiB.
+    pub max_in_memory: u64,
+    /// Levels of nested MIME entities (multiparts, `message/rfc822`).
+    /// Default 32.
+    pub max_mime_depth: usize,
+    /// Body parts in one multipart. Default 10 000.
+    pub max_parts: usize,
+    /// Certificates in one CMS `SignedData`. Default 64.
+    pub max_certificates: usize,
+    /// SignerInfos in one `SignedData` (a mail has one or two). Default 16.
+    pub max_signers: usize,
+    /// RecipientInfos in one envelope: decryption work is bounded by it.
+    /// Default 256.
+    pub max_recipients: usize,
+    /// PBKDF2 / PKCS#12 KDF / MAC iterations a PKCS#12 bundle may ask for,
+    /// checked before any derivation. Default 10 000 000 (seconds of CPU;
+    /// real bundles use 2 048 to 600 000).
+    pub max_pkcs12_iterations: u64,
+    /// Nesting of constructed BER encodings read from a stream. Default 32.
+    pub max_ber_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_in_memory: 256 << 20,
+            max_mime_depth: 32,
+            max_parts: 10_000,
+            max_certificates: 64,
+            max_signers: 16,
+            max_recipients: 256,
+            max_pkcs12_iterations: 10_000_000,
+            max_ber_depth: 32,
+        }
+    }
+}
+
+/// `Err(LimitExceeded)` when `value` is over `max`.
+pub(crate) fn check(limit: &'static str, value: u64, max: u64) -> Result<()> {
+    if value > max {
+        return Err(Error::LimitExceeded { limit, max });
+    }
+    Ok(())
+}
