@@ -130,13 +130,14 @@ impl<R: Read> BerReader<R> {
         out: &mut Vec<u8>,
         max: usize,
         depth: usize,
+        too_large: &dyn Fn() -> Error,
     ) -> Result<()> {
         self.depth(depth)?;
         match header.len {
             Some(len) => {
                 let len = usize::try_from(len).map_err(|_| invalid("element too large"))?;
                 if out.len().saturating_add(len) > max {
-                    return Err(invalid(format!("element larger than {max} bytes")));
+                    return Err(too_large());
                 }
                 let start = out.len();
                 out.resize(start + len, 0);
@@ -150,12 +151,12 @@ impl<R: Read> BerReader<R> {
                 let inner = self.header()?;
                 out.extend_from_slice(&inner.raw);
                 if out.len() > max {
-                    return Err(invalid(format!("element larger than {max} bytes")));
+                    return Err(too_large());
                 }
                 if inner.is_end_of_contents() {
                     break;
                 }
-                self.contents_into(&inner, out, max, depth + 1)?;
+                self.contents_into(&inner, out, max, depth + 1, too_large)?;
             },
         }
         Ok(())
@@ -164,8 +165,19 @@ impl<R: Read> BerReader<R> {
     /// The whole element `header` began, identifier to last octet, as
     /// read: at most `max` bytes.
     pub(crate) fn element(&mut self, header: Header, max: usize) -> Result<Vec<u8>> {
+        let too_large = || invalid(format!("element larger than {max} bytes"));
+        self.element_or(header, max, &too_large)
+    }
+
+    /// [`BerReader::element`] with the error for an element over `max`.
+    pub(crate) fn element_or(
+        &mut self,
+        header: Header,
+        max: usize,
+        too_large: &dyn Fn() -> Error,
+    ) -> Result<Vec<u8>> {
         let mut out = header.raw.clone();
-        self.contents_into(&header, &mut out, max, 0)?;
+        self.contents_into(&header, &mut out, max, 0, too_large)?;
         Ok(out)
     }
 

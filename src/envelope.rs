@@ -472,9 +472,13 @@ fn is_pkcs7_mime(root: &Entity<'_>) -> bool {
                 .is_some_and(|n| n.to_ascii_lowercase().ends_with(".p7m")))
 }
 
-/// RecipientInfos, originatorInfo and algorithm identifiers larger than
-/// this are refused (256 RSA-4096 recipients take about 150 KiB).
+/// An originatorInfo larger than this is refused.
 const MAX_ENVELOPE_FIELD: usize = 1 << 20;
+
+/// Room per allowed recipient when reading the RecipientInfos (an RSA-4096
+/// KeyTransRecipientInfo takes about 600 bytes, a KeyAgreeRecipientInfo
+/// with its originator key less).
+const RECIPIENT_INFO_SIZE: usize = 16 * 1024;
 
 /// The part of an `EnvelopedData` (RFC 5652 §6.1) or `AuthEnvelopedData`
 /// (RFC 5083 §2.1) before the encrypted content, re-encoded as a whole
@@ -491,7 +495,7 @@ struct EnvelopeHead {
     icv_len: Option<u8>,
 }
 
-fn read_envelope_head<R: Read>(r: &mut BerReader<R>) -> Result<EnvelopeHead> {
+fn read_envelope_head<R: Read>(r: &mut BerReader<R>, limits: &Limits) -> Result<EnvelopeHead> {
     let _content_info = r.expect(0x30, "ContentInfo")?;
     let h = r.expect(0x06, "contentType")?;
     let content_type = r.element(h, 64)?;
@@ -513,7 +517,15 @@ fn read_envelope_head<R: Read>(r: &mut BerReader<R>) -> Result<EnvelopeHead> {
     if h.tag != 0x31 {
         return Err(Error::InvalidCms("expected RecipientInfos".into()));
     }
-    body.extend(r.element(h, MAX_ENVELOPE_FIELD)?);
+    // Counted by cms::parse_envelope; a set far larger than the allowed
+    // number of recipients could fill is refused while it is read.
+    let max_recipients = limits.max_recipients;
+    let too_many = || Error::LimitExceeded {
+        limit: "max_recipients",
+        max: max_recipients as u64,
+    };
+    let cap = max_recipients.saturating_mul(RECIPIENT_INFO_SIZE);
+    body.extend(r.element_or(h, cap, &too_many)?);
     let encrypted_content_info = r.expect(0x30, "EncryptedContentInfo")?;
     let h = r.expect(0x06, "contentType")?;
     let mut eci = r.element(h, 64)?;
@@ -556,7 +568,7 @@ fn open<R: Read, W: Write>(
     identities: &[Identity],
     limits: &Limits,
 ) -> Result<Decryption> {
-    let head = read_envelope_head(&mut r)?;
+    let head = read_envelope_head(&mut r, limits)?;
     // Counts RecipientInfos, checks cipher against structure (CBC in
     // AuthEnvelopedData is refused) before any key is used.
     let envelope = cms::parse_envelope(&head.der, limits)?;
