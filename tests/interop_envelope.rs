@@ -394,8 +394,25 @@ fn our_messages_decrypt_with_gpgsm() {
     assert!(imported, "gpgsm imports none of alice's PKCS#12 bundles");
     // gpgsm 2.2 reads neither AuthEnvelopedData nor RSA-OAEP nor ECDH:
     // AES-CBC with PKCS#1 v1.5 key transport it does.
-    for (what, input) in [("entity", ENTITY), ("message", MESSAGE)] {
-        let encrypted = encrypt(input, &[cert("alice")], &EncryptOptions::default()).unwrap();
+    // The streamed form is BER with indefinite lengths (OpenSSL's NDEF).
+    for (what, input, streamed) in [
+        ("entity", ENTITY, false),
+        ("message", MESSAGE, false),
+        ("streamed", MESSAGE, true),
+    ] {
+        let encrypted = if streamed {
+            let mut out = Vec::new();
+            smime::encrypt_stream(
+                std::io::Cursor::new(input),
+                &mut out,
+                &[cert("alice")],
+                &EncryptOptions::default(),
+            )
+            .unwrap();
+            out
+        } else {
+            encrypt(input, &[cert("alice")], &EncryptOptions::default()).unwrap()
+        };
         let ours = decrypt(&encrypted, &[identity("alice")]).unwrap().content;
         let der = dir.join(format!("{what}.der"));
         let plain = dir.join(format!("{what}.out"));

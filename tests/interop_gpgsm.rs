@@ -97,37 +97,47 @@ fn our_signatures_verify_with_gpgsm() {
             stderr(&out)
         );
 
-        // Opaque: application/pkcs7-mime; smime-type=signed-data.
-        let signed = sign(ENTITY, &id, &SignOptions::default().opaque()).unwrap();
-        let report = verify(&signed, &VerifyOptions::new(&anchors)).unwrap();
-        assert!(report.valid, "{name} opaque: {report:#?}");
-        let opaque = dir.join(format!("{name}-opaque.der"));
-        let content = dir.join(format!("{name}-out.txt"));
-        std::fs::write(&opaque, base64_body(&signed)).unwrap();
-        let out = gpgsm.run(
-            &[
-                "--verify",
-                "--output",
-                content.to_str().unwrap(),
-                opaque.to_str().unwrap(),
-            ],
-            None,
-        );
-        assert!(
-            out.status.success(),
-            "gpgsm rejects our opaque signature by {name}: {}",
-            stderr(&out)
-        );
-        assert!(
-            stderr(&out).contains("Good signature"),
-            "{name} opaque: {}",
-            stderr(&out)
-        );
-        assert_eq!(
-            std::fs::read(&content).unwrap(),
-            report.content,
-            "{name} opaque: gpgsm sees other content"
-        );
+        // Opaque: application/pkcs7-mime; smime-type=signed-data, in memory
+        // (DER) and streamed (BER, indefinite lengths, segmented content).
+        for streamed in [false, true] {
+            let signed = if streamed {
+                let mut out = Vec::new();
+                let opaque = SignOptions::default().opaque();
+                smime::sign_stream(std::io::Cursor::new(ENTITY), &mut out, &id, &opaque).unwrap();
+                out
+            } else {
+                sign(ENTITY, &id, &SignOptions::default().opaque()).unwrap()
+            };
+            let report = verify(&signed, &VerifyOptions::new(&anchors)).unwrap();
+            assert!(report.valid, "{name} opaque: {report:#?}");
+            let opaque = dir.join(format!("{name}-opaque-{streamed}.der"));
+            let content = dir.join(format!("{name}-out-{streamed}.txt"));
+            std::fs::write(&opaque, base64_body(&signed)).unwrap();
+            let out = gpgsm.run(
+                &[
+                    "--verify",
+                    "--output",
+                    content.to_str().unwrap(),
+                    opaque.to_str().unwrap(),
+                ],
+                None,
+            );
+            assert!(
+                out.status.success(),
+                "gpgsm rejects our opaque signature by {name}: {}",
+                stderr(&out)
+            );
+            assert!(
+                stderr(&out).contains("Good signature"),
+                "{name} opaque: {}",
+                stderr(&out)
+            );
+            assert_eq!(
+                std::fs::read(&content).unwrap(),
+                report.content,
+                "{name} opaque (streamed: {streamed}): gpgsm sees other content"
+            );
+        }
     }
 }
 
