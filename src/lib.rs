@@ -1,8 +1,9 @@
 //! # smime — S/MIME for mail clients
 //!
 //! `smime` imports a user's PKCS#12 bundle into a per-mailbox certificate
-//! store and (in later releases) signs, verifies, encrypts and decrypts MIME
-//! messages with it. Rust owns the formats (RustCrypto `x509-cert`, `der`,
+//! store and signs, verifies, encrypts and decrypts MIME messages with it,
+//! in memory or streaming from a reader to a writer in memory that does not
+//! grow with the message. Rust owns the formats (RustCrypto `x509-cert`, `der`,
 //! `cms`); OpenSSL owns every cryptographic primitive.
 //!
 //! ## Modules, one concept each
@@ -19,9 +20,11 @@
 //! | [`store`] | [`Store`]: mailboxes of at most [`MAX_CERTS_PER_MAILBOX`] certificates, keys sealed at rest |
 //! | [`cms`] | CMS `SignedData` (RFC 5652) built and checked: signed attributes, signer lookup, algorithms |
 //! | `mime` (internal) | MIME parsing, multipart splitting, canonical form, transfer encodings |
-//! | [`sign`](mod@sign) | [`sign()`]: `multipart/signed` or opaque `application/pkcs7-mime` |
-//! | [`envelope`] | [`encrypt()`] / [`decrypt()`]: EnvelopedData (AES-CBC) and AuthEnvelopedData (AES-GCM), RSA and ECDH recipients |
-//! | [`verify`](mod@verify) | [`verify()`] → [`VerifyReport`]: per-signer signature, chain, usage, `From` match, coverage |
+//! | `io` (internal) | streaming blocks: header reader, transport-safety scan, canonicalizer, base64 in and out, `multipart/signed` splitter |
+//! | `ber` (internal) | a pull reader for BER from a stream: CMS fields read whole, content octets passed through |
+//! | [`sign`](mod@sign) | [`sign()`], [`sign_stream()`]: `multipart/signed` or opaque `application/pkcs7-mime` |
+//! | [`envelope`] | [`encrypt()`] / [`decrypt()`] and their `_stream` forms: EnvelopedData (AES-CBC) and AuthEnvelopedData (AES-GCM), RSA and ECDH recipients |
+//! | [`verify`](mod@verify) | [`verify()`], [`verify_stream()`] → [`VerifyReport`]: per-signer signature, chain, usage, `From` match, coverage |
 //!
 //! ## Quick start
 //!

@@ -4,7 +4,7 @@
 //! 10⁹ PBKDF2 iterations, a message nested ten thousand levels deep, a CMS
 //! structure with a million RecipientInfos would each keep a mail client
 //! busy or make it allocate without bound. Each such dimension has a limit
-//! here; going over it is [`Error::LimitExceeded`](crate::Error::LimitExceeded),
+//! here; going over it is [`Error::LimitExceeded`],
 //! naming the limit, never a hang, a panic or a generic parse error.
 //!
 //! The defaults are far above what real mail uses and far below what hurts;
