@@ -33,15 +33,15 @@ pub fn mime(data: &[u8]) -> Result<()> {
         let _ = mime::first_address(from);
     }
     let _ = entity.decoded_body();
-    if content_type.is_multipart() {
-        if let Some(boundary) = content_type.param("boundary") {
-            if let Ok(parts) = mime::split_multipart(entity.body(), boundary) {
-                for part in parts {
-                    if let Ok(part) = mime::Entity::parse(part) {
-                        let _ = (part.content_type(), part.decoded_body());
-                    }
-                }
-            }
+    if content_type.is_multipart()
+        && let Some(boundary) = content_type.param("boundary")
+        && let Ok(parts) = mime::split_multipart(entity.body(), boundary)
+    {
+        for part in parts
+            .into_iter()
+            .filter_map(|p| mime::Entity::parse(p).ok())
+        {
+            let _ = (part.content_type(), part.decoded_body());
         }
     }
     let (_outer, inner) = mime::split_message(data)?;
