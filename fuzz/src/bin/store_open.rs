@@ -32,15 +32,19 @@ fn path() -> &'static PathBuf {
     })
 }
 
-fn write_input(data: &[u8]) -> std::io::Result<()> {
-    let path = path();
-    // A journal or WAL left by the previous input would leak into this one.
+/// Removes the file's journal, WAL and shared-memory companions.
+fn remove_companions() {
     for suffix in ["-wal", "-shm", "-journal"] {
-        let mut side = path.clone().into_os_string();
+        let mut side = path().clone().into_os_string();
         side.push(suffix);
         let _ = std::fs::remove_file(side);
     }
-    std::fs::write(path, data)
+}
+
+fn write_input(data: &[u8]) -> std::io::Result<()> {
+    // A journal or WAL left by the previous input would leak into this one.
+    remove_companions();
+    std::fs::write(path(), data)
 }
 
 fn main() {
@@ -49,6 +53,9 @@ fn main() {
         .iter()
         .map(|m| m.parse().expect("mailbox"))
         .collect();
+    // Named before AFL++'s fork server starts: one file per fuzzer process,
+    // not one per forked child.
+    let _ = path();
     afl::fuzz!(|data: &[u8]| {
         if write_input(data).is_err() {
             return;
@@ -87,4 +94,6 @@ fn main() {
             let _ = store.recipient_certificates(m);
         }
     });
+    remove_companions();
+    let _ = std::fs::remove_file(path());
 }
