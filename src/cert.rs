@@ -6,6 +6,7 @@
 //! every cryptographic use of it. Everything is decoded once, when the
 //! certificate is read, so accessors cannot fail and a malformed extension
 //! is reported up front as [`Error::InvalidCertificate`].
+#![forbid(unsafe_code)]
 
 use std::fmt;
 use std::str::FromStr;

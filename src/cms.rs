@@ -6,6 +6,7 @@
 //! write — is normalised to DER by OpenSSL's own CMS decoder before the
 //! strict `der` decoder sees it. The signature over signed attributes is
 //! always checked against their DER encoding, as RFC 5652 §5.4 defines it.
+#![forbid(unsafe_code)]
 
 use std::fmt;
 use std::time::SystemTime;

@@ -24,6 +24,7 @@
 //!   unless a signature inside covers it. With AES-GCM no plaintext is
 //!   returned unless the tag verifies.
 //! * The content-encryption key never leaves OpenSSL, which clears it.
+#![forbid(unsafe_code)]
 
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 

@@ -5,6 +5,7 @@
 //! ([`Error::CorruptBundle`]), offer to remove an old certificate
 //! ([`Error::MailboxFull`]), and so on. Messages are one line, name the
 //! problem, and never carry secret material (passwords, keys, plaintext).
+#![forbid(unsafe_code)]
 
 use crate::mailbox::Mailbox;
 

@@ -72,6 +72,10 @@ pub(crate) fn pkcs12_parse(p12: &Pkcs12Ref, password: &str) -> Result<Pkcs12Cont
 #[allow(non_camel_case_types)]
 enum CMS_RecipientInfo {}
 
+// SAFETY: each declaration matches its prototype in <openssl/cms.h>
+// (OpenSSL 1.1.1 and 3.x, which openssl-sys links): same argument and
+// return types, opaque structs only ever behind pointers. Calls stay
+// `unsafe`; each call site states its own invariants.
 unsafe extern "C" {
     fn CMS_add1_recipient_cert(
         cms: *mut openssl_sys::CMS_ContentInfo,

@@ -1,4 +1,5 @@
 //! [`Identity`]: an end-entity certificate with its private key and chain.
+#![forbid(unsafe_code)]
 
 use std::fmt;
 

@@ -41,7 +41,8 @@
 //! # Ok::<(), smime::Error>(())
 //! ```
 #![deny(missing_docs)]
-// Only `ffi` may use `unsafe`, and it says why at each block.
+// Only `ffi` may use `unsafe`, and it says why at each block; every other
+// module has `#![forbid(unsafe_code)]`, which no `allow` can undo.
 #![deny(unsafe_code)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
@@ -51,6 +52,9 @@ pub mod cms;
 pub mod envelope;
 pub mod error;
 mod ffi;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod identity;
 mod io;
 pub mod limits;

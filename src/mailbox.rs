@@ -7,6 +7,7 @@
 //! do). Internationalised domains are compared in their IDNA A-label form
 //! (UTS #46), so `lothlórien.example` and `xn--lothlrien-96a.example` are the
 //! same mailbox.
+#![forbid(unsafe_code)]
 
 use std::fmt;
 use std::hash::{Hash, Hasher};

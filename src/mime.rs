@@ -12,7 +12,7 @@
 //! Everything works on bytes, borrows its input where it can, never panics
 //! and is bounded ([`MAX_FIELDS`], [`MAX_HEADER`], and the parts and
 //! depth of [`Limits`]): the input is hostile mail.
-
+#![forbid(unsafe_code)]
 // wired in by sign.rs / verify.rs
 #![allow(dead_code)]
 

@@ -1,4 +1,5 @@
 //! Object identifiers used by the crate, named as in their RFCs.
+#![forbid(unsafe_code)]
 
 use const_oid::ObjectIdentifier as Oid;
 

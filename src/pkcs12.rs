@@ -18,6 +18,7 @@
 //! private key is accepted; the end-entity certificate is the one carrying
 //! that key's public half (localKeyId breaks a tie between several); other
 //! end-entity certificates are ignored; CA certificates form the chain.
+#![forbid(unsafe_code)]
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 

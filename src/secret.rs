@@ -5,6 +5,7 @@
 //! `Debug`, and have no `Display`: a secret cannot end up in a log line by
 //! accident. Private keys live inside OpenSSL objects, whose `free` clears
 //! the key material (`BN_clear_free`); see [`crate::Identity`].
+#![forbid(unsafe_code)]
 
 use std::fmt;
 use std::io::Read;

@@ -7,6 +7,7 @@
 //! transport-proof first (RFC 8551 §3.1.1-3.1.2): canonical CRLF line
 //! endings, and 8-bit, binary or over-long lines re-encoded as
 //! quoted-printable or base64, so no relay can alter what was signed.
+#![forbid(unsafe_code)]
 
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::time::SystemTime;

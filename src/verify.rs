@@ -13,6 +13,7 @@
 //! with mixed outcomes, a `multipart/signed` whose CMS also embeds content,
 //! a signed part wrapped in unsigned content, a valid signature by someone
 //! other than the sender.
+#![forbid(unsafe_code)]
 
 use std::io::{BufReader, Read, Write};
 use std::time::SystemTime;

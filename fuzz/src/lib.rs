@@ -17,6 +17,9 @@ pub fn root() -> &'static Certificate {
 
 /// A fixture identity by name (alice, bob, carol...).
 pub fn identity(name: &str) -> Identity {
-    smime::pkcs12::import(&fixture(&format!("p12/{name}.p12")), &Password::new("test-password"))
-        .expect("identity")
+    smime::pkcs12::import(
+        &fixture(&format!("p12/{name}.p12")),
+        &Password::new("test-password"),
+    )
+    .expect("identity")
 }

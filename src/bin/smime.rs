@@ -90,6 +90,7 @@
 //!
 //! An error is exactly one line on stderr, `smime: <message>`, never a
 //! backtrace or debug dump, and never a secret.
+#![forbid(unsafe_code)]
 
 use std::collections::HashSet;
 use std::io::{self, IsTerminal, Read, Seek, Write};

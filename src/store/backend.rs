@@ -5,6 +5,7 @@
 //! against the [`Transaction`] trait; a backend only has to keep records and
 //! make each [`Backend::write`] all-or-nothing. Two backends ship:
 //! [`super::MemoryBackend`] and [`super::SqliteBackend`].
+#![forbid(unsafe_code)]
 
 use std::time::SystemTime;
 

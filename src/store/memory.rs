@@ -1,4 +1,5 @@
 //! [`MemoryBackend`]: mailboxes in process memory, for tests and ephemeral use.
+#![forbid(unsafe_code)]
 
 use std::collections::BTreeMap;
 

@@ -10,6 +10,7 @@
 //! Two backends: [`Store::open`] (an SQLite file, the default for real use)
 //! and [`Store::in_memory`]. Both seal private keys with AES-256-GCM under a
 //! key-encryption key; see the `seal` module docs in the source.
+#![forbid(unsafe_code)]
 
 mod backend;
 mod memory;

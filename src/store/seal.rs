@@ -8,6 +8,7 @@
 //! passphrase (PBKDF2-HMAC-SHA256, see [`Kek::derive`]) or, for an
 //! in-memory store, drawn at random. The original PKCS#12 password and its
 //! (possibly weak) encryption are never kept.
+#![forbid(unsafe_code)]
 
 use openssl::symm::{Cipher, decrypt_aead, encrypt_aead};
 use zeroize::Zeroizing;

@@ -9,6 +9,7 @@
 //!
 //! The schema is versioned with `PRAGMA user_version`; a file written by a
 //! newer schema is refused, never modified.
+#![forbid(unsafe_code)]
 
 use std::path::Path;
 use std::time::Duration;

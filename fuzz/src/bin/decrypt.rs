@@ -1,4 +1,5 @@
-//! EnvelopedData / AuthEnvelopedData parsing and decryption (RSA and EC keys).
+//! EnvelopedData / AuthEnvelopedData parsing and decryption (RSA and EC
+//! keys) on the streaming decryptor, then verification of what it yields.
 fn main() {
     let identities = [smime_fuzz::identity("bob"), smime_fuzz::identity("carol")];
     let options = smime::VerifyOptions::new(std::slice::from_ref(smime_fuzz::root()));
