@@ -216,6 +216,8 @@ pub(crate) fn split_signed<R: BufRead>(
     // shows it is no delimiter's.
     let mut pending_eol: &[u8] = b"";
     let mut line = Vec::with_capacity(CHUNK);
+    // First-part bytes collect here and go out in chunks, not per line.
+    let mut out: Vec<u8> = Vec::with_capacity(2 * CHUNK);
     let mut at_line_start = true;
     loop {
         line.clear();
@@ -247,6 +249,8 @@ pub(crate) fn split_signed<R: BufRead>(
                 return Err(invalid("multipart/signed needs exactly two parts"));
             }
             (Some(mime::Delimiter::Open), _) => {
+                first(&out)?;
+                out.clear();
                 seen = true;
                 parts += 1;
                 part = if part == Part::Preamble {
@@ -257,6 +261,8 @@ pub(crate) fn split_signed<R: BufRead>(
                 pending_eol = b"";
             }
             (Some(mime::Delimiter::Close), _) => {
+                first(&out)?;
+                out.clear();
                 seen = true;
                 pending_eol = b"";
                 part = Part::Preamble;
@@ -264,9 +270,13 @@ pub(crate) fn split_signed<R: BufRead>(
             }
             (None, Part::Preamble) => {}
             (None, Part::First) => {
-                first(pending_eol)?;
-                first(content)?;
+                out.extend_from_slice(pending_eol);
+                out.extend_from_slice(content);
                 pending_eol = eol;
+                if out.len() >= CHUNK {
+                    first(&out)?;
+                    out.clear();
+                }
             }
             (None, Part::Second) => {
                 second.extend_from_slice(pending_eol);
@@ -281,7 +291,10 @@ pub(crate) fn split_signed<R: BufRead>(
     // No close delimiter: tolerated, the last part runs to the end.
     match part {
         Part::Second => second.extend_from_slice(pending_eol),
-        Part::First => first(pending_eol)?,
+        Part::First => {
+            out.extend_from_slice(pending_eol);
+            first(&out)?;
+        }
         Part::Preamble => {}
     }
     if !seen {
@@ -680,6 +693,39 @@ mod tests {
                     g.map(|v| v.len())
                 ),
             }
+        }
+    }
+
+    /// The streaming splitter cuts exactly where the in-memory one does.
+    #[test]
+    fn split_signed_matches_split_multipart() {
+        let long = "x".repeat(3 * CHUNK + 7);
+        let bodies = [
+            "pre\r\n--b\r\none\r\ntwo\r\n--b\r\nsig\r\n--b--\r\nepilogue".to_owned(),
+            "--b\nLF only\n\n--b\nsig\n--b--\n".to_owned(),
+            "--b\r\n\r\n--b\r\nsig".to_owned(),
+            "--b  \r\nmixed\r\nends\n--b\t\r\nsig\r\n\r\n".to_owned(),
+            format!("--b\r\n{long}\r\n--b\r\nsig\r\n--b--\r\n"),
+            "--b\r\nbare\rcr\r\n--b\r\nsig\r\n--b--".to_owned(),
+        ];
+        for body in &bodies {
+            let expected = mime::split_multipart(body.as_bytes(), "b").unwrap();
+            let mut first = Vec::new();
+            let second = split_signed(&mut body.as_bytes(), "b", &mut |b| {
+                first.extend_from_slice(b);
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(first, expected[0], "{body:?}");
+            assert_eq!(second, expected[1], "{body:?}");
+        }
+        for bad in [
+            "no delimiter",
+            "--b\r\nonly one\r\n--b--",
+            "--b\r\n1\r\n--b\r\n2\r\n--b\r\n3",
+        ] {
+            let result = split_signed(&mut bad.as_bytes(), "b", &mut |_| Ok(()));
+            assert!(matches!(result, Err(Error::InvalidMessage(_))), "{bad:?}");
         }
     }
 

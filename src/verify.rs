@@ -523,13 +523,12 @@ impl<'w, W: Write> ContentTee<'w, W> {
             .extend_from_slice(bytes.get(..room).unwrap_or_default());
         let mut rest = bytes;
         if self.track_lf && self.canonical.is_none() {
-            let bare_lf = (0..bytes.len()).find(|&i| {
-                let before = if i == 0 {
-                    self.previous
-                } else {
-                    bytes.get(i - 1).copied().unwrap_or(0)
+            let bare_lf = memchr::memchr_iter(b'\n', bytes).find(|&i| {
+                let before = match i.checked_sub(1) {
+                    None => self.previous,
+                    Some(j) => bytes.get(j).copied().unwrap_or(0),
                 };
-                bytes.get(i) == Some(&b'\n') && before != b'\r'
+                before != b'\r'
             });
             let Some(at) = bare_lf else {
                 hash_all(&mut self.raw, bytes)?;
