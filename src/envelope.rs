@@ -428,7 +428,7 @@ pub fn decrypt_stream_with_limits<R: Read, W: Write>(
     let head = io::read_head(&mut input)?
         .ok_or_else(|| Error::InvalidMessage("header section larger than 1 MiB".into()))?;
     let root = Entity::parse(&head)?;
-    if !is_pkcs7_mime(&root) {
+    if !root.is_pkcs7_mime() {
         return Err(Error::NotEncrypted);
     }
     let info = match root.transfer_encoding().as_str() {
@@ -459,18 +459,6 @@ pub fn decrypt_stream_with_limits<R: Read, W: Write>(
     }?;
     output.flush()?;
     Ok(info)
-}
-
-/// `application/pkcs7-mime`, its `x-` variant, or an octet stream named
-/// `*.p7m` (some clients send that).
-fn is_pkcs7_mime(root: &Entity<'_>) -> bool {
-    let ct = root.content_type();
-    ct.is("application/pkcs7-mime")
-        || ct.is("application/x-pkcs7-mime")
-        || (ct.is("application/octet-stream")
-            && ct
-                .param("name")
-                .is_some_and(|n| n.to_ascii_lowercase().ends_with(".p7m")))
 }
 
 /// An originatorInfo larger than this is refused.

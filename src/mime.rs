@@ -233,6 +233,19 @@ impl<'a> Entity<'a> {
         self.header
     }
 
+    /// `application/pkcs7-mime`, its `x-` variant, or an octet stream named
+    /// `*.p7m` (some clients send that); the CMS content type decides the
+    /// rest, since `smime-type` is optional and sometimes wrong.
+    pub(crate) fn is_pkcs7_mime(&self) -> bool {
+        let ct = self.content_type();
+        ct.is("application/pkcs7-mime")
+            || ct.is("application/x-pkcs7-mime")
+            || (ct.is("application/octet-stream")
+                && ct
+                    .param("name")
+                    .is_some_and(|n| n.to_ascii_lowercase().ends_with(".p7m")))
+    }
+
     /// The body, still transfer-encoded.
     pub(crate) fn body(&self) -> &'a [u8] {
         self.body

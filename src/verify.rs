@@ -311,7 +311,7 @@ pub fn verify_stream<R: Read, W: Write>(
         "base64" | "7bit" | "8bit" | "binary"
     );
     let streams =
-        content_types <= 1 && (ct.is("multipart/signed") || (is_pkcs7_mime(&root) && identity));
+        content_types <= 1 && (ct.is("multipart/signed") || (root.is_pkcs7_mime() && identity));
     if !streams {
         let mut message = head.clone();
         message.extend(io::read_bounded(&mut input, options.limits.max_in_memory)?);
@@ -329,17 +329,7 @@ pub fn verify_stream<R: Read, W: Write>(
         let mut tee = ContentTee::new(&mut content, micalg_digests(ct.param("micalg")), true)?;
         let signature = io::split_signed(&mut input, boundary, &mut |bytes| tee.update(bytes))?;
         let (digests, content_head) = tee.finish()?;
-        let signature = Entity::parse(&signature)?;
-        let sig_type = signature.content_type();
-        if !(sig_type.is("application/pkcs7-signature")
-            || sig_type.is("application/x-pkcs7-signature"))
-        {
-            return Err(Error::InvalidMessage(format!(
-                "multipart/signed with a {} signature part",
-                sig_type.mime_type
-            )));
-        }
-        let parsed = cms::parse_signed_data(&signature.decoded_body()?, &options.limits)?;
+        let parsed = cms::parse_signed_data(&signature_der(&signature)?, &options.limits)?;
         (SignatureForm::Detached, parsed, digests, content_head)
     } else if root.transfer_encoding() == "base64" {
         let ber = BerReader::new(io::Base64Reader::new(input), options.limits.max_ber_depth);
@@ -802,20 +792,10 @@ fn find_signed<'a>(
                 "multipart/signed needs exactly two parts".into(),
             ));
         };
-        let signature = Entity::parse(signature)?;
-        let sig_type = signature.content_type();
-        if !(sig_type.is("application/pkcs7-signature")
-            || sig_type.is("application/x-pkcs7-signature"))
-        {
-            return Err(Error::InvalidMessage(format!(
-                "multipart/signed with a {} signature part",
-                sig_type.mime_type
-            )));
-        }
-        let signature = signature.decoded_body()?;
+        let signature = signature_der(signature)?;
         return Ok(Some((Found::Detached { content, signature }, path.clone())));
     }
-    if is_pkcs7_mime(entity) {
+    if entity.is_pkcs7_mime() {
         let cms_bytes = entity.decoded_body()?;
         return match cms::content_type(&cms_bytes)? {
             oid::SIGNED_DATA => Ok(Some((Found::Opaque { cms: cms_bytes }, path.clone()))),
@@ -840,18 +820,19 @@ fn find_signed<'a>(
     Ok(None)
 }
 
-/// `application/pkcs7-mime`, its `x-` variant, or an octet stream named
-/// `*.p7m` (some clients send that); the CMS content type decides the rest,
-/// since `smime-type` is optional and sometimes wrong.
-fn is_pkcs7_mime(entity: &Entity<'_>) -> bool {
-    let ct = entity.content_type();
-    if ct.is("application/pkcs7-mime") || ct.is("application/x-pkcs7-mime") {
-        return true;
+/// The CMS of a `multipart/signed` signature part (RFC 8551 §3.5.3), which
+/// must say it is one.
+fn signature_der(part: &[u8]) -> Result<Vec<u8>> {
+    let signature = Entity::parse(part)?;
+    let sig_type = signature.content_type();
+    if !(sig_type.is("application/pkcs7-signature") || sig_type.is("application/x-pkcs7-signature"))
+    {
+        return Err(Error::InvalidMessage(format!(
+            "multipart/signed with a {} signature part",
+            sig_type.mime_type
+        )));
     }
-    ct.is("application/octet-stream")
-        && ct
-            .param("name")
-            .is_some_and(|n| n.to_ascii_lowercase().ends_with(".p7m"))
+    signature.decoded_body()
 }
 
 fn signer_report(
