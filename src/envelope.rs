@@ -362,7 +362,10 @@ pub fn sign_and_encrypt(
 /// [`Error::InvalidMessage`] / [`Error::InvalidCms`] for malformed input.
 pub fn decrypt(message: &[u8], identities: &[Identity]) -> Result<Decrypted> {
     // The plaintext is only handed out once the padding or tag checked.
-    let mut content = Zeroizing::new(Vec::new());
+    // It is never longer than the message that carries its ciphertext:
+    // reserved once, the buffer never reallocates, so no uncleared copy of
+    // a partial plaintext goes back to the allocator.
+    let mut content = Zeroizing::new(Vec::with_capacity(message.len()));
     let info = decrypt_stream(message, &mut *content, identities)?;
     Ok(Decrypted {
         content: std::mem::take(&mut *content),

@@ -514,6 +514,35 @@ fn content_encryption_key_is_not_left_in_freed_memory() {
     }
 }
 
+/// The decrypted content of a large message (several decryption chunks,
+/// so the output buffer would have grown many times) is not left in any
+/// freed block, on either heap, while `smime::decrypt` opens it: the
+/// streaming chunk buffers are `Zeroizing` and the result buffer is
+/// reserved once. The caller owns the returned content and clears it.
+#[test]
+fn decrypted_plaintext_is_not_left_in_freed_memory() {
+    let _lock = exclusive();
+    let bob = identity("bob");
+    const SECRET: &[u8] = b"zz-marker-plaintext-5c2e71ab";
+    let mut entity = b"Content-Type: text/plain\r\n\r\n".to_vec();
+    while entity.len() < 1 << 20 {
+        entity.extend_from_slice(SECRET);
+        entity.extend_from_slice(b"\r\n");
+    }
+    for cipher in [ContentEncryption::Aes256Cbc, ContentEncryption::Aes256Gcm] {
+        let options = EncryptOptions::default().cipher(cipher);
+        let sealed = smime::encrypt(&entity, &[cert("bob")], &options).unwrap();
+        for heap in [Heap::Rust, Heap::OpenSsl] {
+            assert_path_clean(heap, &[SECRET], &format!("decrypt {cipher:?}"), || {
+                let mut opened = smime::decrypt(&sealed, std::slice::from_ref(&bob)).unwrap();
+                assert_eq!(opened.content, entity);
+                opened.content.zeroize();
+            });
+        }
+    }
+    entity.zeroize();
+}
+
 const PASSPHRASE: &str = "zz-marker-passphrase-3be09d71";
 
 /// A persistent store (SQLite file) with alice imported; returns its
