@@ -16,8 +16,6 @@ mod common;
 use std::process::Command;
 use std::time::Instant;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use cms::content_info::ContentInfo;
 use cms::enveloped_data::{EncryptedContentInfo, KeyTransRecipientInfo, RecipientIdentifier};
 use common::{cert, find, identity, root};
@@ -38,22 +36,6 @@ const MESSAGE: &[u8] = b"From: Alice <alice@example.org>\r\nTo: bob@example.org\
 
 // ---------------------------------------------------------------------------
 // Helpers: the message around the DER, and the DER one level deep.
-
-/// Header (through the blank line) and base64-decoded body of our
-/// `application/pkcs7-mime` output.
-fn split(message: &[u8]) -> (Vec<u8>, Vec<u8>) {
-    let at = find(message, b"\r\n\r\n").expect("header/body separator") + 4;
-    (message[..at].to_vec(), common::base64_body(message))
-}
-
-fn join(head: &[u8], der: &[u8]) -> Vec<u8> {
-    let mut out = head.to_vec();
-    for line in STANDARD.encode(der).as_bytes().chunks(76) {
-        out.extend_from_slice(line);
-        out.extend_from_slice(b"\r\n");
-    }
-    out
-}
 
 /// A CMS `ContentInfo` taken apart one level: its content type and the
 /// fields of its content SEQUENCE, each an undecoded TLV. Re-encoding
@@ -149,10 +131,10 @@ impl Cms {
 
 /// Applies `edit` to the CMS structure inside an encrypted message.
 fn edit(message: &[u8], edit: impl FnOnce(&mut Cms)) -> Vec<u8> {
-    let (head, der) = split(message);
+    let (head, der) = common::split_base64(message);
     let mut cms = Cms::parse(&der);
     edit(&mut cms);
-    join(&head, &cms.to_der())
+    common::join_base64(&head, &cms.to_der())
 }
 
 /// The CBC IV (the AlgorithmIdentifier parameter) followed by the
@@ -740,7 +722,7 @@ fn johnny_cms_wrapping_econtent_type() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let message = join(
+    let message = common::join_base64(
         b"From: alice@example.org\r\nContent-Type: application/pkcs7-mime; smime-type=signed-data\r\nContent-Transfer-Encoding: base64\r\n\r\n",
         &out.stdout,
     );
@@ -953,7 +935,7 @@ fn bleichenbacher_marvin_padding_variants_are_one_error() {
     )
     .unwrap();
     let k = public.size() as usize;
-    let (_, der) = split(&sealed);
+    let (_, der) = common::split_base64(&sealed);
     let original = ktris(&Cms::parse(&der)).remove(0);
     let mut cek = vec![0u8; k];
     let n = private
@@ -1021,7 +1003,7 @@ fn thousands_of_recipient_infos_bounded_work() {
     let (alice, bob) = (identity("alice"), identity("bob"));
     let ids = std::slice::from_ref(&bob);
     let sealed = encrypt(ENTITY, &[cert("bob"), cert("alice")], &gcm()).unwrap();
-    let (_, der) = split(&sealed);
+    let (_, der) = common::split_base64(&sealed);
     let all = ktris(&Cms::parse(&der));
     let for_bob = all.iter().find(|r| names(r, &bob)).unwrap().clone();
     let for_alice = all.iter().find(|r| names(r, &alice)).unwrap().clone();

@@ -8,8 +8,6 @@ mod common;
 
 use common::{cert, identity, root};
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use common::{PASSWORD, minted_bundle, read_fixture};
 use smime::{
     Certificate, ContentEncryption, Decrypted, EncryptOptions, Error, KeyTransport, Mailbox,
@@ -47,38 +45,10 @@ fn options(cipher: ContentEncryption, oaep: bool) -> EncryptOptions {
     if oaep { o.rsa_oaep() } else { o }
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-/// Splits our encrypted output into its header (up to and including the
-/// blank line) and the base64-decoded DER body.
-fn split(message: &[u8]) -> (Vec<u8>, Vec<u8>) {
-    let at = find(message, b"\r\n\r\n").expect("header/body separator") + 4;
-    let b64: Vec<u8> = message[at..]
-        .iter()
-        .copied()
-        .filter(|b| !b.is_ascii_whitespace())
-        .collect();
-    (
-        message[..at].to_vec(),
-        STANDARD.decode(b64).expect("base64 body"),
-    )
-}
-
-fn join(head: &[u8], der: &[u8]) -> Vec<u8> {
-    let mut out = head.to_vec();
-    for line in STANDARD.encode(der).as_bytes().chunks(76) {
-        out.extend_from_slice(line);
-        out.extend_from_slice(b"\r\n");
-    }
-    out
-}
-
 fn tamper(message: &[u8], edit: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
-    let (head, mut der) = split(message);
+    let (head, mut der) = common::split_base64(message);
     edit(&mut der);
-    join(&head, &der)
+    common::join_base64(&head, &der)
 }
 
 /// One primitive BER element: its tag and where its contents lie.
@@ -485,9 +455,9 @@ fn truncated_messages_are_errors_not_panics() {
         let encrypted = encrypt(MESSAGE, &[cert("alice")], &options(cipher, false)).unwrap();
         let alice = [identity("alice")];
         // The DER cut short, cleanly re-encoded.
-        let (head, der) = split(&encrypted);
+        let (head, der) = common::split_base64(&encrypted);
         for cut in [der.len() - 1, der.len() - 17, der.len() / 2, 40, 2] {
-            let truncated = join(&head, &der[..cut]);
+            let truncated = common::join_base64(&head, &der[..cut]);
             let err = failure(
                 decrypt(&truncated, &alice),
                 &format!("{cipher:?} DER cut at {cut}"),

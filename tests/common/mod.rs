@@ -194,4 +194,23 @@ pub fn base64_body(entity: &[u8]) -> Vec<u8> {
     base64::Engine::decode(&base64::engine::general_purpose::STANDARD, text).expect("base64 body")
 }
 
+/// An `application/pkcs7-mime` message cut into its header (through the
+/// blank line) and its base64-decoded DER body.
+pub fn split_base64(message: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let at = find(message, b"\r\n\r\n").expect("header/body separator") + 4;
+    (message[..at].to_vec(), base64_body(message))
+}
+
+/// The inverse of [`split_base64`]: `der` base64-encoded in 76-character
+/// CRLF lines after `head`.
+pub fn join_base64(head: &[u8], der: &[u8]) -> Vec<u8> {
+    let encoded = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, der);
+    let mut out = head.to_vec();
+    for line in encoded.as_bytes().chunks(76) {
+        out.extend_from_slice(line);
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
 pub mod peers;
