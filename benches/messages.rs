@@ -90,7 +90,7 @@ fn bench_envelope(c: &mut Criterion) {
         for size in SIZES {
             let input = message(size);
             group.throughput(Throughput::Bytes(size as u64));
-            let id = |op: &str| BenchmarkId::new(format!("{op}/{}", cipher.name()), size);
+            let id = |op: &str| BenchmarkId::new(format!("{op}/{cipher}"), size);
             group.bench_with_input(id("encrypt"), &input, |b, m| {
                 b.iter(|| encrypt(m, &to, &options).unwrap())
             });

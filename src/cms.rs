@@ -21,7 +21,6 @@ use const_oid::ObjectIdentifier as Oid;
 use der::asn1::{ContextSpecific, Null, OctetString, SetOfVec};
 use der::{Any, Decode, Encode, Reader, SliceReader, TagMode, TagNumber, Tagged};
 use openssl::error::ErrorStack;
-use openssl::hash::MessageDigest;
 use openssl::md::Md;
 use openssl::pkey::{PKeyRef, Private, Public};
 use openssl::pkey_ctx::PkeyCtx;
@@ -31,99 +30,12 @@ use x509_cert::attr::Attribute;
 use x509_cert::spki::AlgorithmIdentifierOwned;
 use x509_cert::time::Time;
 
+use crate::algorithm::{ContentEncryption, DigestAlgorithm};
 use crate::cert::{Certificate, KeyAlgorithm};
 use crate::error::{Error, Result};
 use crate::identity::Identity;
 use crate::limits::Limits;
 use crate::oid;
-
-/// A message digest algorithm (RFC 5754).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum DigestAlgorithm {
-    /// SHA-1: verified, reported as weak, never used to sign.
-    Sha1,
-    /// SHA-224.
-    Sha224,
-    /// SHA-256, the default (RFC 8551 §2.1).
-    Sha256,
-    /// SHA-384.
-    Sha384,
-    /// SHA-512.
-    Sha512,
-}
-
-impl DigestAlgorithm {
-    pub(crate) fn from_oid(oid: &Oid) -> Option<Self> {
-        Some(match *oid {
-            oid::SHA1 => Self::Sha1,
-            oid::SHA224 => Self::Sha224,
-            oid::SHA256 => Self::Sha256,
-            oid::SHA384 => Self::Sha384,
-            oid::SHA512 => Self::Sha512,
-            _ => return None,
-        })
-    }
-
-    pub(crate) fn oid(self) -> Oid {
-        match self {
-            Self::Sha1 => oid::SHA1,
-            Self::Sha224 => oid::SHA224,
-            Self::Sha256 => oid::SHA256,
-            Self::Sha384 => oid::SHA384,
-            Self::Sha512 => oid::SHA512,
-        }
-    }
-
-    pub(crate) fn md(self) -> MessageDigest {
-        match self {
-            Self::Sha1 => MessageDigest::sha1(),
-            Self::Sha224 => MessageDigest::sha224(),
-            Self::Sha256 => MessageDigest::sha256(),
-            Self::Sha384 => MessageDigest::sha384(),
-            Self::Sha512 => MessageDigest::sha512(),
-        }
-    }
-
-    /// The `micalg` parameter of `multipart/signed` (RFC 8551 §3.5.3.2).
-    pub fn micalg(self) -> &'static str {
-        match self {
-            Self::Sha1 => "sha-1",
-            Self::Sha224 => "sha-224",
-            Self::Sha256 => "sha-256",
-            Self::Sha384 => "sha-384",
-            Self::Sha512 => "sha-512",
-        }
-    }
-
-    /// SHA-1 is collision-broken (SHAttered, 2017); Thunderbird 115 and
-    /// RFC 8551 §2.1 no longer accept it for new signatures.
-    pub fn is_weak(self) -> bool {
-        self == Self::Sha1
-    }
-
-    fn output_len(self) -> u32 {
-        match self {
-            Self::Sha1 => 20,
-            Self::Sha224 => 28,
-            Self::Sha256 => 32,
-            Self::Sha384 => 48,
-            Self::Sha512 => 64,
-        }
-    }
-}
-
-impl fmt::Display for DigestAlgorithm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Sha1 => "SHA-1",
-            Self::Sha224 => "SHA-224",
-            Self::Sha256 => "SHA-256",
-            Self::Sha384 => "SHA-384",
-            Self::Sha512 => "SHA-512",
-        })
-    }
-}
 
 fn cms_err(what: impl fmt::Display) -> Error {
     Error::InvalidCms(what.to_string())
@@ -263,13 +175,8 @@ fn signing_time(time: SystemTime) -> Result<Time> {
 /// before AES-CBC.
 fn smime_capabilities() -> Result<Any> {
     let mut body = Vec::new();
-    for cap in [
-        oid::AES256_GCM,
-        oid::AES128_GCM,
-        oid::AES256_CBC,
-        oid::AES128_CBC,
-    ] {
-        body.extend(tlv(0x30, &cap.to_der().map_err(cms_err)?));
+    for cap in ContentEncryption::ANNOUNCED {
+        body.extend(tlv(0x30, &cap.oid().to_der().map_err(cms_err)?));
     }
     Any::from_der(&tlv(0x30, &body)).map_err(cms_err)
 }

@@ -30,11 +30,11 @@ use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 
 use const_oid::ObjectIdentifier as Oid;
 use openssl::cms::CmsContentInfo;
-use openssl::symm::Cipher;
 use x509_cert::der::Decode;
 use x509_cert::spki::AlgorithmIdentifierOwned;
 use zeroize::Zeroizing;
 
+use crate::algorithm::{ContentEncryption, KeyTransport};
 use crate::ber::{self, BerReader};
 use crate::cert::{Certificate, Fingerprint, KeyAlgorithm};
 use crate::cms;
@@ -47,92 +47,6 @@ use crate::mime::{self, Entity};
 use crate::oid;
 use crate::sign::{SignOptions, sign};
 use crate::verify::{VerifyOptions, VerifyReport, verify, verify_stream};
-
-/// The content-encryption algorithm.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ContentEncryption {
-    /// AES-256-CBC in `EnvelopedData`: every S/MIME client reads it; the
-    /// default for reach. Not authenticated.
-    #[default]
-    Aes256Cbc,
-    /// AES-128-GCM in `AuthEnvelopedData` (RFC 8551 §2.7 MUST).
-    Aes128Gcm,
-    /// AES-256-GCM in `AuthEnvelopedData`.
-    Aes256Gcm,
-}
-
-impl ContentEncryption {
-    fn cipher(self) -> Cipher {
-        match self {
-            Self::Aes256Cbc => Cipher::aes_256_cbc(),
-            Self::Aes128Gcm => Cipher::aes_128_gcm(),
-            Self::Aes256Gcm => Cipher::aes_256_gcm(),
-        }
-    }
-
-    fn is_aead(self) -> bool {
-        !matches!(self, Self::Aes256Cbc)
-    }
-
-    pub(crate) fn from_oid(oid: &const_oid::ObjectIdentifier) -> Option<Self> {
-        match *oid {
-            oid::AES256_CBC => Some(Self::Aes256Cbc),
-            oid::AES128_GCM => Some(Self::Aes128Gcm),
-            oid::AES256_GCM => Some(Self::Aes256Gcm),
-            _ => None,
-        }
-    }
-
-    /// A short name: `aes256-cbc`, `aes128-gcm`, `aes256-gcm` (the CLI's).
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Aes256Cbc => "aes256-cbc",
-            Self::Aes128Gcm => "aes128-gcm",
-            Self::Aes256Gcm => "aes256-gcm",
-        }
-    }
-
-    /// Parses [`ContentEncryption::name`].
-    pub fn from_name(name: &str) -> Option<Self> {
-        [Self::Aes256Cbc, Self::Aes128Gcm, Self::Aes256Gcm]
-            .into_iter()
-            .find(|c| c.name().eq_ignore_ascii_case(name))
-    }
-
-    /// The content encryption for a set of recipients, from what each
-    /// announced (`None`: unknown): AES-GCM when every recipient announced
-    /// it (AES-256-GCM if all support it, else AES-128-GCM), otherwise
-    /// AES-256-CBC, which every client reads (RFC 8551 §2.7).
-    pub fn negotiate(recipients: &[Option<Vec<ContentEncryption>>]) -> ContentEncryption {
-        let all = |c| {
-            !recipients.is_empty()
-                && recipients
-                    .iter()
-                    .all(|r| r.as_ref().is_some_and(|caps| caps.contains(&c)))
-        };
-        if all(Self::Aes256Gcm) {
-            Self::Aes256Gcm
-        } else if all(Self::Aes128Gcm) {
-            Self::Aes128Gcm
-        } else {
-            Self::Aes256Cbc
-        }
-    }
-}
-
-/// How the content key reaches an RSA recipient (EC recipients always use
-/// ECDH key agreement).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum KeyTransport {
-    /// RSA PKCS#1 v1.5: what every client reads; the default.
-    #[default]
-    RsaPkcs1v15,
-    /// RSAES-OAEP with SHA-256 (RFC 8017, RFC 4055): preferred where the
-    /// recipients support it.
-    RsaOaep,
-}
 
 /// How to encrypt.
 #[derive(Clone, Debug, Default)]
@@ -185,8 +99,8 @@ pub struct Decrypted {
     /// True for `AuthEnvelopedData` (the tag verified); false for
     /// `EnvelopedData`, whose content could have been altered (EFAIL).
     pub authenticated: bool,
-    /// The content-encryption algorithm, e.g. "AES-256-CBC".
-    pub content_encryption: String,
+    /// The content-encryption algorithm.
+    pub content_encryption: ContentEncryption,
     /// The certificate of the identity that decrypted it.
     pub recipient: Fingerprint,
 }
@@ -297,6 +211,12 @@ fn recipient_keys<'a>(
     if recipients.is_empty() {
         return Err(Error::NoRecipients);
     }
+    if !options.cipher.can_encrypt() {
+        return Err(Error::UnsupportedAlgorithm(format!(
+            "{} is read, never written",
+            options.cipher
+        )));
+    }
     let now = std::time::SystemTime::now();
     let mut keys = Vec::with_capacity(recipients.len());
     for cert in recipients {
@@ -324,7 +244,7 @@ fn recipient_keys<'a>(
 
 /// The MIME header of an `application/pkcs7-mime` envelope (RFC 8551 §3.3).
 fn pkcs7_head(cipher: ContentEncryption) -> Vec<u8> {
-    let smime_type = if cipher.is_aead() {
+    let smime_type = if cipher.is_authenticated() {
         "authEnveloped-data"
     } else {
         "enveloped-data"
@@ -382,8 +302,8 @@ pub struct Decryption {
     /// True for `AuthEnvelopedData` (the tag verified); false for
     /// `EnvelopedData`, whose content could have been altered (EFAIL).
     pub authenticated: bool,
-    /// The content-encryption algorithm, e.g. "AES-256-CBC".
-    pub content_encryption: String,
+    /// The content-encryption algorithm.
+    pub content_encryption: ContentEncryption,
     /// The certificate of the identity that decrypted it.
     pub recipient: Fingerprint,
 }
@@ -564,7 +484,7 @@ fn open<R: Read, W: Write>(
     // Counts RecipientInfos, checks cipher against structure (CBC in
     // AuthEnvelopedData is refused) before any key is used.
     let envelope = cms::parse_envelope(&head.der, limits)?;
-    let content_encryption = content_encryption_name(&envelope.content_encryption)?;
+    let content_encryption = content_encryption(&envelope.content_encryption)?;
     let cms = CmsContentInfo::from_der(&head.der)
         .map_err(|_| Error::InvalidCms("unreadable EnvelopedData".into()))?;
     // OpenSSL's own matching (issuer and serial, subject key identifier,
@@ -816,23 +736,10 @@ pub fn decrypt_and_verify_stream<R: Read, F: Read + Write + Seek>(
     Ok((decrypted, report))
 }
 
-/// Names the content-encryption algorithm, refusing what OpenSSL's default
+/// The content-encryption algorithm, refusing what OpenSSL's default
 /// provider cannot decrypt (RC2, DES) with a typed error rather than a
 /// decryption failure.
-fn content_encryption_name(alg: &const_oid::ObjectIdentifier) -> Result<String> {
-    let name = match *alg {
-        oid::AES128_CBC => "AES-128-CBC",
-        oid::AES192_CBC => "AES-192-CBC",
-        oid::AES256_CBC => "AES-256-CBC",
-        oid::AES128_GCM => "AES-128-GCM",
-        oid::AES192_GCM => "AES-192-GCM",
-        oid::AES256_GCM => "AES-256-GCM",
-        oid::DES_EDE3_CBC => "3DES-CBC",
-        other => {
-            return Err(Error::UnsupportedAlgorithm(format!(
-                "content encryption {other}"
-            )));
-        }
-    };
-    Ok(name.to_owned())
+fn content_encryption(alg: &const_oid::ObjectIdentifier) -> Result<ContentEncryption> {
+    ContentEncryption::from_oid(alg)
+        .ok_or_else(|| Error::UnsupportedAlgorithm(format!("content encryption {alg}")))
 }

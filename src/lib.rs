@@ -46,6 +46,7 @@
 #![deny(unsafe_code)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+pub(crate) mod algorithm;
 mod ber;
 pub mod cert;
 pub mod cms;
@@ -67,12 +68,11 @@ pub mod sign;
 pub mod store;
 pub mod verify;
 
+pub use algorithm::{ContentEncryption, DigestAlgorithm, KeyTransport};
 pub use cert::{Certificate, Fingerprint, KeyAlgorithm, KeyPurpose, KeyUsage};
-pub use cms::DigestAlgorithm;
 pub use envelope::{
-    ContentEncryption, Decrypted, Decryption, EncryptOptions, KeyTransport, decrypt,
-    decrypt_and_verify, decrypt_and_verify_stream, decrypt_stream, decrypt_stream_with_limits,
-    encrypt, encrypt_stream, sign_and_encrypt,
+    Decrypted, Decryption, EncryptOptions, decrypt, decrypt_and_verify, decrypt_and_verify_stream,
+    decrypt_stream, decrypt_stream_with_limits, encrypt, encrypt_stream, sign_and_encrypt,
 };
 pub use error::{Error, Result};
 pub use identity::{Identity, PrivateKey};
@@ -82,6 +82,7 @@ pub use secret::{Passphrase, Password};
 pub use sign::{SignOptions, SignatureForm, sign, sign_stream};
 pub use store::{
     ImportOptions, Imported, MAX_CERTS_PER_MAILBOX, Settings, Store, StoredCertificate,
+    VerifiedSigner,
 };
 pub use verify::{
     ChainStatus, Coverage, SignatureStatus, SignerReport, VerifyOptions, VerifyReport, verify,

@@ -14,7 +14,8 @@ use std::time::SystemTime;
 
 use openssl::hash::Hasher;
 
-use crate::cms::{self, DigestAlgorithm, SignParams};
+use crate::algorithm::DigestAlgorithm;
+use crate::cms::{self, SignParams};
 use crate::error::{Error, Result};
 use crate::identity::Identity;
 use crate::limits::Limits;

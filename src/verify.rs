@@ -28,15 +28,16 @@ use openssl::x509::verify::X509VerifyParam;
 use openssl::x509::{X509, X509StoreContext};
 use x509_cert::spki::AlgorithmIdentifierOwned;
 
+use crate::algorithm::{ContentEncryption, DigestAlgorithm};
 use crate::ber::BerReader;
 use crate::cert::{Certificate, Fingerprint, KeyAlgorithm};
-use crate::cms::{self, DigestAlgorithm};
-use crate::envelope::ContentEncryption;
+use crate::cms;
 use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::mailbox::Mailbox;
 use crate::mime::{self, Entity};
 use crate::sign::SignatureForm;
+use crate::store::VerifiedSigner;
 use crate::{io, oid};
 
 /// What to trust and when.
@@ -216,6 +217,31 @@ pub struct VerifyReport {
     pub certificates: Vec<Certificate>,
 }
 
+impl VerifyReport {
+    /// The signers a recipient directory may learn from: none unless the
+    /// message is valid as a whole (sender matches, nothing wrapped or
+    /// ambiguous); then each signer whose signature is valid and whose
+    /// chain is trusted, with what it announced. For
+    /// [`Store::add_verified_signers`](crate::Store::add_verified_signers).
+    pub fn verified_signers(&self) -> Vec<VerifiedSigner> {
+        if !self.valid {
+            return Vec::new();
+        }
+        self.signers
+            .iter()
+            .filter(|s| s.signature == SignatureStatus::Valid && s.chain == ChainStatus::Trusted)
+            .filter_map(|s| {
+                let certificate = s.certificate.clone()?;
+                Some(VerifiedSigner::new(
+                    certificate,
+                    s.capabilities.clone(),
+                    s.signing_time,
+                ))
+            })
+            .collect()
+    }
+}
+
 /// Verifies an S/MIME-signed message (RFC 8551): `multipart/signed` or
 /// `application/(x-)pkcs7-mime` signed-data, BER or DER, at the root or
 /// nested inside `multipart/*`.
@@ -356,23 +382,13 @@ pub fn verify_stream<R: Read, W: Write>(
 /// we know. A signer using another digest is reported invalid with that
 /// reason ([`verify()`] in memory is not limited so).
 fn micalg_digests(micalg: Option<&str>) -> Vec<DigestAlgorithm> {
-    let all = [
-        DigestAlgorithm::Sha256,
-        DigestAlgorithm::Sha384,
-        DigestAlgorithm::Sha512,
-        DigestAlgorithm::Sha224,
-        DigestAlgorithm::Sha1,
-    ];
     let named: Vec<DigestAlgorithm> = micalg
         .unwrap_or_default()
         .split(',')
-        .filter_map(|name| {
-            all.into_iter()
-                .find(|d| d.micalg().eq_ignore_ascii_case(name.trim()))
-        })
+        .filter_map(DigestAlgorithm::from_micalg)
         .collect();
     if named.is_empty() {
-        return all.to_vec();
+        return DigestAlgorithm::ALL.to_vec();
     }
     let mut digests = named;
     if !digests.contains(&DigestAlgorithm::Sha256) {
@@ -888,6 +904,7 @@ fn signer_report(
         capabilities: check.capabilities.map(|oids| {
             oids.iter()
                 .filter_map(ContentEncryption::from_oid)
+                .filter(|c| c.can_encrypt())
                 .collect()
         }),
     }

@@ -620,11 +620,20 @@ fn aes_gcm_is_chosen_only_when_every_recipient_announced_it() {
     // Untrusted signers are not filed.
     assert_eq!(
         store
-            .add_verified_signers(&smime::verify(&signed, &VerifyOptions::new(&[])).unwrap())
+            .add_verified_signers(
+                &smime::verify(&signed, &VerifyOptions::new(&[]))
+                    .unwrap()
+                    .verified_signers()
+            )
             .unwrap(),
         0
     );
-    assert_eq!(store.add_verified_signers(&report).unwrap(), 1);
+    assert_eq!(
+        store
+            .add_verified_signers(&report.verified_signers())
+            .unwrap(),
+        1
+    );
     assert_eq!(
         store
             .recipient_capabilities(&bob, &cert("bob").fingerprint())
@@ -693,7 +702,7 @@ fn an_older_or_invalid_signature_cannot_downgrade_learnt_capabilities() {
     )
     .unwrap();
     store
-        .add_verified_signers(&smime::verify(&ours, &options).unwrap())
+        .add_verified_signers(&smime::verify(&ours, &options).unwrap().verified_signers())
         .unwrap();
     assert_eq!(
         store
@@ -733,7 +742,9 @@ fn an_older_or_invalid_signature_cannot_downgrade_learnt_capabilities() {
             .unwrap_or_default()
             .contains(&C::Aes256Gcm)
     );
-    store.add_verified_signers(&report).unwrap();
+    store
+        .add_verified_signers(&report.verified_signers())
+        .unwrap();
     assert_eq!(
         store
             .negotiate_content_encryption(std::slice::from_ref(&bob))
@@ -749,5 +760,10 @@ fn an_older_or_invalid_signature_cannot_downgrade_learnt_capabilities() {
             .replacen("From: bob@", "From: mallory@", 1);
     let report = smime::verify(mismatch.as_bytes(), &options).unwrap();
     assert!(!report.valid);
-    assert_eq!(store.add_verified_signers(&report).unwrap(), 0);
+    assert_eq!(
+        store
+            .add_verified_signers(&report.verified_signers())
+            .unwrap(),
+        0
+    );
 }

@@ -658,7 +658,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             };
             if remember {
                 let passphrase = store_passphrase(cli.passphrase_file.as_ref())?;
-                open_store(cli.store.clone(), &passphrase)?.add_verified_signers(&report)?;
+                open_store(cli.store.clone(), &passphrase)?
+                    .add_verified_signers(&report.verified_signers())?;
             }
             if json {
                 writeln!(out, "{:#}", report_json(&report))?;
@@ -1191,7 +1192,7 @@ fn signer_json(signer: &SignerReport) -> Value {
 fn decrypted_json(decrypted: &Decryption, report: Option<&VerifyReport>) -> Value {
     json!({
         "recipient": decrypted.recipient.to_string(),
-        "content_encryption": decrypted.content_encryption,
+        "content_encryption": decrypted.content_encryption.to_string(),
         "authenticated": decrypted.authenticated,
         "signature": report.map(report_json),
     })

@@ -9,6 +9,7 @@
 
 use std::time::SystemTime;
 
+use crate::algorithm::ContentEncryption;
 use crate::cert::Fingerprint;
 use crate::error::Result;
 use crate::mailbox::Mailbox;
@@ -41,9 +42,8 @@ pub struct RecipientRecord {
     /// When it was added, seconds since the Unix epoch.
     pub added_at: u64,
     /// The content encryptions the correspondent announced
-    /// (SMIMECapabilities), comma-separated `ContentEncryption::name`s, most
-    /// preferred first; `None` when unknown.
-    pub capabilities: Option<String>,
+    /// (SMIMECapabilities), most preferred first; `None` when unknown.
+    pub capabilities: Option<Vec<ContentEncryption>>,
     /// The signingTime of the signature `capabilities` came from, seconds
     /// since the Unix epoch: only a newer signature may replace them
     /// (RFC 8551 §2.7.1), so replaying an old mail cannot downgrade.

@@ -15,17 +15,20 @@
 mod backend;
 mod memory;
 mod seal;
+#[cfg(feature = "sqlite")]
 mod sqlite;
 
+#[cfg(feature = "sqlite")]
 use std::path::Path;
 use std::time::SystemTime;
 
 pub use backend::{Backend, RecipientRecord, Record, Settings, Transaction};
 pub use memory::MemoryBackend;
+#[cfg(feature = "sqlite")]
 pub use sqlite::SqliteBackend;
 
+use crate::algorithm::ContentEncryption;
 use crate::cert::{Certificate, Fingerprint};
-use crate::envelope::ContentEncryption;
 use crate::error::{Error, Result};
 use crate::identity::{Identity, PrivateKey};
 use crate::limits::Limits;
@@ -87,6 +90,36 @@ pub struct Imported {
     pub added: bool,
 }
 
+/// What a verified, trusted signature says about its signer, for
+/// [`Store::add_verified_signers`].
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct VerifiedSigner {
+    /// The signer's certificate.
+    pub certificate: Certificate,
+    /// The content encryptions it announced (SMIMECapabilities), most
+    /// preferred first; `None` when not announced.
+    pub capabilities: Option<Vec<ContentEncryption>>,
+    /// The signature's signingTime: only capabilities from a newer
+    /// signature replace those already recorded.
+    pub signing_time: Option<std::time::SystemTime>,
+}
+
+impl VerifiedSigner {
+    /// A signer with what it announced.
+    pub fn new(
+        certificate: Certificate,
+        capabilities: Option<Vec<ContentEncryption>>,
+        signing_time: Option<std::time::SystemTime>,
+    ) -> Self {
+        VerifiedSigner {
+            certificate,
+            capabilities,
+            signing_time,
+        }
+    }
+}
+
 /// A certificate held by a mailbox, without its private key.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -137,9 +170,11 @@ impl Store {
         })
     }
 
-    /// Opens (or creates) the SQLite store file at `path`; `passphrase`
+    /// Opens (or creates) the SQLite store file at `path` (cargo feature
+    /// `sqlite`, on by default); `passphrase`
     /// protects its private keys. A wrong passphrase is
     /// [`Error::WrongPassphrase`] and changes nothing.
+    #[cfg(feature = "sqlite")]
     pub fn open(path: impl AsRef<Path>, passphrase: &Passphrase) -> Result<Self> {
         Self::with_backend(Box::new(SqliteBackend::open(path.as_ref())?), passphrase)
     }
@@ -383,36 +418,27 @@ impl Store {
     }
 
     /// Files the certificates of the signers of a verified message whose
-    /// signature is valid and whose chain is trusted, with the content
+    /// signature is valid and whose chain is trusted
+    /// ([`crate::VerifyReport::verified_signers`]), with the content
     /// encryptions each announced (SMIMECapabilities), so a reply can use
     /// AES-GCM where every recipient supports it. Returns how many
     /// certificates were filed or had their capabilities updated.
     ///
-    /// Only trusted signers are filed ("Mailto: Me Your Secrets", 2020: an
+    /// Only trusted signers belong here ("Mailto: Me Your Secrets", 2020: an
     /// unsolicited certificate must not become a recipient), and an older
-    /// certificate is never replaced, only joined.
-    pub fn add_verified_signers(&mut self, report: &crate::verify::VerifyReport) -> Result<usize> {
-        // Only a message that verified as a whole (sender matches, nothing
-        // wrapped or ambiguous) teaches anything about its signers.
-        if !report.valid {
-            return Ok(0);
-        }
+    /// certificate is never replaced, only joined. Signers whose
+    /// certificate cannot be encrypted to are skipped.
+    pub fn add_verified_signers(&mut self, signers: &[VerifiedSigner]) -> Result<usize> {
         let mut filed = 0;
-        for signer in &report.signers {
-            let trusted = signer.signature == crate::verify::SignatureStatus::Valid
-                && signer.chain == crate::verify::ChainStatus::Trusted;
-            let Some(cert) = signer
-                .certificate
-                .as_ref()
-                .filter(|c| trusted && c.can_decrypt())
-            else {
+        for signer in signers {
+            if !signer.certificate.can_decrypt() {
                 continue;
-            };
-            let announced = signer.capabilities.as_deref().map(|caps| {
+            }
+            let announced = signer.capabilities.clone().map(|caps| {
                 let time = signer.signing_time.map_or(0, backend::unix_seconds);
-                (capabilities_text(caps), time)
+                (caps, time)
             });
-            if self.file_recipient(cert, announced)? {
+            if self.file_recipient(&signer.certificate, announced)? {
                 filed += 1;
             }
         }
@@ -425,7 +451,7 @@ impl Store {
     fn file_recipient(
         &mut self,
         certificate: &Certificate,
-        announced: Option<(String, u64)>,
+        announced: Option<(Vec<ContentEncryption>, u64)>,
     ) -> Result<bool> {
         let unusable = |reason| Error::CertificateNotUsable {
             fingerprint: certificate.fingerprint().to_string(),
@@ -506,11 +532,7 @@ impl Store {
                 .and_then(|r| r.capabilities);
             Ok(())
         })?;
-        Ok(found.map(|text| {
-            text.split(',')
-                .filter_map(ContentEncryption::from_name)
-                .collect()
-        }))
+        Ok(found)
     }
 
     /// The certificates to encrypt a message from `sender` to `addresses`:
@@ -665,14 +687,6 @@ fn check_settings(mailbox: &Mailbox, records: &[Record], settings: &Settings) ->
         }
     }
     Ok(())
-}
-
-fn capabilities_text(capabilities: &[ContentEncryption]) -> String {
-    capabilities
-        .iter()
-        .map(|c| c.name())
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 fn any_can_decrypt(records: &[Record]) -> bool {

@@ -17,6 +17,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::backend::{Backend, RecipientRecord, Record, Settings, Transaction};
+use crate::algorithm::ContentEncryption;
 use crate::cert::Fingerprint;
 use crate::error::{Error, Result};
 use crate::mailbox::Mailbox;
@@ -156,6 +157,36 @@ impl SqliteBackend {
 }
 
 struct SqlTx<'a>(&'a Connection);
+
+/// The `recipients.capabilities` column: comma-separated names, most
+/// preferred first (the format schema version 3 introduced).
+fn capabilities_column(capabilities: &[ContentEncryption]) -> String {
+    capabilities
+        .iter()
+        .filter_map(|c| capability_name(*c))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The inverse of [`capabilities_column`]; unknown names are skipped.
+fn capabilities_from_column(text: &str) -> Vec<ContentEncryption> {
+    text.split(',')
+        .filter_map(|name| {
+            ContentEncryption::ANNOUNCED
+                .into_iter()
+                .find(|c| capability_name(*c) == Some(name))
+        })
+        .collect()
+}
+
+fn capability_name(c: ContentEncryption) -> Option<&'static str> {
+    Some(match c {
+        ContentEncryption::Aes256Cbc => "aes256-cbc",
+        ContentEncryption::Aes128Gcm => "aes128-gcm",
+        ContentEncryption::Aes256Gcm => "aes256-gcm",
+        _ => return None,
+    })
+}
 
 fn parse_mailbox(text: &str) -> Result<Mailbox> {
     text.parse()
@@ -387,7 +418,7 @@ impl Transaction for SqlTx<'_> {
                 fingerprint: parse_fingerprint(&fp)?,
                 certificate,
                 added_at: u64::try_from(added_at).unwrap_or(0),
-                capabilities,
+                capabilities: capabilities.as_deref().map(capabilities_from_column),
                 capabilities_time: capabilities_time.and_then(|t| u64::try_from(t).ok()),
             });
         }
@@ -405,7 +436,7 @@ impl Transaction for SqlTx<'_> {
                     record.fingerprint.as_bytes().as_slice(),
                     record.certificate,
                     i64::try_from(record.added_at).unwrap_or(i64::MAX),
-                    record.capabilities,
+                    record.capabilities.as_deref().map(capabilities_column),
                     record.capabilities_time.and_then(|t| i64::try_from(t).ok()),
                 ],
             )

@@ -1,0 +1,308 @@
+//! The algorithms S/MIME names: message digests (RFC 5754), content
+//! encryption (RFC 3565, RFC 5084) and RSA key transport (RFC 8017,
+//! RFC 4055).
+//!
+//! This module sits below everything that names an algorithm — signing,
+//! verification, encryption, the store's recipient directory — so none of
+//! them has to import another for a name. Each enum maps to and from its
+//! OID here and nowhere else.
+#![forbid(unsafe_code)]
+
+use std::fmt;
+
+use const_oid::ObjectIdentifier as Oid;
+use openssl::hash::MessageDigest;
+use openssl::symm::Cipher;
+
+use crate::oid;
+
+/// A message digest algorithm (RFC 5754).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DigestAlgorithm {
+    /// SHA-1: verified, reported as weak, never used to sign.
+    Sha1,
+    /// SHA-224.
+    Sha224,
+    /// SHA-256, the default (RFC 8551 §2.1).
+    Sha256,
+    /// SHA-384.
+    Sha384,
+    /// SHA-512.
+    Sha512,
+}
+
+impl DigestAlgorithm {
+    /// Every digest we verify, the default first.
+    pub(crate) const ALL: [DigestAlgorithm; 5] = [
+        Self::Sha256,
+        Self::Sha384,
+        Self::Sha512,
+        Self::Sha224,
+        Self::Sha1,
+    ];
+
+    pub(crate) fn from_oid(oid: &Oid) -> Option<Self> {
+        Some(match *oid {
+            oid::SHA1 => Self::Sha1,
+            oid::SHA224 => Self::Sha224,
+            oid::SHA256 => Self::Sha256,
+            oid::SHA384 => Self::Sha384,
+            oid::SHA512 => Self::Sha512,
+            _ => return None,
+        })
+    }
+
+    pub(crate) fn oid(self) -> Oid {
+        match self {
+            Self::Sha1 => oid::SHA1,
+            Self::Sha224 => oid::SHA224,
+            Self::Sha256 => oid::SHA256,
+            Self::Sha384 => oid::SHA384,
+            Self::Sha512 => oid::SHA512,
+        }
+    }
+
+    pub(crate) fn md(self) -> MessageDigest {
+        match self {
+            Self::Sha1 => MessageDigest::sha1(),
+            Self::Sha224 => MessageDigest::sha224(),
+            Self::Sha256 => MessageDigest::sha256(),
+            Self::Sha384 => MessageDigest::sha384(),
+            Self::Sha512 => MessageDigest::sha512(),
+        }
+    }
+
+    /// The `micalg` parameter of `multipart/signed` (RFC 8551 §3.5.3.2).
+    pub fn micalg(self) -> &'static str {
+        match self {
+            Self::Sha1 => "sha-1",
+            Self::Sha224 => "sha-224",
+            Self::Sha256 => "sha-256",
+            Self::Sha384 => "sha-384",
+            Self::Sha512 => "sha-512",
+        }
+    }
+
+    /// The digest a `micalg` value names (case-insensitive), if any.
+    pub(crate) fn from_micalg(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|d| d.micalg().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// SHA-1 is collision-broken (SHAttered, 2017); Thunderbird 115 and
+    /// RFC 8551 §2.1 no longer accept it for new signatures.
+    pub fn is_weak(self) -> bool {
+        self == Self::Sha1
+    }
+
+    /// The digest length in bytes.
+    pub(crate) fn output_len(self) -> u32 {
+        match self {
+            Self::Sha1 => 20,
+            Self::Sha224 => 28,
+            Self::Sha256 => 32,
+            Self::Sha384 => 48,
+            Self::Sha512 => 64,
+        }
+    }
+}
+
+impl fmt::Display for DigestAlgorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Sha1 => "SHA-1",
+            Self::Sha224 => "SHA-224",
+            Self::Sha256 => "SHA-256",
+            Self::Sha384 => "SHA-384",
+            Self::Sha512 => "SHA-512",
+        })
+    }
+}
+
+/// A content-encryption algorithm: what [`crate::encrypt`] writes and
+/// what [`crate::Decrypted`] reports.
+///
+/// [`crate::encrypt`] writes AES-256-CBC (`EnvelopedData`, the default for
+/// reach) or AES-128/256-GCM (`AuthEnvelopedData`, RFC 8551 §2.7); the
+/// other variants are read only, from mail other clients wrote
+/// ([`ContentEncryption::can_encrypt`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ContentEncryption {
+    /// AES-128-CBC in `EnvelopedData` (read only).
+    Aes128Cbc,
+    /// AES-192-CBC in `EnvelopedData` (read only).
+    Aes192Cbc,
+    /// AES-256-CBC in `EnvelopedData`: every S/MIME client reads it; the
+    /// default for reach. Not authenticated.
+    #[default]
+    Aes256Cbc,
+    /// AES-128-GCM in `AuthEnvelopedData` (RFC 8551 §2.7 MUST).
+    Aes128Gcm,
+    /// AES-192-GCM in `AuthEnvelopedData` (read only).
+    Aes192Gcm,
+    /// AES-256-GCM in `AuthEnvelopedData`.
+    Aes256Gcm,
+    /// Triple-DES CBC in `EnvelopedData`: old archives and gpgsm's
+    /// default; read only.
+    DesEde3Cbc,
+}
+
+impl ContentEncryption {
+    /// Every algorithm, in order of preference for what we write.
+    pub(crate) const ALL: [ContentEncryption; 7] = [
+        Self::Aes256Gcm,
+        Self::Aes128Gcm,
+        Self::Aes256Cbc,
+        Self::Aes192Gcm,
+        Self::Aes128Cbc,
+        Self::Aes192Cbc,
+        Self::DesEde3Cbc,
+    ];
+
+    /// What we announce in SMIMECapabilities and can negotiate, most
+    /// preferred first: AES-GCM (RFC 8551 §2.7 MUST) before AES-CBC.
+    pub(crate) const ANNOUNCED: [ContentEncryption; 4] = [
+        Self::Aes256Gcm,
+        Self::Aes128Gcm,
+        Self::Aes256Cbc,
+        Self::Aes128Cbc,
+    ];
+
+    pub(crate) fn from_oid(oid: &Oid) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.oid() == *oid)
+    }
+
+    pub(crate) fn oid(self) -> Oid {
+        match self {
+            Self::Aes128Cbc => oid::AES128_CBC,
+            Self::Aes192Cbc => oid::AES192_CBC,
+            Self::Aes256Cbc => oid::AES256_CBC,
+            Self::Aes128Gcm => oid::AES128_GCM,
+            Self::Aes192Gcm => oid::AES192_GCM,
+            Self::Aes256Gcm => oid::AES256_GCM,
+            Self::DesEde3Cbc => oid::DES_EDE3_CBC,
+        }
+    }
+
+    pub(crate) fn cipher(self) -> Cipher {
+        match self {
+            Self::Aes128Cbc => Cipher::aes_128_cbc(),
+            Self::Aes192Cbc => Cipher::aes_192_cbc(),
+            Self::Aes256Cbc => Cipher::aes_256_cbc(),
+            Self::Aes128Gcm => Cipher::aes_128_gcm(),
+            Self::Aes192Gcm => Cipher::aes_192_gcm(),
+            Self::Aes256Gcm => Cipher::aes_256_gcm(),
+            Self::DesEde3Cbc => Cipher::des_ede3_cbc(),
+        }
+    }
+
+    /// An AEAD (carried in `AuthEnvelopedData`, RFC 5083): the content is
+    /// authenticated, so a decryption that succeeds was not altered.
+    pub fn is_authenticated(self) -> bool {
+        matches!(self, Self::Aes128Gcm | Self::Aes192Gcm | Self::Aes256Gcm)
+    }
+
+    /// Whether [`crate::encrypt`] writes it (the others are read only).
+    pub fn can_encrypt(self) -> bool {
+        matches!(self, Self::Aes256Cbc | Self::Aes128Gcm | Self::Aes256Gcm)
+    }
+
+    /// The content encryption for a set of recipients, from what each
+    /// announced (`None`: unknown): AES-GCM when every recipient announced
+    /// it (AES-256-GCM if all support it, else AES-128-GCM), otherwise
+    /// AES-256-CBC, which every client reads (RFC 8551 §2.7).
+    pub fn negotiate(recipients: &[Option<Vec<ContentEncryption>>]) -> ContentEncryption {
+        let all = |c| {
+            !recipients.is_empty()
+                && recipients
+                    .iter()
+                    .all(|r| r.as_ref().is_some_and(|caps| caps.contains(&c)))
+        };
+        if all(Self::Aes256Gcm) {
+            Self::Aes256Gcm
+        } else if all(Self::Aes128Gcm) {
+            Self::Aes128Gcm
+        } else {
+            Self::Aes256Cbc
+        }
+    }
+}
+
+impl fmt::Display for ContentEncryption {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Aes128Cbc => "AES-128-CBC",
+            Self::Aes192Cbc => "AES-192-CBC",
+            Self::Aes256Cbc => "AES-256-CBC",
+            Self::Aes128Gcm => "AES-128-GCM",
+            Self::Aes192Gcm => "AES-192-GCM",
+            Self::Aes256Gcm => "AES-256-GCM",
+            Self::DesEde3Cbc => "3DES-CBC",
+        })
+    }
+}
+
+/// How the content key reaches an RSA recipient (EC recipients always use
+/// ECDH key agreement, RFC 5753).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyTransport {
+    /// RSA PKCS#1 v1.5: what every client reads; the default.
+    #[default]
+    RsaPkcs1v15,
+    /// RSAES-OAEP with SHA-256 (RFC 8017, RFC 4055): preferred where the
+    /// recipients support it.
+    RsaOaep,
+}
+
+impl fmt::Display for KeyTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::RsaPkcs1v15 => "RSA PKCS#1 v1.5",
+            Self::RsaOaep => "RSAES-OAEP",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oids_round_trip() {
+        for d in DigestAlgorithm::ALL {
+            assert_eq!(DigestAlgorithm::from_oid(&d.oid()), Some(d));
+            assert_eq!(DigestAlgorithm::from_micalg(d.micalg()), Some(d));
+        }
+        for c in ContentEncryption::ALL {
+            assert_eq!(ContentEncryption::from_oid(&c.oid()), Some(c));
+        }
+        assert_eq!(
+            DigestAlgorithm::from_micalg(" SHA-256 "),
+            Some(DigestAlgorithm::Sha256)
+        );
+        assert_eq!(DigestAlgorithm::from_micalg("md5"), None);
+    }
+
+    #[test]
+    fn negotiation_needs_every_recipient() {
+        use ContentEncryption::*;
+        assert_eq!(ContentEncryption::negotiate(&[]), Aes256Cbc);
+        assert_eq!(
+            ContentEncryption::negotiate(&[
+                Some(vec![Aes256Gcm, Aes128Gcm]),
+                Some(vec![Aes128Gcm])
+            ]),
+            Aes128Gcm
+        );
+        assert_eq!(
+            ContentEncryption::negotiate(&[Some(vec![Aes256Gcm]), None]),
+            Aes256Cbc
+        );
+        assert!(Aes128Gcm.is_authenticated() && !Aes256Cbc.is_authenticated());
+        assert!(!DesEde3Cbc.can_encrypt() && Aes256Cbc.can_encrypt());
+    }
+}
