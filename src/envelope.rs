@@ -148,7 +148,7 @@ pub fn encrypt(
     let entity = Zeroizing::new(mime::with_content_type(entity)?);
     // Canonical and 7-bit safe, as for signing: the entity may be signed
     // inside, and transport after decryption must not alter it.
-    let entity = Zeroizing::new(mime::prepare_for_signing_with(&entity, &options.limits)?);
+    let entity = Zeroizing::new(mime::prepare_for_signing(&entity, &options.limits)?);
     let der = ffi::cms_encrypt(&keys, &entity, options.cipher.cipher())?;
     let mut out = Vec::with_capacity(outer.len() + der.len() * 2 + 256);
     out.extend_from_slice(&outer);
@@ -183,7 +183,7 @@ pub fn encrypt_stream<R: Read + Seek, W: Write>(
 ) -> Result<()> {
     let keys = recipient_keys(recipients, options)?;
     let start = input.stream_position()?;
-    let Some(entity) = io::streamable(&mut input, b"", true)? else {
+    let Some(entity) = mime::streamable(&mut input, b"", true)? else {
         input.seek(SeekFrom::Start(start))?;
         let message = Zeroizing::new(io::read_bounded(&mut input, options.limits.max_in_memory)?);
         output.write_all(&encrypt(&message, recipients, options)?)?;
@@ -191,11 +191,11 @@ pub fn encrypt_stream<R: Read + Seek, W: Write>(
     };
     output.write_all(&entity.outer)?;
     output.write_all(&pkcs7_head(options.cipher))?;
-    let mut base64 = io::Base64Writer::new(&mut output);
+    let mut base64 = mime::Base64Writer::new(&mut output);
     let mut put = |der: &[u8]| base64.put(der);
     let mut encryptor = ffi::CmsEncryptStream::new(&keys, options.cipher.cipher())?;
     encryptor.write(&entity.head, &mut put)?;
-    io::canonical_body(&mut input, &entity, &mut |bytes: &[u8]| {
+    mime::canonical_body(&mut input, &entity, &mut |bytes: &[u8]| {
         encryptor.write(bytes, &mut put)
     })?;
     encryptor.finish(&mut put)?;
@@ -348,15 +348,14 @@ pub fn decrypt_stream_with_limits<R: Read, W: Write>(
 ) -> Result<Decryption> {
     let depth = limits.max_ber_depth;
     let mut input = BufReader::with_capacity(io::CHUNK, input);
-    let head = io::read_head(&mut input)?
-        .ok_or_else(|| Error::InvalidMessage("header section larger than 1 MiB".into()))?;
+    let head = mime::read_head(&mut input)?;
     let root = Entity::parse(&head)?;
     if !root.is_pkcs7_mime() {
         return Err(Error::NotEncrypted);
     }
     let info = match root.transfer_encoding().as_str() {
         "base64" => open(
-            BerReader::new(io::Base64Reader::new(input), depth),
+            BerReader::new(mime::Base64Reader::new(input), depth),
             &mut output,
             identities,
             limits,
@@ -721,8 +720,7 @@ pub fn decrypt_and_verify_stream<R: Read, F: Read + Write + Seek>(
     options: &VerifyOptions,
 ) -> Result<(Decryption, Option<VerifyReport>)> {
     let mut input = BufReader::with_capacity(io::CHUNK, input);
-    let head = io::read_head(&mut input)?
-        .ok_or_else(|| Error::InvalidMessage("header section larger than 1 MiB".into()))?;
+    let head = mime::read_head(&mut input)?;
     let (outer, _) = mime::split_message(&head)?;
     let message = std::io::Cursor::new(head).chain(input);
     let writer = std::io::BufWriter::new(&mut *plaintext);

@@ -97,7 +97,7 @@ pub enum Error {
 
     /// The message is not well-formed MIME (RFC 2045-2049) where it must be.
     #[error("invalid MIME message: {0}")]
-    InvalidMessage(String),
+    InvalidMessage(MimeError),
 
     /// A CMS structure (RFC 5652) could not be read: not DER/BER, the wrong
     /// content type, a missing field.
@@ -168,6 +168,73 @@ pub enum Error {
     /// OpenSSL failed in a way none of the variants above describes.
     #[error("cryptographic operation failed: {0}")]
     Crypto(String),
+}
+
+/// Why a message is not well-formed MIME (RFC 5322, RFC 2045-2049,
+/// RFC 1847), for [`Error::InvalidMessage`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MimeError {
+    /// The first header line is folded (RFC 5322 §2.2.3).
+    #[error("header section starts with a continuation line")]
+    ContinuationFirst,
+    /// A header line is neither a field nor a continuation.
+    #[error("header line {line} is not a field")]
+    NotAField {
+        /// The line number, from 1.
+        line: usize,
+    },
+    /// More header fields than one entity may have.
+    #[error("more than {max} header fields")]
+    TooManyFields {
+        /// The bound.
+        max: usize,
+    },
+    /// A header section over 1 MiB.
+    #[error("header section larger than 1 MiB")]
+    HeaderTooLarge,
+    /// A Content-Transfer-Encoding RFC 2045 §6 does not define.
+    #[error("unknown Content-Transfer-Encoding {0:?}")]
+    UnknownTransferEncoding(String),
+    /// A base64 body that stops inside a quantum.
+    #[error("truncated base64 body")]
+    TruncatedBase64,
+    /// A base64 body that does not decode.
+    #[error("bad base64 body")]
+    BadBase64,
+    /// A character outside the base64 alphabet.
+    #[error("invalid character in base64 body")]
+    InvalidBase64Character,
+    /// A multipart entity without (or with an empty) boundary parameter.
+    #[error("{media_type} without boundary")]
+    MissingBoundary {
+        /// The media type, e.g. `multipart/mixed`.
+        media_type: String,
+    },
+    /// `boundary=""`.
+    #[error("empty multipart boundary")]
+    EmptyBoundary,
+    /// A multipart body in which the boundary never appears.
+    #[error("multipart body without its boundary delimiter")]
+    NoDelimiter,
+    /// A multipart body without any body part.
+    #[error("multipart body without body parts")]
+    NoParts,
+    /// RFC 1847 §2.1: `multipart/signed` has exactly two parts.
+    #[error("multipart/signed needs exactly two parts")]
+    SignedPartCount,
+    /// The signature part is not `application/(x-)pkcs7-signature`.
+    #[error("multipart/signed with a {media_type} signature part")]
+    SignaturePartType {
+        /// Its media type.
+        media_type: String,
+    },
+    /// A signature part too large to be one.
+    #[error("signature part larger than 4 MiB")]
+    SignaturePartTooLarge,
+    /// Two Content-Type fields: clients disagree on which one wins.
+    #[error("several Content-Type fields in one entity")]
+    SeveralContentTypes,
 }
 
 fn display_emails(emails: &[String]) -> String {

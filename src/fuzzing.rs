@@ -36,7 +36,7 @@ pub fn mime(data: &[u8]) -> Result<()> {
     let _ = entity.decoded_body();
     if content_type.is_multipart()
         && let Some(boundary) = content_type.param("boundary")
-        && let Ok(parts) = mime::split_multipart(entity.body(), boundary)
+        && let Ok(parts) = mime::split_multipart(entity.body(), boundary, &Limits::default())
     {
         for part in parts
             .into_iter()
@@ -46,7 +46,7 @@ pub fn mime(data: &[u8]) -> Result<()> {
         }
     }
     let (_outer, inner) = mime::split_message(data)?;
-    mime::prepare_for_signing(&inner)?;
+    mime::prepare_for_signing(&inner, &Limits::default())?;
     Ok(())
 }
 

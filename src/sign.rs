@@ -134,7 +134,7 @@ impl SignOptions {
 pub fn sign(message: &[u8], signer: &Identity, options: &SignOptions) -> Result<Vec<u8>> {
     let params = params(signer, options)?;
     let (outer, entity) = mime::split_message(message)?;
-    let entity = mime::prepare_for_signing_with(&entity, &options.limits)?;
+    let entity = mime::prepare_for_signing(&entity, &options.limits)?;
     let der = cms::build_signed_data(&entity, &params)?;
     Ok(match options.form {
         SignatureForm::Detached => multipart_signed(&outer, &entity, &der, options.digest)?,
@@ -174,7 +174,7 @@ pub fn sign_stream<R: Read + Seek, W: Write>(
         SignatureForm::Detached => new_boundary()?,
         SignatureForm::Opaque => String::new(),
     };
-    let Some(entity) = io::streamable(&mut input, boundary.as_bytes(), false)? else {
+    let Some(entity) = mime::streamable(&mut input, boundary.as_bytes(), false)? else {
         input.seek(SeekFrom::Start(start))?;
         let message = io::read_bounded(&mut input, options.limits.max_in_memory)?;
         output.write_all(&sign(&message, signer, options)?)?;
@@ -190,14 +190,14 @@ pub fn sign_stream<R: Read + Seek, W: Write>(
                 Ok(())
             };
             sink(&entity.head)?;
-            io::canonical_body(&mut input, &entity, &mut sink)?;
+            mime::canonical_body(&mut input, &entity, &mut sink)?;
             let der = cms::build_detached_signed_data(&hasher.finish()?, &params)?;
             output.write_all(&detached_tail(&boundary, &der))?;
         }
         SignatureForm::Opaque => {
             output.write_all(&entity.outer)?;
             output.write_all(PKCS7_SIGNED_HEAD)?;
-            let mut base64 = io::Base64Writer::new(&mut output);
+            let mut base64 = mime::Base64Writer::new(&mut output);
             base64.put(&cms::opaque_prefix(options.digest)?)?;
             let mut sink = |bytes: &[u8]| -> Result<()> {
                 if !bytes.is_empty() {
@@ -208,7 +208,7 @@ pub fn sign_stream<R: Read + Seek, W: Write>(
                 Ok(())
             };
             sink(&entity.head)?;
-            io::canonical_body(&mut input, &entity, &mut sink)?;
+            mime::canonical_body(&mut input, &entity, &mut sink)?;
             let der = cms::build_detached_signed_data(&hasher.finish()?, &params)?;
             base64.put(&cms::opaque_suffix(&der)?)?;
             base64.finish()?;

@@ -32,7 +32,7 @@ use crate::algorithm::{ContentEncryption, DigestAlgorithm};
 use crate::ber::BerReader;
 use crate::cert::{Certificate, Fingerprint, KeyAlgorithm};
 use crate::cms;
-use crate::error::{Error, Result};
+use crate::error::{Error, MimeError, Result};
 use crate::limits::Limits;
 use crate::mailbox::Mailbox;
 use crate::mime::{self, Entity};
@@ -323,8 +323,7 @@ pub fn verify_stream<R: Read, W: Write>(
     options: &VerifyOptions,
 ) -> Result<VerifyReport> {
     let mut input = BufReader::with_capacity(io::CHUNK, input);
-    let head = io::read_head(&mut input)?
-        .ok_or_else(|| Error::InvalidMessage("header section larger than 1 MiB".into()))?;
+    let head = mime::read_head(&mut input)?;
     let root = Entity::parse(&head)?;
     let ct = root.content_type();
     let content_types = root
@@ -349,16 +348,14 @@ pub fn verify_stream<R: Read, W: Write>(
     let mut problems = Vec::new();
     let from = sender(&root, &mut problems);
     let (form, parsed, digests, content_head) = if ct.is("multipart/signed") {
-        let boundary = ct
-            .param("boundary")
-            .ok_or_else(|| Error::InvalidMessage("multipart/signed without boundary".into()))?;
+        let boundary = ct.boundary()?;
         let mut tee = ContentTee::new(&mut content, micalg_digests(ct.param("micalg")), true)?;
-        let signature = io::split_signed(&mut input, boundary, &mut |bytes| tee.update(bytes))?;
+        let signature = mime::split_signed(&mut input, boundary, &mut |bytes| tee.update(bytes))?;
         let (digests, content_head) = tee.finish()?;
         let parsed = cms::parse_signed_data(&signature_der(&signature)?, &options.limits)?;
         (SignatureForm::Detached, parsed, digests, content_head)
     } else if root.transfer_encoding() == "base64" {
-        let ber = BerReader::new(io::Base64Reader::new(input), options.limits.max_ber_depth);
+        let ber = BerReader::new(mime::Base64Reader::new(input), options.limits.max_ber_depth);
         let (parsed, digests, content_head) = opaque_stream(ber, &mut content, &options.limits)?;
         (SignatureForm::Opaque, parsed, digests, content_head)
     } else {
@@ -790,23 +787,16 @@ fn find_signed<'a>(
     if content_types > 1 {
         // Clients disagree on which one wins; so could what is shown and
         // what is verified.
-        return Err(Error::InvalidMessage(
-            "several Content-Type fields in one entity".into(),
-        ));
+        return Err(Error::InvalidMessage(MimeError::SeveralContentTypes));
     }
     let ct = entity.content_type();
-    let boundary = || {
-        ct.param("boundary")
-            .ok_or_else(|| Error::InvalidMessage(format!("{} without boundary", ct.mime_type)))
-    };
+    let boundary = || ct.boundary();
     if ct.is("multipart/signed") {
-        let parts = mime::split_multipart_with(entity.body(), boundary()?, limits)?;
+        let parts = mime::split_multipart(entity.body(), boundary()?, limits)?;
         // RFC 1847 §2.1: exactly two parts. A third one would be shown by
         // some clients and covered by nothing.
         let [content, signature] = parts.as_slice() else {
-            return Err(Error::InvalidMessage(
-                "multipart/signed needs exactly two parts".into(),
-            ));
+            return Err(Error::InvalidMessage(MimeError::SignedPartCount));
         };
         let signature = signature_der(signature)?;
         return Ok(Some((Found::Detached { content, signature }, path.clone())));
@@ -822,7 +812,7 @@ fn find_signed<'a>(
         };
     }
     if ct.is_multipart() {
-        for (i, part) in mime::split_multipart_with(entity.body(), boundary()?, limits)?
+        for (i, part) in mime::split_multipart(entity.body(), boundary()?, limits)?
             .iter()
             .enumerate()
         {
@@ -843,10 +833,9 @@ fn signature_der(part: &[u8]) -> Result<Vec<u8>> {
     let sig_type = signature.content_type();
     if !(sig_type.is("application/pkcs7-signature") || sig_type.is("application/x-pkcs7-signature"))
     {
-        return Err(Error::InvalidMessage(format!(
-            "multipart/signed with a {} signature part",
-            sig_type.mime_type
-        )));
+        return Err(Error::InvalidMessage(MimeError::SignaturePartType {
+            media_type: sig_type.mime_type,
+        }));
     }
     signature.decoded_body()
 }

@@ -1,0 +1,535 @@
+//! Canonical form (RFC 2049 §4, RFC 5322 §2.3) and what must be true of
+//! an entity before it is signed so no transport can alter it (RFC 8551
+//! §3.1.1-3.1.2): CRLF line ends, and 8-bit, binary or over-long lines
+//! re-encoded. In memory ([`canonicalize`], [`prepare_for_signing`]) and
+//! streaming ([`Canonicalizer`], [`scan`], [`streamable`]).
+#![forbid(unsafe_code)]
+
+use std::io::{self, Read, Seek, SeekFrom};
+
+use super::entity::{Entity, split_message, with_content_type};
+use super::header::read_head;
+use super::multipart::multipart_spans;
+use super::transfer::{base64_lines, encode_quoted_printable};
+use super::{MAX_LINE, sub};
+use crate::error::Result;
+use crate::io::{CHUNK, read_some};
+use crate::limits::{self, Limits};
+
+/// Every bare LF and bare CR becomes CRLF: RFC 5322 / RFC 2049 §4
+/// canonical form, the only form in which a signature survives transport.
+pub(crate) fn canonicalize(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 32 + 2);
+    let mut iter = bytes.iter().copied().peekable();
+    while let Some(b) = iter.next() {
+        match b {
+            b'\r' => {
+                iter.next_if_eq(&b'\n');
+                out.extend_from_slice(b"\r\n");
+            }
+            b'\n' => out.extend_from_slice(b"\r\n"),
+            _ => out.push(b),
+        }
+    }
+    out
+}
+
+/// Whether a body declared 7bit/8bit/binary would not survive a 7-bit
+/// transport unchanged (RFC 8551 §3.1.2).
+fn needs_encoding(body: &[u8]) -> bool {
+    let mut line = 0usize;
+    for &b in body {
+        match b {
+            b'\r' | b'\n' => line = 0,
+            0 | 0x80..=0xff => return true,
+            _ => {
+                line += 1;
+                if line > MAX_LINE {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// Header fields canonicalized, the Content-Transfer-Encoding replaced (or
+/// added) when `encoding` is given, then the blank line and `body`.
+fn assemble(entity: &Entity<'_>, encoding: Option<&str>, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(entity.header_bytes().len() + body.len() + 64);
+    let mut replaced = false;
+    let push_cte = |out: &mut Vec<u8>, encoding: &str| {
+        out.extend_from_slice(b"Content-Transfer-Encoding: ");
+        out.extend_from_slice(encoding.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    };
+    for field in entity.fields() {
+        if let Some(encoding) = encoding
+            && field.name.eq_ignore_ascii_case("Content-Transfer-Encoding")
+        {
+            if !replaced {
+                push_cte(&mut out, encoding);
+                replaced = true;
+            }
+            continue;
+        }
+        out.extend_from_slice(&canonicalize(&field.raw));
+        if !out.ends_with(b"\r\n") {
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+    if let Some(encoding) = encoding
+        && !replaced
+    {
+        push_cte(&mut out, encoding);
+    }
+    if !entity.separator().is_empty() || encoding.is_some() {
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(body);
+    out
+}
+
+fn prepare(bytes: &[u8], depth: usize, limits: &Limits) -> Result<Vec<u8>> {
+    limits::check("max_mime_depth", depth as u64, limits.max_mime_depth as u64)?;
+    let entity = Entity::parse(bytes)?;
+    let content_type = entity.content_type();
+    let encoding = entity.transfer_encoding();
+    let identity = matches!(encoding.as_str(), "7bit" | "8bit" | "binary");
+    if content_type.is_multipart() {
+        let boundary = content_type.boundary()?;
+        let body = entity.body();
+        let mut rebuilt = Vec::with_capacity(body.len() + body.len() / 16);
+        let mut pos = 0;
+        for (start, end) in multipart_spans(body, boundary, limits.max_parts)? {
+            rebuilt.extend_from_slice(&canonicalize(sub(body, pos, start)));
+            rebuilt.extend_from_slice(&prepare(sub(body, start, end), depth + 1, limits)?);
+            pos = end;
+        }
+        rebuilt.extend_from_slice(&canonicalize(sub(body, pos, body.len())));
+        return Ok(assemble(&entity, None, &rebuilt));
+    }
+    if content_type.is("message/rfc822") && identity {
+        // RFC 2046 §5.2.1: no encoding allowed here; make the inner message safe.
+        let inner = prepare(entity.body(), depth + 1, limits)?;
+        return Ok(assemble(&entity, None, &inner));
+    }
+    if identity && needs_encoding(entity.body()) {
+        if content_type.mime_type.starts_with("text/") {
+            let qp = encode_quoted_printable(&canonicalize(entity.body()));
+            return Ok(assemble(&entity, Some("quoted-printable"), &qp));
+        }
+        // Binary content is not line-oriented: encode the bytes as they are.
+        let b64 = base64_lines(entity.body());
+        return Ok(assemble(&entity, Some("base64"), &b64));
+    }
+    Ok(canonicalize(bytes))
+}
+
+/// Makes a MIME entity safe to sign (RFC 8551 §3.1.1-3.1.2): a signature
+/// covers bytes, and transports rewrite line ends, 8-bit bytes and long
+/// lines, so the entity is put in canonical CRLF form and every leaf that
+/// would not survive a 7-bit transport is re-encoded (quoted-printable for
+/// text, base64 otherwise), recursively through multiparts and
+/// message/rfc822, within `limits` (MIME depth, parts). Everything
+/// else stays byte-exact.
+pub(crate) fn prepare_for_signing(entity: &[u8], limits: &Limits) -> Result<Vec<u8>> {
+    prepare(entity, 0, limits)
+}
+
+/// What a first pass over an entity found.
+pub(crate) struct Scan {
+    /// Nothing a 7-bit transport would alter: no NUL, no 8-bit byte, no
+    /// line over 998 octets. Such an entity is prepared for signing by
+    /// canonicalizing its line ends and nothing else.
+    pub(crate) transport_safe: bool,
+    /// The candidate boundary occurs in the entity.
+    pub(crate) contains_boundary: bool,
+}
+
+/// Scans `head` then the rest of `reader` (see [`Scan`]).
+pub(crate) fn scan<R: Read>(head: &[u8], reader: &mut R, boundary: &[u8]) -> Result<Scan> {
+    let finder = (!boundary.is_empty()).then(|| memchr::memmem::Finder::new(boundary));
+    let keep = boundary.len().saturating_sub(1);
+    let mut line = 0usize;
+    let mut safe = true;
+    let mut found = false;
+    let mut window: Vec<u8> = Vec::with_capacity(CHUNK + keep);
+    let mut buf = vec![0u8; CHUNK];
+    let mut feed = |bytes: &[u8], window: &mut Vec<u8>| {
+        // Word-at-a-time friendly: OR of all bytes for the high bit, memchr
+        // for NUL and for line ends.
+        if bytes.iter().fold(0u8, |acc, &b| acc | b) & 0x80 != 0
+            || memchr::memchr(0, bytes).is_some()
+        {
+            safe = false;
+        }
+        let mut start = 0usize;
+        for end in memchr::memchr2_iter(b'\r', b'\n', bytes) {
+            if line + (end - start) > MAX_LINE {
+                safe = false;
+            }
+            line = 0;
+            start = end + 1;
+        }
+        line += bytes.len() - start.min(bytes.len());
+        if line > MAX_LINE {
+            safe = false;
+        }
+        window.extend_from_slice(bytes);
+        if finder.as_ref().is_some_and(|f| f.find(window).is_some()) {
+            found = true;
+        }
+        let cut = window.len().saturating_sub(keep);
+        window.drain(..cut);
+    };
+    feed(head, &mut window);
+    loop {
+        let n = read_some(reader, &mut buf)?;
+        if n == 0 {
+            break;
+        }
+        feed(buf.get(..n).unwrap_or_default(), &mut window);
+    }
+    Ok(Scan {
+        transport_safe: safe,
+        contains_boundary: found,
+    })
+}
+
+/// An entity that one pass can prepare for signing or encryption: a 7-bit
+/// transport would not alter it, so [`prepare_for_signing`] would
+/// only canonicalize its line ends (see [`Scan`]).
+pub(crate) struct Streamable {
+    /// The header fields that stay outside (see [`split_message`]).
+    pub(crate) outer: Vec<u8>,
+    /// The entity's header section, canonical.
+    pub(crate) head: Vec<u8>,
+    /// Where the entity's body starts in the input.
+    pub(crate) body_start: u64,
+}
+
+/// Reads `input` once to decide whether it is [`Streamable`], checking
+/// that `boundary` (when not empty) does not occur in the entity. `None`
+/// means: prepare it in memory instead. `add_content_type` gives a
+/// headerless entity its RFC 2045 §5.2 default first, as encryption does.
+pub(crate) fn streamable<R: Read + Seek>(
+    input: &mut R,
+    boundary: &[u8],
+    add_content_type: bool,
+) -> Result<Option<Streamable>> {
+    let start = input.stream_position()?;
+    let mut reader = io::BufReader::with_capacity(CHUNK, &mut *input);
+    let head = read_head(&mut reader)?;
+    let (outer, mut entity_head) = split_message(&head)?;
+    if add_content_type {
+        entity_head = with_content_type(entity_head)?;
+    }
+    let scan = scan(&entity_head, &mut reader, boundary)?;
+    if !scan.transport_safe || scan.contains_boundary {
+        return Ok(None);
+    }
+    Ok(Some(Streamable {
+        outer,
+        head: canonicalize(&entity_head),
+        body_start: start + head.len() as u64,
+    }))
+}
+
+/// Streams the body of a [`Streamable`] entity, canonicalized, to `sink`.
+pub(crate) fn canonical_body<R: Read + Seek>(
+    input: &mut R,
+    entity: &Streamable,
+    sink: &mut impl FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
+    input.seek(SeekFrom::Start(entity.body_start))?;
+    let mut canonicalizer = Canonicalizer::default();
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let n = read_some(input, &mut buf)?;
+        if n == 0 {
+            return Ok(());
+        }
+        canonicalizer.push(buf.get(..n).unwrap_or_default(), sink)?;
+    }
+}
+
+/// Turns every bare CR and bare LF into CRLF, like
+/// [`canonicalize`], across chunk boundaries.
+#[derive(Default)]
+pub(crate) struct Canonicalizer {
+    /// The previous chunk ended in CR: a LF starting this one is its pair.
+    pending_cr: bool,
+    out: Vec<u8>,
+}
+
+impl Canonicalizer {
+    /// Canonicalizes `chunk` and hands the result to `sink`.
+    pub(crate) fn push(
+        &mut self,
+        chunk: &[u8],
+        sink: &mut impl FnMut(&[u8]) -> Result<()>,
+    ) -> Result<()> {
+        self.out.clear();
+        let mut rest = chunk;
+        if self.pending_cr {
+            self.pending_cr = false;
+            if let Some(after) = rest.strip_prefix(b"\n") {
+                rest = after;
+            }
+        }
+        while let Some(i) = memchr::memchr2(b'\r', b'\n', rest) {
+            let (text, tail) = rest.split_at(i);
+            self.out.extend_from_slice(text);
+            self.out.extend_from_slice(b"\r\n");
+            rest = match tail {
+                [b'\r', b'\n', after @ ..] => after,
+                [b'\r'] => {
+                    self.pending_cr = true;
+                    &[]
+                }
+                [_, after @ ..] => after,
+                [] => &[],
+            };
+        }
+        self.out.extend_from_slice(rest);
+        sink(&self.out)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::error::Error;
+    use crate::mime::test_support::*;
+    use crate::mime::{ENCODED_LINE, split_multipart};
+
+    #[test]
+    fn canonicalize_line_ends() {
+        assert_eq!(
+            canonicalize(b"a\nb\r\nc\rd\r\r\ne\n\n"),
+            b"a\r\nb\r\nc\r\nd\r\n\r\ne\r\n\r\n"
+        );
+        assert_eq!(canonicalize(b""), b"");
+        assert_eq!(canonicalize(b"\r"), b"\r\n");
+        assert_eq!(canonicalize(b"x\r\n"), b"x\r\n");
+    }
+
+    fn assert_7bit_safe(bytes: &[u8]) {
+        assert!(bytes.iter().all(|&b| b != 0 && b < 0x80), "8-bit byte left");
+        assert_eq!(canonicalize(bytes), bytes, "not canonical");
+        for line in crlf_lines(bytes) {
+            assert!(line.len() <= MAX_LINE, "line of {} octets", line.len());
+        }
+    }
+
+    #[test]
+    fn prepare_8bit_text_becomes_quoted_printable() {
+        let text = "Grüße aus Köln = 1 \t\nFrom the start\n\nend \u{00e9}".as_bytes();
+        let mut input = b"Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\nX-Other: kept\n\n".to_vec();
+        input.extend_from_slice(text);
+        let out = ok(prepare_for_signing(&input, &Limits::default()));
+        assert_7bit_safe(&out);
+        let e = parse(&out);
+        assert_eq!(e.transfer_encoding(), "quoted-printable");
+        assert_eq!(
+            e.header_bytes(),
+            b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\nX-Other: kept\r\n"
+        );
+        assert_eq!(ok(e.decoded_body()), canonicalize(text));
+        assert!(e.body().windows(7).any(|w| w == b"=46rom "));
+        for line in crlf_lines(e.body()) {
+            assert!(line.len() <= ENCODED_LINE);
+            assert!(!line.ends_with(b" ") && !line.ends_with(b"\t"));
+        }
+    }
+
+    #[test]
+    fn prepare_long_line_becomes_quoted_printable() {
+        let line = "word ".repeat(400);
+        let input = format!("Subject: long\r\n\r\n{line}\r\nshort\r\n");
+        let out = ok(prepare_for_signing(input.as_bytes(), &Limits::default()));
+        assert_7bit_safe(&out);
+        let e = parse(&out);
+        assert_eq!(
+            e.header_bytes(),
+            b"Subject: long\r\nContent-Transfer-Encoding: quoted-printable\r\n"
+        );
+        assert_eq!(
+            ok(e.decoded_body()),
+            format!("{line}\r\nshort\r\n").into_bytes()
+        );
+        for line in crlf_lines(e.body()) {
+            assert!(line.len() <= ENCODED_LINE);
+        }
+    }
+
+    #[test]
+    fn prepare_binary_becomes_base64() {
+        let data: Vec<u8> = (0..=255u8).chain([b'\r', b'\n', b'\n', b'\r']).collect();
+        let mut input = b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\nContent-Transfer-Encoding: 7bit\r\n\r\n".to_vec();
+        input.extend_from_slice(&data);
+        let out = ok(prepare_for_signing(&input, &Limits::default()));
+        assert_7bit_safe(&out);
+        let e = parse(&out);
+        assert_eq!(
+            e.header_bytes(),
+            b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n"
+        );
+        assert_eq!(ok(e.decoded_body()), data);
+    }
+
+    #[test]
+    fn prepare_7bit_entity_is_only_canonicalized() {
+        let input = b"Content-Type: text/plain\n\tcharset=us-ascii\nContent-Transfer-Encoding: 7bit\n\nhello\nworld \n";
+        assert_eq!(
+            ok(prepare_for_signing(input, &Limits::default())),
+            canonicalize(input)
+        );
+        let already = b"Content-Transfer-Encoding: base64\r\n\r\nSGVsbG8=\n";
+        assert_eq!(
+            ok(prepare_for_signing(already, &Limits::default())),
+            canonicalize(already)
+        );
+        let qp = b"Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\ncaf=E9\r\n";
+        assert_eq!(ok(prepare_for_signing(qp, &Limits::default())), qp);
+        assert_eq!(
+            ok(prepare_for_signing(MULTIPART_CRLF, &Limits::default())),
+            canonicalize(MULTIPART_CRLF)
+        );
+        let lf = b"Content-Type: multipart/mixed; boundary=q\n\npre\n--q\n\nx\n--q--\npost\n";
+        assert_eq!(
+            ok(prepare_for_signing(lf, &Limits::default())),
+            canonicalize(lf)
+        );
+    }
+
+    const MULTIPART_CRLF: &[u8] = b"This is the preamble.\r\n\
+--b1\r\n\
+Content-Type: text/plain\r\n\
+\r\n\
+first part\r\n\
+\r\n\
+--b1  \t\r\n\
+Content-Type: application/octet-stream\r\n\
+\r\n\
+second\r\n\
+--b1--\r\n\
+epilogue\r\n\
+--b1\r\n\
+not a part\r\n";
+
+    #[test]
+    fn prepare_multipart_with_one_8bit_part() {
+        let input = "Content-Type: multipart/mixed; boundary=\"==b==\"\n\
+MIME-Version: 1.0\n\
+\n\
+preamble\n\
+--==b==\n\
+Content-Type: text/plain; charset=us-ascii\n\
+\n\
+plain ascii\n\
+--==b== \n\
+Content-Type: text/plain; charset=utf-8\n\
+\n\
+naïve\n\
+--==b==--\n\
+epilogue\n";
+        let out = ok(prepare_for_signing(input.as_bytes(), &Limits::default()));
+        assert_7bit_safe(&out);
+        let e = parse(&out);
+        assert_eq!(
+            e.header_bytes(),
+            b"Content-Type: multipart/mixed; boundary=\"==b==\"\r\nMIME-Version: 1.0\r\n"
+        );
+        assert!(e.body().starts_with(b"preamble\r\n--==b==\r\n"));
+        assert!(e.body().ends_with(b"\r\n--==b==--\r\nepilogue\r\n"));
+        assert!(e.body().windows(10).any(|w| w == b"--==b== \r\n"));
+        let parts = ok(split_multipart(e.body(), "==b==", &Limits::default()));
+        assert_eq!(
+            parts.first().copied(),
+            Some(&b"Content-Type: text/plain; charset=us-ascii\r\n\r\nplain ascii"[..])
+        );
+        let second = parse(parts.get(1).copied().unwrap_or_default());
+        assert_eq!(second.transfer_encoding(), "quoted-printable");
+        assert_eq!(ok(second.decoded_body()), "naïve".as_bytes());
+    }
+
+    #[test]
+    fn prepare_nested_message_and_limits() {
+        let input =
+            b"Content-Type: message/rfc822\r\n\r\nFrom: a@b.c\r\nSubject: x\r\n\r\n\xe9t\xe9\r\n";
+        let out = ok(prepare_for_signing(input, &Limits::default()));
+        assert_7bit_safe(&out);
+        let inner = parse(parse(&out).body());
+        assert_eq!(inner.field("From"), Some("a@b.c"));
+        assert_eq!(ok(inner.decoded_body()), b"\xe9t\xe9\r\n");
+
+        // Distinct boundaries per level: 40 levels deep.
+        let mut deep = b"x\r\n".to_vec();
+        for level in 0..40 {
+            let mut outer =
+                format!("Content-Type: multipart/mixed; boundary=z{level}\r\n\r\n--z{level}\r\n")
+                    .into_bytes();
+            outer.extend_from_slice(&deep);
+            outer.extend_from_slice(format!("\r\n--z{level}--\r\n").as_bytes());
+            deep = outer;
+        }
+        let err = prepare_for_signing(&deep, &Limits::default()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::LimitExceeded {
+                    limit: "max_mime_depth",
+                    max: 32
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(is_invalid(prepare_for_signing(
+            b"Content-Type: multipart/mixed\r\n\r\nx",
+            &Limits::default()
+        )));
+        assert!(is_invalid(prepare_for_signing(
+            b"Content-Type: multipart/mixed; boundary=z\r\n\r\nno parts",
+            &Limits::default()
+        )));
+    }
+
+    fn canonical_in_chunks(input: &[u8], size: usize) -> Vec<u8> {
+        let mut c = Canonicalizer::default();
+        let mut out = Vec::new();
+        for chunk in input.chunks(size.max(1)) {
+            c.push(chunk, &mut |b| {
+                out.extend_from_slice(b);
+                Ok(())
+            })
+            .unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn canonicalizer_matches_in_memory_at_every_split() {
+        let input = b"a\rb\nc\r\nd\r\r\n\n\re\r";
+        for size in 1..input.len() + 1 {
+            assert_eq!(
+                canonical_in_chunks(input, size),
+                canonicalize(input),
+                "chunk size {size}"
+            );
+        }
+    }
+
+    #[test]
+    fn scan_finds_unsafe_bytes_long_lines_and_the_boundary() {
+        let scan_of = |head: &[u8], body: &[u8]| scan(head, &mut &body[..], b"XYZ").unwrap();
+        assert!(scan_of(b"A: 1\r\n\r\n", b"plain\r\n").transport_safe);
+        assert!(!scan_of(b"A: 1\r\n\r\n", "gr\u{fc}n".as_bytes()).transport_safe);
+        assert!(!scan_of(b"", &[b'a'; 999]).transport_safe);
+        assert!(scan_of(b"", &[b'a'; 998]).transport_safe);
+        assert!(scan_of(b"..X", b"YZ..").contains_boundary);
+        assert!(!scan_of(b"..X", b"Y.Z").contains_boundary);
+    }
+}
