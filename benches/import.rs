@@ -29,7 +29,7 @@ fn bench_pkcs12(c: &mut Criterion) {
     for name in ["alice", "alice-legacy", "alice-3des", "carol", "erin"] {
         let bundle = fixture(&format!("p12/{name}.p12"));
         c.bench_function(&format!("pkcs12/import/{name}"), |b| {
-            b.iter(|| pkcs12::import(&bundle, &password).unwrap())
+            b.iter(|| pkcs12::import(&bundle, &password, &smime::Limits::default()).unwrap())
         });
     }
 }

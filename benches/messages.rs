@@ -21,6 +21,7 @@ fn identity(name: &str) -> Identity {
     pkcs12::import(
         &fixture(&format!("p12/{name}.p12")),
         &Password::new("test-password"),
+        &smime::Limits::default(),
     )
     .unwrap()
 }
@@ -99,10 +100,12 @@ fn bench_envelope(c: &mut Criterion) {
             });
             let sealed = encrypt(&input, &to, &options).unwrap();
             group.bench_with_input(id("decrypt"), &sealed, |b, m| {
-                b.iter(|| decrypt(m, &ids).unwrap())
+                b.iter(|| decrypt(m, &ids, &smime::DecryptOptions::default()).unwrap())
             });
             group.bench_with_input(id("decrypt_stream"), &sealed, |b, m| {
-                b.iter(|| decrypt_stream(&m[..], sink(), &ids).unwrap())
+                b.iter(|| {
+                    decrypt_stream(&m[..], sink(), &ids, &smime::DecryptOptions::default()).unwrap()
+                })
             });
         }
     }

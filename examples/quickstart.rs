@@ -82,10 +82,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("verified: valid = {}", report.valid);
     for s in &report.signers {
         println!(
-            "  signer {:?}: signature {:?}, chain {}, matches From: {:?}, {} / {}",
+            "  signer {:?}: signature {}, chain {}, matches From: {:?}, {} / {}",
             s.emails(),
             s.signature,
-            s.chain.as_str(),
+            s.chain,
             s.from_matches,
             s.digest_algorithm,
             s.signature_algorithm

@@ -14,7 +14,7 @@ use const_oid::ObjectIdentifier as Oid;
 use openssl::hash::MessageDigest;
 use openssl::symm::Cipher;
 
-use crate::oid;
+use crate::oid::{self, ObjectId};
 
 /// A message digest algorithm (RFC 5754).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -118,6 +118,93 @@ impl fmt::Display for DigestAlgorithm {
             Self::Sha384 => "SHA-384",
             Self::Sha512 => "SHA-512",
         })
+    }
+}
+
+/// An algorithm as a message names it: one this crate knows, or the
+/// identifier of one it does not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Named<T> {
+    /// An algorithm this crate implements.
+    Known(T),
+    /// Any other, by its identifier.
+    Unknown(ObjectId),
+}
+
+impl<T: Copy> Named<T> {
+    /// The known algorithm, if it is one.
+    pub fn known(&self) -> Option<T> {
+        match self {
+            Named::Known(t) => Some(*t),
+            Named::Unknown(_) => None,
+        }
+    }
+}
+
+impl<T: fmt::Display> fmt::Display for Named<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Named::Known(t) => t.fmt(f),
+            Named::Unknown(oid) => oid.fmt(f),
+        }
+    }
+}
+
+impl Named<DigestAlgorithm> {
+    pub(crate) fn digest(oid: &Oid) -> Self {
+        DigestAlgorithm::from_oid(oid).map_or(Named::Unknown(ObjectId(*oid)), Named::Known)
+    }
+}
+
+/// A signature algorithm of a SignerInfo (RFC 5652 §5.3,
+/// `signatureAlgorithm`), by key type: RFC 5754 and RFC 8551 allow
+/// `rsaEncryption` or `sha*WithRSAEncryption` for PKCS#1 v1.5.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SignatureAlgorithm {
+    /// RSASSA-PKCS1-v1_5 (RFC 8017 §8.2).
+    RsaPkcs1v15,
+    /// RSASSA-PSS (RFC 4055).
+    RsaPss,
+    /// ECDSA (RFC 5753, RFC 5758).
+    Ecdsa,
+}
+
+impl SignatureAlgorithm {
+    /// The signature algorithm an OID names, whatever digest it combines.
+    pub(crate) fn from_oid(oid: &Oid) -> Option<Self> {
+        Some(match *oid {
+            oid::RSA_ENCRYPTION
+            | oid::SHA1_WITH_RSA
+            | oid::SHA224_WITH_RSA
+            | oid::SHA256_WITH_RSA
+            | oid::SHA384_WITH_RSA
+            | oid::SHA512_WITH_RSA => Self::RsaPkcs1v15,
+            oid::RSASSA_PSS => Self::RsaPss,
+            oid::EC_PUBLIC_KEY
+            | oid::ECDSA_WITH_SHA1
+            | oid::ECDSA_WITH_SHA224
+            | oid::ECDSA_WITH_SHA256
+            | oid::ECDSA_WITH_SHA384
+            | oid::ECDSA_WITH_SHA512 => Self::Ecdsa,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for SignatureAlgorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::RsaPkcs1v15 => "RSA PKCS#1 v1.5",
+            Self::RsaPss => "RSASSA-PSS",
+            Self::Ecdsa => "ECDSA",
+        })
+    }
+}
+
+impl Named<SignatureAlgorithm> {
+    pub(crate) fn signature(oid: &Oid) -> Self {
+        SignatureAlgorithm::from_oid(oid).map_or(Named::Unknown(ObjectId(*oid)), Named::Known)
     }
 }
 

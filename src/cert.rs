@@ -25,7 +25,7 @@ use x509_cert::ext::pkix::{
     SubjectKeyIdentifier,
 };
 
-use crate::error::{Error, Result};
+use crate::error::{CertificateError, Error, Result};
 use crate::mailbox::Mailbox;
 
 /// A SHA-256 fingerprint of a certificate's DER encoding.
@@ -69,7 +69,9 @@ impl FromStr for Fingerprint {
 
     fn from_str(s: &str) -> Result<Self> {
         let hex: Vec<u8> = s.bytes().filter(|&b| b != b':').collect();
-        let bad = || Error::InvalidFingerprint(s.chars().take(100).collect());
+        let bad = || Error::InvalidFingerprint {
+            input: s.chars().take(100).collect(),
+        };
         if hex.len() != 64 {
             return Err(bad());
         }
@@ -282,36 +284,43 @@ pub struct Certificate {
     fingerprint: Fingerprint,
 }
 
-fn invalid(what: impl fmt::Display) -> Error {
-    Error::InvalidCertificate(what.to_string())
+fn invalid(reason: CertificateError) -> Error {
+    Error::InvalidCertificate(reason)
+}
+
+fn extension(name: &'static str) -> impl Fn(der::Error) -> Error {
+    move |_| invalid(CertificateError::Extension(name))
 }
 
 impl Certificate {
     /// Reads one DER-encoded certificate. Trailing bytes are an error.
     pub fn from_der(der: &[u8]) -> Result<Self> {
-        let parsed = x509_cert::Certificate::from_der(der).map_err(invalid)?;
-        let openssl = X509::from_der(der).map_err(|e| invalid(e.to_string()))?;
+        let parsed = x509_cert::Certificate::from_der(der)
+            .map_err(|_| invalid(CertificateError::Malformed))?;
+        let openssl = X509::from_der(der).map_err(|_| invalid(CertificateError::Malformed))?;
         let tbs = &parsed.tbs_certificate;
         let key_usage = tbs
             .get::<PkixKeyUsage>()
-            .map_err(|e| invalid(format!("key usage: {e}")))?
+            .map_err(extension("key usage"))?
             .map(|(_, ku)| KeyUsage::from(&ku));
         let extended_key_usage = tbs
             .get::<ExtendedKeyUsage>()
-            .map_err(|e| invalid(format!("extended key usage: {e}")))?
+            .map_err(extension("extended key usage"))?
             .map(|(_, eku)| eku.0.iter().map(KeyPurpose::from).collect());
         let subject_key_identifier = tbs
             .get::<SubjectKeyIdentifier>()
-            .map_err(|e| invalid(format!("subject key identifier: {e}")))?
+            .map_err(extension("subject key identifier"))?
             .map(|(_, ski)| ski.0.as_bytes().to_vec());
         let is_ca = tbs
             .get::<BasicConstraints>()
-            .map_err(|e| invalid(format!("basic constraints: {e}")))?
+            .map_err(extension("basic constraints"))?
             .is_some_and(|(_, bc)| bc.ca);
         Ok(Certificate {
             emails: email_addresses(tbs)?,
             key_algorithm: key_algorithm(
-                &openssl.public_key().map_err(|e| invalid(e.to_string()))?,
+                &openssl
+                    .public_key()
+                    .map_err(|_| invalid(CertificateError::Malformed))?,
             ),
             subject: tbs.subject.to_string(),
             issuer: tbs.issuer.to_string(),
@@ -334,15 +343,15 @@ impl Certificate {
         Self::all_from_pem(pem)?
             .into_iter()
             .next()
-            .ok_or_else(|| invalid("no PEM certificate found"))
+            .ok_or_else(|| invalid(CertificateError::NoPem))
     }
 
     /// Reads every `CERTIFICATE` block of a PEM bundle, in order.
     pub fn all_from_pem(pem: &[u8]) -> Result<Vec<Self>> {
-        let stack = X509::stack_from_pem(pem).map_err(|e| invalid(e.to_string()))?;
+        let stack = X509::stack_from_pem(pem).map_err(|_| invalid(CertificateError::BadPem))?;
         stack
             .iter()
-            .map(|c| Self::from_der(&c.to_der().map_err(|e| invalid(e.to_string()))?))
+            .map(|c| Self::from_der(&c.to_der().map_err(|_| invalid(CertificateError::BadPem))?))
             .collect()
     }
 
@@ -535,7 +544,7 @@ fn email_addresses(tbs: &x509_cert::TbsCertificate) -> Result<Vec<String>> {
         }
     };
     for san in tbs.filter::<SubjectAltName>() {
-        let (_, san) = san.map_err(|e| invalid(format!("subject alternative name: {e}")))?;
+        let (_, san) = san.map_err(extension("subject alternative name"))?;
         for name in &san.0 {
             if let GeneralName::Rfc822Name(addr) = name {
                 push(addr.as_str());
@@ -548,7 +557,7 @@ fn email_addresses(tbs: &x509_cert::TbsCertificate) -> Result<Vec<String>> {
                 let value = atv
                     .value
                     .decode_as::<Ia5StringRef<'_>>()
-                    .map_err(|e| invalid(format!("subject emailAddress: {e}")))?;
+                    .map_err(extension("subject emailAddress"))?;
                 push(value.as_str());
             }
         }

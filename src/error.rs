@@ -7,12 +7,19 @@
 //! problem, and never carry secret material (passwords, keys, plaintext).
 #![forbid(unsafe_code)]
 
+use crate::algorithm::{ContentEncryption, DigestAlgorithm};
+use crate::cert::{Fingerprint, KeyAlgorithm};
 use crate::mailbox::Mailbox;
+use crate::oid::ObjectId;
 
 /// Result alias used throughout the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in `smime`.
+///
+/// Variants whose cause a caller may need to tell apart carry a typed
+/// reason ([`MimeError`], [`CmsError`], [`BundleError`], ...), never a bare
+/// string; every reason has a one-line `Display` for users.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -39,12 +46,12 @@ pub enum Error {
     /// The bytes are not a well-formed PKCS#12 bundle (truncated, garbage,
     /// inconsistent structure).
     #[error("corrupt PKCS#12 bundle: {0}")]
-    CorruptBundle(String),
+    CorruptBundle(BundleError),
 
     /// The bundle is well formed but uses something we do not support
-    /// (an unknown cipher, several private keys, ...).
+    /// (an unknown cipher, no integrity MAC, ...).
     #[error("unsupported PKCS#12 bundle: {0}")]
-    UnsupportedBundle(String),
+    UnsupportedBundle(BundleError),
 
     /// The bundle holds certificates but no private key.
     #[error("the PKCS#12 bundle holds no private key")]
@@ -54,13 +61,18 @@ pub enum Error {
     #[error("the private key in the PKCS#12 bundle matches none of its certificates")]
     KeyCertificateMismatch,
 
-    /// A key algorithm S/MIME cannot use here (DSA, unknown curves, ...).
+    /// A key algorithm S/MIME cannot use here (DSA, RSASSA-PSS-only keys,
+    /// Ed25519, unknown curves, ...).
     #[error("unsupported key algorithm: {0}")]
-    UnsupportedKey(String),
+    UnsupportedKey(KeyAlgorithm),
+
+    /// A private key that does not decode (PKCS#8, RFC 5958).
+    #[error("unreadable PKCS#8 private key")]
+    InvalidKey,
 
     /// A certificate could not be parsed.
     #[error("invalid certificate: {0}")]
-    InvalidCertificate(String),
+    InvalidCertificate(CertificateError),
 
     /// The text is not an e-mail address we accept as a mailbox.
     #[error("invalid e-mail address {input:?}: {reason}")]
@@ -92,8 +104,11 @@ pub enum Error {
 
     /// The text is not a SHA-256 certificate fingerprint (64 hex digits,
     /// colons allowed).
-    #[error("invalid certificate fingerprint {0:?}: expected 64 hex digits")]
-    InvalidFingerprint(String),
+    #[error("invalid certificate fingerprint {input:?}: expected 64 hex digits")]
+    InvalidFingerprint {
+        /// What was given (truncated to a sane length).
+        input: String,
+    },
 
     /// The message is not well-formed MIME (RFC 2045-2049) where it must be.
     #[error("invalid MIME message: {0}")]
@@ -102,7 +117,7 @@ pub enum Error {
     /// A CMS structure (RFC 5652) could not be read: not DER/BER, the wrong
     /// content type, a missing field.
     #[error("invalid CMS structure: {0}")]
-    InvalidCms(String),
+    InvalidCms(CmsError),
 
     /// The message carries no S/MIME signature to verify.
     #[error("the message is not S/MIME signed")]
@@ -133,11 +148,11 @@ pub enum Error {
 
     /// An algorithm we do not implement or no longer accept.
     #[error("unsupported algorithm: {0}")]
-    UnsupportedAlgorithm(String),
+    UnsupportedAlgorithm(Unsupported),
 
     /// A mailbox, certificate or setting that was asked for does not exist.
     #[error("{0} not found")]
-    NotFound(String),
+    NotFound(Missing),
 
     /// Encryption by default cannot be switched on: no certificate of the
     /// mailbox can decrypt.
@@ -151,9 +166,9 @@ pub enum Error {
     #[error("certificate {fingerprint} cannot be used: {reason}")]
     CertificateNotUsable {
         /// SHA-256 fingerprint of the certificate.
-        fingerprint: String,
+        fingerprint: Fingerprint,
         /// Why not.
-        reason: &'static str,
+        reason: Unusable,
     },
 
     /// The certificate store failed (database error, unreadable file,
@@ -167,7 +182,7 @@ pub enum Error {
 
     /// OpenSSL failed in a way none of the variants above describes.
     #[error("cryptographic operation failed: {0}")]
-    Crypto(String),
+    Crypto(#[from] openssl::error::ErrorStack),
 }
 
 /// Why a message is not well-formed MIME (RFC 5322, RFC 2045-2049,
@@ -237,16 +252,239 @@ pub enum MimeError {
     SeveralContentTypes,
 }
 
+/// Why a CMS structure (RFC 5652, RFC 5083) could not be read, for
+/// [`Error::InvalidCms`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CmsError {
+    /// Not a BER/DER `ContentInfo` at all.
+    #[error("not a CMS ContentInfo (BER/DER decoding failed)")]
+    NotContentInfo,
+    /// OpenSSL could not re-encode what it decoded.
+    #[error("cannot re-encode the CMS structure")]
+    ReEncoding,
+    /// A structure that does not decode as its ASN.1 says.
+    #[error("malformed {0}")]
+    Malformed(&'static str),
+    /// Another content type than the one needed here.
+    #[error("expected {expected}, found content type {found}")]
+    UnexpectedContentType {
+        /// What was needed.
+        expected: &'static str,
+        /// What the `ContentInfo` says.
+        found: ObjectId,
+    },
+    /// An opaque `SignedData` without encapsulated content.
+    #[error("opaque signed-data without content")]
+    MissingContent,
+    /// An envelope without any RecipientInfo.
+    #[error("no RecipientInfo")]
+    NoRecipientInfo,
+    /// `AuthEnvelopedData` with a cipher that authenticates nothing.
+    #[error("AuthEnvelopedData with a cipher that authenticates nothing")]
+    UnauthenticatedCipher,
+    /// `EnvelopedData` with an AEAD (RFC 5084 §3: AuthEnvelopedData only).
+    #[error("EnvelopedData with an AEAD cipher (RFC 5084 §3: AuthEnvelopedData only)")]
+    AeadInEnvelopedData,
+    /// AES-GCM without its GCMParameters (RFC 5084 §3.2).
+    #[error("AES-GCM without GCMParameters")]
+    MissingGcmParameters,
+    /// GCMParameters announcing a tag length outside 12 to 16.
+    #[error("AES-GCM tag length {0} outside 12..16")]
+    GcmTagLength(u8),
+    /// A `mac` of another length than GCMParameters announce.
+    #[error("AES-GCM tag of {found} bytes where GCMParameters announce {announced}")]
+    GcmTagMismatch {
+        /// The length of `mac`.
+        found: usize,
+        /// `aes-ICVlen`.
+        announced: u8,
+    },
+    /// `AuthEnvelopedData` without `mac`.
+    #[error("AuthEnvelopedData without mac")]
+    MissingMac,
+    /// `EncryptedContentInfo` without `encryptedContent`.
+    #[error("EncryptedContentInfo without encryptedContent")]
+    MissingEncryptedContent,
+    /// The encoding ends inside an element.
+    #[error("truncated CMS structure")]
+    Truncated,
+    /// A tag number of 31 or more (X.690 §8.1.2.4), which CMS never uses.
+    #[error("high tag numbers do not occur in CMS")]
+    HighTagNumber,
+    /// The indefinite form on a primitive element (X.690 §8.1.3.2).
+    #[error("indefinite length on a primitive element")]
+    IndefinitePrimitive,
+    /// A length of more than 8 octets.
+    #[error("length of more than 8 octets")]
+    LengthTooLong,
+    /// Another element than the structure has at this place.
+    #[error("expected {expected}, found tag 0x{found:02x}")]
+    UnexpectedTag {
+        /// The field expected.
+        expected: &'static str,
+        /// The identifier octet found.
+        found: u8,
+    },
+    /// An indefinite length not closed by end-of-contents octets.
+    #[error("missing end-of-contents octets")]
+    MissingEndOfContents,
+    /// A field larger than it can sensibly be.
+    #[error("element larger than {max} bytes")]
+    ElementTooLarge {
+        /// The bound.
+        max: usize,
+    },
+    /// A segment of a constructed OCTET STRING that is no OCTET STRING.
+    #[error("a segment of an OCTET STRING that is no OCTET STRING")]
+    BadSegment,
+    /// Segments longer than the definite length around them.
+    #[error("OCTET STRING segments overrun their length")]
+    SegmentOverrun,
+    /// Indefinite-length `eContent` that is not an OCTET STRING.
+    #[error("indefinite-length eContent that is no OCTET STRING")]
+    IndefiniteEContent,
+}
+
+/// Why a PKCS#12 bundle (RFC 7292) was refused, for
+/// [`Error::CorruptBundle`] and [`Error::UnsupportedBundle`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BundleError {
+    /// Not a PKCS#12 PFX structure.
+    #[error("not a PKCS#12 PFX structure")]
+    NotPfx,
+    /// A bundle with neither keys nor certificates.
+    #[error("the bundle is empty")]
+    Empty,
+    /// A bundle without integrity MAC (RFC 7292 §4).
+    #[error("the bundle has no integrity MAC")]
+    NoMac,
+    /// A part of the bundle that does not decode.
+    #[error("unreadable {0}")]
+    Unreadable(&'static str),
+    /// An EncryptedData that is not version 0 over id-data (RFC 7292 §4.1).
+    #[error("EncryptedData that is not version 0 over id-data (RFC 7292 §4.1)")]
+    BadEncryptedData,
+    /// More than one private key.
+    #[error("{0} private keys in one bundle; export one identity per bundle")]
+    SeveralKeys(usize),
+    /// Several end-entity certificates for the key and no localKeyId.
+    #[error("several certificates for one key and no localKeyId to choose")]
+    AmbiguousCertificate,
+    /// OpenSSL refused the bundle; its reasons, for diagnosis.
+    #[error("{reason}")]
+    Rejected {
+        /// OpenSSL's reason strings.
+        reason: String,
+    },
+}
+
+/// Why a certificate could not be read, for [`Error::InvalidCertificate`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CertificateError {
+    /// Not a DER X.509 certificate (RFC 5280 §4.1).
+    #[error("not a DER X.509 certificate")]
+    Malformed,
+    /// An extension that does not decode.
+    #[error("{0}: malformed extension")]
+    Extension(&'static str),
+    /// No `CERTIFICATE` block in a PEM text.
+    #[error("no PEM certificate found")]
+    NoPem,
+    /// A PEM text OpenSSL cannot read.
+    #[error("unreadable PEM")]
+    BadPem,
+}
+
+/// What was asked for and is not there, for [`Error::NotFound`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Missing {
+    /// A certificate of a mailbox, by fingerprint.
+    #[error("certificate {fingerprint} in mailbox {mailbox}")]
+    Certificate {
+        /// The mailbox.
+        mailbox: Mailbox,
+        /// The fingerprint asked for.
+        fingerprint: Fingerprint,
+    },
+    /// A certificate of the recipient directory, by fingerprint.
+    #[error("recipient certificate {fingerprint} for {address}")]
+    RecipientCertificate {
+        /// The address it was filed under.
+        address: Mailbox,
+        /// The fingerprint asked for.
+        fingerprint: Fingerprint,
+    },
+    /// No certificate of the mailbox can sign now.
+    #[error("valid signing certificate for {0}")]
+    SigningCertificate(Mailbox),
+    /// No certificate for the address can be encrypted to now.
+    #[error("valid encryption certificate for {0}")]
+    EncryptionCertificate(Mailbox),
+    /// The sender has no certificate to encrypt the sent copy to.
+    #[error(
+        "valid encryption certificate for the sender {0} (needed to keep the sent copy readable)"
+    )]
+    SenderEncryptionCertificate(Mailbox),
+    /// The mailbox holds no private key.
+    #[error("private key in mailbox {0}")]
+    PrivateKey(Mailbox),
+}
+
+/// An algorithm we do not implement or no longer accept, for
+/// [`Error::UnsupportedAlgorithm`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Unsupported {
+    /// A content-encryption algorithm we cannot decrypt (RC2, DES, ...).
+    #[error("content encryption {0}")]
+    ContentEncryption(ObjectId),
+    /// A content-encryption algorithm we read but never write.
+    #[error("{0} is read, never written")]
+    WriteOnly(ContentEncryption),
+    /// A digest we verify but never sign with.
+    #[error("{0} is not used for new signatures")]
+    SigningDigest(DigestAlgorithm),
+    /// `authAttrs` in AuthEnvelopedData (RFC 5083 §2.1).
+    #[error("AuthEnvelopedData with authenticated attributes")]
+    AuthenticatedAttributes,
+}
+
+/// Why a certificate may not be used for what was asked, for
+/// [`Error::CertificateNotUsable`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Unusable {
+    /// Expired at the time of use.
+    #[error("it has expired")]
+    Expired,
+    /// Not yet valid at the time of use.
+    #[error("it is not valid yet")]
+    NotYetValid,
+    /// Expired or not yet valid (encryption).
+    #[error("it is expired or not yet valid")]
+    OutsideValidity,
+    /// Key usage / extended key usage forbid signing e-mail (RFC 8550 §4.4).
+    #[error("its key usage or extended key usage does not allow signing e-mail")]
+    CannotSign,
+    /// Key usage / extended key usage forbid encryption to it.
+    #[error("its key usage or extended key usage does not allow encryption to it")]
+    CannotEncryptTo,
+    /// A CA certificate offered as a correspondent's.
+    #[error("a CA certificate is not a correspondent's certificate")]
+    CaCertificate,
+    /// A certificate that names no e-mail address.
+    #[error("it names no e-mail address")]
+    NoAddress,
+}
+
 fn display_emails(emails: &[String]) -> String {
     if emails.is_empty() {
         "no e-mail address".to_owned()
     } else {
         emails.join(", ")
-    }
-}
-
-impl From<openssl::error::ErrorStack> for Error {
-    fn from(e: openssl::error::ErrorStack) -> Self {
-        Error::Crypto(e.to_string())
     }
 }

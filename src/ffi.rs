@@ -474,3 +474,12 @@ impl Drop for CmsDecryptStream {
         unsafe { openssl_sys::BIO_free_all(self.bio) }
     }
 }
+
+/// OpenSSL's description of an `X509_V_ERR_*` code, e.g. "unable to get
+/// local issuer certificate" (`X509_verify_cert_error_string`).
+pub(crate) fn x509_verify_error_string(code: i32) -> &'static str {
+    // SAFETY: `from_raw` only wraps the integer; `error_string` calls
+    // X509_verify_cert_error_string, which accepts any value and returns a
+    // static string (a generic one for unknown codes).
+    unsafe { openssl::x509::X509VerifyResult::from_raw(code) }.error_string()
+}

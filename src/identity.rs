@@ -20,8 +20,7 @@ pub struct PrivateKey(PKey<Private>);
 impl PrivateKey {
     /// Reads an unencrypted PKCS#8 `PrivateKeyInfo` (DER).
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self> {
-        let key = PKey::private_key_from_pkcs8(der)
-            .map_err(|e| Error::UnsupportedKey(format!("unreadable PKCS#8 private key: {e}")))?;
+        let key = PKey::private_key_from_pkcs8(der).map_err(|_| Error::InvalidKey)?;
         Self::from_openssl(key)
     }
 
@@ -29,12 +28,17 @@ impl PrivateKey {
     pub(crate) fn from_openssl(key: PKey<Private>) -> Result<Self> {
         match key.id() {
             Id::RSA | Id::EC => Ok(PrivateKey(key)),
-            Id::DSA => Err(Error::UnsupportedKey("DSA".into())),
-            Id::RSA_PSS => Err(Error::UnsupportedKey("RSASSA-PSS-only key".into())),
-            other => Err(Error::UnsupportedKey(format!(
+            Id::DSA => Err(Error::UnsupportedKey(KeyAlgorithm::Dsa {
+                bits: key.bits(),
+            })),
+            Id::RSA_PSS => Err(Error::UnsupportedKey(KeyAlgorithm::RsaPss {
+                bits: key.bits(),
+            })),
+            Id::ED25519 => Err(Error::UnsupportedKey(KeyAlgorithm::Ed25519)),
+            other => Err(Error::UnsupportedKey(KeyAlgorithm::Other(format!(
                 "key type {}",
                 other.as_raw()
-            ))),
+            )))),
         }
     }
 
@@ -85,9 +89,7 @@ impl Identity {
             certificate.key_algorithm(),
             KeyAlgorithm::Rsa { .. } | KeyAlgorithm::Ec { .. }
         ) {
-            return Err(Error::UnsupportedKey(
-                certificate.key_algorithm().to_string(),
-            ));
+            return Err(Error::UnsupportedKey(certificate.key_algorithm().clone()));
         }
         Ok(Identity {
             certificate,

@@ -46,38 +46,46 @@
 #![deny(unsafe_code)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-pub(crate) mod algorithm;
-mod ber;
-pub mod cert;
-pub mod cms;
-pub mod envelope;
-pub mod error;
+// Every module is private: the items below are the public API, each at
+// one path. `backend`, `pkcs12` and `manual` are namespaces of their own.
+mod algorithm;
+mod cert;
+mod cms;
+mod envelope;
+mod error;
 mod ffi;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod identity;
+mod identity;
 mod io;
-pub mod limits;
-pub mod mailbox;
-pub(crate) mod mime;
+mod limits;
+mod mailbox;
+mod message;
+mod mime;
 mod oid;
 pub mod pkcs12;
-pub mod secret;
-pub mod sign;
-pub mod store;
-pub mod verify;
+mod secret;
+mod sign;
+mod store;
+mod verify;
 
-pub use algorithm::{ContentEncryption, DigestAlgorithm, KeyTransport};
-pub use cert::{Certificate, Fingerprint, KeyAlgorithm, KeyPurpose, KeyUsage};
+pub use algorithm::{ContentEncryption, DigestAlgorithm, KeyTransport, Named, SignatureAlgorithm};
+pub use cert::{Certificate, EcCurve, Fingerprint, KeyAlgorithm, KeyPurpose, KeyUsage};
+pub use cms::SignatureFailure;
 pub use envelope::{
-    Decrypted, Decryption, EncryptOptions, decrypt, decrypt_and_verify, decrypt_and_verify_stream,
-    decrypt_stream, decrypt_stream_with_limits, encrypt, encrypt_stream, sign_and_encrypt,
+    DecryptOptions, Decrypted, Decryption, EncryptOptions, decrypt, decrypt_stream, encrypt,
+    encrypt_stream,
 };
-pub use error::{Error, Result};
+pub use error::{
+    BundleError, CertificateError, CmsError, Error, MimeError, Missing, Result, Unsupported,
+    Unusable,
+};
 pub use identity::{Identity, PrivateKey};
 pub use limits::Limits;
 pub use mailbox::Mailbox;
+pub use message::{decrypt_and_verify, decrypt_and_verify_stream, sign_and_encrypt};
+pub use oid::ObjectId;
 pub use secret::{Passphrase, Password};
 pub use sign::{SignOptions, SignatureForm, sign, sign_stream};
 pub use store::{
@@ -85,6 +93,16 @@ pub use store::{
     VerifiedSigner,
 };
 pub use verify::{
-    ChainStatus, Coverage, SignatureStatus, SignerReport, VerifyOptions, VerifyReport, verify,
-    verify_stream,
+    ChainFailure, ChainStatus, Coverage, Problem, SignatureStatus, SignerReport, VerifyOptions,
+    VerifyReport, Weakness, verify, verify_stream,
 };
+
+/// Where a [`Store`] keeps its mailboxes: the [`Backend`](backend::Backend)
+/// and [`Transaction`](backend::Transaction) traits the store's rules are
+/// written against, the records a backend keeps (private keys only ever
+/// sealed), and the backends that ship.
+pub mod backend {
+    #[cfg(feature = "sqlite")]
+    pub use crate::store::SqliteBackend;
+    pub use crate::store::{Backend, MemoryBackend, RecipientRecord, Record, Transaction};
+}

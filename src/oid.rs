@@ -1,7 +1,64 @@
-//! Object identifiers used by the crate, named as in their RFCs.
+//! Object identifiers used by the crate, named as in their RFCs, and
+//! [`ObjectId`], the public form of an identifier a message carries.
 #![forbid(unsafe_code)]
 
+use std::fmt;
+
 use const_oid::ObjectIdentifier as Oid;
+
+/// An object identifier (X.660) as a message carries it — an algorithm or
+/// a content type this crate does not know or does not accept. Displays
+/// the algorithm's usual name where there is one (`MD5`, `MD5 with RSA`),
+/// else the dotted form.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ObjectId(pub(crate) Oid);
+
+impl ObjectId {
+    /// The dotted decimal form, e.g. `1.2.840.113549.2.5`.
+    pub fn dotted(&self) -> String {
+        self.0.to_string()
+    }
+
+    /// The usual name of a signature or digest algorithm, if it has one.
+    pub(crate) fn name(&self) -> Option<&'static str> {
+        Some(match self.0 {
+            MD5 => "MD5",
+            SHA1 => "SHA-1",
+            SHA224 => "SHA-224",
+            SHA256 => "SHA-256",
+            SHA384 => "SHA-384",
+            SHA512 => "SHA-512",
+            RSA_ENCRYPTION | SHA1_WITH_RSA | SHA224_WITH_RSA | SHA256_WITH_RSA
+            | SHA384_WITH_RSA | SHA512_WITH_RSA => "RSA PKCS#1 v1.5",
+            MD5_WITH_RSA => "MD5 with RSA",
+            RSASSA_PSS => "RSASSA-PSS",
+            EC_PUBLIC_KEY | ECDSA_WITH_SHA1 | ECDSA_WITH_SHA224 | ECDSA_WITH_SHA256
+            | ECDSA_WITH_SHA384 | ECDSA_WITH_SHA512 => "ECDSA",
+            _ => return None,
+        })
+    }
+}
+
+impl From<Oid> for ObjectId {
+    fn from(oid: Oid) -> Self {
+        ObjectId(oid)
+    }
+}
+
+impl fmt::Display for ObjectId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(name) => f.write_str(name),
+            None => write!(f, "{}", self.0),
+        }
+    }
+}
+
+impl fmt::Debug for ObjectId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ObjectId({})", self.0)
+    }
+}
 
 /// RFC 5652 §4: id-data.
 pub(crate) const DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.1");

@@ -27,7 +27,7 @@ use openssl::pkey::{PKey, Private};
 use zeroize::Zeroizing;
 
 use crate::cert::{Certificate, Fingerprint};
-use crate::error::{Error, Result};
+use crate::error::{BundleError, Error, Result};
 use crate::ffi;
 use crate::identity::{Identity, PrivateKey};
 use crate::limits::Limits;
@@ -42,30 +42,25 @@ const PKCS12_R_MAC_VERIFY_FAILURE: i32 = 113;
 ///
 /// ```
 /// let p12 = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/p12/alice-legacy.p12"))?;
-/// let id = smime::pkcs12::import(&p12, &smime::Password::new("test-password"))?;
+/// let id = smime::pkcs12::import(&p12, &smime::Password::new("test-password"), &smime::Limits::default())?;
 /// assert_eq!(id.certificate().email_addresses(), ["alice@example.org"]);
 /// assert_eq!(id.chain().len(), 2);
 ///
-/// let wrong = smime::pkcs12::import(&p12, &smime::Password::new("nope"));
+/// let wrong = smime::pkcs12::import(&p12, &smime::Password::new("nope"), &smime::Limits::default());
 /// assert!(matches!(wrong, Err(smime::Error::WrongPassword)));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn import(bundle: &[u8], password: &Password) -> Result<Identity> {
-    import_with_limits(bundle, password, &Limits::default())
-}
-
-/// [`import`] with other [`Limits`]: the key-derivation iterations a
+/// The key-derivation iterations a
 /// bundle may ask for, for its MAC or any of its encryptions
 /// ([`Limits::max_pkcs12_iterations`]), are checked before the password is
 /// tried. Real exporters use 1 024 to 600 000; a hostile bundle asking for
 /// 10⁹ would otherwise keep a mail client busy for minutes.
-pub fn import_with_limits(bundle: &[u8], password: &Password, limits: &Limits) -> Result<Identity> {
+pub fn import(bundle: &[u8], password: &Password, limits: &Limits) -> Result<Identity> {
     // C strings end at NUL: such a password cannot be what any tool used.
     if password.expose().contains('\0') {
         return Err(Error::WrongPassword);
     }
-    let p12 = Pkcs12::from_der(bundle)
-        .map_err(|_| Error::CorruptBundle("not a PKCS#12 PFX structure".into()))?;
+    let p12 = Pkcs12::from_der(bundle).map_err(|_| Error::CorruptBundle(BundleError::NotPfx))?;
     preflight::check(&p12, limits.max_pkcs12_iterations)?;
     match ffi::pkcs12_parse(&p12, password.expose()) {
         Ok(found) => {
@@ -111,10 +106,11 @@ fn classify(stack: &openssl::error::ErrorStack) -> Error {
     } else {
         reasons.join("; ")
     };
+    let reason = BundleError::Rejected { reason: text };
     if reasons.iter().any(|r| r.contains("unsupported")) {
-        Error::UnsupportedBundle(text)
+        Error::UnsupportedBundle(reason)
     } else {
-        Error::CorruptBundle(text)
+        Error::CorruptBundle(reason)
     }
 }
 
@@ -131,13 +127,13 @@ fn select(
     let key = match (keys.next(), keys.next()) {
         (Some(key), None) => PrivateKey::from_openssl(key)?,
         (None, _) if certs.is_empty() => {
-            return Err(Error::CorruptBundle("the bundle is empty".into()));
+            return Err(Error::CorruptBundle(BundleError::Empty));
         }
         (None, _) => return Err(Error::NoPrivateKey),
         (Some(_), Some(_)) => {
-            return Err(Error::UnsupportedBundle(
-                "several private keys in one bundle; export one identity per bundle".into(),
-            ));
+            return Err(Error::UnsupportedBundle(BundleError::SeveralKeys(
+                2 + keys.count(),
+            )));
         }
     };
     let mut seen = Vec::new();
@@ -162,11 +158,7 @@ fn select(
         1 => leaves.into_iter().next(),
         _ => leaves.into_iter().find(|c| Some(c.fingerprint()) == hint),
     }
-    .ok_or_else(|| {
-        Error::UnsupportedBundle(
-            "several certificates for one key and no localKeyId to choose".into(),
-        )
-    })?;
+    .ok_or(Error::UnsupportedBundle(BundleError::AmbiguousCertificate))?;
     let chain = order_chain(&leaf, cas);
     Identity::new(leaf, key, chain)
 }
@@ -216,9 +208,7 @@ mod preflight {
             return Ok(());
         };
         if !guard::within_p12_assumptions(&der) {
-            return Err(Error::CorruptBundle(
-                "EncryptedData that is not version 0 over id-data (RFC 7292 §4.1)".into(),
-            ));
+            return Err(Error::CorruptBundle(BundleError::BadEncryptedData));
         }
         let Ok(Ok(pfx)) = catch_unwind(|| PFX::parse(&der)) else {
             return Ok(()); // unusual structure: OpenSSL alone decides
@@ -226,9 +216,7 @@ mod preflight {
         let Some(mac) = &pfx.mac_data else {
             // OpenSSL 3.0 reports a missing MAC as a MAC failure, which we
             // would misreport as a wrong password.
-            return Err(Error::UnsupportedBundle(
-                "the bundle has no integrity MAC".into(),
-            ));
+            return Err(Error::UnsupportedBundle(BundleError::NoMac));
         };
         limit(u64::from(mac.iterations), max)?;
         let ContentInfo::Data(safe) = &pfx.auth_safe else {
@@ -273,9 +261,7 @@ mod preflight {
             }
         }
         if keys > 1 {
-            return Err(Error::UnsupportedBundle(format!(
-                "{keys} private keys in one bundle; export one identity per bundle"
-            )));
+            return Err(Error::UnsupportedBundle(BundleError::SeveralKeys(keys)));
         }
         Ok(())
     }
@@ -289,7 +275,9 @@ mod preflight {
             {
                 match o.params.as_deref().map(pbkdf2_iterations) {
                     Some(Ok(Some(n))) => limit(n, max),
-                    Some(Err(_)) => Err(Error::CorruptBundle("unreadable PBES2 parameters".into())),
+                    Some(Err(_)) => Err(Error::CorruptBundle(BundleError::Unreadable(
+                        "PBES2 parameters",
+                    ))),
                     _ => Ok(()),
                 }
             }
@@ -424,15 +412,20 @@ mod legacy {
             Some(AlgorithmIdentifier::Sha1) => {}
             _ => return Ok(None),
         }
-        catch_unwind(AssertUnwindSafe(|| read(&pfx, password)))
-            .unwrap_or_else(|_| Err(Error::CorruptBundle("malformed legacy bundle".into())))
+        catch_unwind(AssertUnwindSafe(|| read(&pfx, password))).unwrap_or_else(|_| {
+            Err(Error::CorruptBundle(BundleError::Unreadable(
+                "legacy bundle",
+            )))
+        })
     }
 
     fn read(pfx: &PFX, password: &Password) -> Result<Option<Found>> {
         let (bmp, safe) = verified_auth_safe(pfx, password)?;
         let Ok(contents) = yasna::parse_ber(&safe, |r| r.collect_sequence_of(ContentInfo::parse))
         else {
-            return Err(Error::CorruptBundle("unreadable AuthenticatedSafe".into()));
+            return Err(Error::CorruptBundle(BundleError::Unreadable(
+                "AuthenticatedSafe",
+            )));
         };
         let mut key_bags = Vec::new();
         let mut cert_bags = Vec::new();
@@ -441,14 +434,14 @@ mod legacy {
                 return Ok(None); // a cipher p12 does not know either
             };
             let bags = yasna::parse_ber(&plain, |r| r.collect_sequence_of(SafeBag::parse))
-                .map_err(|_| Error::CorruptBundle("unreadable SafeContents".into()))?;
+                .map_err(|_| Error::CorruptBundle(BundleError::Unreadable("SafeContents")))?;
             for bag in bags {
                 match &bag.bag {
                     SafeBagKind::Pkcs8ShroudedKeyBag(epki) => {
                         let pkcs8 = epki
                             .decrypt(&bmp)
                             .map(Zeroizing::new)
-                            .ok_or_else(|| Error::CorruptBundle("undecryptable key bag".into()))?;
+                            .ok_or(Error::CorruptBundle(BundleError::Unreadable("key bag")))?;
                         key_bags.push((pkcs8, bag.local_key_id()));
                     }
                     SafeBagKind::CertBag(CertBag::X509(der)) => {
@@ -466,7 +459,7 @@ mod legacy {
         };
         for (pkcs8, _) in &key_bags {
             let key = PKey::private_key_from_pkcs8(pkcs8)
-                .map_err(|_| Error::CorruptBundle("unreadable private key".into()))?;
+                .map_err(|_| Error::CorruptBundle(BundleError::Unreadable("private key")))?;
             found.keys.push(key);
         }
         for (der, id) in cert_bags {
@@ -484,7 +477,7 @@ mod legacy {
     /// been written both as `00 00` and as zero octets (OpenSSL tries both).
     fn verified_auth_safe(pfx: &PFX, password: &Password) -> Result<(Secret, Secret)> {
         let Some(mac) = &pfx.mac_data else {
-            return Err(Error::CorruptBundle("no MAC".into()));
+            return Err(Error::CorruptBundle(BundleError::NoMac));
         };
         let mut candidates = vec![bmp_string(password.expose())];
         if password.is_empty() {
@@ -493,7 +486,9 @@ mod legacy {
         for bmp in candidates {
             let bmp: Zeroizing<Vec<u8>> = bmp;
             let Some(safe) = pfx.auth_safe.data(&bmp).map(Zeroizing::new) else {
-                return Err(Error::CorruptBundle("AuthenticatedSafe is not data".into()));
+                return Err(Error::CorruptBundle(BundleError::Unreadable(
+                    "AuthenticatedSafe (not id-data)",
+                )));
             };
             if mac.verify_mac(&safe, &bmp) {
                 return Ok((bmp, safe));

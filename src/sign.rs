@@ -16,7 +16,7 @@ use openssl::hash::Hasher;
 
 use crate::algorithm::DigestAlgorithm;
 use crate::cms::{self, SignParams};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Unsupported, Unusable};
 use crate::identity::Identity;
 use crate::limits::Limits;
 use crate::{io, mime};
@@ -122,7 +122,7 @@ impl SignOptions {
 /// ```
 /// # use smime::{Password, SignOptions, VerifyOptions, Certificate};
 /// # let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/");
-/// let alice = smime::pkcs12::import(&std::fs::read(format!("{dir}p12/alice.p12"))?, &Password::new("test-password"))?;
+/// let alice = smime::pkcs12::import(&std::fs::read(format!("{dir}p12/alice.p12"))?, &Password::new("test-password"), &smime::Limits::default())?;
 /// let message = b"From: alice@example.org\r\nTo: bob@example.org\r\nSubject: hi\r\n\r\nHello Bob\r\n";
 /// let signed = smime::sign(message, &alice, &SignOptions::default())?;
 ///
@@ -155,7 +155,7 @@ pub fn sign(message: &[u8], signer: &Identity, options: &SignOptions) -> Result<
 /// ```
 /// # use smime::{Password, SignOptions};
 /// # let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/");
-/// let alice = smime::pkcs12::import(&std::fs::read(format!("{dir}p12/alice.p12"))?, &Password::new("test-password"))?;
+/// let alice = smime::pkcs12::import(&std::fs::read(format!("{dir}p12/alice.p12"))?, &Password::new("test-password"), &smime::Limits::default())?;
 /// let message = std::io::Cursor::new(b"From: alice@example.org\r\n\r\nHello\r\n".to_vec());
 /// let mut signed = Vec::new();
 /// smime::sign_stream(message, &mut signed, &alice, &SignOptions::default())?;
@@ -202,7 +202,7 @@ pub fn sign_stream<R: Read + Seek, W: Write>(
             let mut sink = |bytes: &[u8]| -> Result<()> {
                 if !bytes.is_empty() {
                     hasher.update(bytes)?;
-                    base64.put(&cms::tlv_header(0x04, bytes.len()))?;
+                    base64.put(&cms::segment_header(bytes.len())?)?;
                     base64.put(bytes)?;
                 }
                 Ok(())
@@ -225,9 +225,8 @@ fn params<'a>(signer: &'a Identity, options: &SignOptions) -> Result<SignParams<
         check_usable(signer, now)?;
     }
     if options.digest.is_weak() {
-        return Err(Error::UnsupportedAlgorithm(format!(
-            "{} is not used for new signatures",
-            options.digest
+        return Err(Error::UnsupportedAlgorithm(Unsupported::SigningDigest(
+            options.digest,
         )));
     }
     Ok(SignParams {
@@ -242,19 +241,17 @@ fn params<'a>(signer: &'a Identity, options: &SignOptions) -> Result<SignParams<
 fn check_usable(signer: &Identity, now: SystemTime) -> Result<()> {
     let cert = signer.certificate();
     let refuse = |reason| Error::CertificateNotUsable {
-        fingerprint: cert.fingerprint().to_string(),
+        fingerprint: cert.fingerprint(),
         reason,
     };
     if now > cert.not_after() {
-        return Err(refuse("it has expired"));
+        return Err(refuse(Unusable::Expired));
     }
     if now < cert.not_before() {
-        return Err(refuse("it is not valid yet"));
+        return Err(refuse(Unusable::NotYetValid));
     }
     if !cert.can_sign() {
-        return Err(refuse(
-            "its key usage or extended key usage does not allow signing e-mail",
-        ));
+        return Err(refuse(Unusable::CannotSign));
     }
     Ok(())
 }

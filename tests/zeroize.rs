@@ -417,12 +417,21 @@ fn legacy_bundle() -> Option<Vec<u8>> {
 /// and once with WRONG; everything is dropped on return.
 fn import_everywhere(bundle: &[u8]) {
     let bob: Mailbox = "bob@example.org".parse().unwrap();
-    let id = smime::pkcs12::import(bundle, &Password::new(String::from(MARKER))).unwrap();
+    let id = smime::pkcs12::import(
+        bundle,
+        &Password::new(String::from(MARKER)),
+        &smime::Limits::default(),
+    )
+    .unwrap();
     let mut store = Store::in_memory().unwrap();
     store
         .import_pkcs12(&bob, bundle, &Password::new(String::from(MARKER)))
         .unwrap();
-    let wrong = smime::pkcs12::import(bundle, &Password::new(String::from(WRONG)));
+    let wrong = smime::pkcs12::import(
+        bundle,
+        &Password::new(String::from(WRONG)),
+        &smime::Limits::default(),
+    );
     assert!(
         matches!(wrong, Err(smime::Error::WrongPassword)),
         "{wrong:?}"
@@ -506,7 +515,12 @@ fn content_encryption_key_is_not_left_in_freed_memory() {
 
         for heap in [Heap::Rust, Heap::OpenSsl] {
             assert_path_clean(heap, &[&cek], &format!("decrypt {cipher:?}"), || {
-                let opened = smime::decrypt(&sealed, std::slice::from_ref(&bob)).unwrap();
+                let opened = smime::decrypt(
+                    &sealed,
+                    std::slice::from_ref(&bob),
+                    &smime::DecryptOptions::default(),
+                )
+                .unwrap();
                 assert!(opened.content.ends_with(b"the numbers are fine\r\n"));
             });
         }
@@ -534,7 +548,12 @@ fn decrypted_plaintext_is_not_left_in_freed_memory() {
         let sealed = smime::encrypt(&entity, &[cert("bob")], &options).unwrap();
         for heap in [Heap::Rust, Heap::OpenSsl] {
             assert_path_clean(heap, &[SECRET], &format!("decrypt {cipher:?}"), || {
-                let mut opened = smime::decrypt(&sealed, std::slice::from_ref(&bob)).unwrap();
+                let mut opened = smime::decrypt(
+                    &sealed,
+                    std::slice::from_ref(&bob),
+                    &smime::DecryptOptions::default(),
+                )
+                .unwrap();
                 assert_eq!(opened.content, entity);
                 opened.content.zeroize();
             });

@@ -19,7 +19,6 @@ pub fn root() -> &'static Certificate {
 pub fn identity(name: &str) -> Identity {
     smime::pkcs12::import(
         &fixture(&format!("p12/{name}.p12")),
-        &Password::new("test-password"),
-    )
+        &Password::new("test-password"), &smime::Limits::default())
     .expect("identity")
 }

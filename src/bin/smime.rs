@@ -101,6 +101,7 @@ use std::time::SystemTime;
 
 use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
 use serde_json::{Value, json};
+use smime::Missing;
 use smime::{
     Certificate, ChainStatus, ContentEncryption, Coverage, Decryption, DigestAlgorithm,
     EncryptOptions, Error, Fingerprint, ImportOptions, Mailbox, Passphrase, Password, Settings,
@@ -424,7 +425,7 @@ fn main() -> ExitCode {
 fn exit_code(error: &Error) -> u8 {
     match error {
         Error::WrongPassword
-        | Error::InvalidFingerprint(_)
+        | Error::InvalidFingerprint { .. }
         | Error::CorruptBundle(_)
         | Error::UnsupportedBundle(_)
         | Error::NoPrivateKey
@@ -470,7 +471,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             // Everything about the bundle is settled before the store is
             // opened (or created): a refused import leaves no trace.
             let password = p12_password(password_file.as_ref())?;
-            let identity = smime::pkcs12::import(&bytes, &password)?;
+            let identity = smime::pkcs12::import(&bytes, &password, &smime::Limits::default())?;
             options.check(&mailbox, identity.certificate())?;
             let passphrase = store_passphrase(cli.passphrase_file.as_ref())?;
             let mut store = open_store(cli.store, &passphrase)?;
@@ -717,11 +718,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     let identity = store.default_signer(sender)?;
                     // Encrypt to self, or the sender could not read the sent copy.
                     let own = store.encryption_certificate(sender).map_err(|e| match e {
-                        Error::NotFound(_) => Error::NotFound(format!(
-                            "valid encryption certificate for the sender {} \
-                             (needed to keep the sent copy readable)",
-                            sender.canonical()
-                        )),
+                        Error::NotFound(_) => {
+                            Error::NotFound(Missing::SenderEncryptionCertificate(sender.clone()))
+                        }
                         e => e,
                     })?;
                     recipients.push(own);
@@ -770,11 +769,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     let passphrase = store_passphrase(cli.passphrase_file.as_ref())?;
                     let identities = open_store(cli.store, &passphrase)?.identities(&mailbox)?;
                     if identities.is_empty() {
-                        return Err(Error::NotFound(format!(
-                            "private key in mailbox {}",
-                            mailbox.canonical()
-                        ))
-                        .into());
+                        return Err(Error::NotFound(Missing::PrivateKey(mailbox)).into());
                     }
                     identities
                 }
@@ -789,7 +784,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let (decrypted, report) = match (&output, verify) {
                 (Some(_), false) => {
                     let info = with_output(output.as_deref(), &mut out, |w| {
-                        Ok(smime::decrypt_stream(message, w, &identities)?)
+                        Ok(smime::decrypt_stream(
+                            message,
+                            w,
+                            &identities,
+                            &smime::DecryptOptions::default(),
+                        )?)
                     })?;
                     (info, None)
                 }
@@ -801,11 +801,20 @@ fn run(cli: Cli) -> Result<(), Failure> {
                             message,
                             &mut plain,
                             &identities,
+                            &smime::DecryptOptions::default(),
                             &options,
                         )?
                     } else {
                         let w = io::BufWriter::new(&mut plain);
-                        (smime::decrypt_stream(message, w, &identities)?, None)
+                        (
+                            smime::decrypt_stream(
+                                message,
+                                w,
+                                &identities,
+                                &smime::DecryptOptions::default(),
+                            )?,
+                            None,
+                        )
                     };
                     plain.seek(io::SeekFrom::Start(0))?;
                     with_output(output.as_deref(), &mut out, |w| {
@@ -943,7 +952,11 @@ fn identity_from_p12(file: &Path) -> Result<smime::Identity, Failure> {
     let bytes = std::fs::read(file)
         .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", file.display())))?;
     let password = p12_password(None)?;
-    Ok(smime::pkcs12::import(&bytes, &password)?)
+    Ok(smime::pkcs12::import(
+        &bytes,
+        &password,
+        &smime::Limits::default(),
+    )?)
 }
 
 /// The message from `file`, else from stdin, as a stream.
@@ -1155,21 +1168,32 @@ fn report_json(report: &VerifyReport) -> Value {
         "form": form_str(report.form),
         "from": report.from,
         "coverage": coverage,
-        "problems": report.problems,
+        "problems": report.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
         "signers": report.signers.iter().map(signer_json).collect::<Vec<_>>(),
     })
+}
+
+/// The `chain` word of `verify` (text and JSON).
+fn chain_word(chain: &ChainStatus) -> &'static str {
+    match chain {
+        ChainStatus::Trusted => "trusted",
+        ChainStatus::Expired => "expired",
+        ChainStatus::NotYetValid => "not-yet-valid",
+        ChainStatus::BadUsage => "bad-usage",
+        _ => "untrusted",
+    }
 }
 
 /// One signer of `verify --json`.
 fn signer_json(signer: &SignerReport) -> Value {
     let (signature, signature_error) = match &signer.signature {
         SignatureStatus::Valid => ("valid", None),
-        SignatureStatus::Invalid(why) => ("invalid", Some(why.as_str())),
+        SignatureStatus::Invalid(why) => ("invalid", Some(why.to_string())),
         _ => ("invalid", None),
     };
     let chain_detail = match &signer.chain {
-        ChainStatus::Untrusted(why) => Some(why.clone()),
-        ChainStatus::NoCertificate => Some("the signer's certificate is not in the message".into()),
+        ChainStatus::Untrusted(why) => Some(why.to_string()),
+        ChainStatus::NoCertificate => Some(signer.chain.to_string()),
         _ => None,
     };
     json!({
@@ -1177,12 +1201,12 @@ fn signer_json(signer: &SignerReport) -> Value {
         "fingerprint": signer.fingerprint().map(|f| f.to_string()),
         "signature": signature,
         "signature_error": signature_error,
-        "chain": signer.chain.as_str(),
+        "chain": chain_word(&signer.chain),
         "chain_detail": chain_detail,
         "from_matches": signer.from_matches,
-        "digest_algorithm": signer.digest_algorithm,
-        "signature_algorithm": signer.signature_algorithm,
-        "weaknesses": signer.weaknesses,
+        "digest_algorithm": signer.digest_algorithm.to_string(),
+        "signature_algorithm": signer.signature_algorithm.to_string(),
+        "weaknesses": signer.weaknesses.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
         "signing_time": signer.signing_time.and_then(rfc3339),
     })
 }
@@ -1235,12 +1259,13 @@ fn write_report(out: &mut impl Write, report: &VerifyReport) -> io::Result<()> {
         };
         let mut line = format!(
             "signer {emails} {fingerprint}: signature {signature}, chain {}, from {from}, {}/{}",
-            signer.chain.as_str(),
+            chain_word(&signer.chain),
             signer.digest_algorithm,
             signer.signature_algorithm
         );
         if !signer.weaknesses.is_empty() {
-            line.push_str(&format!(" weak: {}", signer.weaknesses.join(", ")));
+            let weak: Vec<String> = signer.weaknesses.iter().map(|w| w.to_string()).collect();
+            line.push_str(&format!(" weak: {}", weak.join(", ")));
         }
         writeln!(out, "{}", line.replace(['\r', '\n'], " "))?;
     }
@@ -1252,7 +1277,11 @@ fn write_report(out: &mut impl Write, report: &VerifyReport) -> io::Result<()> {
         _ => writeln!(out, "coverage: whole body")?,
     }
     for problem in &report.problems {
-        writeln!(out, "problem: {}", problem.replace(['\r', '\n'], " "))?;
+        writeln!(
+            out,
+            "problem: {}",
+            problem.to_string().replace(['\r', '\n'], " ")
+        )?;
     }
     Ok(())
 }

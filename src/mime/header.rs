@@ -120,9 +120,6 @@ mod tests {
         assert_eq!(head, b"A: 1\r\nB: 2\n\r\n");
         assert_eq!(input, b"body\r\n");
         let mut headerless = &b"just text\r\nmore\r\n"[..];
-        assert_eq!(
-            read_head(&mut headerless).unwrap(),
-            b"just text\r\n"
-        );
+        assert_eq!(read_head(&mut headerless).unwrap(), b"just text\r\n");
     }
 }

@@ -29,7 +29,7 @@ pub use sqlite::SqliteBackend;
 
 use crate::algorithm::ContentEncryption;
 use crate::cert::{Certificate, Fingerprint};
-use crate::error::{Error, Result};
+use crate::error::{Error, Missing, Result, Unusable};
 use crate::identity::{Identity, PrivateKey};
 use crate::limits::Limits;
 use crate::mailbox::Mailbox;
@@ -213,7 +213,7 @@ impl Store {
         password: &Password,
         options: ImportOptions,
     ) -> Result<Imported> {
-        let identity = crate::pkcs12::import_with_limits(bundle, password, &options.limits)?;
+        let identity = crate::pkcs12::import(bundle, password, &options.limits)?;
         self.import_identity(mailbox, &identity, options)
     }
 
@@ -403,8 +403,8 @@ impl Store {
                 best = Some((record, cert));
             }
         }
-        let (record, _) = best
-            .ok_or_else(|| Error::NotFound(format!("valid signing certificate for {mailbox}")))?;
+        let (record, _) =
+            best.ok_or_else(|| Error::NotFound(Missing::SigningCertificate(mailbox.clone())))?;
         self.unseal(mailbox, record)
     }
 
@@ -454,13 +454,11 @@ impl Store {
         announced: Option<(Vec<ContentEncryption>, u64)>,
     ) -> Result<bool> {
         let unusable = |reason| Error::CertificateNotUsable {
-            fingerprint: certificate.fingerprint().to_string(),
+            fingerprint: certificate.fingerprint(),
             reason,
         };
         if certificate.is_ca() {
-            return Err(unusable(
-                "a CA certificate is not a correspondent's certificate",
-            ));
+            return Err(unusable(Unusable::CaCertificate));
         }
         let addresses: Vec<Mailbox> = certificate
             .email_addresses()
@@ -468,7 +466,7 @@ impl Store {
             .filter_map(|e| e.parse().ok())
             .collect();
         if addresses.is_empty() {
-            return Err(unusable("it names no e-mail address"));
+            return Err(unusable(Unusable::NoAddress));
         }
         let fingerprint = certificate.fingerprint();
         let mut changed = false;
@@ -600,9 +598,10 @@ impl Store {
             if tx.delete_recipient(address, fingerprint)? {
                 Ok(())
             } else {
-                Err(Error::NotFound(format!(
-                    "recipient certificate {fingerprint} for {address}"
-                )))
+                Err(Error::NotFound(Missing::RecipientCertificate {
+                    address: address.clone(),
+                    fingerprint: *fingerprint,
+                }))
             }
         })
     }
@@ -625,7 +624,7 @@ impl Store {
         candidates
             .filter(|c| c.can_decrypt() && c.is_valid_at(time) && c.names_mailbox(address))
             .max_by_key(Certificate::not_before)
-            .ok_or_else(|| Error::NotFound(format!("valid encryption certificate for {address}")))
+            .ok_or_else(|| Error::NotFound(Missing::EncryptionCertificate(address.clone())))
     }
 
     fn records(&self, mailbox: &Mailbox) -> Result<Vec<Record>> {
@@ -681,8 +680,8 @@ fn check_settings(mailbox: &Mailbox, records: &[Record], settings: &Settings) ->
             .ok_or_else(|| not_found(mailbox, &fp))?;
         if !Certificate::from_der(&record.certificate)?.can_sign() {
             return Err(Error::CertificateNotUsable {
-                fingerprint: fp.to_string(),
-                reason: "its key usage does not allow signing e-mail",
+                fingerprint: fp,
+                reason: Unusable::CannotSign,
             });
         }
     }
@@ -696,5 +695,8 @@ fn any_can_decrypt(records: &[Record]) -> bool {
 }
 
 fn not_found(mailbox: &Mailbox, fingerprint: &Fingerprint) -> Error {
-    Error::NotFound(format!("certificate {fingerprint} in mailbox {mailbox}"))
+    Error::NotFound(Missing::Certificate {
+        mailbox: mailbox.clone(),
+        fingerprint: *fingerprint,
+    })
 }

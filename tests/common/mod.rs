@@ -164,6 +164,7 @@ pub fn identity(name: &str) -> smime::Identity {
     smime::pkcs12::import(
         &read_fixture(&format!("p12/{name}.p12")),
         &smime::Password::new(PASSWORD),
+        &smime::Limits::default(),
     )
     .unwrap()
 }

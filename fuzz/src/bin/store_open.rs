@@ -11,7 +11,7 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use smime::store::{Backend, SqliteBackend};
+use smime::backend::{Backend, SqliteBackend};
 use smime::{Mailbox, Passphrase, Store};
 
 /// The most PBKDF2 iterations a file may ask for before the target skips

@@ -15,7 +15,7 @@
 use std::path::{Path, PathBuf};
 
 use openssl::symm::{Cipher, decrypt_aead, encrypt_aead};
-use smime::store::{Backend, SqliteBackend};
+use smime::backend::{Backend, SqliteBackend};
 use smime::{Mailbox, Passphrase, Password, Store};
 
 const PASSPHRASE: &str = "fixture-passphrase";

@@ -8,16 +8,14 @@
 //! Each part is skipped, with the reason printed, when the `openssl` or
 //! `gpgsm` CLI or `../shared/corpus` is missing.
 
-mod common;
-
-use common::{base64_body, cert, find, identity};
+use crate::common::{base64_body, cert, find, identity};
 
 use std::path::Path;
 
+use crate::common::peers::{Gpgsm, f, gpgsm_missing, openssl, stderr};
+use crate::common::{corpus, openssl_cli};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use common::peers::{Gpgsm, f, gpgsm_missing, openssl, stderr};
-use common::{corpus, openssl_cli};
 use smime::{
     Certificate, ContentEncryption, EncryptOptions, Error, Identity, Password, SignatureStatus,
     VerifyOptions, decrypt, decrypt_and_verify, encrypt, pkcs12,
@@ -98,7 +96,13 @@ fn our_messages_decrypt_with_openssl_cms() {
                 tmp.path(),
             )
             .unwrap_or_else(|e| panic!("openssl cannot decrypt our {label} {what}: {e}"));
-            let ours = decrypt(&encrypted, &[identity(name)]).unwrap().content;
+            let ours = decrypt(
+                &encrypted,
+                &[identity(name)],
+                &smime::DecryptOptions::default(),
+            )
+            .unwrap()
+            .content;
             assert_eq!(
                 String::from_utf8_lossy(&content),
                 String::from_utf8_lossy(&ours),
@@ -255,7 +259,11 @@ fn openssl_cms_messages_decrypt_with_ours() {
         openssl(&refs, tmp.path()).unwrap_or_else(|e| panic!("openssl cms -encrypt {label}: {e}"));
         let message = std::fs::read(&out).unwrap();
         let id = identity(name);
-        let d = match decrypt(&message, std::slice::from_ref(&id)) {
+        let d = match decrypt(
+            &message,
+            std::slice::from_ref(&id),
+            &smime::DecryptOptions::default(),
+        ) {
             Ok(d) => d,
             Err(e) => {
                 failures.push(format!(
@@ -303,13 +311,21 @@ fn openssl_cms_messages_decrypt_with_ours() {
     .unwrap();
     let message = wrap_der(&std::fs::read(&der).unwrap(), "enveloped-data");
     for name in ["alice", "bob", "carol"] {
-        let d = match decrypt(&message, &[identity(name)]) {
+        let d = match decrypt(
+            &message,
+            &[identity(name)],
+            &smime::DecryptOptions::default(),
+        ) {
             Ok(d) => d,
             Err(e) => panic!("{name}, DER with three recipients: {e:?}"),
         };
         assert_eq!(d.content, ENTITY, "{name}");
     }
-    match decrypt(&message, &[identity("dave")]) {
+    match decrypt(
+        &message,
+        &[identity("dave")],
+        &smime::DecryptOptions::default(),
+    ) {
         Err(Error::NotForRecipient) => {}
         Err(e) => panic!("dave: expected NotForRecipient, got {e:?}"),
         Ok(_) => panic!("dave decrypted a message not for him"),
@@ -348,7 +364,11 @@ fn gpgsm_messages_decrypt_with_ours() {
     assert!(out.status.success(), "gpgsm --encrypt: {}", stderr(&out));
     let message = wrap_der(&std::fs::read(&der).unwrap(), "enveloped-data");
     let alice = identity("alice");
-    let d = match decrypt(&message, std::slice::from_ref(&alice)) {
+    let d = match decrypt(
+        &message,
+        std::slice::from_ref(&alice),
+        &smime::DecryptOptions::default(),
+    ) {
         Ok(d) => d,
         Err(e) => panic!("ours cannot decrypt gpgsm's message: {e:?}"),
     };
@@ -361,7 +381,11 @@ fn gpgsm_messages_decrypt_with_ours() {
     );
     assert_eq!(d.recipient, alice.certificate().fingerprint());
     // Not for bob.
-    match decrypt(&message, &[identity("bob")]) {
+    match decrypt(
+        &message,
+        &[identity("bob")],
+        &smime::DecryptOptions::default(),
+    ) {
         Err(Error::NotForRecipient) => {}
         Err(e) => panic!("bob: expected NotForRecipient, got {e:?}"),
         Ok(_) => panic!("bob decrypted a message not for him"),
@@ -413,7 +437,13 @@ fn our_messages_decrypt_with_gpgsm() {
         } else {
             encrypt(input, &[cert("alice")], &EncryptOptions::default()).unwrap()
         };
-        let ours = decrypt(&encrypted, &[identity("alice")]).unwrap().content;
+        let ours = decrypt(
+            &encrypted,
+            &[identity("alice")],
+            &smime::DecryptOptions::default(),
+        )
+        .unwrap()
+        .content;
         let der = dir.join(format!("{what}.der"));
         let plain = dir.join(format!("{what}.out"));
         std::fs::write(&der, base64_body(&encrypted)).unwrap();
@@ -444,8 +474,12 @@ const FRAN_TEXT: &str = "This is a test message to Fran.";
 const ALICE_BOB_TEXT: &str = "This is a test message from Alice to Bob.";
 
 fn nss_identity(path: &Path) -> Identity {
-    pkcs12::import(&std::fs::read(path).unwrap(), &Password::new("nss"))
-        .unwrap_or_else(|e| panic!("{}: {e:?}", path.display()))
+    pkcs12::import(
+        &std::fs::read(path).unwrap(),
+        &Password::new("nss"),
+        &smime::Limits::default(),
+    )
+    .unwrap_or_else(|e| panic!("{}: {e:?}", path.display()))
 }
 
 /// A corpus `.env` file as a message: used as is when it is already MIME,
@@ -495,7 +529,11 @@ fn thunderbird_openssl_messages_to_fran_decrypt() {
         } else {
             Some("AES-256-CBC")
         };
-        match decrypt(&message, std::slice::from_ref(id)) {
+        match decrypt(
+            &message,
+            std::slice::from_ref(id),
+            &smime::DecryptOptions::default(),
+        ) {
             Ok(d) => {
                 let text = String::from_utf8_lossy(&d.content);
                 if !text.contains(FRAN_TEXT) {
@@ -516,7 +554,11 @@ fn thunderbird_openssl_messages_to_fran_decrypt() {
             Err(e) => failures.push(format!("{name}: {e:?}")),
         }
         // The other Fran key is not a recipient; both together work.
-        match decrypt(&message, std::slice::from_ref(other)) {
+        match decrypt(
+            &message,
+            std::slice::from_ref(other),
+            &smime::DecryptOptions::default(),
+        ) {
             Err(Error::NotForRecipient) => {}
             Err(e) => failures.push(format!("{name} with the other key: {e:?}")),
             Ok(_) => failures.push(format!("{name}: decrypted with the other key")),
@@ -525,7 +567,7 @@ fn thunderbird_openssl_messages_to_fran_decrypt() {
             nss_identity(&dir.join("Fran.p12")),
             nss_identity(&dir.join("Fran-ec.p12")),
         ];
-        if let Err(e) = decrypt(&message, &both) {
+        if let Err(e) = decrypt(&message, &both, &smime::DecryptOptions::default()) {
             failures.push(format!("{name} with both keys: {e:?}"));
         }
     }
@@ -543,7 +585,11 @@ fn thunderbird_nss_messages_to_bob_decrypt() {
     let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
 
     // Enveloped only.
-    let d = match decrypt(&read("alice.env.eml"), std::slice::from_ref(&bob)) {
+    let d = match decrypt(
+        &read("alice.env.eml"),
+        std::slice::from_ref(&bob),
+        &smime::DecryptOptions::default(),
+    ) {
         Ok(d) => d,
         Err(e) => panic!("alice.env.eml: {e:?}"),
     };
@@ -554,7 +600,11 @@ fn thunderbird_nss_messages_to_bob_decrypt() {
     assert_eq!(d.recipient, bob.certificate().fingerprint());
     // Alice's own identity is not a recipient.
     let alice = nss_identity(&dir.join("Alice.p12"));
-    match decrypt(&read("alice.env.eml"), std::slice::from_ref(&alice)) {
+    match decrypt(
+        &read("alice.env.eml"),
+        std::slice::from_ref(&alice),
+        &smime::DecryptOptions::default(),
+    ) {
         Err(Error::NotForRecipient) => {}
         Err(e) => panic!("alice.env.eml by Alice: {e:?}"),
         Ok(_) => panic!("alice.env.eml decrypted by Alice"),
@@ -568,11 +618,15 @@ fn thunderbird_nss_messages_to_bob_decrypt() {
             format!("alice.sig.{sha}.opaque.env.eml"),
             format!("alice.dsig.{sha}.multipart.env.eml"),
         ] {
-            let (d, report) =
-                match decrypt_and_verify(&read(&name), std::slice::from_ref(&bob), &options) {
-                    Ok(r) => r,
-                    Err(e) => panic!("{name}: {e:?}"),
-                };
+            let (d, report) = match decrypt_and_verify(
+                &read(&name),
+                std::slice::from_ref(&bob),
+                &smime::DecryptOptions::default(),
+                &options,
+            ) {
+                Ok(r) => r,
+                Err(e) => panic!("{name}: {e:?}"),
+            };
             assert!(!d.authenticated, "{name}");
             assert_eq!(d.content_encryption, ContentEncryption::Aes128Cbc, "{name}");
             let report = report.unwrap_or_else(|| panic!("{name}: signature not seen"));
@@ -592,7 +646,7 @@ fn thunderbird_nss_messages_to_bob_decrypt() {
 
 #[test]
 fn openssl_opens_and_verifies_our_sign_then_encrypt() {
-    if common::openssl_cli().is_none() {
+    if crate::common::openssl_cli().is_none() {
         println!("skipped: the openssl CLI is not installed");
         return;
     }

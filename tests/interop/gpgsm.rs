@@ -6,14 +6,12 @@
 //! or policy checks), with the fixture root marked trusted in
 //! `trustlist.txt`; the gpg-agent it starts is killed at the end.
 
-mod common;
+use crate::common::{base64_body, find, root};
 
-use common::{base64_body, find, root};
-
+use crate::common::peers::{Gpgsm, f, gpgsm_missing, stderr};
+use crate::common::{PASSWORD, read_fixture};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use common::peers::{Gpgsm, f, gpgsm_missing, stderr};
-use common::{PASSWORD, read_fixture};
 use smime::{
     ChainStatus, Password, SignOptions, SignatureStatus, VerifyOptions, pkcs12, sign, verify,
 };
@@ -69,6 +67,7 @@ fn our_signatures_verify_with_gpgsm() {
         let id = pkcs12::import(
             &read_fixture(&format!("p12/{name}.p12")),
             &Password::new(PASSWORD),
+            &smime::Limits::default(),
         )
         .unwrap();
 

@@ -2,11 +2,9 @@
 //! and the same input accepted when the limit is raised (so the test shows
 //! the limit, not something else, refused it).
 
-mod common;
-
 use std::io::Cursor;
 
-use common::{cert, identity, read_fixture, root};
+use crate::common::{cert, identity, read_fixture, root};
 use smime::{
     EncryptOptions, Error, Limits, Password, SignOptions, VerifyOptions, encrypt, sign,
     sign_stream, verify, verify_stream,
@@ -134,15 +132,15 @@ fn max_recipients_bounds_decryption_work() {
     .unwrap();
     let ids = [identity("bob")];
     assert_limit(
-        smime::decrypt_stream_with_limits(
+        smime::decrypt_stream(
             &sealed[..],
             std::io::sink(),
             &ids,
-            &limited(|l| l.max_recipients = 1),
+            &smime::DecryptOptions::default().limits(limited(|l| l.max_recipients = 1)),
         ),
         "max_recipients",
     );
-    smime::decrypt(&sealed, &ids).unwrap();
+    smime::decrypt(&sealed, &ids, &smime::DecryptOptions::default()).unwrap();
 }
 
 #[test]
@@ -151,14 +149,14 @@ fn max_pkcs12_iterations_acts_before_any_derivation() {
     let bundle = read_fixture("p12/alice.p12");
     let password = Password::new("test-password");
     assert_limit(
-        smime::pkcs12::import_with_limits(
+        smime::pkcs12::import(
             &bundle,
             &password,
             &limited(|l| l.max_pkcs12_iterations = 1000),
         ),
         "max_pkcs12_iterations",
     );
-    smime::pkcs12::import(&bundle, &password).unwrap();
+    smime::pkcs12::import(&bundle, &password, &smime::Limits::default()).unwrap();
 }
 
 #[test]

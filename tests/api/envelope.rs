@@ -4,11 +4,9 @@
 //! wrong recipient, tampered ciphertext or key (one uniform error, no
 //! oracle), truncation, no enveloped layer, unusable recipients.
 
-mod common;
+use crate::common::{cert, identity, root};
 
-use common::{cert, identity, root};
-
-use common::{PASSWORD, minted_bundle, read_fixture};
+use crate::common::{PASSWORD, minted_bundle, read_fixture};
 use smime::{
     Certificate, ContentEncryption, Decrypted, EncryptOptions, Error, KeyTransport, Mailbox,
     Password, SignOptions, SignatureStatus, Store, VerifyOptions, decrypt, decrypt_and_verify,
@@ -36,9 +34,9 @@ fn options(cipher: ContentEncryption, oaep: bool) -> EncryptOptions {
 }
 
 fn tamper(message: &[u8], edit: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
-    let (head, mut der) = common::split_base64(message);
+    let (head, mut der) = crate::common::split_base64(message);
     edit(&mut der);
-    common::join_base64(&head, &der)
+    crate::common::join_base64(&head, &der)
 }
 
 /// One primitive BER element: its tag and where its contents lie.
@@ -171,8 +169,12 @@ fn every_cipher_to_every_key_type_round_trips() {
                 !text.contains("numbers are fine"),
                 "{label}: plaintext leaks"
             );
-            let d = decrypt(&encrypted, std::slice::from_ref(&id))
-                .unwrap_or_else(|e| panic!("{label}: decrypt: {e}"));
+            let d = decrypt(
+                &encrypted,
+                std::slice::from_ref(&id),
+                &smime::DecryptOptions::default(),
+            )
+            .unwrap_or_else(|e| panic!("{label}: decrypt: {e}"));
             assert_eq!(d.content, ENTITY, "{label}: content");
             assert_decrypted(&d, cipher, id.certificate(), &label);
 
@@ -187,7 +189,12 @@ fn every_cipher_to_every_key_type_round_trips() {
                 !text.contains("numbers are fine"),
                 "{label}: plaintext leaks"
             );
-            let d = decrypt(&encrypted, std::slice::from_ref(&id)).unwrap();
+            let d = decrypt(
+                &encrypted,
+                std::slice::from_ref(&id),
+                &smime::DecryptOptions::default(),
+            )
+            .unwrap();
             let content = String::from_utf8(d.content.clone()).unwrap();
             assert!(
                 content.starts_with("Content-Type: text/plain"),
@@ -213,7 +220,12 @@ fn default_options_are_aes_256_cbc_and_pkcs1_v15() {
             .allow_unusable_recipient
     );
     let encrypted = encrypt(ENTITY, &[cert("alice")], &o).unwrap();
-    let d = decrypt(&encrypted, &[identity("alice")]).unwrap();
+    let d = decrypt(
+        &encrypted,
+        &[identity("alice")],
+        &smime::DecryptOptions::default(),
+    )
+    .unwrap();
     assert_eq!(d.content_encryption, ContentEncryption::Aes256Cbc);
     assert!(!d.authenticated, "CBC is not authenticated (EFAIL)");
 }
@@ -228,8 +240,12 @@ fn several_recipients_each_decrypt() {
             for name in names {
                 let id = identity(name);
                 let label = format!("{name} {cipher:?} oaep={oaep}");
-                let d = decrypt(&encrypted, std::slice::from_ref(&id))
-                    .unwrap_or_else(|e| panic!("{label}: {e}"));
+                let d = decrypt(
+                    &encrypted,
+                    std::slice::from_ref(&id),
+                    &smime::DecryptOptions::default(),
+                )
+                .unwrap_or_else(|e| panic!("{label}: {e}"));
                 assert!(
                     d.content.starts_with(b"Content-Type: text/plain"),
                     "{label}"
@@ -239,7 +255,11 @@ fn several_recipients_each_decrypt() {
             }
             // Someone else: not for them.
             let err = failure(
-                decrypt(&encrypted, &[identity("bob")]),
+                decrypt(
+                    &encrypted,
+                    &[identity("bob")],
+                    &smime::DecryptOptions::default(),
+                ),
                 &format!("{cipher:?} oaep={oaep}"),
             );
             assert!(matches!(err, Error::NotForRecipient), "{cipher:?}: {err:?}");
@@ -253,7 +273,7 @@ fn the_matching_identity_among_several_is_found() {
     for (to, others) in [("alice", ["bob", "carol"]), ("carol", ["dave", "alice"])] {
         let encrypted = encrypt(ENTITY, &[cert(to)], &EncryptOptions::default()).unwrap();
         let ids = [identity(others[0]), identity(to), identity(others[1])];
-        let d = decrypt(&encrypted, &ids).unwrap();
+        let d = decrypt(&encrypted, &ids, &smime::DecryptOptions::default()).unwrap();
         assert_eq!(d.content, ENTITY);
         assert_eq!(d.recipient, cert(to).fingerprint(), "{to}");
     }
@@ -284,7 +304,7 @@ fn the_matching_identity_among_several_is_found() {
         for cipher in CIPHERS {
             let encrypted =
                 encrypt(MESSAGE, std::slice::from_ref(&to), &options(cipher, false)).unwrap();
-            let d = decrypt(&encrypted, &ids)
+            let d = decrypt(&encrypted, &ids, &smime::DecryptOptions::default())
                 .unwrap_or_else(|e| panic!("identity #{which} {cipher:?}: {e}"));
             assert_eq!(d.recipient, to.fingerprint(), "identity #{which}");
             assert!(d.content.ends_with(b"the numbers are fine.\r\n"));
@@ -313,7 +333,11 @@ fn wrong_identity_is_not_for_recipient() {
             for oaep in [false, true] {
                 let encrypted = encrypt(ENTITY, &[cert(to)], &options(cipher, oaep)).unwrap();
                 let err = failure(
-                    decrypt(&encrypted, &[identity(wrong)]),
+                    decrypt(
+                        &encrypted,
+                        &[identity(wrong)],
+                        &smime::DecryptOptions::default(),
+                    ),
                     &format!("to {to}, by {wrong}, {cipher:?} oaep={oaep}"),
                 );
                 assert!(
@@ -325,7 +349,10 @@ fn wrong_identity_is_not_for_recipient() {
     }
     // No identities at all.
     let encrypted = encrypt(ENTITY, &[cert("alice")], &EncryptOptions::default()).unwrap();
-    let err = failure(decrypt(&encrypted, &[]), "");
+    let err = failure(
+        decrypt(&encrypted, &[], &smime::DecryptOptions::default()),
+        "",
+    );
     assert!(matches!(err, Error::NotForRecipient), "{err:?}");
 }
 
@@ -342,7 +369,11 @@ fn tampered_ciphertext_never_yields_the_original() {
                 assert!(ct.len >= 16, "{label}: {ct:?}");
                 der[ct.start + ct.len - 8] ^= 0x01;
             });
-            let result = decrypt(&tampered, std::slice::from_ref(&id));
+            let result = decrypt(
+                &tampered,
+                std::slice::from_ref(&id),
+                &smime::DecryptOptions::default(),
+            );
             if is_gcm(cipher) {
                 let err = failure(result, &label);
                 assert!(matches!(err, Error::DecryptionFailed), "{label}: {err:?}");
@@ -377,7 +408,11 @@ fn tampered_ciphertext_never_yields_the_original() {
                         }
                     });
                     let err = failure(
-                        decrypt(&tampered, std::slice::from_ref(&id)),
+                        decrypt(
+                            &tampered,
+                            std::slice::from_ref(&id),
+                            &smime::DecryptOptions::default(),
+                        ),
                         &format!("{label} case {at}"),
                     );
                     assert!(
@@ -411,8 +446,16 @@ fn tampered_encrypted_key_is_the_same_uniform_error() {
                 let ct = ciphertext(der);
                 der[ct.start + ct.len - 8] ^= 0x01;
             });
-            let key_result = decrypt(&bad_key, std::slice::from_ref(&id));
-            let content_result = decrypt(&bad_content, std::slice::from_ref(&id));
+            let key_result = decrypt(
+                &bad_key,
+                std::slice::from_ref(&id),
+                &smime::DecryptOptions::default(),
+            );
+            let content_result = decrypt(
+                &bad_content,
+                std::slice::from_ref(&id),
+                &smime::DecryptOptions::default(),
+            );
             if is_gcm(cipher) {
                 let key_err = failure(key_result, &label);
                 let content_err = failure(content_result, &label);
@@ -445,11 +488,11 @@ fn truncated_messages_are_errors_not_panics() {
         let encrypted = encrypt(MESSAGE, &[cert("alice")], &options(cipher, false)).unwrap();
         let alice = [identity("alice")];
         // The DER cut short, cleanly re-encoded.
-        let (head, der) = common::split_base64(&encrypted);
+        let (head, der) = crate::common::split_base64(&encrypted);
         for cut in [der.len() - 1, der.len() - 17, der.len() / 2, 40, 2] {
-            let truncated = common::join_base64(&head, &der[..cut]);
+            let truncated = crate::common::join_base64(&head, &der[..cut]);
             let err = failure(
-                decrypt(&truncated, &alice),
+                decrypt(&truncated, &alice, &smime::DecryptOptions::default()),
                 &format!("{cipher:?} DER cut at {cut}"),
             );
             assert!(
@@ -463,31 +506,45 @@ fn truncated_messages_are_errors_not_panics() {
         // The message text cut anywhere: an error or (when only trailing
         // whitespace went) the original, never a panic.
         for cut in (0..encrypted.len()).step_by(53) {
-            if let Ok(d) = decrypt(&encrypted[..cut], &alice) {
+            if let Ok(d) = decrypt(&encrypted[..cut], &alice, &smime::DecryptOptions::default()) {
                 assert!(d.content.ends_with(b"the numbers are fine.\r\n"));
             }
         }
-        assert!(decrypt(b"", &alice).is_err());
+        assert!(decrypt(b"", &alice, &smime::DecryptOptions::default()).is_err());
     }
 }
 
 #[test]
 fn messages_without_an_enveloped_layer_are_not_encrypted() {
     let alice = [identity("alice")];
-    let err = failure(decrypt(MESSAGE, &alice), "");
+    let err = failure(
+        decrypt(MESSAGE, &alice, &smime::DecryptOptions::default()),
+        "",
+    );
     assert!(matches!(err, Error::NotEncrypted), "{err:?}");
-    let err = failure(decrypt(ENTITY, &alice), "");
+    let err = failure(
+        decrypt(ENTITY, &alice, &smime::DecryptOptions::default()),
+        "",
+    );
     assert!(matches!(err, Error::NotEncrypted), "{err:?}");
     for form in [SignOptions::default(), SignOptions::default().opaque()] {
         let signed = sign(MESSAGE, &alice[0], &form).unwrap();
-        let err = failure(decrypt(&signed, &alice), "");
+        let err = failure(
+            decrypt(&signed, &alice, &smime::DecryptOptions::default()),
+            "",
+        );
         assert!(
             matches!(err, Error::NotEncrypted),
             "{:?}: {err:?}",
             form.form
         );
         let err = failure(
-            decrypt_and_verify(&signed, &alice, &VerifyOptions::new(&[root()])),
+            decrypt_and_verify(
+                &signed,
+                &alice,
+                &smime::DecryptOptions::default(),
+                &VerifyOptions::new(&[root()]),
+            ),
             "",
         );
         assert!(
@@ -512,7 +569,7 @@ fn unusable_recipients_are_refused_by_fingerprint() {
             match &err {
                 Error::CertificateNotUsable { fingerprint, .. } => assert_eq!(
                     fingerprint,
-                    &bad.fingerprint().to_string(),
+                    &bad.fingerprint(),
                     "{name}: names the unusable certificate"
                 ),
                 _ => panic!("{name}: {err:?}"),
@@ -526,7 +583,12 @@ fn unusable_recipients_are_refused_by_fingerprint() {
         &EncryptOptions::default().allow_unusable_recipient(),
     )
     .unwrap();
-    let d = decrypt(&encrypted, &[identity("expired")]).unwrap();
+    let d = decrypt(
+        &encrypted,
+        &[identity("expired")],
+        &smime::DecryptOptions::default(),
+    )
+    .unwrap();
     assert!(d.content.ends_with(b"the numbers are fine.\r\n"));
     assert_eq!(d.recipient, cert("expired").fingerprint());
 }
@@ -586,6 +648,7 @@ fn sign_and_encrypt_then_decrypt_and_verify() {
                 let (d, report) = decrypt_and_verify(
                     &message,
                     std::slice::from_ref(&recipient),
+                    &smime::DecryptOptions::default(),
                     &VerifyOptions::new(&anchors),
                 )
                 .unwrap_or_else(|e| panic!("{label}: {e}"));
@@ -600,7 +663,12 @@ fn sign_and_encrypt_then_decrypt_and_verify() {
                 assert!(content.contains("the numbers are fine."), "{label}");
                 assert!(!content.contains("Subject:"), "{label}");
                 // Plain decrypt shows the signed entity.
-                let plain = decrypt(&message, std::slice::from_ref(&recipient)).unwrap();
+                let plain = decrypt(
+                    &message,
+                    std::slice::from_ref(&recipient),
+                    &smime::DecryptOptions::default(),
+                )
+                .unwrap();
                 assert_eq!(plain.content, d.content, "{label}");
                 let inner = String::from_utf8_lossy(&plain.content);
                 assert!(
@@ -615,6 +683,7 @@ fn sign_and_encrypt_then_decrypt_and_verify() {
     let (d, report) = decrypt_and_verify(
         &encrypted,
         &[identity("bob")],
+        &smime::DecryptOptions::default(),
         &VerifyOptions::new(&anchors),
     )
     .unwrap();
@@ -633,6 +702,7 @@ fn sign_and_encrypt_then_decrypt_and_verify() {
         decrypt_and_verify(
             &message,
             &[identity("carol")],
+            &smime::DecryptOptions::default(),
             &VerifyOptions::new(&anchors),
         ),
         "",
@@ -671,6 +741,7 @@ fn signed_encrypted_and_signed_again_triple_wrap() {
             let (d, report) = decrypt_and_verify(
                 &outer_report.content,
                 std::slice::from_ref(&bob),
+                &smime::DecryptOptions::default(),
                 &VerifyOptions::new(&anchors),
             )
             .unwrap_or_else(|e| panic!("{label}: inner: {e}"));
@@ -701,7 +772,7 @@ fn mutated_encrypted_messages_never_panic() {
                 let mut bytes = encrypted.clone();
                 let pos = (state % bytes.len() as u64) as usize;
                 bytes[pos] ^= 1 << (state >> 61);
-                let result = decrypt(&bytes, ids.as_slice());
+                let result = decrypt(&bytes, ids.as_slice(), &smime::DecryptOptions::default());
                 if let (Ok(d), true) = (&result, is_gcm(cipher)) {
                     // Authenticated: whatever was flipped, an accepted
                     // message carries exactly the original content.
@@ -735,7 +806,7 @@ fn a_stranger_never_gets_garbage_instead_of_not_for_recipient() {
                 &options(ContentEncryption::Aes256Cbc, oaep),
             )
             .unwrap();
-            match decrypt(&encrypted, &alice) {
+            match decrypt(&encrypted, &alice, &smime::DecryptOptions::default()) {
                 Err(Error::NotForRecipient) => {}
                 Err(e) => panic!("oaep={oaep} #{i}: expected NotForRecipient, got {e:?}"),
                 Ok(d) => garbage.push(format!(
@@ -762,7 +833,12 @@ fn an_unknown_content_encryption_is_a_typed_error() {
         let at = der.windows(oid.len()).position(|w| w == oid).unwrap();
         der[at + oid.len() - 1] = 0x2b;
     });
-    let err = decrypt(&other, std::slice::from_ref(&alice)).unwrap_err();
+    let err = decrypt(
+        &other,
+        std::slice::from_ref(&alice),
+        &smime::DecryptOptions::default(),
+    )
+    .unwrap_err();
     assert!(
         matches!(err, smime::Error::UnsupportedAlgorithm(_)),
         "{err:?}"
@@ -772,7 +848,7 @@ fn an_unknown_content_encryption_is_a_typed_error() {
 #[test]
 fn an_rsa_certificate_without_key_encipherment_is_refused_by_name() {
     use openssl::x509::extension::KeyUsage;
-    let (ca, ca_key) = common::intermediate();
+    let (ca, ca_key) = crate::common::intermediate();
     let key = openssl::pkey::PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
     let mut b = openssl::x509::X509::builder().unwrap();
     b.set_version(2).unwrap();
@@ -810,7 +886,7 @@ fn an_rsa_certificate_without_key_encipherment_is_refused_by_name() {
     .unwrap_err();
     match err {
         smime::Error::CertificateNotUsable { fingerprint, .. } => {
-            assert_eq!(fingerprint, signing_only.fingerprint().to_string())
+            assert_eq!(fingerprint, signing_only.fingerprint())
         }
         other => panic!("{other:?}"),
     }
@@ -840,7 +916,12 @@ fn cbc_content_relabelled_as_auth_enveloped_is_refused() {
     let forged = rewrap(&sealed, AUTH_ENVELOPED, |v| {
         v.extend_from_slice(&[0x04, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
     });
-    let err = decrypt(&forged, &[identity("alice")]).unwrap_err();
+    let err = decrypt(
+        &forged,
+        &[identity("alice")],
+        &smime::DecryptOptions::default(),
+    )
+    .unwrap_err();
     assert!(matches!(err, smime::Error::InvalidCms(_)), "{err:?}");
 }
 
@@ -859,7 +940,12 @@ fn a_shortened_gcm_tag_is_refused() {
             v.extend_from_slice(&[0x04, keep as u8]);
             v.extend_from_slice(&tag);
         });
-        let err = decrypt(&forged, &[identity("alice")]).unwrap_err();
+        let err = decrypt(
+            &forged,
+            &[identity("alice")],
+            &smime::DecryptOptions::default(),
+        )
+        .unwrap_err();
         assert!(
             matches!(err, smime::Error::InvalidCms(_)),
             "tag of {keep}: {err:?}"
@@ -877,6 +963,7 @@ fn decrypt_and_verify_never_fails_on_what_the_plaintext_contains() {
     let (decrypted, report) = smime::decrypt_and_verify(
         &outer,
         std::slice::from_ref(&bob),
+        &smime::DecryptOptions::default(),
         &smime::VerifyOptions::new(&[]),
     )
     .unwrap();

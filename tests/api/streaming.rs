@@ -5,12 +5,10 @@
 //! Peak memory is measured by `benches/compare.sh` (whole processes, RSS),
 //! not here.
 
-mod common;
-
 use std::io::Cursor;
 
-use common::peers::{f, openssl};
-use common::{cert, identity, openssl_cli, root};
+use crate::common::peers::{f, openssl};
+use crate::common::{cert, identity, openssl_cli, root};
 use smime::{
     ContentEncryption, EncryptOptions, Error, SignOptions, SignatureForm, VerifyOptions, decrypt,
     encrypt, encrypt_stream, sign, sign_stream, verify,
@@ -64,7 +62,7 @@ fn sign_stream_detached_signs_what_sign_signs() {
 fn sign_stream_opaque_is_indefinite_length_ber_that_verifies() {
     let message = big_message(1 << 20);
     let streamed = sign_streamed(&message, &SignOptions::default().opaque());
-    let der = common::base64_body(&streamed);
+    let der = crate::common::base64_body(&streamed);
     assert_eq!(&der[..2], &[0x30, 0x80], "indefinite-length ContentInfo");
     let report = verify(&streamed, &VerifyOptions::new(&[root()])).unwrap();
     assert!(report.valid, "{:?}", report.problems);
@@ -86,7 +84,7 @@ fn sign_stream_re_encodes_8bit_content_like_sign() {
     let in_memory = sign(message, &identity("alice"), &SignOptions::default()).unwrap();
     assert_eq!(signed_entity(&streamed), signed_entity(&in_memory));
     assert!(
-        common::find(signed_entity(&streamed), b"quoted-printable").is_some(),
+        crate::common::find(signed_entity(&streamed), b"quoted-printable").is_some(),
         "8-bit text is re-encoded before signing"
     );
 }
@@ -154,6 +152,7 @@ fn encrypt_stream_round_trips_for_every_cipher_and_recipient() {
     let expected = decrypt(
         &encrypt(&message, &[cert("bob")], &EncryptOptions::default()).unwrap(),
         &[identity("bob")],
+        &smime::DecryptOptions::default(),
     )
     .unwrap()
     .content;
@@ -164,7 +163,8 @@ fn encrypt_stream_round_trips_for_every_cipher_and_recipient() {
     ] {
         let sealed = encrypt_streamed(&message, &EncryptOptions::default().cipher(cipher));
         for who in ["bob", "carol"] {
-            let opened = decrypt(&sealed, &[identity(who)]).unwrap();
+            let opened =
+                decrypt(&sealed, &[identity(who)], &smime::DecryptOptions::default()).unwrap();
             assert_eq!(opened.content, expected, "{cipher:?} to {who}");
             assert_eq!(opened.authenticated, cipher != ContentEncryption::Aes256Cbc);
         }
@@ -178,8 +178,13 @@ fn encrypt_stream_falls_back_for_binary_content() {
             .to_vec();
     message.extend((0..=255u8).cycle().take(10_000));
     let sealed = encrypt_streamed(&message, &EncryptOptions::default());
-    let opened = decrypt(&sealed, &[identity("bob")]).unwrap();
-    assert!(common::find(&opened.content, b"Content-Transfer-Encoding: base64").is_some());
+    let opened = decrypt(
+        &sealed,
+        &[identity("bob")],
+        &smime::DecryptOptions::default(),
+    )
+    .unwrap();
+    assert!(crate::common::find(&opened.content, b"Content-Transfer-Encoding: base64").is_some());
 }
 
 #[test]
@@ -205,10 +210,16 @@ fn streamed_envelopes_decrypt_with_openssl() {
         dir.path(),
     )
     .unwrap();
-    let expected = decrypt(&sealed, &[identity("bob")]).unwrap().content;
+    let expected = decrypt(
+        &sealed,
+        &[identity("bob")],
+        &smime::DecryptOptions::default(),
+    )
+    .unwrap()
+    .content;
     assert_eq!(
-        common::find(&plain, b"The quick brown fox"),
-        common::find(&expected, b"The quick brown fox")
+        crate::common::find(&plain, b"The quick brown fox"),
+        crate::common::find(&expected, b"The quick brown fox")
     );
     assert_eq!(plain.len(), expected.len());
 }
@@ -246,13 +257,15 @@ fn lf_to_crlf(bytes: &[u8]) -> Vec<u8> {
 #[test]
 fn verify_stream_reports_what_verify_reports() {
     let mut files = Vec::new();
-    eml_files(&common::fixture("interop"), &mut files);
-    match common::corpus() {
+    eml_files(&crate::common::fixture("interop"), &mut files);
+    match crate::common::corpus() {
         Some(corpus) => eml_files(&corpus, &mut files),
         None => println!("SKIP corpus part: ../shared/corpus is absent"),
     }
-    let tb = smime::Certificate::from_pem(&common::read_fixture("interop/thunderbird-TestCA.pem"))
-        .unwrap();
+    let tb = smime::Certificate::from_pem(&crate::common::read_fixture(
+        "interop/thunderbird-TestCA.pem",
+    ))
+    .unwrap();
     let options = VerifyOptions::new(&[root(), tb]).allow_weak();
     let mut ours = vec![
         sign(
@@ -293,7 +306,7 @@ fn verify_stream_reports_what_verify_reports() {
                             // micalg digests (and SHA-256) only, so the
                             // reason for an invalid signature may differ.
                             let valid = x.signature == smime::SignatureStatus::Valid;
-                            (valid, x.chain.clone(), x.from_matches)
+                            (valid, x.chain, x.from_matches)
                         })
                         .collect::<Vec<_>>()
                 };
@@ -345,9 +358,24 @@ fn decrypt_stream_round_trips_large_messages() {
     for cipher in [ContentEncryption::Aes256Cbc, ContentEncryption::Aes256Gcm] {
         let sealed = encrypt_streamed(&message, &EncryptOptions::default().cipher(cipher));
         let mut plain = Vec::new();
-        let info = smime::decrypt_stream(&sealed[..], &mut plain, &[identity("carol")]).unwrap();
+        let info = smime::decrypt_stream(
+            &sealed[..],
+            &mut plain,
+            &[identity("carol")],
+            &smime::DecryptOptions::default(),
+        )
+        .unwrap();
         assert_eq!(info.authenticated, cipher == ContentEncryption::Aes256Gcm);
-        assert_eq!(plain, decrypt(&sealed, &[identity("bob")]).unwrap().content);
-        assert!(common::find(&plain, b"The quick brown fox").is_some());
+        assert_eq!(
+            plain,
+            decrypt(
+                &sealed,
+                &[identity("bob")],
+                &smime::DecryptOptions::default()
+            )
+            .unwrap()
+            .content
+        );
+        assert!(crate::common::find(&plain, b"The quick brown fox").is_some());
     }
 }

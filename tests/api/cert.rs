@@ -1,14 +1,12 @@
 //! Certificate inspection against the fixture PKI (see fixtures/README.md).
 
-mod common;
-
-use common::cert;
+use crate::common::cert;
 
 use std::time::{Duration, SystemTime};
 
-use common::read_fixture;
-use smime::cert::{EcCurve, KeyAlgorithm, KeyPurpose};
+use crate::common::read_fixture;
 use smime::{Certificate, Error, Fingerprint};
+use smime::{EcCurve, KeyAlgorithm, KeyPurpose};
 
 fn year(y: u64) -> SystemTime {
     // Good enough for validity checks far from the edges: 365.25-day years.

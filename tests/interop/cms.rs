@@ -2,10 +2,8 @@
 //! `openssl cms -verify`, and `openssl cms -sign` output (detached, opaque,
 //! streamed BER, binary, other digests, PSS, EC) must verify with ours.
 
-mod common;
-
-use common::peers::{f, openssl};
-use common::{PASSWORD, openssl_cli, read_fixture};
+use crate::common::peers::{f, openssl};
+use crate::common::{PASSWORD, openssl_cli, read_fixture};
 use smime::{
     Certificate, Password, SignOptions, SignatureStatus, VerifyOptions, pkcs12, sign, verify,
 };
@@ -24,6 +22,7 @@ fn our_signatures_verify_with_openssl_cms() {
         let id = pkcs12::import(
             &read_fixture(&format!("p12/{name}.p12")),
             &Password::new(PASSWORD),
+            &smime::Limits::default(),
         )
         .unwrap();
         for (label, options) in [
@@ -58,7 +57,12 @@ fn our_signatures_verify_with_openssl_cms() {
         }
     }
     // RSASSA-PSS.
-    let alice = pkcs12::import(&read_fixture("p12/alice.p12"), &Password::new(PASSWORD)).unwrap();
+    let alice = pkcs12::import(
+        &read_fixture("p12/alice.p12"),
+        &Password::new(PASSWORD),
+        &smime::Limits::default(),
+    )
+    .unwrap();
     let file = tmp.path().join("pss.eml");
     std::fs::write(
         &file,

@@ -11,11 +11,34 @@
 
 use std::io::{BufRead, BufReader, Read};
 
-use crate::error::{Error, Result};
+use crate::error::{CmsError, Error, Result};
 use crate::io::CHUNK;
 
-fn invalid(what: impl Into<String>) -> Error {
-    Error::InvalidCms(what.into())
+fn invalid(reason: CmsError) -> Error {
+    Error::InvalidCms(reason)
+}
+
+/// Identifier octets (X.690 §8.1.2) of the elements the CMS walkers meet,
+/// by their ASN.1 names (checked against `der::Tag` in the tests).
+pub(crate) mod tag {
+    /// INTEGER.
+    pub(crate) const INTEGER: u8 = 0x02;
+    /// OCTET STRING, primitive.
+    pub(crate) const OCTET_STRING: u8 = 0x04;
+    /// OBJECT IDENTIFIER.
+    pub(crate) const OID: u8 = 0x06;
+    /// SEQUENCE (constructed).
+    pub(crate) const SEQUENCE: u8 = 0x30;
+    /// SET (constructed).
+    pub(crate) const SET: u8 = 0x31;
+    /// `[0]` constructed: EXPLICIT content, or an IMPLICIT SET/SEQUENCE.
+    pub(crate) const CONTEXT_0: u8 = 0xA0;
+    /// `[1]` constructed.
+    pub(crate) const CONTEXT_1: u8 = 0xA1;
+    /// `[0] IMPLICIT OCTET STRING`, primitive (`encryptedContent`).
+    pub(crate) const CONTEXT_0_PRIMITIVE: u8 = 0x80;
+    /// The constructed bit (X.690 §8.1.2.5).
+    pub(crate) const CONSTRUCTED: u8 = 0x20;
 }
 
 /// The identifier and length octets of one element.
@@ -31,7 +54,7 @@ pub(crate) struct Header {
 
 impl Header {
     pub(crate) fn constructed(&self) -> bool {
-        self.tag & 0x20 != 0
+        self.tag & tag::CONSTRUCTED != 0
     }
 
     fn is_end_of_contents(&self) -> bool {
@@ -61,7 +84,7 @@ impl<R: Read> BerReader<R> {
     fn byte(&mut self) -> Result<u8> {
         let mut b = [0u8; 1];
         self.inner.read_exact(&mut b).map_err(|e| match e.kind() {
-            std::io::ErrorKind::UnexpectedEof => invalid("truncated CMS structure"),
+            std::io::ErrorKind::UnexpectedEof => invalid(CmsError::Truncated),
             _ => crate::io::from_io(e),
         })?;
         Ok(b[0])
@@ -71,14 +94,14 @@ impl<R: Read> BerReader<R> {
     pub(crate) fn header(&mut self) -> Result<Header> {
         let tag = self.byte()?;
         if tag & 0x1f == 0x1f {
-            return Err(invalid("high tag numbers do not occur in CMS"));
+            return Err(invalid(CmsError::HighTagNumber));
         }
         let first = self.byte()?;
         let mut raw = vec![tag, first];
         let len = match first {
             0x80 => {
-                if tag & 0x20 == 0 {
-                    return Err(invalid("indefinite length on a primitive element"));
+                if tag & tag::CONSTRUCTED == 0 {
+                    return Err(invalid(CmsError::IndefinitePrimitive));
                 }
                 None
             }
@@ -86,7 +109,7 @@ impl<R: Read> BerReader<R> {
             n => {
                 let count = usize::from(n & 0x7f);
                 if count > 8 {
-                    return Err(invalid("length of more than 8 octets"));
+                    return Err(invalid(CmsError::LengthTooLong));
                 }
                 let mut len = 0u64;
                 for _ in 0..count {
@@ -101,13 +124,13 @@ impl<R: Read> BerReader<R> {
     }
 
     /// Reads a header that must carry `tag`.
-    pub(crate) fn expect(&mut self, tag: u8, what: &str) -> Result<Header> {
+    pub(crate) fn expect(&mut self, tag: u8, what: &'static str) -> Result<Header> {
         let header = self.header()?;
         if header.tag != tag {
-            return Err(invalid(format!(
-                "expected {what}, found tag 0x{:02x}",
-                header.tag
-            )));
+            return Err(invalid(CmsError::UnexpectedTag {
+                expected: what,
+                found: header.tag,
+            }));
         }
         Ok(header)
     }
@@ -116,7 +139,7 @@ impl<R: Read> BerReader<R> {
     /// nothing when `header` had a definite one.
     pub(crate) fn close(&mut self, header: &Header) -> Result<()> {
         if header.len.is_none() && !self.header()?.is_end_of_contents() {
-            return Err(invalid("missing end-of-contents octets"));
+            return Err(invalid(CmsError::MissingEndOfContents));
         }
         Ok(())
     }
@@ -135,7 +158,7 @@ impl<R: Read> BerReader<R> {
         self.depth(depth)?;
         match header.len {
             Some(len) => {
-                let len = usize::try_from(len).map_err(|_| invalid("element too large"))?;
+                let len = usize::try_from(len).map_err(|_| too_large())?;
                 if out.len().saturating_add(len) > max {
                     return Err(too_large());
                 }
@@ -143,7 +166,7 @@ impl<R: Read> BerReader<R> {
                 out.resize(start + len, 0);
                 let dst = out.get_mut(start..).unwrap_or_default();
                 self.inner.read_exact(dst).map_err(|e| match e.kind() {
-                    std::io::ErrorKind::UnexpectedEof => invalid("truncated CMS structure"),
+                    std::io::ErrorKind::UnexpectedEof => invalid(CmsError::Truncated),
                     _ => crate::io::from_io(e),
                 })?;
             }
@@ -165,7 +188,7 @@ impl<R: Read> BerReader<R> {
     /// The whole element `header` began, identifier to last octet, as
     /// read: at most `max` bytes.
     pub(crate) fn element(&mut self, header: Header, max: usize) -> Result<Vec<u8>> {
-        let too_large = || invalid(format!("element larger than {max} bytes"));
+        let too_large = || invalid(CmsError::ElementTooLarge { max });
         self.element_or(header, max, &too_large)
     }
 
@@ -212,10 +235,8 @@ impl<R: Read> BerReader<R> {
             if remaining.is_none() && segment.is_end_of_contents() {
                 return Ok(());
             }
-            if segment.tag & !0x20 != 0x04 {
-                return Err(invalid(
-                    "a segment of an OCTET STRING that is no OCTET STRING",
-                ));
+            if segment.tag & !tag::CONSTRUCTED != tag::OCTET_STRING {
+                return Err(invalid(CmsError::BadSegment));
             }
             let used = segment.raw.len() as u64 + segment.len.unwrap_or(0);
             self.octets_at(&segment, sink, depth + 1)?;
@@ -223,7 +244,7 @@ impl<R: Read> BerReader<R> {
                 // A nested indefinite segment has no known size: only
                 // definite segments can live in a definite encoding.
                 if segment.len.is_none() || used > left {
-                    return Err(invalid("OCTET STRING segments overrun their length"));
+                    return Err(invalid(CmsError::SegmentOverrun));
                 }
                 remaining = Some(left - used);
             }
@@ -238,7 +259,7 @@ impl<R: Read> BerReader<R> {
         while len > 0 {
             let buf = self.inner.fill_buf().map_err(crate::io::from_io)?;
             if buf.is_empty() {
-                return Err(invalid("truncated CMS content"));
+                return Err(invalid(CmsError::Truncated));
             }
             let take = buf.len().min(usize::try_from(len).unwrap_or(usize::MAX));
             sink(buf.get(..take).unwrap_or_default())?;
@@ -263,6 +284,27 @@ mod tests {
             Ok(())
         })?;
         Ok(out)
+    }
+
+    #[test]
+    fn tag_constants_are_ders() {
+        use der::{Tag, TagNumber};
+        let octet = |t: Tag| t.octet();
+        assert_eq!(tag::INTEGER, octet(Tag::Integer));
+        assert_eq!(tag::OCTET_STRING, octet(Tag::OctetString));
+        assert_eq!(tag::OID, octet(Tag::ObjectIdentifier));
+        assert_eq!(tag::SEQUENCE, octet(Tag::Sequence));
+        assert_eq!(tag::SET, octet(Tag::Set));
+        let context = |number, constructed| Tag::ContextSpecific {
+            constructed,
+            number,
+        };
+        assert_eq!(tag::CONTEXT_0, octet(context(TagNumber::N0, true)));
+        assert_eq!(tag::CONTEXT_1, octet(context(TagNumber::N1, true)));
+        assert_eq!(
+            tag::CONTEXT_0_PRIMITIVE,
+            octet(context(TagNumber::N0, false))
+        );
     }
 
     #[test]

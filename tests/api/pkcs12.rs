@@ -1,13 +1,15 @@
 //! PKCS#12 import: every fixture bundle, modern and legacy, each error.
 
-mod common;
-
-use common::{Mint, PASSWORD, bundle, intermediate, mint, read_fixture};
-use smime::cert::{EcCurve, KeyAlgorithm};
+use crate::common::{Mint, PASSWORD, bundle, intermediate, mint, read_fixture};
+use smime::{EcCurve, KeyAlgorithm};
 use smime::{Error, Password, pkcs12};
 
 fn import(rel: &str, password: &str) -> smime::Result<smime::Identity> {
-    pkcs12::import(&read_fixture(rel), &Password::new(password))
+    pkcs12::import(
+        &read_fixture(rel),
+        &Password::new(password),
+        &smime::Limits::default(),
+    )
 }
 
 #[test]
@@ -87,10 +89,18 @@ fn windows_style_3des_bundle_imports() {
 #[test]
 fn empty_password_bundles_import() {
     for file in ["p12/alice-nopass.p12", "p12/alice-nopass-legacy.p12"] {
-        let id = pkcs12::import(&read_fixture(file), &Password::empty())
-            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let id = pkcs12::import(
+            &read_fixture(file),
+            &Password::empty(),
+            &smime::Limits::default(),
+        )
+        .unwrap_or_else(|e| panic!("{file}: {e}"));
         assert_eq!(id.certificate().email_addresses(), ["alice@example.org"]);
-        let wrong = pkcs12::import(&read_fixture(file), &Password::new("x"));
+        let wrong = pkcs12::import(
+            &read_fixture(file),
+            &Password::new("x"),
+            &smime::Limits::default(),
+        );
         assert!(
             matches!(wrong, Err(Error::WrongPassword)),
             "{file}: {wrong:?}"
@@ -135,7 +145,8 @@ fn garbage_is_a_corrupt_bundle() {
         &[0x30, 0x82, 0xff, 0xff, 0x02][..],
         &[0u8; 64][..],
     ] {
-        let err = pkcs12::import(bytes, &Password::new(PASSWORD)).unwrap_err();
+        let err =
+            pkcs12::import(bytes, &Password::new(PASSWORD), &smime::Limits::default()).unwrap_err();
         assert!(matches!(err, Error::CorruptBundle(_)), "{bytes:?}: {err:?}");
     }
 }
@@ -152,7 +163,12 @@ fn truncated_bundles_are_corrupt_never_a_panic() {
             full.len() - 40,
             full.len() - 1,
         ] {
-            let err = pkcs12::import(&full[..cut], &Password::new(PASSWORD)).unwrap_err();
+            let err = pkcs12::import(
+                &full[..cut],
+                &Password::new(PASSWORD),
+                &smime::Limits::default(),
+            )
+            .unwrap_err();
             assert!(
                 matches!(err, Error::CorruptBundle(_) | Error::WrongPassword),
                 "{file} cut at {cut}: {err:?}"
@@ -170,7 +186,9 @@ fn flipped_bytes_never_panic_and_never_import_a_different_identity() {
             let mut bytes = full.clone();
             bytes[pos] ^= 0x01;
             // The MAC covers the content: any accepted result must be alice.
-            if let Ok(id) = pkcs12::import(&bytes, &Password::new(PASSWORD)) {
+            if let Ok(id) =
+                pkcs12::import(&bytes, &Password::new(PASSWORD), &smime::Limits::default())
+            {
                 assert_eq!(id.certificate(), good.certificate(), "{file} byte {pos}");
             }
         }
@@ -188,7 +206,8 @@ fn key_without_its_certificate_is_a_mismatch() {
     let (_, key) = mint(Mint::new("x@example.org", 1));
     let (other_cert, _) = mint(Mint::new("y@example.org", 2));
     let p12 = bundle(Some(&key), None, &[other_cert, intermediate().0], PASSWORD);
-    let err = pkcs12::import(&p12, &Password::new(PASSWORD)).unwrap_err();
+    let err =
+        pkcs12::import(&p12, &Password::new(PASSWORD), &smime::Limits::default()).unwrap_err();
     assert!(matches!(err, Error::KeyCertificateMismatch), "{err:?}");
 }
 
@@ -202,7 +221,7 @@ fn extra_end_entity_certificates_are_not_taken_as_chain() {
         &[stranger, intermediate().0],
         PASSWORD,
     );
-    let id = pkcs12::import(&p12, &Password::new(PASSWORD)).unwrap();
+    let id = pkcs12::import(&p12, &Password::new(PASSWORD), &smime::Limits::default()).unwrap();
     assert_eq!(id.certificate().email_addresses(), ["x@example.org"]);
     assert_eq!(id.chain().len(), 1);
     assert!(id.chain()[0].is_ca());
@@ -218,7 +237,7 @@ fn leaf_is_found_by_key_even_when_listed_after_the_cas() {
         &[intermediate().0, cert.clone()],
         PASSWORD,
     );
-    let id = pkcs12::import(&p12, &Password::new(PASSWORD)).unwrap();
+    let id = pkcs12::import(&p12, &Password::new(PASSWORD), &smime::Limits::default()).unwrap();
     assert_eq!(id.certificate().to_der(), cert.to_der().unwrap());
 }
 

@@ -2,12 +2,10 @@
 //! independent peer: every export flavour a user may hand us must import
 //! to the very key and certificate that went in.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::{fixture, openssl_cli};
+use crate::common::{fixture, openssl_cli};
 use smime::{Error, Password, pkcs12};
 
 fn run(args: &[&str], dir: &Path) -> Result<(), String> {
@@ -105,8 +103,8 @@ fn export(
 }
 
 fn assert_same_identity(dir: &Path, name: &str, bundle: &[u8], password: &str, what: &str) {
-    let id =
-        pkcs12::import(bundle, &Password::new(password)).unwrap_or_else(|e| panic!("{what}: {e}"));
+    let id = pkcs12::import(bundle, &Password::new(password), &smime::Limits::default())
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
     let cert =
         openssl::x509::X509::from_pem(&std::fs::read(dir.join(format!("{name}.pem"))).unwrap())
             .unwrap();
@@ -125,7 +123,7 @@ fn assert_same_identity(dir: &Path, name: &str, bundle: &[u8], password: &str, w
         "{what}: key"
     );
     assert_eq!(id.chain().len(), 2, "{what}: chain");
-    let wrong = pkcs12::import(bundle, &Password::new("wrong"));
+    let wrong = pkcs12::import(bundle, &Password::new("wrong"), &smime::Limits::default());
     assert!(
         matches!(wrong, Err(Error::WrongPassword)),
         "{what}: wrong password gave {wrong:?}"
@@ -202,7 +200,7 @@ fn bundles_exported_by_the_openssl_cli_import() {
         }
         // Empty password, modern and legacy.
         let bundle = export(dir, name, &format!("{name}-empty.p12"), "", &[]).unwrap();
-        let id = pkcs12::import(&bundle, &Password::empty()).unwrap();
+        let id = pkcs12::import(&bundle, &Password::empty(), &smime::Limits::default()).unwrap();
         assert_eq!(
             id.certificate().email_addresses(),
             [format!("{name}@example.org")]
@@ -214,7 +212,8 @@ fn bundles_exported_by_the_openssl_cli_import() {
             "",
             &["-legacy"],
         ) {
-            let id = pkcs12::import(&bundle, &Password::empty()).unwrap();
+            let id =
+                pkcs12::import(&bundle, &Password::empty(), &smime::Limits::default()).unwrap();
             assert_eq!(
                 id.certificate().email_addresses(),
                 [format!("{name}@example.org")]

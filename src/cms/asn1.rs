@@ -1,0 +1,119 @@
+//! The ASN.1 types of S/MIME and its algorithms that the `cms` and
+//! `x509-cert` crates do not define, as typed `der` structures, each with
+//! the definition it mirrors.
+#![forbid(unsafe_code)]
+
+use cms::cert::IssuerAndSerialNumber;
+use const_oid::ObjectIdentifier as Oid;
+use der::asn1::OctetString;
+use der::{Any, Choice, Sequence};
+use x509_cert::spki::AlgorithmIdentifierOwned;
+
+/// RFC 8551 §2.5.2:
+///
+/// ```text
+/// SMIMECapability ::= SEQUENCE {
+///    capabilityID OBJECT IDENTIFIER,
+///    parameters ANY DEFINED BY capabilityID OPTIONAL }
+///
+/// SMIMECapabilities ::= SEQUENCE OF SMIMECapability
+/// ```
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub(crate) struct SmimeCapability {
+    pub(crate) capability_id: Oid,
+    pub(crate) parameters: Option<Any>,
+}
+
+/// `SMIMECapabilities ::= SEQUENCE OF SMIMECapability`.
+pub(crate) type SmimeCapabilities = Vec<SmimeCapability>;
+
+/// RFC 8551 §2.5.3 (the module is IMPLICIT TAGS):
+///
+/// ```text
+/// SMIMEEncryptionKeyPreference ::= CHOICE {
+///    issuerAndSerialNumber   [0] IssuerAndSerialNumber,
+///    receipentKeyId          [1] RecipientKeyIdentifier,
+///    subjectAltKeyIdentifier [2] SubjectKeyIdentifier
+/// }
+/// ```
+///
+/// We write only the first alternative: it names our own certificate.
+#[derive(Clone, Debug, Eq, PartialEq, Choice)]
+pub(crate) enum EncryptionKeyPreference {
+    #[asn1(context_specific = "0", tag_mode = "IMPLICIT", constructed = "true")]
+    IssuerAndSerialNumber(IssuerAndSerialNumber),
+}
+
+/// RFC 4055 §3.1 (the module is EXPLICIT TAGS):
+///
+/// ```text
+/// RSASSA-PSS-params  ::=  SEQUENCE  {
+///    hashAlgorithm      [0] HashAlgorithm DEFAULT sha1Identifier,
+///    maskGenAlgorithm   [1] MaskGenAlgorithm DEFAULT mgf1SHA1Identifier,
+///    saltLength         [2] INTEGER DEFAULT 20,
+///    trailerField       [3] INTEGER DEFAULT 1  }
+/// ```
+///
+/// A field at its DEFAULT is absent (`None`), as DER requires.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub(crate) struct RsassaPssParams {
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    pub(crate) hash_algorithm: Option<AlgorithmIdentifierOwned>,
+    #[asn1(context_specific = "1", tag_mode = "EXPLICIT", optional = "true")]
+    pub(crate) mask_gen_algorithm: Option<AlgorithmIdentifierOwned>,
+    #[asn1(context_specific = "2", tag_mode = "EXPLICIT", optional = "true")]
+    pub(crate) salt_length: Option<u32>,
+    #[asn1(context_specific = "3", tag_mode = "EXPLICIT", optional = "true")]
+    pub(crate) trailer_field: Option<u32>,
+}
+
+/// RFC 5084 §3.2:
+///
+/// ```text
+/// GCMParameters ::= SEQUENCE {
+///   aes-nonce        OCTET STRING, -- recommended size is 12 octets
+///   aes-ICVlen       AES-GCM-ICVlen DEFAULT 12 }
+///
+/// AES-GCM-ICVlen ::= INTEGER (12 | 13 | 14 | 15 | 16)
+/// ```
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub(crate) struct GcmParameters {
+    pub(crate) nonce: OctetString,
+    pub(crate) icv_len: Option<u8>,
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use der::{Decode, Encode};
+
+    #[test]
+    fn capabilities_encode_as_the_rfc_example_shape() {
+        let caps: SmimeCapabilities = vec![SmimeCapability {
+            capability_id: crate::oid::AES256_CBC,
+            parameters: None,
+        }];
+        // SEQUENCE { SEQUENCE { OID 2.16.840.1.101.3.4.1.42 } }
+        assert_eq!(
+            caps.to_der().unwrap(),
+            [
+                0x30, 0x0d, 0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01,
+                0x2a
+            ]
+        );
+    }
+
+    #[test]
+    fn gcm_parameters_default_icv_is_absent() {
+        // SEQUENCE { OCTET STRING (12 bytes) }: aes-ICVlen at its DEFAULT.
+        let mut der = vec![0x30, 0x0e, 0x04, 0x0c];
+        der.extend([7u8; 12]);
+        let params = GcmParameters::from_der(&der).unwrap();
+        assert_eq!(params.icv_len, None);
+        assert_eq!(params.nonce.as_bytes(), [7u8; 12]);
+        der[1] = 0x11;
+        der.extend([0x02, 0x01, 0x10]);
+        assert_eq!(GcmParameters::from_der(&der).unwrap().icv_len, Some(16));
+    }
+}

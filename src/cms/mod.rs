@@ -1,0 +1,161 @@
+//! CMS (RFC 5652) in and out: `SignedData` ([`signed`]), one `SignerInfo`
+//! ([`signer`]), `EnvelopedData` / `AuthEnvelopedData` ([`enveloped`]),
+//! the ASN.1 types S/MIME adds ([`asn1`]), and a pull reader for BER from
+//! a stream ([`ber`]).
+//!
+//! The structures are RustCrypto `cms` / `x509-cert` types and our own
+//! typed `der` structures; every primitive (digest, RSA PKCS#1 v1.5 / PSS,
+//! ECDSA) is OpenSSL's. BER input held in memory — indefinite lengths,
+//! chunked OCTET STRINGs, as `openssl cms -stream`, Outlook and NSS write
+//! it — is normalised to DER by OpenSSL's own CMS decoder before the
+//! strict `der` decoder sees it ([`normalize`]). A structure too large to
+//! hold is walked from the stream instead: one walker per structure, both
+//! starting with [`read_content_type`]. The signature over signed
+//! attributes is always checked against their DER encoding, as RFC 5652
+//! §5.4 defines it.
+#![forbid(unsafe_code)]
+
+mod asn1;
+pub(crate) mod ber;
+mod enveloped;
+mod signed;
+mod signer;
+
+use std::io::Read;
+
+use cms::content_info::ContentInfo;
+use const_oid::ObjectIdentifier as Oid;
+use der::{Any, Decode, Encode, Length, Tag};
+use x509_cert::spki::AlgorithmIdentifierOwned;
+
+use crate::error::{CmsError, Error, Result};
+use ber::{BerReader, tag};
+
+pub(crate) use enveloped::{parse_envelope, read_envelope_head, read_mac};
+pub(crate) use signed::{
+    OpaqueSignedData, Parsed, SignParams, build_detached_signed_data, build_signed_data,
+    opaque_prefix, opaque_suffix, parse_signed_data, segment_header,
+};
+pub use signer::SignatureFailure;
+pub(crate) use signer::{
+    ContentDigests, SignerCheck, check_signer, find_signer_certificates, signer_digests,
+};
+
+/// An [`Error::InvalidCms`] for `reason`.
+pub(crate) fn invalid(reason: CmsError) -> Error {
+    Error::InvalidCms(reason)
+}
+
+/// Maps a `der` decoding failure of the structure `what` to
+/// [`CmsError::Malformed`]; the position within it is not actionable.
+pub(crate) fn malformed(what: &'static str) -> impl Fn(der::Error) -> Error {
+    move |_| invalid(CmsError::Malformed(what))
+}
+
+pub(crate) fn alg(oid: Oid, parameters: Option<Any>) -> AlgorithmIdentifierOwned {
+    AlgorithmIdentifierOwned { oid, parameters }
+}
+
+/// A DER TLV: typed identifier and definite length octets (X.690
+/// §8.1.2-8.1.3), then `content`, which is already an encoding.
+pub(crate) fn wrap(tag: Tag, content: &[u8]) -> Result<Vec<u8>> {
+    let length = Length::try_from(content.len()).map_err(malformed("length"))?;
+    let mut out = der::Header::new(tag, length)
+        .and_then(|h| h.to_der())
+        .map_err(malformed("length"))?;
+    out.extend_from_slice(content);
+    Ok(out)
+}
+
+/// The content type of a CMS `ContentInfo` in BER or DER.
+pub(crate) fn content_type(ber: &[u8]) -> Result<Oid> {
+    Ok(ContentInfo::from_der(&normalize(ber)?)
+        .map_err(malformed("ContentInfo"))?
+        .content_type)
+}
+
+/// BER → DER through OpenSSL's CMS decoder and encoder.
+pub(crate) fn normalize(ber: &[u8]) -> Result<Vec<u8>> {
+    let cms = openssl::cms::CmsContentInfo::from_der(ber)
+        .map_err(|_| invalid(CmsError::NotContentInfo))?;
+    cms.to_der().map_err(|_| invalid(CmsError::ReEncoding))
+}
+
+/// The first reads of every streaming walker (RFC 5652 §3):
+///
+/// ```text
+/// ContentInfo ::= SEQUENCE {
+///   contentType ContentType,
+///   content [0] EXPLICIT ANY DEFINED BY contentType }
+/// ```
+///
+/// Reads the SEQUENCE header and `contentType`; returns the OID and its
+/// encoding (for re-encoding the structure), leaving the reader at
+/// `content`, whose `[0]` and inner SEQUENCE headers
+/// [`read_content_start`] reads once the caller accepted the type.
+pub(crate) fn read_content_type<R: Read>(r: &mut BerReader<R>) -> Result<(Oid, Vec<u8>)> {
+    let _content_info = r.expect(tag::SEQUENCE, "ContentInfo")?;
+    let h = r.expect(tag::OID, "contentType")?;
+    let encoded = r.element(h, 64)?;
+    let oid = Oid::from_der(&encoded).map_err(malformed("contentType"))?;
+    Ok((oid, encoded))
+}
+
+/// `[0] EXPLICIT` and the structure's SEQUENCE, then its `version`
+/// (returned as encoded): the common start of SignedData, EnvelopedData
+/// and AuthEnvelopedData.
+pub(crate) fn read_content_start<R: Read>(
+    r: &mut BerReader<R>,
+    structure: &'static str,
+) -> Result<Vec<u8>> {
+    let _explicit = r.expect(tag::CONTEXT_0, "[0] content")?;
+    let _structure = r.expect(tag::SEQUENCE, structure)?;
+    let h = r.expect(tag::INTEGER, "version")?;
+    r.element(h, 16)
+}
+
+/// Re-encodes what a walker read around a content it did not keep: the
+/// `ContentInfo` of `content_type` (encoded OID) holding the SEQUENCE of
+/// the already encoded fields `body`.
+pub(crate) fn content_info(content_type: &[u8], body: &[u8]) -> Result<Vec<u8>> {
+    let explicit = Tag::ContextSpecific {
+        constructed: true,
+        number: der::TagNumber::N0,
+    };
+    let mut inner = content_type.to_vec();
+    inner.extend(wrap(explicit, &wrap(Tag::Sequence, body)?)?);
+    wrap(Tag::Sequence, &inner)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use der::Tagged;
+
+    #[test]
+    fn wrap_writes_definite_lengths() {
+        assert_eq!(wrap(Tag::OctetString, &[1, 2]).unwrap(), [0x04, 2, 1, 2]);
+        let long = vec![0u8; 200];
+        assert_eq!(
+            &wrap(Tag::OctetString, &long).unwrap()[..3],
+            &[0x04, 0x81, 200]
+        );
+        let longer = vec![0u8; 300];
+        assert_eq!(
+            &wrap(Tag::OctetString, &longer).unwrap()[..4],
+            &[0x04, 0x82, 0x01, 0x2c]
+        );
+    }
+
+    #[test]
+    fn content_info_round_trips_through_der() {
+        let oid = crate::oid::DATA.to_der().unwrap();
+        let body = 1u8.to_der().unwrap();
+        let der = content_info(&oid, &body).unwrap();
+        let ci = ContentInfo::from_der(&der).unwrap();
+        assert_eq!(ci.content_type, crate::oid::DATA);
+        assert_eq!(ci.content.tag(), Tag::Sequence);
+        assert_eq!(ci.content.value(), body);
+    }
+}

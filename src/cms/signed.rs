@@ -1,0 +1,373 @@
+//! `SignedData` (RFC 5652 §5) built and read: in memory, and as one
+//! streaming walker over opaque signed-data whose content is too large to
+//! hold.
+#![forbid(unsafe_code)]
+
+use std::io::Read;
+use std::time::SystemTime;
+
+use cms::cert::IssuerAndSerialNumber;
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{
+    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
+};
+use der::asn1::{OctetString, SetOfVec};
+use der::{Any, Decode, Encode, Reader, SliceReader};
+use x509_cert::spki::AlgorithmIdentifierOwned;
+
+use super::ber::{BerReader, Header, tag};
+use super::signer::{sign_bytes, signed_attributes};
+use super::{alg, invalid, malformed, normalize, read_content_type, wrap};
+use crate::algorithm::DigestAlgorithm;
+use crate::cert::Certificate;
+use crate::error::{CmsError, Error, Result};
+use crate::identity::Identity;
+use crate::limits::Limits;
+use crate::oid::{self, ObjectId};
+
+/// What to sign and how.
+pub(crate) struct SignParams<'a> {
+    pub(crate) identity: &'a Identity,
+    pub(crate) digest: DigestAlgorithm,
+    pub(crate) rsa_pss: bool,
+    pub(crate) signing_time: SystemTime,
+    /// Embed the content (opaque signing) or not (detached).
+    pub(crate) embed: bool,
+}
+
+/// Builds a DER `ContentInfo` holding a `SignedData` over `content`, with
+/// the signed attributes RFC 8551 §2.5 asks for and the signer's chain.
+pub(crate) fn build_signed_data(content: &[u8], p: &SignParams<'_>) -> Result<Vec<u8>> {
+    let digest = openssl::hash::hash(p.digest.md(), content)?;
+    signed_data(&digest, p.embed.then_some(content), p)
+}
+
+/// A detached `SignedData` for content already hashed with `p.digest`:
+/// what streaming signers build once the content has gone by.
+pub(crate) fn build_detached_signed_data(digest: &[u8], p: &SignParams<'_>) -> Result<Vec<u8>> {
+    signed_data(digest, None, p)
+}
+
+fn signed_data(digest: &[u8], content: Option<&[u8]>, p: &SignParams<'_>) -> Result<Vec<u8>> {
+    let set = |what| malformed(what);
+    let cert = p.identity.certificate();
+    let signed_attrs = signed_attributes(digest, p.identity, p.signing_time)?;
+    let to_sign = signed_attrs.to_der().map_err(set("SignedAttributes"))?;
+    let (signature, signature_algorithm) = sign_bytes(p.identity, p.digest, p.rsa_pss, &to_sign)?;
+    let tbs = &cert.x509().tbs_certificate;
+    let signer_info = SignerInfo {
+        version: CmsVersion::V1,
+        sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+            issuer: tbs.issuer.clone(),
+            serial_number: tbs.serial_number.clone(),
+        }),
+        // RFC 5754 §2: parameters absent for SHA-2.
+        digest_alg: alg(p.digest.oid(), None),
+        signed_attrs: Some(signed_attrs),
+        signature_algorithm,
+        signature: OctetString::new(signature).map_err(set("signature"))?,
+        unsigned_attrs: None,
+    };
+    let mut certificates = vec![cms::cert::CertificateChoices::Certificate(
+        cert.x509().clone(),
+    )];
+    certificates.extend(
+        p.identity
+            .chain()
+            .iter()
+            .map(|c| cms::cert::CertificateChoices::Certificate(c.x509().clone())),
+    );
+    let econtent = match content {
+        Some(content) => Some(
+            OctetString::new(content)
+                .and_then(|o| Any::encode_from(&o))
+                .map_err(set("eContent"))?,
+        ),
+        None => None,
+    };
+    let signed_data = SignedData {
+        version: CmsVersion::V1,
+        digest_algorithms: SetOfVec::try_from(vec![alg(p.digest.oid(), None)])
+            .map_err(set("digestAlgorithms"))?,
+        encap_content_info: EncapsulatedContentInfo {
+            econtent_type: oid::DATA,
+            econtent,
+        },
+        certificates: Some(CertificateSet(
+            SetOfVec::try_from(certificates).map_err(set("CertificateSet"))?,
+        )),
+        crls: None,
+        signer_infos: SignerInfos(
+            SetOfVec::try_from(vec![signer_info]).map_err(set("SignerInfos"))?,
+        ),
+    };
+    Any::encode_from(&signed_data)
+        .and_then(|content| {
+            ContentInfo {
+                content_type: oid::SIGNED_DATA,
+                content,
+            }
+            .to_der()
+        })
+        .map_err(set("SignedData"))
+}
+
+/// The identifier and length octets of an element in the indefinite form
+/// (X.690 §8.1.3.6): `identifier` is a constructed one from [`tag`].
+fn indefinite(identifier: u8) -> [u8; 2] {
+    [identifier, 0x80]
+}
+
+fn der<T: Encode>(value: &T) -> Result<Vec<u8>> {
+    value.to_der().map_err(malformed("SignedData"))
+}
+
+/// The end-of-contents octets that close `n` indefinite lengths.
+fn end_of_contents(n: usize) -> Vec<u8> {
+    vec![0; 2 * n]
+}
+
+/// The header of one primitive OCTET STRING segment of `len` content
+/// octets, as the eContent of [`opaque_prefix`] is cut.
+pub(crate) fn segment_header(len: usize) -> Result<Vec<u8>> {
+    let length = der::Length::try_from(len).map_err(malformed("eContent"))?;
+    der::Header::new(der::Tag::OctetString, length)
+        .and_then(|h| h.to_der())
+        .map_err(malformed("eContent"))
+}
+
+/// Opaque signing in one pass (RFC 5652 §5.2 with BER indefinite lengths,
+/// X.690 §8.1.3.6, as `openssl cms -sign -stream` writes it): everything
+/// before the eContent octets,
+///
+/// ```text
+/// ContentInfo ::= SEQUENCE {                    -- indefinite
+///   contentType id-signedData,
+///   content [0] EXPLICIT SignedData ::= SEQUENCE {   -- both indefinite
+///     version CMSVersion (1: id-data, certificates only, RFC 5652 §5.1),
+///     digestAlgorithms SET OF DigestAlgorithmIdentifier,
+///     encapContentInfo SEQUENCE {               -- indefinite
+///       eContentType id-data,
+///       eContent [0] EXPLICIT OCTET STRING  ... -- constructed, segmented
+/// ```
+///
+/// The content follows as primitive OCTET STRING segments
+/// ([`segment_header`]), then [`opaque_suffix`].
+pub(crate) fn opaque_prefix(digest: DigestAlgorithm) -> Result<Vec<u8>> {
+    let digest_algorithms =
+        SetOfVec::try_from(vec![alg(digest.oid(), None)]).map_err(malformed("digestAlgorithms"))?;
+    let mut out = indefinite(tag::SEQUENCE).to_vec();
+    out.extend(der(&oid::SIGNED_DATA)?);
+    out.extend(indefinite(tag::CONTEXT_0));
+    out.extend(indefinite(tag::SEQUENCE));
+    out.extend(der(&CmsVersion::V1)?);
+    out.extend(der(&digest_algorithms)?);
+    out.extend(indefinite(tag::SEQUENCE));
+    out.extend(der(&oid::DATA)?);
+    out.extend(indefinite(tag::CONTEXT_0));
+    out.extend(indefinite(tag::OCTET_STRING | tag::CONSTRUCTED));
+    Ok(out)
+}
+
+/// What follows the eContent segments of [`opaque_prefix`]: the
+/// certificates and SignerInfos of `detached` (a DER `ContentInfo` from
+/// [`build_detached_signed_data`] over the same digest), then the
+/// end-of-contents octets of every indefinite length still open.
+pub(crate) fn opaque_suffix(detached: &[u8]) -> Result<Vec<u8>> {
+    let bad = malformed("SignedData");
+    let ci = ContentInfo::from_der(detached).map_err(&bad)?;
+    let mut reader = SliceReader::new(ci.content.value()).map_err(&bad)?;
+    // version, digestAlgorithms and encapContentInfo are in the prefix;
+    // certificates and SignerInfos follow as encoded.
+    for _ in 0..3 {
+        Any::decode(&mut reader).map_err(&bad)?;
+    }
+    let rest = reader.read_slice(reader.remaining_len()).map_err(&bad)?;
+    // Closes the OCTET STRING, [0], EncapsulatedContentInfo.
+    let mut out = end_of_contents(3);
+    out.extend_from_slice(rest);
+    // Closes SignedData, [0], ContentInfo.
+    out.extend(end_of_contents(3));
+    Ok(out)
+}
+
+/// A decoded `SignedData` and what it carries.
+pub(crate) struct Parsed {
+    pub(crate) signed_data: SignedData,
+    /// The certificates of the message that could be read.
+    pub(crate) certificates: Vec<Certificate>,
+    /// The encapsulated content, when present (opaque signing).
+    pub(crate) econtent: Option<Vec<u8>>,
+}
+
+/// Decodes a `ContentInfo` that must hold a `SignedData`.
+pub(crate) fn parse_signed_data(ber: &[u8], limits: &Limits) -> Result<Parsed> {
+    let der = normalize(ber)?;
+    let ci = ContentInfo::from_der(&der).map_err(malformed("ContentInfo"))?;
+    if ci.content_type != oid::SIGNED_DATA {
+        return Err(invalid(CmsError::UnexpectedContentType {
+            expected: "SignedData",
+            found: ObjectId(ci.content_type),
+        }));
+    }
+    let signed_data: SignedData = ci.content.decode_as().map_err(malformed("SignedData"))?;
+    crate::limits::check(
+        "max_signers",
+        signed_data.signer_infos.0.len() as u64,
+        limits.max_signers as u64,
+    )?;
+    let choices = signed_data
+        .certificates
+        .as_ref()
+        .map(|c| c.0.as_slice())
+        .unwrap_or_default();
+    crate::limits::check(
+        "max_certificates",
+        choices.len() as u64,
+        limits.max_certificates as u64,
+    )?;
+    let certificates = choices
+        .iter()
+        .filter_map(|choice| match choice {
+            cms::cert::CertificateChoices::Certificate(c) => c.to_der().ok(),
+            _ => None,
+        })
+        .filter_map(|der| Certificate::from_der(&der).ok())
+        .collect();
+    let econtent = signed_data.encap_content_info.econtent.as_ref().map(|any| {
+        match any.decode_as::<OctetString>() {
+            Ok(octets) => octets.into_bytes(),
+            // PKCS#7 v1.5 allowed any type here; hash its contents octets.
+            Err(_) => any.value().to_vec(),
+        }
+    });
+    Ok(Parsed {
+        signed_data,
+        certificates,
+        econtent,
+    })
+}
+
+/// Certificates, CRLs and SignerInfos of a streamed SignedData larger than
+/// this are refused.
+const MAX_SIGNED_DATA_FIELD: usize = 4 << 20;
+
+/// Opaque signed-data from a stream (RFC 5652 §5.1-5.2), the one walker
+/// for SignedData: [`OpaqueSignedData::open`] reads up to the eContent,
+/// [`OpaqueSignedData::content`] passes its octets to a sink,
+/// [`OpaqueSignedData::finish`] reads the rest whole and decodes it
+/// re-encoded without the content.
+pub(crate) struct OpaqueSignedData<R: Read> {
+    r: BerReader<R>,
+    /// The digest algorithms the SignedData announces, those we know.
+    pub(crate) digest_algorithms: Vec<DigestAlgorithm>,
+    content_type: Vec<u8>,
+    /// The fields read so far, re-encoded.
+    body: Vec<u8>,
+    encap: Header,
+    explicit: Header,
+}
+
+impl<R: Read> OpaqueSignedData<R> {
+    /// Reads up to the eContent octets. An envelope is
+    /// [`Error::Encrypted`]; another content type is invalid.
+    pub(crate) fn open(mut r: BerReader<R>) -> Result<Self> {
+        let (content_type, encoded) = read_content_type(&mut r)?;
+        match content_type {
+            oid::SIGNED_DATA => {}
+            oid::ENVELOPED_DATA | oid::AUTH_ENVELOPED_DATA => return Err(Error::Encrypted),
+            other => {
+                return Err(invalid(CmsError::UnexpectedContentType {
+                    expected: "SignedData",
+                    found: ObjectId(other),
+                }));
+            }
+        }
+        let mut body = super::read_content_start(&mut r, "SignedData")?;
+        let h = r.expect(tag::SET, "digestAlgorithms")?;
+        let digest_algorithms = r.element(h, 4096)?;
+        let known = SetOfVec::<AlgorithmIdentifierOwned>::from_der(&digest_algorithms)
+            .map_err(malformed("digestAlgorithms"))?
+            .iter()
+            .filter_map(|a| DigestAlgorithm::from_oid(&a.oid))
+            .collect();
+        body.extend(digest_algorithms);
+        let encap = r.expect(tag::SEQUENCE, "EncapsulatedContentInfo")?;
+        let h = r.expect(tag::OID, "eContentType")?;
+        body.extend(wrap(der::Tag::Sequence, &r.element(h, 64)?)?);
+        let explicit = r.header()?;
+        if explicit.tag != tag::CONTEXT_0 {
+            return Err(invalid(CmsError::MissingContent));
+        }
+        Ok(OpaqueSignedData {
+            r,
+            digest_algorithms: known,
+            content_type: encoded,
+            body,
+            encap,
+            explicit,
+        })
+    }
+
+    /// Passes the eContent octets to `sink`; a non-OCTET STRING eContent
+    /// (PKCS#7 v1.5) is read whole, within `max_in_memory`, and its
+    /// contents octets passed.
+    pub(crate) fn content(
+        &mut self,
+        sink: &mut impl FnMut(&[u8]) -> Result<()>,
+        limits: &Limits,
+    ) -> Result<()> {
+        let r = &mut self.r;
+        let inner = r.header()?;
+        if inner.tag & !tag::CONSTRUCTED == tag::OCTET_STRING {
+            r.octets(&inner, sink)?;
+        } else if inner.len.is_some() {
+            let header_len = inner.raw.len();
+            let max = usize::try_from(limits.max_in_memory).unwrap_or(usize::MAX);
+            let element = r.element(inner, max)?;
+            sink(element.get(header_len..).unwrap_or_default())?;
+        } else {
+            return Err(invalid(CmsError::IndefiniteEContent));
+        }
+        r.close(&self.explicit)?;
+        r.close(&self.encap)
+    }
+
+    /// Reads certificates, CRLs and SignerInfos and decodes the SignedData
+    /// without its content.
+    pub(crate) fn finish(mut self, limits: &Limits) -> Result<Parsed> {
+        loop {
+            let h = self.r.header()?;
+            let field = h.tag;
+            self.body.extend(self.r.element(h, MAX_SIGNED_DATA_FIELD)?);
+            if field == tag::SET {
+                break;
+            }
+            if field != tag::CONTEXT_0 && field != tag::CONTEXT_1 {
+                return Err(invalid(CmsError::UnexpectedTag {
+                    expected: "SignerInfos",
+                    found: field,
+                }));
+            }
+        }
+        parse_signed_data(
+            &super::content_info(&self.content_type, &self.body)?,
+            limits,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garbage_is_invalid_cms() {
+        for bytes in [&b""[..], b"garbage", &[0x30, 0x80, 0x00][..]] {
+            assert!(matches!(
+                parse_signed_data(bytes, &Limits::default()),
+                Err(Error::InvalidCms(_))
+            ));
+        }
+    }
+}

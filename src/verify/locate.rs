@@ -1,0 +1,91 @@
+//! Finding the signature in a message (RFC 8551 §3.5): `multipart/signed`
+//! or `application/(x-)pkcs7-mime` signed-data, at the root or nested in
+//! `multipart/*` (then the [`Coverage`](super::Coverage) is a part).
+#![forbid(unsafe_code)]
+
+use crate::cms;
+use crate::error::{CmsError, Error, MimeError, Result};
+use crate::limits::Limits;
+use crate::mime::{self, Entity};
+use crate::oid::{self, ObjectId};
+
+pub(super) enum Found<'a> {
+    Detached {
+        content: &'a [u8],
+        signature: Vec<u8>,
+    },
+    Opaque {
+        cms: Vec<u8>,
+    },
+}
+
+/// Depth-first search for the first signed structure; `path` collects the
+/// part indexes leading to it.
+pub(super) fn find_signed<'a>(
+    entity: &Entity<'a>,
+    depth: usize,
+    path: &mut Vec<usize>,
+    limits: &Limits,
+) -> Result<Option<(Found<'a>, Vec<usize>)>> {
+    crate::limits::check("max_mime_depth", depth as u64, limits.max_mime_depth as u64)?;
+    let content_types = entity
+        .fields()
+        .iter()
+        .filter(|f| f.name.eq_ignore_ascii_case("Content-Type"))
+        .count();
+    if content_types > 1 {
+        // Clients disagree on which one wins; so could what is shown and
+        // what is verified.
+        return Err(Error::InvalidMessage(MimeError::SeveralContentTypes));
+    }
+    let ct = entity.content_type();
+    let boundary = || ct.boundary();
+    if ct.is("multipart/signed") {
+        let parts = mime::split_multipart(entity.body(), boundary()?, limits)?;
+        // RFC 1847 §2.1: exactly two parts. A third one would be shown by
+        // some clients and covered by nothing.
+        let [content, signature] = parts.as_slice() else {
+            return Err(Error::InvalidMessage(MimeError::SignedPartCount));
+        };
+        let signature = signature_der(signature)?;
+        return Ok(Some((Found::Detached { content, signature }, path.clone())));
+    }
+    if entity.is_pkcs7_mime() {
+        let cms_bytes = entity.decoded_body()?;
+        return match cms::content_type(&cms_bytes)? {
+            oid::SIGNED_DATA => Ok(Some((Found::Opaque { cms: cms_bytes }, path.clone()))),
+            oid::ENVELOPED_DATA | oid::AUTH_ENVELOPED_DATA => Err(Error::Encrypted),
+            other => Err(Error::InvalidCms(CmsError::UnexpectedContentType {
+                expected: "SignedData",
+                found: ObjectId(other),
+            })),
+        };
+    }
+    if ct.is_multipart() {
+        for (i, part) in mime::split_multipart(entity.body(), boundary()?, limits)?
+            .iter()
+            .enumerate()
+        {
+            path.push(i);
+            if let Some(found) = find_signed(&Entity::parse(part)?, depth + 1, path, limits)? {
+                return Ok(Some(found));
+            }
+            path.pop();
+        }
+    }
+    Ok(None)
+}
+
+/// The CMS of a `multipart/signed` signature part (RFC 8551 §3.5.3), which
+/// must say it is one.
+pub(super) fn signature_der(part: &[u8]) -> Result<Vec<u8>> {
+    let signature = Entity::parse(part)?;
+    let sig_type = signature.content_type();
+    if !(sig_type.is("application/pkcs7-signature") || sig_type.is("application/x-pkcs7-signature"))
+    {
+        return Err(Error::InvalidMessage(MimeError::SignaturePartType {
+            media_type: sig_type.mime_type,
+        }));
+    }
+    signature.decoded_body()
+}

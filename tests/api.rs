@@ -1,0 +1,12 @@
+//! Tests of the public API, one module per feature: certificates, PKCS#12
+//! import, signing and verification, encryption and decryption, streaming.
+
+mod common;
+
+mod api {
+    mod cert;
+    mod envelope;
+    mod pkcs12;
+    mod sign_verify;
+    mod streaming;
+}

@@ -1,0 +1,11 @@
+//! Security regressions: one test per published attack (EFAIL, Johnny,
+//! Marvin/Bleichenbacher, signature stripping, flooding), hostile inputs,
+//! and the resource limits.
+
+mod common;
+
+mod security {
+    mod attacks;
+    mod hostile;
+    mod limits;
+}
