@@ -354,6 +354,100 @@ impl fmt::Display for KeyTransport {
     }
 }
 
+/// The public key algorithm of a certificate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyAlgorithm {
+    /// RSA with the modulus size in bits.
+    Rsa {
+        /// Modulus length in bits.
+        bits: u32,
+    },
+    /// An RSASSA-PSS key (id-RSASSA-PSS, RFC 4055): signatures only, never
+    /// key transport.
+    RsaPss {
+        /// Modulus length in bits.
+        bits: u32,
+    },
+    /// Elliptic curve key on a named curve.
+    Ec {
+        /// The curve.
+        curve: EcCurve,
+    },
+    /// DSA (readable, not usable for S/MIME here).
+    Dsa {
+        /// Size of `p` in bits.
+        bits: u32,
+    },
+    /// Ed25519 (RFC 8419).
+    Ed25519,
+    /// Anything else, by OpenSSL's short name or "unknown".
+    Other(String),
+}
+
+impl KeyAlgorithm {
+    /// Key size in bits (for EC, the curve's field size).
+    pub fn bits(&self) -> Option<u32> {
+        match self {
+            KeyAlgorithm::Rsa { bits }
+            | KeyAlgorithm::RsaPss { bits }
+            | KeyAlgorithm::Dsa { bits } => Some(*bits),
+            KeyAlgorithm::Ec { curve } => curve.bits(),
+            KeyAlgorithm::Ed25519 => Some(256),
+            KeyAlgorithm::Other(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for KeyAlgorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyAlgorithm::Rsa { bits } => write!(f, "RSA-{bits}"),
+            KeyAlgorithm::RsaPss { bits } => write!(f, "RSA-PSS-{bits}"),
+            KeyAlgorithm::Ec { curve } => write!(f, "EC {curve}"),
+            KeyAlgorithm::Dsa { bits } => write!(f, "DSA-{bits}"),
+            KeyAlgorithm::Ed25519 => f.write_str("Ed25519"),
+            KeyAlgorithm::Other(name) => f.write_str(name),
+        }
+    }
+}
+
+/// A named elliptic curve.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EcCurve {
+    /// NIST P-256 (prime256v1, secp256r1).
+    P256,
+    /// NIST P-384 (secp384r1).
+    P384,
+    /// NIST P-521 (secp521r1).
+    P521,
+    /// Another curve, by OpenSSL's short name.
+    Other(String),
+}
+
+impl EcCurve {
+    fn bits(&self) -> Option<u32> {
+        match self {
+            EcCurve::P256 => Some(256),
+            EcCurve::P384 => Some(384),
+            EcCurve::P521 => Some(521),
+            EcCurve::Other(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for EcCurve {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EcCurve::P256 => f.write_str("P-256"),
+            EcCurve::P384 => f.write_str("P-384"),
+            EcCurve::P521 => f.write_str("P-521"),
+            EcCurve::Other(name) => f.write_str(name),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,6 @@
 #![forbid(unsafe_code)]
 
 use std::fmt;
-use std::str::FromStr;
 use std::time::SystemTime;
 
 use const_oid::ObjectIdentifier;
@@ -25,161 +24,11 @@ use x509_cert::ext::pkix::{
     SubjectKeyIdentifier,
 };
 
+pub(crate) use crate::algorithm::{EcCurve, KeyAlgorithm};
 use crate::error::{CertificateError, Error, Result};
+// The store imports these from here (to be moved to their own paths).
+pub(crate) use crate::fingerprint::Fingerprint;
 use crate::mailbox::Mailbox;
-
-/// A SHA-256 fingerprint of a certificate's DER encoding.
-///
-/// Displays as 64 lowercase hex digits without colons (the CLI's format);
-/// parses from that form, upper case, or colon-separated pairs.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Fingerprint([u8; 32]);
-
-impl Fingerprint {
-    /// The fingerprint of `der`.
-    pub fn of(der: &[u8]) -> Self {
-        Fingerprint(openssl::sha::sha256(der))
-    }
-
-    /// Wraps 32 digest bytes.
-    pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        Fingerprint(bytes)
-    }
-
-    /// The 32 bytes of the digest.
-    pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
-}
-
-impl fmt::Display for Fingerprint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
-    }
-}
-
-impl fmt::Debug for Fingerprint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Fingerprint({self})")
-    }
-}
-
-impl FromStr for Fingerprint {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        let hex: Vec<u8> = s.bytes().filter(|&b| b != b':').collect();
-        let bad = || Error::InvalidFingerprint {
-            input: s.chars().take(100).collect(),
-        };
-        if hex.len() != 64 {
-            return Err(bad());
-        }
-        let mut out = [0u8; 32];
-        if !hex.iter().all(u8::is_ascii_hexdigit) {
-            return Err(bad());
-        }
-        for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
-            let text = std::str::from_utf8(pair).map_err(|_| bad())?;
-            *byte = u8::from_str_radix(text, 16).map_err(|_| bad())?;
-        }
-        Ok(Fingerprint(out))
-    }
-}
-
-/// The public key algorithm of a certificate.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum KeyAlgorithm {
-    /// RSA with the modulus size in bits.
-    Rsa {
-        /// Modulus length in bits.
-        bits: u32,
-    },
-    /// An RSASSA-PSS key (id-RSASSA-PSS, RFC 4055): signatures only, never
-    /// key transport.
-    RsaPss {
-        /// Modulus length in bits.
-        bits: u32,
-    },
-    /// Elliptic curve key on a named curve.
-    Ec {
-        /// The curve.
-        curve: EcCurve,
-    },
-    /// DSA (readable, not usable for S/MIME here).
-    Dsa {
-        /// Size of `p` in bits.
-        bits: u32,
-    },
-    /// Ed25519 (RFC 8419).
-    Ed25519,
-    /// Anything else, by OpenSSL's short name or "unknown".
-    Other(String),
-}
-
-impl KeyAlgorithm {
-    /// Key size in bits (for EC, the curve's field size).
-    pub fn bits(&self) -> Option<u32> {
-        match self {
-            KeyAlgorithm::Rsa { bits }
-            | KeyAlgorithm::RsaPss { bits }
-            | KeyAlgorithm::Dsa { bits } => Some(*bits),
-            KeyAlgorithm::Ec { curve } => curve.bits(),
-            KeyAlgorithm::Ed25519 => Some(256),
-            KeyAlgorithm::Other(_) => None,
-        }
-    }
-}
-
-impl fmt::Display for KeyAlgorithm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            KeyAlgorithm::Rsa { bits } => write!(f, "RSA-{bits}"),
-            KeyAlgorithm::RsaPss { bits } => write!(f, "RSA-PSS-{bits}"),
-            KeyAlgorithm::Ec { curve } => write!(f, "EC {curve}"),
-            KeyAlgorithm::Dsa { bits } => write!(f, "DSA-{bits}"),
-            KeyAlgorithm::Ed25519 => f.write_str("Ed25519"),
-            KeyAlgorithm::Other(name) => f.write_str(name),
-        }
-    }
-}
-
-/// A named elliptic curve.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum EcCurve {
-    /// NIST P-256 (prime256v1, secp256r1).
-    P256,
-    /// NIST P-384 (secp384r1).
-    P384,
-    /// NIST P-521 (secp521r1).
-    P521,
-    /// Another curve, by OpenSSL's short name.
-    Other(String),
-}
-
-impl EcCurve {
-    fn bits(&self) -> Option<u32> {
-        match self {
-            EcCurve::P256 => Some(256),
-            EcCurve::P384 => Some(384),
-            EcCurve::P521 => Some(521),
-            EcCurve::Other(_) => None,
-        }
-    }
-}
-
-impl fmt::Display for EcCurve {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            EcCurve::P256 => f.write_str("P-256"),
-            EcCurve::P384 => f.write_str("P-384"),
-            EcCurve::P521 => f.write_str("P-521"),
-            EcCurve::Other(name) => f.write_str(name),
-        }
-    }
-}
 
 /// The key usage extension (RFC 5280 §4.2.1.3), one flag per bit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -7,8 +7,8 @@
 //! problem, and never carry secret material (passwords, keys, plaintext).
 #![forbid(unsafe_code)]
 
-use crate::algorithm::{ContentEncryption, DigestAlgorithm};
-use crate::cert::{Fingerprint, KeyAlgorithm};
+use crate::algorithm::{ContentEncryption, DigestAlgorithm, KeyAlgorithm};
+use crate::fingerprint::{Fingerprint, InvalidFingerprint};
 use crate::mailbox::Mailbox;
 use crate::oid::ObjectId;
 
@@ -104,11 +104,8 @@ pub enum Error {
 
     /// The text is not a SHA-256 certificate fingerprint (64 hex digits,
     /// colons allowed).
-    #[error("invalid certificate fingerprint {input:?}: expected 64 hex digits")]
-    InvalidFingerprint {
-        /// What was given (truncated to a sane length).
-        input: String,
-    },
+    #[error(transparent)]
+    InvalidFingerprint(#[from] InvalidFingerprint),
 
     /// The message is not well-formed MIME (RFC 2045-2049) where it must be.
     #[error("invalid MIME message: {0}")]

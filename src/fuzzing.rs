@@ -19,7 +19,6 @@ pub fn mime(data: &[u8]) -> Result<()> {
     let entity = mime::Entity::parse(data)?;
     let content_type = entity.content_type();
     let _ = (
-        entity.raw(),
         entity.header_bytes(),
         entity.fields().len(),
         entity.field("Content-Transfer-Encoding"),

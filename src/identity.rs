@@ -6,7 +6,8 @@ use std::fmt;
 use openssl::pkey::{Id, PKey, Private};
 use zeroize::Zeroizing;
 
-use crate::cert::{Certificate, KeyAlgorithm};
+use crate::algorithm::KeyAlgorithm;
+use crate::cert::Certificate;
 use crate::error::{Error, Result};
 
 /// A private key held by OpenSSL.

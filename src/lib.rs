@@ -1,44 +1,62 @@
-//! # smime — S/MIME for mail clients
+//! # smime — S/MIME for mail clients and mail servers
 //!
 //! `smime` imports a user's PKCS#12 bundle into a per-mailbox certificate
-//! store and signs, verifies, encrypts and decrypts MIME messages with it,
-//! in memory or streaming from a reader to a writer in memory that does not
-//! grow with the message. Rust owns the formats (RustCrypto `x509-cert`, `der`,
-//! `cms`); OpenSSL owns every cryptographic primitive.
+//! store and signs, verifies, encrypts and decrypts MIME messages with it
+//! (RFC 8551), in memory or streaming from a reader to a writer in memory
+//! that does not grow with the message. Rust owns the formats (RustCrypto
+//! `x509-cert`, `der`, `cms`, and typed `der` structures of our own);
+//! OpenSSL owns every cryptographic primitive.
 //!
-//! ## Modules, one concept each
+//! Every outcome a mail client acts on is a typed value: a
+//! [`VerifyReport`] with per-signer [`SignatureStatus`], [`ChainStatus`],
+//! [`Weakness`]es and message-level [`Problem`]s; a [`Decrypted`] with its
+//! [`ContentEncryption`]; an [`Error`] whose variants carry reasons
+//! ([`MimeError`], [`CmsError`], [`BundleError`], ...). The [`manual`]
+//! explains the defaults and the attacks they answer.
 //!
-//! | module | what it is |
-//! |---|---|
-//! | [`error`] | [`Error`], the one error type, with variants a caller can act on |
-//! | [`secret`] | [`Password`], [`Passphrase`]: zeroized on drop, redacted in `Debug` |
-//! | [`mailbox`] | [`Mailbox`]: a validated e-mail address, compared case-insensitively |
-//! | [`cert`] | [`Certificate`]: subject, e-mail addresses, key usage, "can sign / can decrypt" (RFC 8550) |
-//! | [`identity`] | [`Identity`]: certificate + private key + chain |
-//! | [`limits`] | [`Limits`]: sizes, depths and counts hostile input may not exceed |
-//! | [`pkcs12`] | PKCS#12 import, modern and legacy bundles |
-//! | [`store`] | [`Store`]: mailboxes of at most [`MAX_CERTS_PER_MAILBOX`] certificates, keys sealed at rest |
-//! | [`cms`] | CMS `SignedData` (RFC 5652) built and checked: signed attributes, signer lookup, algorithms |
-//! | `mime` (internal) | MIME parsing, multipart splitting, canonical form, transfer encodings |
-//! | `io` (internal) | streaming blocks: header reader, transport-safety scan, canonicalizer, base64 in and out, `multipart/signed` splitter |
-//! | `ber` (internal) | a pull reader for BER from a stream: CMS fields read whole, content octets passed through |
-//! | [`sign`](mod@sign) | [`sign()`], [`sign_stream()`]: `multipart/signed` or opaque `application/pkcs7-mime` |
-//! | [`envelope`] | [`encrypt()`] / [`decrypt()`] and their `_stream` forms: EnvelopedData (AES-CBC) and AuthEnvelopedData (AES-GCM), RSA and ECDH recipients |
-//! | [`verify`](mod@verify) | [`verify()`], [`verify_stream()`] → [`VerifyReport`]: per-signer signature, chain, usage, `From` match, coverage |
+//! ## Where things are
+//!
+//! Every item is public at the crate root (or in the [`backend`] and
+//! [`pkcs12`] namespaces); the source is one file per concept:
+//!
+//! | source | what | items |
+//! |---|---|---|
+//! | `src/sign.rs` | signing: `multipart/signed` or opaque `application/pkcs7-mime` | [`sign()`], [`sign_stream()`], [`SignOptions`] |
+//! | `src/verify/` | verification: `mod` (entry points), `report` (typed outcomes), `locate`, `digest`, `policy` (the `valid` rule), `chain` | [`verify()`], [`verify_stream()`], [`VerifyReport`] |
+//! | `src/envelope/` | encryption and decryption: `mod` (EnvelopedData / AuthEnvelopedData), `open` (the streaming decryptor) | [`encrypt()`], [`decrypt()`] and their `_stream` forms |
+//! | `src/message/` | the combined operations of RFC 8551 §3.7 | [`sign_and_encrypt()`], [`decrypt_and_verify()`] |
+//! | `src/store/` | the per-mailbox store: rules (`mod`), `backend` traits, `memory`, `sqlite`, `seal` (keys at rest) | [`Store`], [`backend`] |
+//! | `src/pkcs12.rs` | PKCS#12 import, modern and legacy bundles | [`pkcs12::import`] |
+//! | `src/cert.rs`, `src/fingerprint.rs`, `src/identity.rs` | certificates (RFC 8550 usage rules), fingerprints, key + certificate + chain | [`Certificate`], [`Fingerprint`], [`Identity`] |
+//! | `src/algorithm.rs` | every algorithm name: digests, content encryption, key transport, signature and key algorithms | [`DigestAlgorithm`], [`ContentEncryption`], [`KeyAlgorithm`] |
+//! | `src/mime/` (internal) | MIME, one file per RFC area: `header`, `entity`, `content_type`, `transfer`, `multipart`, `canonical`, `address`, each streaming form beside its in-memory twin | — |
+//! | `src/cms/` (internal) | CMS: `ber` (pull reader), `asn1` (typed S/MIME structures), `signed`, `signer`, `enveloped` | [`SignatureFailure`] |
+//! | `src/error.rs`, `src/limits.rs`, `src/secret.rs`, `src/mailbox.rs`, `src/oid.rs` | errors and their reasons, resource limits, zeroized secrets, addresses, object identifiers | [`Error`], [`Limits`], [`Password`], [`Mailbox`], [`ObjectId`] |
+//! | `src/ffi.rs` | the few libcrypto calls the `openssl` crate lacks (the only `unsafe`) | — |
+//! | `src/manual/` | the why: [`manual::attacks`], [`manual::defaults`], [`manual::streaming`] | — |
 //!
 //! ## Quick start
 //!
 //! ```
-//! use smime::{Mailbox, Password, Store};
+//! use smime::{Mailbox, Password, SignOptions, Store, VerifyOptions};
 //!
-//! let p12 = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/p12/alice.p12"))?;
+//! let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/");
+//! let p12 = std::fs::read(format!("{dir}p12/alice.p12"))?;
 //! let alice: Mailbox = "alice@example.org".parse()?;
 //! let mut store = Store::in_memory()?; // or Store::open("mail.db", &passphrase)
 //! store.import_pkcs12(&alice, &p12, &Password::new("test-password"))?;
-//! for entry in store.list(&alice)? {
-//!     println!("{} {}", entry.certificate.fingerprint(), entry.certificate.subject());
+//!
+//! let signer = store.default_signer(&alice)?;
+//! let message = b"From: alice@example.org\r\nTo: bob@example.org\r\nSubject: hi\r\n\r\nHello\r\n";
+//! let signed = smime::sign(message, &signer, &SignOptions::default())?;
+//!
+//! let root = smime::Certificate::from_pem(&std::fs::read(format!("{dir}ca/root.pem"))?)?;
+//! let report = smime::verify(&signed, &VerifyOptions::new(&[root]))?;
+//! assert!(report.valid);
+//! for signer in &report.signers {
+//!     println!("signed by {:?}: {}, chain {}", signer.emails(), signer.signature, signer.chain);
 //! }
-//! # Ok::<(), smime::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![deny(missing_docs)]
 // Only `ffi` may use `unsafe`, and it says why at each block; every other
@@ -54,6 +72,7 @@ mod cms;
 mod envelope;
 mod error;
 mod ffi;
+mod fingerprint;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
@@ -61,6 +80,7 @@ mod identity;
 mod io;
 mod limits;
 mod mailbox;
+pub mod manual;
 mod message;
 mod mime;
 mod oid;
@@ -70,13 +90,17 @@ mod sign;
 mod store;
 mod verify;
 
-pub use algorithm::{ContentEncryption, DigestAlgorithm, KeyTransport, Named, SignatureAlgorithm};
-pub use cert::{Certificate, EcCurve, Fingerprint, KeyAlgorithm, KeyPurpose, KeyUsage};
+pub use algorithm::{
+    ContentEncryption, DigestAlgorithm, EcCurve, KeyAlgorithm, KeyTransport, Named,
+    SignatureAlgorithm,
+};
+pub use cert::{Certificate, KeyPurpose, KeyUsage};
 pub use cms::SignatureFailure;
 pub use envelope::{
     DecryptOptions, Decrypted, Decryption, EncryptOptions, decrypt, decrypt_stream, encrypt,
     encrypt_stream,
 };
+pub use fingerprint::{Fingerprint, InvalidFingerprint};
 pub use error::{
     BundleError, CertificateError, CmsError, Error, MimeError, Missing, Result, Unsupported,
     Unusable,

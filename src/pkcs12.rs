@@ -26,7 +26,8 @@ use openssl::pkcs12::Pkcs12;
 use openssl::pkey::{PKey, Private};
 use zeroize::Zeroizing;
 
-use crate::cert::{Certificate, Fingerprint};
+use crate::cert::Certificate;
+use crate::fingerprint::Fingerprint;
 use crate::error::{BundleError, Error, Result};
 use crate::ffi;
 use crate::identity::{Identity, PrivateKey};

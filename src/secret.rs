@@ -16,7 +16,7 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Result};
 
 /// How much of a password or passphrase file is read.
-pub const MAX_SECRET_FILE: usize = 64 * 1024;
+pub(crate) const MAX_SECRET_FILE: usize = 64 * 1024;
 
 macro_rules! secret_string {
     ($(#[$doc:meta])* $name:ident) => {
@@ -37,7 +37,7 @@ macro_rules! secret_string {
 
             /// Reads the secret from a file, as `openssl -passin file:` does:
             /// the first line, without its line ending. At most
-            /// [`MAX_SECRET_FILE`] bytes are read, into one buffer allocated
+            /// 64 KiB are read, into one buffer allocated
             /// up front so no reallocation leaves a copy behind (pipes too).
             pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
                 let mut raw = Zeroizing::new(Vec::with_capacity(MAX_SECRET_FILE));

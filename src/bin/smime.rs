@@ -400,6 +400,12 @@ impl From<Error> for Failure {
     }
 }
 
+impl From<smime::InvalidFingerprint> for Failure {
+    fn from(e: smime::InvalidFingerprint) -> Self {
+        Failure::Smime(e.into())
+    }
+}
+
 impl From<io::Error> for Failure {
     fn from(e: io::Error) -> Self {
         Failure::Smime(Error::Io(e))
@@ -425,7 +431,7 @@ fn main() -> ExitCode {
 fn exit_code(error: &Error) -> u8 {
     match error {
         Error::WrongPassword
-        | Error::InvalidFingerprint { .. }
+        | Error::InvalidFingerprint(_)
         | Error::CorruptBundle(_)
         | Error::UnsupportedBundle(_)
         | Error::NoPrivateKey

@@ -37,9 +37,9 @@ pub(crate) use signed::{
     opaque_prefix, opaque_suffix, parse_signed_data, segment_header,
 };
 pub use signer::SignatureFailure;
-pub(crate) use signer::{
-    ContentDigests, SignerCheck, check_signer, find_signer_certificates, signer_digests,
-};
+#[cfg(feature = "fuzzing")]
+pub(crate) use signer::find_signer_certificates;
+pub(crate) use signer::{ContentDigests, SignerCheck, check_signer, signer_digests};
 
 /// An [`Error::InvalidCms`] for `reason`.
 pub(crate) fn invalid(reason: CmsError) -> Error {

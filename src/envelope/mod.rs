@@ -33,7 +33,9 @@ use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use zeroize::Zeroizing;
 
 use crate::algorithm::{ContentEncryption, KeyTransport};
-use crate::cert::{Certificate, Fingerprint, KeyAlgorithm};
+use crate::algorithm::KeyAlgorithm;
+use crate::cert::Certificate;
+use crate::fingerprint::Fingerprint;
 use crate::cms::ber::BerReader;
 use crate::error::{Error, Result, Unsupported, Unusable};
 use crate::ffi::{self, RecipientKey};

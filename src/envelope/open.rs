@@ -10,7 +10,7 @@ use openssl::cms::CmsContentInfo;
 use zeroize::Zeroizing;
 
 use super::{Decryption, content_encryption};
-use crate::cert::KeyAlgorithm;
+use crate::algorithm::KeyAlgorithm;
 use crate::cms::{self, ber::BerReader};
 use crate::error::{CmsError, Error, Result};
 use crate::ffi::{self, CmsDecryptStream};

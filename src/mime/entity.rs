@@ -72,11 +72,6 @@ impl<'a> Entity<'a> {
         })
     }
 
-    /// The whole entity as given, for hashing exactly what was received.
-    pub(crate) fn raw(&self) -> &'a [u8] {
-        self.raw
-    }
-
     /// The header section without the blank line.
     pub(crate) fn header_bytes(&self) -> &'a [u8] {
         self.header
@@ -252,7 +247,6 @@ mod tests {
         assert_eq!(e.fields().get(2).map(|f| f.name.as_str()), Some("To"));
         assert_eq!(e.header_bytes(), sub(msg, 0, msg.len() - 8));
         assert_eq!(e.body(), b"body\r\n");
-        assert_eq!(e.raw(), msg);
     }
 
     #[test]

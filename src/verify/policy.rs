@@ -11,7 +11,8 @@ use super::report::{
     ChainStatus, Coverage, Problem, SignatureStatus, SignerReport, VerifyReport, Weakness,
 };
 use crate::algorithm::ContentEncryption;
-use crate::cert::{Certificate, KeyAlgorithm};
+use crate::algorithm::KeyAlgorithm;
+use crate::cert::Certificate;
 use crate::cms;
 use crate::mailbox::Mailbox;
 use crate::mime::{self, Entity};

@@ -8,7 +8,9 @@ use std::fmt;
 use std::time::SystemTime;
 
 use crate::algorithm::{ContentEncryption, DigestAlgorithm, Named, SignatureAlgorithm};
-use crate::cert::{Certificate, EcCurve, Fingerprint};
+use crate::algorithm::EcCurve;
+use crate::cert::Certificate;
+use crate::fingerprint::Fingerprint;
 use crate::cms::SignatureFailure;
 use crate::oid::ObjectId;
 use crate::sign::SignatureForm;

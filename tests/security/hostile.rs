@@ -82,7 +82,7 @@ fn fingerprints_accept_hex_digits_only() {
     let plus = format!("+f{}", "ab".repeat(31));
     assert!(matches!(
         plus.parse::<smime::Fingerprint>(),
-        Err(Error::InvalidFingerprint { .. })
+        Err(smime::InvalidFingerprint { .. })
     ));
 }
 
