@@ -121,6 +121,11 @@ pub use verify::{
     VerifyReport, Weakness, verify, verify_stream,
 };
 
+// README.md's library example is compiled and run as a doc test.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+struct ReadmeDoctests;
+
 /// Where a [`Store`] keeps its mailboxes: the [`Backend`](backend::Backend)
 /// and [`Transaction`](backend::Transaction) traits the store's rules are
 /// written against, the records a backend keeps (private keys only ever
