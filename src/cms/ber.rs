@@ -162,13 +162,16 @@ impl<R: Read> BerReader<R> {
                 if out.len().saturating_add(len) > max {
                     return Err(too_large());
                 }
-                let start = out.len();
-                out.resize(start + len, 0);
-                let dst = out.get_mut(start..).unwrap_or_default();
-                self.inner.read_exact(dst).map_err(|e| match e.kind() {
-                    std::io::ErrorKind::UnexpectedEof => invalid(CmsError::Truncated),
-                    _ => crate::io::from_io(e),
-                })?;
+                // A declared length is a claim, not data: the buffer grows
+                // as bytes arrive, so 300 bytes announcing 250 MiB cost
+                // 300 bytes, not 250 MiB.
+                let got = (&mut self.inner)
+                    .take(len as u64)
+                    .read_to_end(out)
+                    .map_err(crate::io::from_io)?;
+                if got < len {
+                    return Err(invalid(CmsError::Truncated));
+                }
             }
             None => loop {
                 let inner = self.header()?;
@@ -359,6 +362,27 @@ mod tests {
         let mut r = BerReader::new(&bytes[..], 32);
         let h = r.header().unwrap();
         assert!(r.element(h, 1 << 20).is_err());
+    }
+
+    #[test]
+    fn a_declared_length_is_not_allocated_before_the_data_arrives() {
+        // 250 MiB announced, 3 bytes present: truncated, and the buffer
+        // never grew beyond what was read.
+        let bytes = [0x30, 0x84, 0x0f, 0xa0, 0x00, 0x00, 1, 2, 3];
+        let mut r = BerReader::new(&bytes[..], 32);
+        let h = r.header().unwrap();
+        let mut out = Vec::new();
+        let err = r
+            .contents_into(&h, &mut out, usize::MAX, 0, &|| {
+                invalid(CmsError::Truncated)
+            })
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidCms(CmsError::Truncated)));
+        assert!(
+            out.capacity() < 1 << 20,
+            "{} bytes reserved",
+            out.capacity()
+        );
     }
 
     #[test]
