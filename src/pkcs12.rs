@@ -27,9 +27,9 @@ use openssl::pkey::{PKey, Private};
 use zeroize::Zeroizing;
 
 use crate::cert::Certificate;
-use crate::fingerprint::Fingerprint;
 use crate::error::{BundleError, Error, Result};
 use crate::ffi;
+use crate::fingerprint::Fingerprint;
 use crate::identity::{Identity, PrivateKey};
 use crate::limits::Limits;
 use crate::secret::Password;

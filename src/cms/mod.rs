@@ -39,7 +39,9 @@ pub(crate) use signed::{
 pub use signer::SignatureFailure;
 #[cfg(feature = "fuzzing")]
 pub(crate) use signer::find_signer_certificates;
-pub(crate) use signer::{ContentDigests, SignerCheck, check_signer, signer_digests};
+pub(crate) use signer::{
+    ContentDigests, MAX_RSA_BITS, SignerCheck, check_signer, pss_hash, take_revocation_info,
+};
 
 /// An [`Error::InvalidCms`] for `reason`.
 pub(crate) fn invalid(reason: CmsError) -> Error {

@@ -32,13 +32,13 @@ use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 
 use zeroize::Zeroizing;
 
-use crate::algorithm::{ContentEncryption, KeyTransport};
 use crate::algorithm::KeyAlgorithm;
+use crate::algorithm::{ContentEncryption, KeyTransport};
 use crate::cert::Certificate;
-use crate::fingerprint::Fingerprint;
 use crate::cms::ber::BerReader;
 use crate::error::{Error, Result, Unsupported, Unusable};
 use crate::ffi::{self, RecipientKey};
+use crate::fingerprint::Fingerprint;
 use crate::identity::Identity;
 use crate::io;
 use crate::limits::Limits;

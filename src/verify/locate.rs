@@ -13,6 +13,8 @@ pub(super) enum Found<'a> {
     Detached {
         content: &'a [u8],
         signature: Vec<u8>,
+        /// The `micalg` parameter of the `multipart/signed`.
+        micalg: Option<String>,
     },
     Opaque {
         cms: Vec<u8>,
@@ -48,7 +50,15 @@ pub(super) fn find_signed<'a>(
             return Err(Error::InvalidMessage(MimeError::SignedPartCount));
         };
         let signature = signature_der(signature)?;
-        return Ok(Some((Found::Detached { content, signature }, path.clone())));
+        let micalg = ct.param("micalg").map(str::to_owned);
+        return Ok(Some((
+            Found::Detached {
+                content,
+                signature,
+                micalg,
+            },
+            path.clone(),
+        )));
     }
     if entity.is_pkcs7_mime() {
         let cms_bytes = entity.decoded_body()?;
