@@ -23,7 +23,6 @@ mod signer;
 
 use std::io::Read;
 
-use cms::content_info::ContentInfo;
 use const_oid::ObjectIdentifier as Oid;
 use der::{Any, Decode, Encode, Length, Tag};
 use x509_cert::spki::AlgorithmIdentifierOwned;
@@ -67,13 +66,6 @@ pub(crate) fn wrap(tag: Tag, content: &[u8]) -> Result<Vec<u8>> {
         .map_err(malformed("length"))?;
     out.extend_from_slice(content);
     Ok(out)
-}
-
-/// The content type of a CMS `ContentInfo` in BER or DER.
-pub(crate) fn content_type(ber: &[u8]) -> Result<Oid> {
-    Ok(ContentInfo::from_der(&normalize(ber)?)
-        .map_err(malformed("ContentInfo"))?
-        .content_type)
 }
 
 /// BER → DER through OpenSSL's CMS decoder and encoder.
@@ -133,6 +125,7 @@ pub(crate) fn content_info(content_type: &[u8], body: &[u8]) -> Result<Vec<u8>> 
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use cms::content_info::ContentInfo;
     use der::Tagged;
 
     #[test]

@@ -62,7 +62,11 @@ pub(super) fn find_signed<'a>(
     }
     if entity.is_pkcs7_mime() {
         let cms_bytes = entity.decoded_body()?;
-        return match cms::content_type(&cms_bytes)? {
+        // Read as the streaming walker reads it: the ContentInfo's
+        // SEQUENCE and contentType, the rest by the walker itself.
+        let mut ber = cms::ber::BerReader::new(cms_bytes.as_slice(), limits.max_ber_depth);
+        let (content_type, _) = cms::read_content_type(&mut ber)?;
+        return match content_type {
             oid::SIGNED_DATA => Ok(Some((Found::Opaque { cms: cms_bytes }, path.clone()))),
             oid::ENVELOPED_DATA | oid::AUTH_ENVELOPED_DATA => Err(Error::Encrypted),
             other => Err(Error::InvalidCms(CmsError::UnexpectedContentType {

@@ -25,10 +25,9 @@ mod revocation;
 use std::io::{BufReader, Read, Write};
 use std::time::SystemTime;
 
-use crate::algorithm::DigestAlgorithm;
 use crate::cert::Certificate;
 use crate::cms::{self, ber::BerReader};
-use crate::error::{CmsError, Error, Result};
+use crate::error::{Error, Result};
 use crate::io;
 use crate::limits::Limits;
 use crate::mime::{self, Entity};
@@ -139,55 +138,52 @@ pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
     let from = sender(&root, &mut problems);
     let limits = &options.limits;
     let (found, path) = find_signed(&root, 0, &mut Vec::new(), limits)?.ok_or(Error::NotSigned)?;
-    let (form, cms_bytes, detached, micalg) = match found {
-        Found::Detached {
-            content,
-            signature,
-            micalg,
-        } => (SignatureForm::Detached, signature, Some(content), micalg),
-        Found::Opaque { cms } => (SignatureForm::Opaque, cms, None, None),
-    };
-    let parsed = cms::parse_signed_data(&cms_bytes, limits)?;
-    // The digests the streaming path would take: what the message
-    // announces, never what the SignerInfos (read last) ask for.
-    let announced: Vec<DigestAlgorithm> = if detached.is_some() {
-        micalg_digests(micalg.as_deref())
-    } else {
-        parsed
-            .signed_data
-            .digest_algorithms
-            .iter()
-            .filter_map(|a| DigestAlgorithm::from_oid(&a.oid))
-            .collect()
-    };
-    let content: Vec<u8> = match (detached, &parsed.econtent) {
-        (Some(content), _) => content.to_vec(),
-        (None, Some(econtent)) => econtent.clone(),
-        (None, None) => {
-            return Err(Error::InvalidCms(CmsError::MissingContent));
-        }
-    };
-    let canonical = lf_to_crlf(&content);
-    let candidates: Vec<&[u8]> = if detached.is_some() && canonical != content {
-        // Signed as received first; a relay may have turned CRLF into LF.
-        vec![&content, &canonical]
-    } else {
-        vec![&content]
-    };
-    let digests = cms::ContentDigests::of(&candidates, &digests_to_take(&announced))?;
-    let message = Message {
+    let message = |form| Message {
         form,
         from,
         path,
         problems,
     };
-    let protected = mime::protected_headers(&content);
-    let (mut report, matched) = evaluate(parsed, &digests, protected, message, options)?;
-    // Report exactly the bytes that were verified.
-    report.content = candidates
-        .get(matched)
-        .map_or(content.clone(), |c| c.to_vec());
-    Ok(report)
+    match found {
+        Found::Detached {
+            content,
+            signature,
+            micalg,
+        } => {
+            let parsed = cms::parse_signed_data(&signature, limits)?;
+            let canonical = lf_to_crlf(content);
+            let candidates: Vec<&[u8]> = if canonical != content {
+                // Signed as received first; a relay may have turned CRLF
+                // into LF.
+                vec![content, &canonical]
+            } else {
+                vec![content]
+            };
+            // The digests the streaming path takes: what the message
+            // announces, never what the SignerInfos (read last) ask for.
+            let algorithms = digests_to_take(&micalg_digests(micalg.as_deref()));
+            let digests = cms::ContentDigests::of(&candidates, &algorithms)?;
+            let protected = mime::protected_headers(content);
+            let message = message(SignatureForm::Detached);
+            let (mut report, matched) = evaluate(parsed, &digests, protected, message, options)?;
+            // Report exactly the bytes that were verified.
+            report.content = candidates
+                .get(matched)
+                .map_or(content.to_vec(), |c| c.to_vec());
+            Ok(report)
+        }
+        Found::Opaque { cms } => {
+            // The streaming walker, over memory: one reading of opaque
+            // signed-data for both entry points.
+            let ber = BerReader::new(cms.as_slice(), limits.max_ber_depth);
+            let mut econtent = Vec::new();
+            let (parsed, digests, protected) = opaque_stream(ber, &mut econtent, limits)?;
+            let message = message(SignatureForm::Opaque);
+            let (mut report, _) = evaluate(parsed, &digests, protected, message, options)?;
+            report.content = econtent;
+            Ok(report)
+        }
+    }
 }
 
 /// [`verify()`] from a reader, in memory that does not grow with the

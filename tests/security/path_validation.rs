@@ -28,7 +28,7 @@ fn chain_of(sub: Spec<'_>, leaf: Spec<'_>) -> ([Vec<u8>; 2], X509) {
     let (root_cert, root_key) = fixture_root();
     let (sub_cert, sub_key) = issue(&sub, Some((&root_cert, &root_key)));
     let (leaf_cert, leaf_key) = issue(&leaf, Some((&sub_cert, &sub_key)));
-    let id = identity_of(&leaf_key, &leaf_cert, &[sub_cert.clone()]);
+    let id = identity_of(&leaf_key, &leaf_cert, std::slice::from_ref(&sub_cert));
     let messages = [SignOptions::default(), SignOptions::default().opaque()]
         .map(|options| sign(MESSAGE, &id, &options).unwrap());
     (messages, sub_cert)
@@ -171,7 +171,7 @@ fn weak_digests_and_keys_on_the_path_are_weaknesses() {
         Some((&sha1_root, &sha1_root_key)),
     );
     let (cert, key) = issue(&leaf(0x53_0105), Some((&sub, &sub_key)));
-    let id = identity_of(&key, &cert, &[sub.clone()]);
+    let id = identity_of(&key, &cert, std::slice::from_ref(&sub));
     let anchor = smime::Certificate::from_der(&sha1_root.to_der().unwrap()).unwrap();
     let report = both(
         &sign(MESSAGE, &id, &SignOptions::default()).unwrap(),
@@ -190,7 +190,7 @@ fn an_absurd_rsa_key_is_refused_even_with_allow_weak() {
     let (root_cert, root_key) = fixture_root();
     let (sub, sub_key) = issue(&Spec::ca("sub", 0x54_0001), Some((&root_cert, &root_key)));
     let (cert, key) = issue(&leaf(0x54_0101), Some((&sub, &sub_key)));
-    let id = identity_of(&key, &cert, &[sub.clone()]);
+    let id = identity_of(&key, &cert, std::slice::from_ref(&sub));
     // Same issuer and serial, a huge public key: the SignerInfo names it.
     let mut n = BigNum::new().unwrap();
     n.rand(17_000, openssl::bn::MsbOption::ONE, true).unwrap();

@@ -291,7 +291,8 @@ fn unauthorised_and_stale_ocsp_responses_are_ignored() {
     for message in messages(&pki.alice) {
         let now = both(
             &message,
-            &pki.options().with_ocsp_responses(&[fresh.clone()]),
+            &pki.options()
+                .with_ocsp_responses(std::slice::from_ref(&fresh)),
         );
         assert_eq!(
             now.signers[0].path[0].revocation,
@@ -301,7 +302,7 @@ fn unauthorised_and_stale_ocsp_responses_are_ignored() {
         let stale = both(
             &message,
             &pki.options()
-                .with_ocsp_responses(&[fresh.clone()])
+                .with_ocsp_responses(std::slice::from_ref(&fresh))
                 .at(later),
         );
         assert_eq!(
@@ -322,7 +323,7 @@ fn revocation_info_carried_in_the_message_is_used() {
         .revoke(&pki.inter.path("bob.pem"), "keyCompromise");
     let crl = pki.inter.crl(24);
     for message in messages(&pki.bob) {
-        let carried = with_revocation_info(&message, &[crl.clone()]);
+        let carried = with_revocation_info(&message, std::slice::from_ref(&crl));
         let report = both(&carried, &pki.options());
         assert_eq!(report.signers[0].chain, ChainStatus::Revoked);
         assert!(!report.valid);

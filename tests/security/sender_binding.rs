@@ -175,7 +175,7 @@ fn san_wins_over_a_different_dn_email_address() {
     let mut spec = Spec::leaf("two names", "mallory@example.net", 0x51_0001);
     spec.dn_email = Some("alice@example.org");
     let (cert, key) = issue(&spec, Some((&ca, &ca_key)));
-    let id = identity_of(&key, &cert, &[ca.clone()]);
+    let id = identity_of(&key, &cert, std::slice::from_ref(&ca));
     assert_eq!(id.certificate().email_addresses(), ["mallory@example.net"]);
     for options in [SignOptions::default(), SignOptions::default().opaque()] {
         let message = b"From: alice@example.org\r\nContent-Type: text/plain\r\n\r\nHi\r\n";
@@ -202,7 +202,7 @@ fn smtputf8_mailbox_is_an_address() {
     spec.san_emails.clear();
     spec.san_utf8 = vec!["jürgen@example.org"];
     let (cert, key) = issue(&spec, Some((&ca, &ca_key)));
-    let id = identity_of(&key, &cert, &[ca.clone()]);
+    let id = identity_of(&key, &cert, std::slice::from_ref(&ca));
     assert_eq!(id.certificate().email_addresses(), ["jürgen@example.org"]);
     let message = "From: Jürgen <jürgen@example.org>\r\nContent-Type: text/plain\r\n\r\nHallo\r\n";
     for options in [SignOptions::default(), SignOptions::default().opaque()] {
