@@ -49,6 +49,10 @@ pub(super) fn find_signed<'a>(
         let [content, signature] = parts.as_slice() else {
             return Err(Error::InvalidMessage(MimeError::SignedPartCount));
         };
+        // The bound the streaming path reads a signature part within.
+        if signature.len() > mime::MAX_SIGNATURE_PART {
+            return Err(Error::InvalidMessage(MimeError::SignaturePartTooLarge));
+        }
         let signature = signature_der(signature)?;
         let micalg = ct.param("micalg").map(str::to_owned);
         return Ok(Some((

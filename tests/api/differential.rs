@@ -187,6 +187,29 @@ fn a_wrong_micalg_gets_one_verdict() {
     }
 }
 
+/// A signature part over the 4 MiB the streaming path reads one within
+/// is refused by both (before: only by `verify_stream`).
+#[test]
+fn an_oversized_signature_part_gets_one_verdict() {
+    let signed = String::from_utf8(
+        sign(
+            b"From: alice@example.org\r\nContent-Type: text/plain\r\n\r\nHi\r\n",
+            &identity("alice"),
+            &SignOptions::default(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let padding = " \r\n".repeat((4 << 20) / 3 + 1);
+    let marker = "Content-Description: S/MIME Cryptographic Signature\r\n\r\n";
+    assert!(signed.contains(marker));
+    let padded = signed.replacen(marker, &format!("{marker}{padding}"), 1);
+    let options = VerifyOptions::new(&[root()]);
+    let (memory, streamed) = outcomes(padded.as_bytes(), &options);
+    assert_eq!(memory, "error InvalidMessage");
+    assert_eq!(memory, streamed);
+}
+
 /// xorshift64: deterministic, no dependency.
 struct Rng(u64);
 
