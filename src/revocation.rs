@@ -155,6 +155,36 @@ impl Crl {
         self.next_update
     }
 
+    /// The cRLNumber extension (RFC 5280 §5.2.3), big-endian as encoded,
+    /// when present.
+    pub fn crl_number(&self) -> Option<Vec<u8>> {
+        self.parsed
+            .tbs_cert_list
+            .crl_extensions
+            .iter()
+            .flatten()
+            .find(|e| e.extn_id == CRL_NUMBER)
+            .and_then(|e| x509_cert::ext::pkix::CrlNumber::from_der(e.extn_value.as_bytes()).ok())
+            .map(|n| n.0.as_bytes().to_vec())
+    }
+
+    /// Whether this CRL replaces `other` in a store: the same issuer, and
+    /// a larger cRLNumber (when both have one) or else a later thisUpdate.
+    pub fn supersedes(&self, other: &Crl) -> bool {
+        if self.parsed.tbs_cert_list.issuer != other.parsed.tbs_cert_list.issuer {
+            return false;
+        }
+        match (self.crl_number(), other.crl_number()) {
+            (Some(a), Some(b)) => {
+                let strip =
+                    |n: &[u8]| -> Vec<u8> { n.iter().skip_while(|&&b| b == 0).copied().collect() };
+                let (a, b) = (strip(&a), strip(&b));
+                (a.len(), a) > (b.len(), b)
+            }
+            _ => self.this_update > other.this_update,
+        }
+    }
+
     /// How many certificates it lists as revoked.
     pub fn revoked_count(&self) -> usize {
         self.parsed
@@ -187,6 +217,10 @@ impl PartialEq for Crl {
 }
 
 impl Eq for Crl {}
+
+/// `id-ce-cRLNumber` (RFC 5280 §5.2.3).
+const CRL_NUMBER: const_oid::ObjectIdentifier =
+    const_oid::ObjectIdentifier::new_unwrap("2.5.29.20");
 
 /// A successful OCSP response (RFC 6960 §4.2.1, a BasicOCSPResponse),
 /// read once; its signature and responder are checked when it is used.

@@ -36,11 +36,11 @@ pub(crate) use signed::{
     opaque_prefix, opaque_suffix, parse_signed_data, segment_header,
 };
 pub use signer::SignatureFailure;
-#[cfg(feature = "fuzzing")]
-pub(crate) use signer::find_signer_certificates;
 pub(crate) use signer::{
     ContentDigests, MAX_RSA_BITS, SignerCheck, check_signer, pss_hash, take_revocation_info,
 };
+#[cfg(feature = "fuzzing")]
+pub(crate) use signer::{find_signer_certificates, signer_digests};
 
 /// An [`Error::InvalidCms`] for `reason`.
 pub(crate) fn invalid(reason: CmsError) -> Error {

@@ -368,6 +368,22 @@ impl ContentDigests {
     }
 }
 
+/// The digest algorithms of a SignedData's SignerInfos that we support
+/// (the fuzz target hashes with these; verification takes what the
+/// message announces, `verify::digest::digests_to_take`).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn signer_digests(signed_data: &cms::signed_data::SignedData) -> Vec<DigestAlgorithm> {
+    let mut algorithms = Vec::new();
+    for si in signed_data.signer_infos.0.iter() {
+        if let Some(alg) = DigestAlgorithm::from_oid(&si.digest_alg.oid)
+            && !algorithms.contains(&alg)
+        {
+            algorithms.push(alg);
+        }
+    }
+    algorithms
+}
+
 /// Checks one signer against the first candidate in `content` (the
 /// content as received, then alternative canonical forms) whose digest
 /// matches.

@@ -406,6 +406,13 @@ fn crl_and_ocsp_inputs_are_parsed_and_bounded() {
     assert!(crl.next_update().unwrap() > SystemTime::now());
     assert_eq!(crl.to_der(), der.as_slice());
     assert!(!crl.issuer_der().is_empty());
+    assert!(crl.crl_number().is_some());
+    let newer = Crl::from_der(&pki.inter.crl(24)).unwrap();
+    assert!(
+        newer.supersedes(crl) && !crl.supersedes(&newer),
+        "cRLNumber 2 over 1"
+    );
+    assert!(!pki.crl(&pki.root).supersedes(crl), "another issuer");
     assert!(matches!(
         Crl::from_der(b"not a crl"),
         Err(Error::InvalidRevocationInfo(_))
