@@ -377,12 +377,6 @@ impl Certificate {
         }
     }
 
-    /// True when the subject and issuer names are equal (a self-issued
-    /// certificate, RFC 5280 §6.1).
-    pub(crate) fn is_self_issued(&self) -> bool {
-        self.parsed.tbs_certificate.subject == self.parsed.tbs_certificate.issuer
-    }
-
     /// The key usage extension, `None` when absent (then all usages are allowed).
     pub fn key_usage(&self) -> Option<KeyUsage> {
         self.key_usage

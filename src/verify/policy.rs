@@ -267,10 +267,9 @@ fn signer_report(
             .collect()
     };
     for (depth, cert, anchor) in keys {
-        // A trust anchor's self-signature is not what makes it trusted.
-        if !(anchor && cert.is_self_issued())
-            && let Some(digest) = cert.weak_signature_digest()
-        {
+        // A trust anchor is trusted as given (RFC 5280 §6.1.1): its own
+        // signature, self-signature or not, is never what makes it so.
+        if !anchor && let Some(digest) = cert.weak_signature_digest() {
             weaknesses.push(Weakness::CertificateDigest { depth, digest });
         }
         match cert.key_algorithm() {

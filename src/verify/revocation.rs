@@ -61,23 +61,25 @@ struct OtherRevocationInfoFormat {
     other_rev_info: Any,
 }
 
-/// The CRLs and OCSP responses one verification uses.
-#[derive(Default)]
-pub(super) struct Sources {
-    pub(super) crls: Vec<Crl>,
-    pub(super) ocsp: Vec<OcspResponse>,
+/// The CRLs and OCSP responses one verification uses: the caller's
+/// (borrowed) and the message's.
+pub(super) struct Sources<'a> {
+    caller_crls: &'a [Crl],
+    caller_ocsp: &'a [OcspResponse],
+    crls: Vec<Crl>,
+    ocsp: Vec<OcspResponse>,
 }
 
-impl Sources {
+impl<'a> Sources<'a> {
     /// The caller's and the message's (each RevocationInfoChoice as
     /// encoded: a CRL, or RFC 5940 `other` OCSP responses); unreadable
     /// choices in the message are skipped. Bounded by `limits`.
     pub(super) fn gather(
-        crls: &[Crl],
-        ocsp: &[OcspResponse],
+        crls: &'a [Crl],
+        ocsp: &'a [OcspResponse],
         message: &[Vec<u8>],
         limits: &Limits,
-    ) -> Result<Sources> {
+    ) -> Result<Sources<'a>> {
         limits::check(
             "max_revocation_items",
             (crls.len() + ocsp.len() + message.len()) as u64,
@@ -98,8 +100,10 @@ impl Sources {
             )?;
         }
         let mut sources = Sources {
-            crls: crls.to_vec(),
-            ocsp: ocsp.to_vec(),
+            caller_crls: crls,
+            caller_ocsp: ocsp,
+            crls: Vec::new(),
+            ocsp: Vec::new(),
         };
         for choice in message {
             match choice.first() {
@@ -130,6 +134,18 @@ impl Sources {
         }
         Ok(sources)
     }
+
+    fn all_crls(&self) -> impl Iterator<Item = &Crl> {
+        self.caller_crls.iter().chain(&self.crls)
+    }
+
+    fn all_ocsp(&self) -> impl Iterator<Item = &OcspResponse> {
+        self.caller_ocsp.iter().chain(&self.ocsp)
+    }
+
+    fn ocsp_count(&self) -> usize {
+        self.caller_ocsp.len() + self.ocsp.len()
+    }
 }
 
 /// An RFC 5940 OCSP response out of an `other [1]` choice.
@@ -146,7 +162,7 @@ fn other_ocsp(choice: &[u8]) -> Option<OcspResponse> {
 /// Checks a whole path (signer first): one status per certificate,
 /// `NotChecked` for trust anchors.
 pub(super) struct Checker<'a> {
-    sources: &'a Sources,
+    sources: &'a Sources<'a>,
     anchors: &'a [Certificate],
     pool: &'a [Certificate],
     time: SystemTime,
@@ -156,13 +172,13 @@ pub(super) struct Checker<'a> {
 
 impl<'a> Checker<'a> {
     pub(super) fn new(
-        sources: &'a Sources,
+        sources: &'a Sources<'a>,
         anchors: &'a [Certificate],
         pool: &'a [Certificate],
         time: SystemTime,
     ) -> Self {
         Checker {
-            authorised: vec![None; sources.ocsp.len()],
+            authorised: vec![None; sources.ocsp_count()],
             sources,
             anchors,
             pool,
@@ -184,21 +200,19 @@ impl<'a> Checker<'a> {
             return Revocation::Unknown;
         };
         let mut good = false;
-        for crl in &self.sources.crls {
+        for crl in self.sources.all_crls() {
             match crl_status(crl, cert, issuer, self.time) {
                 Some(revoked @ Revocation::Revoked { .. }) => return revoked,
                 Some(Revocation::Good) => good = true,
                 _ => {}
             }
         }
-        for i in 0..self.sources.ocsp.len() {
-            let Some(response) = self.sources.ocsp.get(i) else {
-                continue;
-            };
+        let sources = self.sources;
+        for (i, response) in sources.all_ocsp().enumerate() {
             let Some(status) = ocsp_status(response, cert, issuer, self.time) else {
                 continue;
             };
-            if !self.is_authorised(i) {
+            if !self.is_authorised(i, response) {
                 continue;
             }
             match status {
@@ -214,13 +228,12 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn is_authorised(&mut self, i: usize) -> bool {
+    fn is_authorised(&mut self, i: usize, response: &OcspResponse) -> bool {
         if let Some(Some(known)) = self.authorised.get(i) {
             return *known;
         }
-        let decided = self.sources.ocsp.get(i).is_some_and(|r| {
-            ocsp_authorised(r, self.anchors, self.pool, self.time).unwrap_or(false)
-        });
+        let decided =
+            ocsp_authorised(response, self.anchors, self.pool, self.time).unwrap_or(false);
         if let Some(slot) = self.authorised.get_mut(i) {
             *slot = Some(decided);
         }

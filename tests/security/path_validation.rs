@@ -73,6 +73,16 @@ fn intermediate_without_email_protection_is_an_invalid_purpose() {
         assert_eq!((at.depth, at.fingerprint), (1, fingerprint(&sub)));
         assert_eq!(s.path.len(), 3, "leaf, sub-CA, root");
     }
+    // Another failure on the path names its certificate too: an expired
+    // sub-CA is `Expired` at depth 1.
+    let mut expired = Spec::ca("expired sub-CA", 0x52_0003);
+    expired.not_before_days = -30;
+    expired.not_after_days = -1;
+    let (messages, sub) = chain_of(expired, leaf(0x52_0103));
+    let report = both(&messages[0], &anchors());
+    assert_eq!(report.signers[0].chain, ChainStatus::Expired);
+    let at = report.signers[0].chain_certificate.unwrap();
+    assert_eq!((at.depth, at.fingerprint), (1, fingerprint(&sub)));
     for (label, eku) in [
         ("emailProtection", Some(vec!["emailProtection"])),
         ("anyExtendedKeyUsage", Some(vec!["anyExtendedKeyUsage"])),
