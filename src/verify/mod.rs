@@ -172,10 +172,10 @@ pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
                 .map_or(content.to_vec(), |c| c.to_vec());
             Ok(report)
         }
-        Found::Opaque { cms } => {
+        Found::Opaque { body } => {
             // The streaming walker, over memory: one reading of opaque
             // signed-data for both entry points.
-            let ber = BerReader::new(cms.as_slice(), limits.max_ber_depth);
+            let ber = BerReader::new(body.reader(), limits.max_ber_depth);
             let mut econtent = Vec::new();
             let (parsed, digests, protected) = opaque_stream(ber, &mut econtent, limits)?;
             let message = message(SignatureForm::Opaque);
