@@ -18,10 +18,11 @@ use der::asn1::Ia5StringRef;
 use openssl::nid::Nid;
 use openssl::pkey::{Id, PKey, Public};
 use openssl::x509::X509;
-use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::ext::pkix::crl::dp::DistributionPoint;
+use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::ext::pkix::{
-    BasicConstraints, ExtendedKeyUsage, KeyUsage as PkixKeyUsage, SubjectAltName,
-    SubjectKeyIdentifier,
+    AuthorityInfoAccessSyntax, BasicConstraints, CrlDistributionPoints, ExtendedKeyUsage,
+    KeyUsage as PkixKeyUsage, SubjectAltName, SubjectKeyIdentifier,
 };
 
 pub(crate) use crate::algorithm::{EcCurve, KeyAlgorithm};
@@ -131,7 +132,42 @@ pub struct Certificate {
     is_ca: bool,
     key_algorithm: KeyAlgorithm,
     fingerprint: Fingerprint,
+    crl_distribution_points: Vec<String>,
+    ocsp_responders: Vec<String>,
 }
+
+/// A broken digest in a certificate's own signature (its
+/// `signatureAlgorithm`, RFC 5280 §4.1.1.2): collisions let whoever had
+/// one such certificate issued forge another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CertificateDigest {
+    /// MD2 (md2WithRSAEncryption).
+    Md2,
+    /// MD4 (md4WithRSAEncryption).
+    Md4,
+    /// MD5 (md5WithRSAEncryption).
+    Md5,
+    /// SHA-1 (sha1WithRSAEncryption, ecdsa-with-SHA1, dsa-with-sha1,
+    /// RSASSA-PSS with its SHA-1 default).
+    Sha1,
+}
+
+impl fmt::Display for CertificateDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Md2 => "MD2",
+            Self::Md4 => "MD4",
+            Self::Md5 => "MD5",
+            Self::Sha1 => "SHA-1",
+        })
+    }
+}
+
+/// `id-smtputf8Name` (RFC 8398 §3): an SmtpUTF8Mailbox in an otherName.
+const SMTP_UTF8_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.8.9");
+/// `id-ad-ocsp` (RFC 5280 §4.2.2.1).
+const AD_OCSP: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1");
 
 fn invalid(reason: CertificateError) -> Error {
     Error::InvalidCertificate(reason)
@@ -164,7 +200,30 @@ impl Certificate {
             .get::<BasicConstraints>()
             .map_err(extension("basic constraints"))?
             .is_some_and(|(_, bc)| bc.ca);
+        let crl_distribution_points = tbs
+            .get::<CrlDistributionPoints>()
+            .map_err(extension("CRL distribution points"))?
+            .map(|(_, dps)| dps.0.iter().flat_map(distribution_point_uris).collect())
+            .unwrap_or_default();
+        let ocsp_responders = tbs
+            .get::<AuthorityInfoAccessSyntax>()
+            .map_err(extension("authority information access"))?
+            .map(|(_, aia)| {
+                aia.0
+                    .iter()
+                    .filter(|ad| ad.access_method == AD_OCSP)
+                    .filter_map(|ad| match &ad.access_location {
+                        GeneralName::UniformResourceIdentifier(uri) => {
+                            Some(uri.as_str().to_owned())
+                        }
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         Ok(Certificate {
+            crl_distribution_points,
+            ocsp_responders,
             emails: email_addresses(tbs)?,
             key_algorithm: key_algorithm(
                 &openssl
@@ -267,16 +326,55 @@ impl Certificate {
         self.not_before <= time && time <= self.not_after
     }
 
-    /// E-mail addresses the certificate names: subjectAltName rfc822Name
-    /// entries first, then legacy subject `emailAddress` attributes
-    /// (RFC 8550 §3), without duplicates, as written in the certificate.
+    /// E-mail addresses the certificate names (RFC 8550 §3): the
+    /// subjectAltName's rfc822Name entries and SmtpUTF8Mailbox otherNames
+    /// (RFC 8398 §3), in order; the legacy subject `emailAddress`
+    /// attributes only when the subjectAltName names no address at all
+    /// ("use the SAN when present"). Without duplicates, as written in the
+    /// certificate.
     pub fn email_addresses(&self) -> &[String] {
         &self.emails
     }
 
-    /// True when one of the certificate's addresses names `mailbox`.
+    /// True when one of [`Certificate::email_addresses`] names `mailbox`:
+    /// a subject `emailAddress` that differs from the subjectAltName never
+    /// counts.
     pub fn names_mailbox(&self, mailbox: &Mailbox) -> bool {
         self.emails.iter().any(|e| mailbox.matches(e))
+    }
+
+    /// The URLs of the CRL distribution points extension (RFC 5280
+    /// §4.2.1.13, fullName URIs), where a caller may fetch CRLs.
+    pub fn crl_distribution_points(&self) -> &[String] {
+        &self.crl_distribution_points
+    }
+
+    /// The OCSP responder URLs of the authority information access
+    /// extension (RFC 5280 §4.2.2.1).
+    pub fn ocsp_responders(&self) -> &[String] {
+        &self.ocsp_responders
+    }
+
+    /// The digest of the certificate's own signature when it is a broken
+    /// one (MD2, MD4, MD5, SHA-1), `None` for SHA-2 and others.
+    pub fn weak_signature_digest(&self) -> Option<CertificateDigest> {
+        let alg = &self.parsed.signature_algorithm;
+        let oid = alg.oid.to_string();
+        match oid.as_str() {
+            "1.2.840.113549.1.1.2" => Some(CertificateDigest::Md2),
+            "1.2.840.113549.1.1.3" => Some(CertificateDigest::Md4),
+            "1.2.840.113549.1.1.4" => Some(CertificateDigest::Md5),
+            "1.2.840.113549.1.1.5"
+            | "1.3.14.3.2.29"
+            | "1.2.840.10045.4.1"
+            | "1.2.840.10040.4.3" => Some(CertificateDigest::Sha1),
+            // RSASSA-PSS: hashAlgorithm [0] DEFAULT sha1 (RFC 4055 §3.1).
+            "1.2.840.113549.1.1.10" => match crate::cms::pss_hash(alg.parameters.as_ref()) {
+                Some(d) if d != crate::algorithm::DigestAlgorithm::Sha1 => None,
+                _ => Some(CertificateDigest::Sha1),
+            },
+            _ => None,
+        }
     }
 
     /// The key usage extension, `None` when absent (then all usages are allowed).
@@ -385,20 +483,50 @@ impl fmt::Debug for Certificate {
     }
 }
 
+/// The fullName URIs of a distribution point.
+fn distribution_point_uris(dp: &DistributionPoint) -> Vec<String> {
+    match &dp.distribution_point {
+        Some(DistributionPointName::FullName(names)) => names
+            .iter()
+            .filter_map(|n| match n {
+                GeneralName::UniformResourceIdentifier(uri) => Some(uri.as_str().to_owned()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn email_addresses(tbs: &x509_cert::TbsCertificate) -> Result<Vec<String>> {
     let mut emails: Vec<String> = Vec::new();
-    let mut push = |e: &str| {
+    fn push(emails: &mut Vec<String>, e: &str) {
         if !emails.iter().any(|seen| seen.eq_ignore_ascii_case(e)) {
             emails.push(e.to_owned());
         }
-    };
+    }
     for san in tbs.filter::<SubjectAltName>() {
         let (_, san) = san.map_err(extension("subject alternative name"))?;
         for name in &san.0 {
-            if let GeneralName::Rfc822Name(addr) = name {
-                push(addr.as_str());
+            match name {
+                GeneralName::Rfc822Name(addr) => push(&mut emails, addr.as_str()),
+                // RFC 8398 §3: SmtpUTF8Mailbox ::= UTF8String, in
+                // otherName [0] EXPLICIT.
+                GeneralName::OtherName(other) if other.type_id == SMTP_UTF8_NAME => {
+                    let mailbox = other
+                        .value
+                        .decode_as::<der::asn1::Utf8StringRef<'_>>()
+                        .map_err(extension("SmtpUTF8Mailbox"))?;
+                    push(&mut emails, mailbox.as_str());
+                }
+                _ => {}
             }
         }
+    }
+    if !emails.is_empty() {
+        // RFC 8550 §3: the subjectAltName, when it names addresses, is
+        // what counts; a different subject emailAddress is not the
+        // certificate's address.
+        return Ok(emails);
     }
     for rdn in tbs.subject.0.iter() {
         for atv in rdn.0.iter() {
@@ -407,7 +535,7 @@ fn email_addresses(tbs: &x509_cert::TbsCertificate) -> Result<Vec<String>> {
                     .value
                     .decode_as::<Ia5StringRef<'_>>()
                     .map_err(extension("subject emailAddress"))?;
-                push(value.as_str());
+                push(&mut emails, value.as_str());
             }
         }
     }

@@ -74,6 +74,10 @@ pub enum Error {
     #[error("invalid certificate: {0}")]
     InvalidCertificate(CertificateError),
 
+    /// A CRL or OCSP response that cannot be read.
+    #[error("invalid revocation information: {0}")]
+    InvalidRevocationInfo(crate::revocation::RevocationError),
+
     /// The text is not an e-mail address we accept as a mailbox.
     #[error("invalid e-mail address {input:?}: {reason}")]
     InvalidAddress {

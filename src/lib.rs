@@ -85,6 +85,7 @@ mod message;
 mod mime;
 mod oid;
 pub mod pkcs12;
+mod revocation;
 mod secret;
 mod sign;
 mod store;
@@ -94,7 +95,7 @@ pub use algorithm::{
     ContentEncryption, DigestAlgorithm, EcCurve, KeyAlgorithm, KeyTransport, Named,
     SignatureAlgorithm,
 };
-pub use cert::{Certificate, KeyPurpose, KeyUsage};
+pub use cert::{Certificate, CertificateDigest, KeyPurpose, KeyUsage};
 pub use cms::SignatureFailure;
 pub use envelope::{
     DecryptOptions, Decrypted, Decryption, EncryptOptions, decrypt, decrypt_stream, encrypt,
@@ -110,6 +111,9 @@ pub use limits::Limits;
 pub use mailbox::Mailbox;
 pub use message::{decrypt_and_verify, decrypt_and_verify_stream, sign_and_encrypt};
 pub use oid::ObjectId;
+pub use revocation::{
+    Crl, OcspResponse, Revocation, RevocationError, RevocationPolicy, RevocationReason,
+};
 pub use secret::{Passphrase, Password};
 pub use sign::{SignOptions, SignatureForm, sign, sign_stream};
 pub use store::{
@@ -117,8 +121,8 @@ pub use store::{
     VerifiedSigner,
 };
 pub use verify::{
-    ChainFailure, ChainStatus, Coverage, Problem, SignatureStatus, SignerReport, VerifyOptions,
-    VerifyReport, Weakness, verify, verify_stream,
+    ChainCertificate, ChainFailure, ChainStatus, Coverage, PathCertificate, Problem,
+    SignatureStatus, SignerReport, VerifyOptions, VerifyReport, Weakness, verify, verify_stream,
 };
 
 // README.md's library example is compiled and run as a doc test.

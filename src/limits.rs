@@ -48,6 +48,15 @@ pub struct Limits {
     pub max_pkcs12_iterations: u64,
     /// Nesting of constructed BER encodings read from a stream. Default 32.
     pub max_ber_depth: usize,
+    /// CRLs and OCSP responses one verification reads, from the caller
+    /// ([`VerifyOptions`](crate::VerifyOptions)) and from the message
+    /// (SignedData `crls`) together; more is refused. Default 64.
+    pub max_revocation_items: usize,
+    /// Bytes of one CRL (DER). Default 32 MiB (large CAs publish CRLs of
+    /// several MiB).
+    pub max_crl_size: usize,
+    /// Bytes of one OCSP response (DER). Default 1 MiB.
+    pub max_ocsp_response_size: usize,
 }
 
 impl Default for Limits {
@@ -61,6 +70,9 @@ impl Default for Limits {
             max_recipients: 256,
             max_pkcs12_iterations: 10_000_000,
             max_ber_depth: 32,
+            max_revocation_items: 64,
+            max_crl_size: 32 << 20,
+            max_ocsp_response_size: 1 << 20,
         }
     }
 }

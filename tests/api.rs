@@ -5,6 +5,7 @@ mod common;
 
 mod api {
     mod cert;
+    mod differential;
     mod envelope;
     mod pkcs12;
     mod sign_verify;

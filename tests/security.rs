@@ -8,4 +8,7 @@ mod security {
     mod attacks;
     mod hostile;
     mod limits;
+    mod path_validation;
+    mod revocation;
+    mod sender_binding;
 }

@@ -23,7 +23,6 @@ mod signer;
 
 use std::io::Read;
 
-use cms::content_info::ContentInfo;
 use const_oid::ObjectIdentifier as Oid;
 use der::{Any, Decode, Encode, Length, Tag};
 use x509_cert::spki::AlgorithmIdentifierOwned;
@@ -37,9 +36,11 @@ pub(crate) use signed::{
     opaque_prefix, opaque_suffix, parse_signed_data, segment_header,
 };
 pub use signer::SignatureFailure;
+pub(crate) use signer::{
+    ContentDigests, MAX_RSA_BITS, SignerCheck, check_signer, pss_hash, take_revocation_info,
+};
 #[cfg(feature = "fuzzing")]
-pub(crate) use signer::find_signer_certificates;
-pub(crate) use signer::{ContentDigests, SignerCheck, check_signer, signer_digests};
+pub(crate) use signer::{find_signer_certificates, signer_digests};
 
 /// An [`Error::InvalidCms`] for `reason`.
 pub(crate) fn invalid(reason: CmsError) -> Error {
@@ -65,13 +66,6 @@ pub(crate) fn wrap(tag: Tag, content: &[u8]) -> Result<Vec<u8>> {
         .map_err(malformed("length"))?;
     out.extend_from_slice(content);
     Ok(out)
-}
-
-/// The content type of a CMS `ContentInfo` in BER or DER.
-pub(crate) fn content_type(ber: &[u8]) -> Result<Oid> {
-    Ok(ContentInfo::from_der(&normalize(ber)?)
-        .map_err(malformed("ContentInfo"))?
-        .content_type)
 }
 
 /// BER → DER through OpenSSL's CMS decoder and encoder.
@@ -131,6 +125,7 @@ pub(crate) fn content_info(content_type: &[u8], body: &[u8]) -> Result<Vec<u8>> 
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use cms::content_info::ContentInfo;
     use der::Tagged;
 
     #[test]

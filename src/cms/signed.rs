@@ -198,11 +198,15 @@ pub(crate) struct Parsed {
     pub(crate) certificates: Vec<Certificate>,
     /// The encapsulated content, when present (opaque signing).
     pub(crate) econtent: Option<Vec<u8>>,
+    /// SignedData `crls`: each RevocationInfoChoice as encoded.
+    pub(crate) revocation_info: Vec<Vec<u8>>,
 }
 
 /// Decodes a `ContentInfo` that must hold a `SignedData`.
 pub(crate) fn parse_signed_data(ber: &[u8], limits: &Limits) -> Result<Parsed> {
     let der = normalize(ber)?;
+    // crls are read by verification, each on its own (RFC 5940 OCSP too).
+    let (der, revocation_info) = super::take_revocation_info(&der)?;
     let ci = ContentInfo::from_der(&der).map_err(malformed("ContentInfo"))?;
     if ci.content_type != oid::SIGNED_DATA {
         return Err(invalid(CmsError::UnexpectedContentType {
@@ -245,6 +249,7 @@ pub(crate) fn parse_signed_data(ber: &[u8], limits: &Limits) -> Result<Parsed> {
         signed_data,
         certificates,
         econtent,
+        revocation_info,
     })
 }
 

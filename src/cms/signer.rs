@@ -6,7 +6,7 @@
 use std::time::SystemTime;
 
 use cms::cert::IssuerAndSerialNumber;
-use cms::signed_data::{SignedAttributes, SignedData, SignerIdentifier, SignerInfo};
+use cms::signed_data::{SignedAttributes, SignerIdentifier, SignerInfo};
 use const_oid::ObjectIdentifier as Oid;
 use der::asn1::{Null, OctetString, SetOfVec};
 use der::{Any, Decode, Encode};
@@ -209,6 +209,102 @@ pub enum SignatureFailure {
     /// The signature does not verify with the certificate's key.
     #[error("the signature does not verify with the signer's public key")]
     BadSignature,
+    /// The SignerInfo's signatureAlgorithm names an algorithm the
+    /// signer's key cannot make (an RSA signature labelled ECDSA, or the
+    /// reverse): the label is refused, never reported as what signed.
+    #[error("the signature is labelled {label}, which the signer's key cannot make")]
+    KeyMismatch {
+        /// What the SignerInfo claims.
+        label: SignatureAlgorithm,
+    },
+    /// An RSA key larger than 16384 bits: refused before any work (no
+    /// client makes one; verifying with it costs seconds).
+    #[error("the signer's RSA key of {bits} bits is absurdly large")]
+    KeyTooLarge {
+        /// The modulus length.
+        bits: u32,
+    },
+}
+
+/// RSA moduli above this many bits are refused (OpenSSL's own
+/// `OPENSSL_RSA_MAX_MODULUS_BITS`).
+pub(crate) const MAX_RSA_BITS: u32 = 16384;
+
+/// Whether `key` can make signatures of the `label` algorithm.
+fn key_fits(label: SignatureAlgorithm, key: &KeyAlgorithm) -> bool {
+    matches!(
+        (label, key),
+        (SignatureAlgorithm::RsaPkcs1v15, KeyAlgorithm::Rsa { .. })
+            | (
+                SignatureAlgorithm::RsaPss,
+                KeyAlgorithm::Rsa { .. } | KeyAlgorithm::RsaPss { .. }
+            )
+            | (SignatureAlgorithm::Ecdsa, KeyAlgorithm::Ec { .. })
+    )
+}
+
+/// The hash of RSASSA-PSS parameters (RFC 4055 §3.1, SHA-1 when absent),
+/// `None` when they do not decode.
+pub(crate) fn pss_hash(params: Option<&Any>) -> Option<DigestAlgorithm> {
+    parse_pss_params(params).ok().map(|(hash, _, _)| hash)
+}
+
+/// SignedData's revocation information (RFC 5652 §5.1, §10.2.1),
+///
+/// ```text
+/// crls [1] IMPLICIT RevocationInfoChoices OPTIONAL,
+/// RevocationInfoChoices ::= SET OF RevocationInfoChoice
+/// RevocationInfoChoice ::= CHOICE {
+///   crl CertificateList,
+///   other [1] IMPLICIT OtherRevocationInfoFormat }
+/// ```
+///
+/// taken out of a DER `ContentInfo`: the `ContentInfo` re-encoded without
+/// it, and each choice as encoded. They are not signed, and the `cms`
+/// crate cannot decode an `other` choice (RFC 5940 OCSP responses), nor
+/// should one unreadable CRL make the whole message unreadable: each is
+/// read on its own by verification.
+pub(crate) fn take_revocation_info(content_info: &[u8]) -> Result<(Vec<u8>, Vec<Vec<u8>>)> {
+    use der::{Reader, SliceReader, Tag, TagNumber, Tagged};
+    let bad = malformed("SignedData");
+    let ci = cms::content_info::ContentInfo::from_der(content_info).map_err(&bad)?;
+    if ci.content.tag() != Tag::Sequence {
+        return Ok((content_info.to_vec(), Vec::new()));
+    }
+    let crls_tag = Tag::ContextSpecific {
+        constructed: true,
+        number: TagNumber::N1,
+    };
+    let mut reader = SliceReader::new(ci.content.value()).map_err(&bad)?;
+    let mut kept = Vec::new();
+    let mut found = Vec::new();
+    while !reader.is_finished() {
+        let field = Any::decode(&mut reader).map_err(&bad)?;
+        if field.tag() == crls_tag && found.is_empty() {
+            let mut choices = SliceReader::new(field.value()).map_err(&bad)?;
+            while !choices.is_finished() {
+                found.push(
+                    Any::decode(&mut choices)
+                        .map_err(&bad)?
+                        .to_der()
+                        .map_err(&bad)?,
+                );
+            }
+            continue;
+        }
+        kept.extend(field.to_der().map_err(&bad)?);
+    }
+    if found.is_empty() {
+        return Ok((content_info.to_vec(), Vec::new()));
+    }
+    let content = Any::new(Tag::Sequence, kept).map_err(&bad)?;
+    let der = cms::content_info::ContentInfo {
+        content_type: ci.content_type,
+        content,
+    }
+    .to_der()
+    .map_err(&bad)?;
+    Ok((der, found))
 }
 
 /// The outcome of checking one `SignerInfo`'s signature.
@@ -272,8 +368,11 @@ impl ContentDigests {
     }
 }
 
-/// The digest algorithms of a SignedData's SignerInfos that we support.
-pub(crate) fn signer_digests(signed_data: &SignedData) -> Vec<DigestAlgorithm> {
+/// The digest algorithms of a SignedData's SignerInfos that we support
+/// (the fuzz target hashes with these; verification takes what the
+/// message announces, `verify::digest::digests_to_take`).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn signer_digests(signed_data: &cms::signed_data::SignedData) -> Vec<DigestAlgorithm> {
     let mut algorithms = Vec::new();
     for si in signed_data.signer_infos.0.iter() {
         if let Some(alg) = DigestAlgorithm::from_oid(&si.digest_alg.oid)
@@ -336,6 +435,18 @@ fn verify_signer(
         Named::Known(d) => d,
         Named::Unknown(oid) => return Err(SignatureFailure::UnsupportedDigest(oid)),
     };
+    if let KeyAlgorithm::Rsa { bits } | KeyAlgorithm::RsaPss { bits } = cert.key_algorithm()
+        && *bits > MAX_RSA_BITS
+    {
+        return Err(SignatureFailure::KeyTooLarge { bits: *bits });
+    }
+    if let Some(label) = SignatureAlgorithm::from_oid(&si.signature_algorithm.oid)
+        && !key_fits(label, cert.key_algorithm())
+    {
+        // Never report the label as what signed.
+        check.signature_algorithm = Named::Unknown(ObjectId(si.signature_algorithm.oid));
+        return Err(SignatureFailure::KeyMismatch { label });
+    }
     let public = cert
         .public_key()
         .map_err(|_| SignatureFailure::UnusableKey)?;

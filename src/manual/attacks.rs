@@ -37,12 +37,71 @@
 //!   the signer's certificate is found strictly by `sid`, and every
 //!   certificate matching it is tried (the certificate set is unsigned).
 //! * **ID class** — a signer's certificate must name the `From` address
-//!   (RFC 8550 §3, [`SignerReport::from_matches`](crate::SignerReport::from_matches));
-//!   several `From` fields, several addresses, or an address hidden in a
-//!   display name are [`Problem`](crate::Problem)s; a protected inner
-//!   `From` must name a signer too.
+//!   (RFC 8550 §3, [`SignerReport::from_matches`](crate::SignerReport::from_matches)),
+//!   by its subjectAltName (rfc822Name, or RFC 8398 SmtpUTF8Mailbox) when
+//!   it has one — a subject `emailAddress` that differs from the SAN never
+//!   counts; several `From` fields, several addresses, an address hidden
+//!   in a display name or a comment, a look-alike `@` (U+FF20, U+FE6B, ⓐ)
+//!   and RFC 2047 encoded-words that hide any of these (decoded with their
+//!   charset first) are [`Problem`](crate::Problem)s. An encoded-word
+//!   display name that hides nothing (`=?utf-8?B?SsO8cmdlbiBNw7xsbGVy?=`)
+//!   is no problem.
+//! * **Header protection spoofing** — a signed content that carries
+//!   protected header fields (RFC 8551 §3.1 `message/rfc822` wrapping, the
+//!   legacy `protected-headers` parameter, RFC 9788 `hp="clear"` /
+//!   `hp="cipher"`) is what a client shows as the sender. Its header
+//!   section is read whole, incrementally on both entry points, up to the
+//!   header limit (beyond it: [`Problem::UncheckableProtectedHeader`](crate::Problem::UncheckableProtectedHeader),
+//!   never a silent skip); its `From`/`Sender` is held to the same rules as
+//!   the outer one ([`Problem::ProtectedHeader`](crate::Problem::ProtectedHeader))
+//!   and must name a signer ([`Problem::InnerFromNotSigner`](crate::Problem::InnerFromNotSigner)).
 //! * **MIME wrapping** — a signed part nested in unsigned content is
 //!   [`Coverage::Part`](crate::Coverage::Part), and not valid.
+//!
+//! * **One engine** — [`verify`](crate::verify()) and
+//!   [`verify_stream`](crate::verify_stream()) share the decision code, read
+//!   opaque signed-data with the same walker and hash the same digests (the
+//!   announced ones and SHA-256), so an attacker cannot pick the entry point
+//!   that says valid; a differential test holds them to one verdict over
+//!   the corpus and over a thousand mutations.
+//!
+//! ## Path validation and algorithm policy
+//!
+//! A signature is only as good as the path to the trust anchor:
+//!
+//! * Every CA of the path must allow S/MIME (OpenSSL's `smimesign`
+//!   purpose, as `openssl cms -verify -purpose smimesign`; anyExtendedKeyUsage
+//!   accepted): a leaf under a serverAuth-only sub-CA is
+//!   `Untrusted(InvalidPurpose)` with the sub-CA named in
+//!   [`SignerReport::chain_certificate`](crate::SignerReport::chain_certificate).
+//! * MD5- or SHA-1-signed certificates anywhere on the path (a trust
+//!   anchor's own self-signature aside), RSA keys under 2048 bits and
+//!   curves under 256 bits are typed [`Weakness`](crate::Weakness)es at
+//!   their depth, not valid unless allowed; an RSA key over 16384 bits is
+//!   refused before any work, whatever is allowed.
+//! * The SignerInfo's signatureAlgorithm must fit the signer's key: an RSA
+//!   signature labelled ECDSA is [`SignatureFailure::KeyMismatch`](crate::SignatureFailure::KeyMismatch),
+//!   never reported as ECDSA.
+//!
+//! ## Revoked certificates
+//!
+//! A stolen key stays "valid" until someone checks revocation. `smime`
+//! checks every certificate of the path offline, as of the verification
+//! time, against the CRLs and OCSP responses it is given
+//! ([`VerifyOptions::with_crls`](crate::VerifyOptions::with_crls),
+//! [`with_ocsp_responses`](crate::VerifyOptions::with_ocsp_responses)) and
+//! those the message carries (SignedData `crls`, RFC 5940 OCSP responses).
+//! A CRL counts only when signed by the certificate's issuer (a CRL of an
+//! attacker's key with the issuer's name is ignored) and current; an OCSP
+//! response only when signed by the issuing CA or a responder it
+//! certified for OCSP signing, and fresh. A revoked certificate is
+//! [`ChainStatus::Revoked`](crate::ChainStatus::Revoked) and never valid;
+//! under the default [`RevocationPolicy::Soft`](crate::RevocationPolicy::Soft)
+//! an unknown status is reported ([`Revocation::Unknown`](crate::Revocation::Unknown))
+//! but does not make the message invalid, under `Hard` it does. No
+//! network connection is opened: the report lists the CRL distribution
+//! points and OCSP responders a caller may fetch
+//! ([`SignerReport::revocation_urls`](crate::SignerReport::revocation_urls)).
 //!
 //! ## Marvin and Bleichenbacher (Kario, ESORICS 2023; CVE-2019-1563)
 //!

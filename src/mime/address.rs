@@ -177,6 +177,99 @@ pub(crate) fn first_address(header_value: &str) -> Option<String> {
         .find_map(|item| addr_of(item))
 }
 
+/// Characters a reader takes for `@` (Unicode confusables of U+0040 and
+/// the circled letter a): a display name `alice＠example.org` shows an
+/// address that no parser sees.
+const CONFUSABLE_AT: &[char] = &[
+    '\u{FF20}', // FULLWIDTH COMMERCIAL AT
+    '\u{FE6B}', // SMALL COMMERCIAL AT
+    '\u{24D0}', // CIRCLED LATIN SMALL LETTER A
+    '\u{24B6}', // CIRCLED LATIN CAPITAL LETTER A
+];
+
+/// Why a sender field cannot be shown as the checked address, found by
+/// [`check_sender`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum SenderIssue {
+    /// More than one `From` field.
+    SeveralFrom,
+    /// The value shows no address (`value` as received).
+    NoAddress(String),
+    /// The value shows more than the one address checked: a second
+    /// mailbox, another address or a look-alike `@` in the display name or
+    /// a comment, possibly behind RFC 2047 encoded-words, or encoded-words
+    /// that cannot be decoded.
+    Ambiguous(String),
+}
+
+/// The sender of a header section and what is wrong with it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SenderCheck {
+    /// The address to check certificates against: the one `From` field's
+    /// (RFC 5322 §3.6.2), else `Sender`'s; the value as received when it
+    /// has no address (then nothing matches it).
+    pub(crate) address: Option<String>,
+    pub(crate) issues: Vec<SenderIssue>,
+}
+
+/// One set of rules for every header section whose sender a client shows
+/// (the outer header, and the protected inner one of RFC 8551 §3.1 / RFC
+/// 9788): `from` and `sender` are the values of the `From` and `Sender`
+/// fields in order.
+pub(crate) fn check_sender(from: &[&str], sender: &[&str]) -> SenderCheck {
+    let mut issues = Vec::new();
+    if from.len() > 1 {
+        issues.push(SenderIssue::SeveralFrom);
+    }
+    let Some(value) = from.first().or(sender.first()).copied() else {
+        return SenderCheck {
+            address: None,
+            issues,
+        };
+    };
+    let Some(address) = first_address(value) else {
+        issues.push(SenderIssue::NoAddress(value.to_owned()));
+        return SenderCheck {
+            // Kept as shown: it parses as no mailbox, so no signer matches.
+            address: Some(value.to_owned()),
+            issues,
+        };
+    };
+    if shows_more_than(value, &address) {
+        issues.push(SenderIssue::Ambiguous(value.to_owned()));
+    }
+    SenderCheck {
+        address: Some(address),
+        issues,
+    }
+}
+
+/// Whether `value` shows more than `address`: a second mailbox, or a
+/// display name or comment that (RFC 2047-decoded) holds an `@`, a
+/// look-alike of it, or another address.
+fn shows_more_than(value: &str, address: &str) -> bool {
+    let cleaned = strip_comments(value);
+    let mailboxes = mailbox_items(&cleaned)
+        .iter()
+        .filter(|item| !item.trim().is_empty())
+        .count();
+    if mailboxes > 1 {
+        return true;
+    }
+    let rest = value.replacen(address, "", 1);
+    let Ok(shown) = super::encoded_word::decode(&rest) else {
+        return true;
+    };
+    if shown.contains(CONFUSABLE_AT) {
+        return true;
+    }
+    let checked = address.parse::<crate::mailbox::Mailbox>().ok();
+    shown
+        .split(|c: char| c.is_whitespace() || "\"<>(),;:[]".contains(c))
+        .filter(|token| token.contains('@'))
+        .any(|token| !checked.as_ref().is_some_and(|m| m.matches(token)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,5 +313,54 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(first_address(input).as_deref(), *expected, "{input:?}");
         }
+    }
+
+    #[test]
+    fn sender_rules() {
+        let ok = |value: &str, address: &str| {
+            let check = check_sender(&[value], &[]);
+            assert_eq!(check.address.as_deref(), Some(address), "{value:?}");
+            assert!(check.issues.is_empty(), "{value:?}: {:?}", check.issues);
+        };
+        ok("Alice <alice@example.org>", "alice@example.org");
+        ok(
+            "=?utf-8?B?SsO8cmdlbiBNw7xsbGVy?= <juergen@example.org>",
+            "juergen@example.org",
+        );
+        ok("=?iso-8859-1?q?J=FCrgen?= <j@example.org>", "j@example.org");
+        ok(
+            "\"alice@example.org\" <alice@example.org>",
+            "alice@example.org",
+        );
+        ok(
+            "\"ALICE@example.org\" <alice@example.org>",
+            "alice@example.org",
+        );
+        let ambiguous = |value: &str| {
+            let check = check_sender(&[value], &[]);
+            assert_eq!(
+                check.issues,
+                [SenderIssue::Ambiguous(value.to_owned())],
+                "{value:?}"
+            );
+        };
+        ambiguous("\"alice@example.org\" <mallory@example.net>");
+        ambiguous("alice\u{FF20}example.org <mallory@example.net>");
+        ambiguous("alice\u{FE6B}example.org <mallory@example.net>");
+        ambiguous("=?utf-8?q?alice=EF=BC=A0example.org?= <mallory@example.net>");
+        ambiguous("=?utf-8?q?bob=40example.org?= <mallory@example.net>");
+        ambiguous("=?x-unknown?q?bob?= <mallory@example.net>");
+        ambiguous("mallory@example.net, alice@example.org");
+        ambiguous("first, second@x.org");
+        ambiguous("Bob (x@evil.org) <bob@example.org>");
+        let two = check_sender(&["a@example.org", "b@example.org"], &[]);
+        assert_eq!(two.issues, [SenderIssue::SeveralFrom]);
+        let none = check_sender(&["Alice"], &[]);
+        assert_eq!(none.issues, [SenderIssue::NoAddress("Alice".to_owned())]);
+        assert_eq!(
+            check_sender(&[], &["s@example.org"]).address.as_deref(),
+            Some("s@example.org")
+        );
+        assert_eq!(check_sender(&[], &[]), SenderCheck::default());
     }
 }

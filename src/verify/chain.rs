@@ -1,4 +1,9 @@
-//! Path validation (RFC 5280 §6) by OpenSSL, as of the verification time.
+//! Path validation (RFC 5280 §6) by OpenSSL, as of the verification time,
+//! for S/MIME signing: OpenSSL's `smimesign` purpose
+//! (`X509_PURPOSE_SMIME_SIGN`, what `openssl cms -verify -purpose
+//! smimesign` applies) on every certificate of the path, with
+//! anyExtendedKeyUsage accepted on a CA (RFC 5280 §4.2.1.12), which
+//! OpenSSL 3.0 refuses.
 #![forbid(unsafe_code)]
 
 use std::time::SystemTime;
@@ -6,44 +11,97 @@ use std::time::SystemTime;
 use openssl::stack::Stack;
 use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::verify::X509VerifyParam;
-use openssl::x509::{X509, X509StoreContext};
+use openssl::x509::{X509, X509PurposeId, X509StoreContext, X509StoreContextRef};
 
-use super::report::{ChainFailure, ChainStatus};
-use crate::cert::Certificate;
+use super::report::{ChainCertificate, ChainFailure, ChainStatus};
+use crate::cert::{Certificate, KeyPurpose};
+
+/// What path validation found.
+pub(super) struct Chain {
+    pub(super) status: ChainStatus,
+    /// The certificate the status is about, when it is not trusted.
+    pub(super) at: Option<ChainCertificate>,
+    /// The path OpenSSL built, signer first (partial when untrusted).
+    pub(super) path: Vec<Certificate>,
+}
 
 /// Path validation by OpenSSL (RFC 5280 §6) at `time`.
-pub(super) fn chain_status(
+pub(super) fn validate(
     cert: &Certificate,
     pool: &[Certificate],
     anchors: &[Certificate],
     time: SystemTime,
-) -> ChainStatus {
-    match run_chain_check(cert, pool, anchors, time) {
-        Ok(status) => status,
-        // X509_V_ERR_UNSPECIFIED: OpenSSL failed before deciding.
-        Err(_) => ChainStatus::Untrusted(ChainFailure::from_code(1)),
+) -> Chain {
+    let with_purpose = run(cert, pool, anchors, time, true);
+    let chain = match with_purpose {
+        Ok(chain) => chain,
+        Err(_) => unspecified(cert),
+    };
+    if chain.status != ChainStatus::Untrusted(ChainFailure::InvalidPurpose) {
+        return chain;
     }
+    // OpenSSL refuses anyExtendedKeyUsage on a CA and decides the
+    // signer's own usage before we do: validate without the purpose and
+    // apply its rule to the CAs of the path ourselves.
+    let mut chain = match run(cert, pool, anchors, time, false) {
+        Ok(chain) => chain,
+        Err(_) => return unspecified(cert),
+    };
+    if chain.status == ChainStatus::Trusted {
+        let last = chain.path.len().saturating_sub(1);
+        for (depth, ca) in chain.path.iter().enumerate().take(last).skip(1) {
+            if !allows_smime(ca) {
+                chain.status = ChainStatus::Untrusted(ChainFailure::InvalidPurpose);
+                chain.at = Some(ChainCertificate {
+                    depth,
+                    fingerprint: ca.fingerprint(),
+                });
+                break;
+            }
+        }
+    }
+    chain
+}
+
+/// `X509_V_ERR_UNSPECIFIED`: OpenSSL failed before deciding.
+fn unspecified(cert: &Certificate) -> Chain {
+    Chain {
+        status: ChainStatus::Untrusted(ChainFailure::from_code(1)),
+        at: None,
+        path: vec![cert.clone()],
+    }
+}
+
+/// The extended key usage rule of OpenSSL's S/MIME purpose for a CA, with
+/// anyExtendedKeyUsage accepted.
+fn allows_smime(ca: &Certificate) -> bool {
+    ca.extended_key_usage().is_none_or(|purposes| {
+        purposes
+            .iter()
+            .any(|p| matches!(p, KeyPurpose::EmailProtection | KeyPurpose::Any))
+    })
 }
 
 // X509_V_ERR_* from <openssl/x509_vfy.h>.
 const X509_V_ERR_CERT_NOT_YET_VALID: i32 = 9;
 const X509_V_ERR_CERT_HAS_EXPIRED: i32 = 10;
 
-fn run_chain_check(
+fn run(
     cert: &Certificate,
     pool: &[Certificate],
     anchors: &[Certificate],
     time: SystemTime,
-) -> std::result::Result<ChainStatus, openssl::error::ErrorStack> {
+    purpose: bool,
+) -> std::result::Result<Chain, openssl::error::ErrorStack> {
     let mut builder = X509StoreBuilder::new()?;
     for anchor in anchors {
         builder.add_cert(anchor.openssl().clone())?;
     }
     let mut param = X509VerifyParam::new()?;
-    let seconds = time
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    param.set_time(libc_time(seconds));
+    param.set_time(libc_time(time));
+    if purpose {
+        param.set_purpose(X509PurposeId::SMIME_SIGN)?;
+    }
     builder.set_param(&param)?;
     let store = builder.build();
     let mut untrusted = Stack::<X509>::new()?;
@@ -53,20 +111,64 @@ fn run_chain_check(
     let mut ctx = X509StoreContext::new()?;
     ctx.init(&store, cert.openssl(), &untrusted, |c| {
         let ok = c.verify_cert()?;
-        let error = c.error();
-        Ok(if ok {
-            ChainStatus::Trusted
-        } else {
-            match error.as_raw() {
-                X509_V_ERR_CERT_HAS_EXPIRED => ChainStatus::Expired,
-                X509_V_ERR_CERT_NOT_YET_VALID => ChainStatus::NotYetValid,
-                code => ChainStatus::Untrusted(ChainFailure::from_code(code)),
-            }
-        })
+        let path = built_path(c, cert, pool, anchors);
+        if ok {
+            return Ok(Chain {
+                status: ChainStatus::Trusted,
+                at: None,
+                path,
+            });
+        }
+        let status = match c.error().as_raw() {
+            X509_V_ERR_CERT_HAS_EXPIRED => ChainStatus::Expired,
+            X509_V_ERR_CERT_NOT_YET_VALID => ChainStatus::NotYetValid,
+            code => ChainStatus::Untrusted(ChainFailure::from_code(code)),
+        };
+        let at = c
+            .current_cert()
+            .and_then(|x| x.to_der().ok())
+            .map(|der| ChainCertificate {
+                depth: usize::try_from(c.error_depth()).unwrap_or(usize::MAX),
+                fingerprint: crate::fingerprint::Fingerprint::of(&der),
+            });
+        Ok(Chain { status, at, path })
     })
 }
 
-/// `time_t` from seconds, saturating (a 32-bit `time_t` ends in 2038).
-fn libc_time(seconds: u64) -> libc::time_t {
+/// The chain OpenSSL built, as our certificates (those we already hold
+/// reused), signer first.
+fn built_path(
+    ctx: &X509StoreContextRef,
+    cert: &Certificate,
+    pool: &[Certificate],
+    anchors: &[Certificate],
+) -> Vec<Certificate> {
+    let Some(chain) = ctx.chain() else {
+        return vec![cert.clone()];
+    };
+    let path: Vec<Certificate> = chain
+        .iter()
+        .filter_map(|x| {
+            let der = x.to_der().ok()?;
+            std::iter::once(cert)
+                .chain(pool)
+                .chain(anchors)
+                .find(|c| c.to_der() == der.as_slice())
+                .cloned()
+                .or_else(|| Certificate::from_der(&der).ok())
+        })
+        .collect();
+    if path.is_empty() {
+        vec![cert.clone()]
+    } else {
+        path
+    }
+}
+
+/// `time_t` from a time, saturating (a 32-bit `time_t` ends in 2038).
+pub(super) fn libc_time(time: SystemTime) -> libc::time_t {
+    let seconds = time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     libc::time_t::try_from(seconds).unwrap_or(libc::time_t::MAX)
 }

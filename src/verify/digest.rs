@@ -11,26 +11,36 @@ use crate::algorithm::DigestAlgorithm;
 use crate::cms::{self, ber::BerReader};
 use crate::error::Result;
 use crate::limits::Limits;
+use crate::mime::{HeaderScanner, Protected};
 
-/// The digests to take of streamed detached content: those `micalg` (RFC
-/// 8551 §3.5.3.2) announces and SHA-256 (the one clients use whatever they
-/// announce); every supported one when `micalg` is missing or names none
-/// we know. A signer using another digest is reported invalid with that
-/// reason ([`verify()`] in memory is not limited so).
+/// The digests to take of the content, on both paths alike: those the
+/// message announces (`micalg` of `multipart/signed`, RFC 8551 §3.5.3.2;
+/// `digestAlgorithms` of opaque SignedData, RFC 5652 §5.1) and SHA-256
+/// (the one clients use whatever they announce); every supported one when
+/// nothing we know is announced. A streamed content is hashed before its
+/// SignerInfos are read, so a signer using a digest outside this set is
+/// reported [`DigestNotComputed`](crate::SignatureFailure::DigestNotComputed)
+/// — by [`verify()`](super::verify()) in memory just the same.
+pub(super) fn digests_to_take(announced: &[DigestAlgorithm]) -> Vec<DigestAlgorithm> {
+    if announced.is_empty() {
+        return DigestAlgorithm::ALL.to_vec();
+    }
+    let mut digests = Vec::new();
+    for &d in announced.iter().chain([DigestAlgorithm::Sha256].iter()) {
+        if !digests.contains(&d) {
+            digests.push(d);
+        }
+    }
+    digests
+}
+
+/// The digests `micalg` names, those we know.
 pub(super) fn micalg_digests(micalg: Option<&str>) -> Vec<DigestAlgorithm> {
-    let named: Vec<DigestAlgorithm> = micalg
+    micalg
         .unwrap_or_default()
         .split(',')
         .filter_map(DigestAlgorithm::from_micalg)
-        .collect();
-    if named.is_empty() {
-        return DigestAlgorithm::ALL.to_vec();
-    }
-    let mut digests = named;
-    if !digests.contains(&DigestAlgorithm::Sha256) {
-        digests.push(DigestAlgorithm::Sha256);
-    }
-    digests
+        .collect()
 }
 
 /// Opaque signed-data from a stream (RFC 5652 §5.1-5.2): the eContent is
@@ -39,17 +49,13 @@ pub(super) fn opaque_stream<R: Read, W: Write>(
     r: BerReader<R>,
     content: &mut W,
     limits: &Limits,
-) -> Result<(cms::Parsed, cms::ContentDigests, Vec<u8>)> {
+) -> Result<(cms::Parsed, cms::ContentDigests, Protected)> {
     let mut signed = cms::OpaqueSignedData::open(r)?;
-    let mut tee = ContentTee::new(content, signed.digest_algorithms.clone(), false)?;
+    let mut tee = ContentTee::new(content, digests_to_take(&signed.digest_algorithms), false)?;
     signed.content(&mut |bytes| tee.update(bytes), limits)?;
-    let (digests, content_head) = tee.finish()?;
-    Ok((signed.finish(limits)?, digests, content_head))
+    let (digests, protected) = tee.finish()?;
+    Ok((signed.finish(limits)?, digests, protected))
 }
-
-/// How much of the signed content is kept for the protected-header
-/// `From` check (RFC 8551 §3.1).
-const CONTENT_HEAD: usize = 64 * 1024;
 
 /// Hashes the signed content with every needed algorithm as it passes to
 /// the caller's writer. For `multipart/signed` a second set of hashes over
@@ -62,7 +68,7 @@ pub(super) struct ContentTee<'w, W: Write> {
     canonical: Option<Vec<(DigestAlgorithm, Hasher)>>,
     track_lf: bool,
     previous: u8,
-    head: Vec<u8>,
+    headers: HeaderScanner,
     converted: Vec<u8>,
 }
 
@@ -82,7 +88,7 @@ impl<'w, W: Write> ContentTee<'w, W> {
             canonical: None,
             track_lf,
             previous: 0,
-            head: Vec::new(),
+            headers: HeaderScanner::default(),
             converted: Vec::new(),
         })
     }
@@ -92,11 +98,7 @@ impl<'w, W: Write> ContentTee<'w, W> {
             return Ok(());
         }
         self.out.write_all(bytes)?;
-        let room = CONTENT_HEAD
-            .saturating_sub(self.head.len())
-            .min(bytes.len());
-        self.head
-            .extend_from_slice(bytes.get(..room).unwrap_or_default());
+        self.headers.update(bytes);
         let mut rest = bytes;
         if self.track_lf && self.canonical.is_none() {
             let bare_lf = memchr::memchr_iter(b'\n', bytes).find(|&i| {
@@ -134,14 +136,14 @@ impl<'w, W: Write> ContentTee<'w, W> {
     }
 
     /// The digests (as received, then LF → CRLF when it differs) and the
-    /// beginning of the content.
-    pub(super) fn finish(self) -> Result<(cms::ContentDigests, Vec<u8>)> {
+    /// protected header fields the content carries.
+    pub(super) fn finish(self) -> Result<(cms::ContentDigests, Protected)> {
         let mut digests = cms::ContentDigests::default();
         digests.push(finish_all(self.raw)?);
         if let Some(canonical) = self.canonical {
             digests.push(finish_all(canonical)?);
         }
-        Ok((digests, self.head))
+        Ok((digests, self.headers.finish()))
     }
 }
 

@@ -13,10 +13,30 @@ pub(super) enum Found<'a> {
     Detached {
         content: &'a [u8],
         signature: Vec<u8>,
+        /// The `micalg` parameter of the `multipart/signed`.
+        micalg: Option<String>,
     },
     Opaque {
-        cms: Vec<u8>,
+        body: OpaqueBody<'a>,
     },
+}
+
+/// The body of an `application/pkcs7-mime` entity, read as
+/// [`verify_stream`](super::verify_stream) reads it: base64 decoded lazily
+/// by the streaming decoder, so both entry points meet the same first
+/// error.
+pub(super) enum OpaqueBody<'a> {
+    Base64(&'a [u8]),
+    Raw(std::borrow::Cow<'a, [u8]>),
+}
+
+impl OpaqueBody<'_> {
+    pub(super) fn reader(&self) -> Box<dyn std::io::Read + '_> {
+        match self {
+            OpaqueBody::Base64(body) => Box::new(mime::Base64Reader::new(*body)),
+            OpaqueBody::Raw(body) => Box::new(body.as_ref()),
+        }
+    }
 }
 
 /// Depth-first search for the first signed structure; `path` collects the
@@ -47,13 +67,35 @@ pub(super) fn find_signed<'a>(
         let [content, signature] = parts.as_slice() else {
             return Err(Error::InvalidMessage(MimeError::SignedPartCount));
         };
+        // The bound the streaming path reads a signature part within.
+        if signature.len() > mime::MAX_SIGNATURE_PART {
+            return Err(Error::InvalidMessage(MimeError::SignaturePartTooLarge));
+        }
         let signature = signature_der(signature)?;
-        return Ok(Some((Found::Detached { content, signature }, path.clone())));
+        let micalg = ct.param("micalg").map(str::to_owned);
+        return Ok(Some((
+            Found::Detached {
+                content,
+                signature,
+                micalg,
+            },
+            path.clone(),
+        )));
     }
     if entity.is_pkcs7_mime() {
-        let cms_bytes = entity.decoded_body()?;
-        return match cms::content_type(&cms_bytes)? {
-            oid::SIGNED_DATA => Ok(Some((Found::Opaque { cms: cms_bytes }, path.clone()))),
+        let body = match entity.transfer_encoding().as_str() {
+            "base64" => OpaqueBody::Base64(entity.body()),
+            "7bit" | "8bit" | "binary" => OpaqueBody::Raw(entity.body().into()),
+            _ => OpaqueBody::Raw(entity.decoded_body()?.into()),
+        };
+        // Read as the streaming walker reads it: the ContentInfo's
+        // SEQUENCE and contentType, the rest by the walker itself.
+        let content_type = {
+            let mut ber = cms::ber::BerReader::new(body.reader(), limits.max_ber_depth);
+            cms::read_content_type(&mut ber)?.0
+        };
+        return match content_type {
+            oid::SIGNED_DATA => Ok(Some((Found::Opaque { body }, path.clone()))),
             oid::ENVELOPED_DATA | oid::AUTH_ENVELOPED_DATA => Err(Error::Encrypted),
             other => Err(Error::InvalidCms(CmsError::UnexpectedContentType {
                 expected: "SignedData",

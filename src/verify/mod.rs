@@ -20,24 +20,26 @@ mod digest;
 mod locate;
 mod policy;
 mod report;
+mod revocation;
 
 use std::io::{BufReader, Read, Write};
 use std::time::SystemTime;
 
 use crate::cert::Certificate;
 use crate::cms::{self, ber::BerReader};
-use crate::error::{CmsError, Error, Result};
+use crate::error::{Error, Result};
 use crate::io;
 use crate::limits::Limits;
 use crate::mime::{self, Entity};
+use crate::revocation::{Crl, OcspResponse, RevocationPolicy};
 use crate::sign::SignatureForm;
-use digest::{ContentTee, lf_to_crlf, micalg_digests, opaque_stream};
+use digest::{ContentTee, digests_to_take, lf_to_crlf, micalg_digests, opaque_stream};
 use locate::{Found, find_signed, signature_der};
 use policy::{Message, evaluate, sender};
 
 pub use report::{
-    ChainFailure, ChainStatus, Coverage, Problem, SignatureStatus, SignerReport, VerifyReport,
-    Weakness,
+    ChainCertificate, ChainFailure, ChainStatus, Coverage, PathCertificate, Problem,
+    SignatureStatus, SignerReport, VerifyReport, Weakness,
 };
 
 /// What to trust and when.
@@ -47,6 +49,9 @@ pub struct VerifyOptions {
     intermediates: Vec<Certificate>,
     time: Option<SystemTime>,
     allow_weak: bool,
+    crls: Vec<Crl>,
+    ocsp_responses: Vec<OcspResponse>,
+    revocation: RevocationPolicy,
     pub(crate) limits: Limits,
 }
 
@@ -58,6 +63,9 @@ impl VerifyOptions {
             intermediates: Vec::new(),
             time: None,
             allow_weak: false,
+            crls: Vec::new(),
+            ocsp_responses: Vec::new(),
+            revocation: RevocationPolicy::default(),
             limits: Limits::default(),
         }
     }
@@ -83,10 +91,35 @@ impl VerifyOptions {
         self
     }
 
-    /// Accept SHA-1 digests and short keys in [`VerifyReport::valid`]
-    /// (they are still reported as weak). Off by default, as in Thunderbird.
+    /// Accept SHA-1 digests, MD5/SHA-1-signed certificates and short keys
+    /// in [`VerifyReport::valid`] (they are still reported as weak; absurd
+    /// keys stay refused). Off by default, as in Thunderbird.
     pub fn allow_weak(mut self) -> Self {
         self.allow_weak = true;
+        self
+    }
+
+    /// CRLs to check the signers' paths against (beside those the message
+    /// carries), e.g. fetched from [`SignerReport::revocation_urls`] or
+    /// kept by a store. Each is used only for the certificates of its
+    /// issuer, and only when that issuer's key signed it.
+    pub fn with_crls(mut self, crls: &[Crl]) -> Self {
+        self.crls.extend_from_slice(crls);
+        self
+    }
+
+    /// OCSP responses to check the signers' paths against (beside those
+    /// the message carries, RFC 5940), each used only when signed by the
+    /// issuing CA or a responder it authorised.
+    pub fn with_ocsp_responses(mut self, responses: &[OcspResponse]) -> Self {
+        self.ocsp_responses.extend_from_slice(responses);
+        self
+    }
+
+    /// What revocation does to [`VerifyReport::valid`]; default
+    /// [`RevocationPolicy::Soft`]. No policy opens a network connection.
+    pub fn revocation(mut self, policy: RevocationPolicy) -> Self {
+        self.revocation = policy;
         self
     }
 }
@@ -105,40 +138,52 @@ pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
     let from = sender(&root, &mut problems);
     let limits = &options.limits;
     let (found, path) = find_signed(&root, 0, &mut Vec::new(), limits)?.ok_or(Error::NotSigned)?;
-    let (form, cms_bytes, detached) = match found {
-        Found::Detached { content, signature } => {
-            (SignatureForm::Detached, signature, Some(content))
-        }
-        Found::Opaque { cms } => (SignatureForm::Opaque, cms, None),
-    };
-    let parsed = cms::parse_signed_data(&cms_bytes, limits)?;
-    let content: Vec<u8> = match (detached, &parsed.econtent) {
-        (Some(content), _) => content.to_vec(),
-        (None, Some(econtent)) => econtent.clone(),
-        (None, None) => {
-            return Err(Error::InvalidCms(CmsError::MissingContent));
-        }
-    };
-    let canonical = lf_to_crlf(&content);
-    let candidates: Vec<&[u8]> = if detached.is_some() && canonical != content {
-        // Signed as received first; a relay may have turned CRLF into LF.
-        vec![&content, &canonical]
-    } else {
-        vec![&content]
-    };
-    let digests = cms::ContentDigests::of(&candidates, &cms::signer_digests(&parsed.signed_data))?;
-    let message = Message {
+    let message = |form| Message {
         form,
         from,
         path,
         problems,
     };
-    let (mut report, matched) = evaluate(parsed, &digests, &content, message, options);
-    // Report exactly the bytes that were verified.
-    report.content = candidates
-        .get(matched)
-        .map_or(content.clone(), |c| c.to_vec());
-    Ok(report)
+    match found {
+        Found::Detached {
+            content,
+            signature,
+            micalg,
+        } => {
+            let parsed = cms::parse_signed_data(&signature, limits)?;
+            let canonical = lf_to_crlf(content);
+            let candidates: Vec<&[u8]> = if canonical != content {
+                // Signed as received first; a relay may have turned CRLF
+                // into LF.
+                vec![content, &canonical]
+            } else {
+                vec![content]
+            };
+            // The digests the streaming path takes: what the message
+            // announces, never what the SignerInfos (read last) ask for.
+            let algorithms = digests_to_take(&micalg_digests(micalg.as_deref()));
+            let digests = cms::ContentDigests::of(&candidates, &algorithms)?;
+            let protected = mime::protected_headers(content);
+            let message = message(SignatureForm::Detached);
+            let (mut report, matched) = evaluate(parsed, &digests, protected, message, options)?;
+            // Report exactly the bytes that were verified.
+            report.content = candidates
+                .get(matched)
+                .map_or(content.to_vec(), |c| c.to_vec());
+            Ok(report)
+        }
+        Found::Opaque { body } => {
+            // The streaming walker, over memory: one reading of opaque
+            // signed-data for both entry points.
+            let ber = BerReader::new(body.reader(), limits.max_ber_depth);
+            let mut econtent = Vec::new();
+            let (parsed, digests, protected) = opaque_stream(ber, &mut econtent, limits)?;
+            let message = message(SignatureForm::Opaque);
+            let (mut report, _) = evaluate(parsed, &digests, protected, message, options)?;
+            report.content = econtent;
+            Ok(report)
+        }
+    }
 }
 
 /// [`verify()`] from a reader, in memory that does not grow with the
@@ -194,21 +239,22 @@ pub fn verify_stream<R: Read, W: Write>(
     }
     let mut problems = Vec::new();
     let from = sender(&root, &mut problems);
-    let (form, parsed, digests, content_head) = if ct.is("multipart/signed") {
+    let (form, parsed, digests, protected) = if ct.is("multipart/signed") {
         let boundary = ct.boundary()?;
-        let mut tee = ContentTee::new(&mut content, micalg_digests(ct.param("micalg")), true)?;
+        let digests = digests_to_take(&micalg_digests(ct.param("micalg")));
+        let mut tee = ContentTee::new(&mut content, digests, true)?;
         let signature = mime::split_signed(&mut input, boundary, &mut |bytes| tee.update(bytes))?;
-        let (digests, content_head) = tee.finish()?;
+        let (digests, protected) = tee.finish()?;
         let parsed = cms::parse_signed_data(&signature_der(&signature)?, &options.limits)?;
-        (SignatureForm::Detached, parsed, digests, content_head)
+        (SignatureForm::Detached, parsed, digests, protected)
     } else if root.transfer_encoding() == "base64" {
         let ber = BerReader::new(mime::Base64Reader::new(input), options.limits.max_ber_depth);
-        let (parsed, digests, content_head) = opaque_stream(ber, &mut content, &options.limits)?;
-        (SignatureForm::Opaque, parsed, digests, content_head)
+        let (parsed, digests, protected) = opaque_stream(ber, &mut content, &options.limits)?;
+        (SignatureForm::Opaque, parsed, digests, protected)
     } else {
         let ber = BerReader::new(input, options.limits.max_ber_depth);
-        let (parsed, digests, content_head) = opaque_stream(ber, &mut content, &options.limits)?;
-        (SignatureForm::Opaque, parsed, digests, content_head)
+        let (parsed, digests, protected) = opaque_stream(ber, &mut content, &options.limits)?;
+        (SignatureForm::Opaque, parsed, digests, protected)
     };
     content.flush()?;
     let message = Message {
@@ -217,5 +263,5 @@ pub fn verify_stream<R: Read, W: Write>(
         path: Vec::new(),
         problems,
     };
-    Ok(evaluate(parsed, &digests, &content_head, message, options).0)
+    Ok(evaluate(parsed, &digests, protected, message, options)?.0)
 }

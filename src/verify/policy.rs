@@ -6,17 +6,21 @@
 use std::time::SystemTime;
 
 use super::VerifyOptions;
-use super::chain::chain_status;
+use super::chain;
 use super::report::{
-    ChainStatus, Coverage, Problem, SignatureStatus, SignerReport, VerifyReport, Weakness,
+    ChainCertificate, ChainStatus, Coverage, PathCertificate, Problem, SignatureStatus,
+    SignerReport, VerifyReport, Weakness,
 };
+use super::revocation::{Checker, Sources};
 use crate::algorithm::ContentEncryption;
 use crate::algorithm::KeyAlgorithm;
 use crate::cert::Certificate;
-use crate::cms;
+use crate::cms::{self, MAX_RSA_BITS};
+use crate::error::Result;
 use crate::mailbox::Mailbox;
-use crate::mime::{self, Entity};
+use crate::mime::{self, Entity, Protected, SenderIssue};
 use crate::oid::{self, ObjectId};
+use crate::revocation::{Revocation, RevocationPolicy};
 use crate::sign::SignatureForm;
 
 /// What the MIME layer found around the signature.
@@ -29,16 +33,17 @@ pub(super) struct Message {
 }
 
 /// Checks every signer against the content digests and decides
-/// [`VerifyReport::valid`]; `content_head` is (at least the beginning of)
-/// the signed content, for the protected-header `From` check. Returns the
-/// report without content and the index of the candidate that matched.
+/// [`VerifyReport::valid`]; `protected` is what the signed content says
+/// about protected header fields (the same scanner on both paths). Returns
+/// the report without content and the index of the candidate that
+/// matched.
 pub(super) fn evaluate(
     parsed: cms::Parsed,
     digests: &cms::ContentDigests,
-    content_head: &[u8],
+    protected: Protected,
     message: Message,
     options: &VerifyOptions,
-) -> (VerifyReport, usize) {
+) -> Result<(VerifyReport, usize)> {
     let Message {
         form,
         from,
@@ -46,6 +51,12 @@ pub(super) fn evaluate(
         mut problems,
     } = message;
     let time = options.time.unwrap_or_else(SystemTime::now);
+    let sources = Sources::gather(
+        &options.crls,
+        &options.ocsp_responses,
+        &parsed.revocation_info,
+        &options.limits,
+    )?;
     if form == SignatureForm::Detached && parsed.econtent.is_some() {
         problems.push(Problem::EmbeddedContent);
     }
@@ -69,10 +80,10 @@ pub(super) fn evaluate(
             if let Ok(index) = check.result {
                 matched = index;
             }
-            signer_report(check, &pool, options, time, from.as_deref())
+            signer_report(check, &pool, options, time, from.as_deref(), &sources)
         })
         .collect();
-    check_inner_from(content_head, &signers, &mut problems);
+    check_protected(protected, &signers, &mut problems);
     if signers.is_empty() {
         problems.push(Problem::NoSigners);
     }
@@ -81,13 +92,26 @@ pub(super) fn evaluate(
     } else {
         Coverage::Part(path)
     };
+    let revocation_ok = |s: &SignerReport| match options.revocation {
+        RevocationPolicy::Off => true,
+        RevocationPolicy::Hard => {
+            !s.path.is_empty()
+                && s.path
+                    .iter()
+                    .filter(|p| !p.trust_anchor)
+                    .all(|p| p.revocation == Revocation::Good)
+        }
+        _ => !matches!(s.revocation, Revocation::Revoked { .. }),
+    };
     let valid = problems.is_empty()
         && coverage == Coverage::WholeBody
         && !signers.is_empty()
         && signers.iter().all(|s| {
             s.signature == SignatureStatus::Valid
                 && s.chain == ChainStatus::Trusted
+                && !s.weaknesses.iter().any(Weakness::is_refused)
                 && (options.allow_weak || s.weaknesses.is_empty())
+                && revocation_ok(s)
         })
         && (from.is_none() || signers.iter().any(|s| s.from_matches == Some(true)));
     let report = VerifyReport {
@@ -100,14 +124,21 @@ pub(super) fn evaluate(
         content: Vec::new(),
         certificates: parsed.certificates,
     };
-    (report, matched)
+    Ok((report, matched))
 }
 
-/// The sender address to check signers against: the one `From` field
-/// (RFC 5322 §3.6.2), else `Sender`. A `From` that is present but yields no
-/// address (encoded-words, bare display names), several `From` fields, or
-/// several addresses are problems: a client would display a sender we
-/// could not check ("Johnny, you are fired!", ID class).
+fn sender_problem(issue: SenderIssue) -> Problem {
+    match issue {
+        SenderIssue::SeveralFrom => Problem::SeveralFromFields,
+        SenderIssue::NoAddress(value) => Problem::UncheckableSender { value },
+        SenderIssue::Ambiguous(value) => Problem::AmbiguousSender { value },
+    }
+}
+
+/// The sender address to check signers against (RFC 5322 §3.6.2, RFC
+/// 8550 §3) under the rules of [`mime::check_sender`]: several `From`
+/// fields, a `From` without an address, and one that shows more than the
+/// address checked are problems ("Johnny, you are fired!", ID class).
 pub(super) fn sender(root: &Entity<'_>, problems: &mut Vec<Problem>) -> Option<String> {
     let named = |name: &str| -> Vec<&str> {
         root.fields()
@@ -116,60 +147,45 @@ pub(super) fn sender(root: &Entity<'_>, problems: &mut Vec<Problem>) -> Option<S
             .map(|f| f.value.as_str())
             .collect()
     };
-    let from = named("From");
-    if from.len() > 1 {
-        problems.push(Problem::SeveralFromFields);
-    }
-    let value = from.first().or(named("Sender").first()).copied()?;
-    match mime::first_address(value) {
-        None => {
-            problems.push(Problem::UncheckableSender {
-                value: value.to_owned(),
-            });
-            // Kept as shown: it parses as no mailbox, so no signer matches.
-            Some(value.to_owned())
-        }
-        Some(address) => {
-            let rest = value.replacen(&address, "", 1);
-            if rest.contains('@') || value.contains("=?") {
-                problems.push(Problem::AmbiguousSender {
-                    value: value.to_owned(),
-                });
-            }
-            Some(address)
-        }
-    }
+    let check = mime::check_sender(&named("From"), &named("Sender"));
+    problems.extend(check.issues.into_iter().map(sender_problem));
+    check.address
 }
 
-/// RFC 8551 §3.1 header protection: a signed `message/rfc822` entity, or
-/// one marked `protected-headers="v1"`, carries header fields a client
-/// shows instead of the outer ones; its `From` must belong to a signer too.
-fn check_inner_from(content: &[u8], signers: &[SignerReport], problems: &mut Vec<Problem>) {
-    let Ok(entity) = Entity::parse(content) else {
+/// Header protection (RFC 8551 §3.1 `message/rfc822`, legacy
+/// `protected-headers`, RFC 9788 `hp=`): the protected header section a
+/// client shows instead of the outer one is held to the same sender
+/// rules, and its sender must belong to a signer.
+fn check_protected(protected: Protected, signers: &[SignerReport], problems: &mut Vec<Problem>) {
+    let (from, sender) = match protected {
+        Protected::None => return,
+        Protected::Unreadable(why) => {
+            problems.push(Problem::UncheckableProtectedHeader(why));
+            return;
+        }
+        Protected::EncodedMessage(encoding) => {
+            problems.push(Problem::EncodedProtectedMessage { encoding });
+            return;
+        }
+        Protected::Fields { from, sender } => (from, sender),
+    };
+    let from_refs: Vec<&str> = from.iter().map(String::as_str).collect();
+    let sender_refs: Vec<&str> = sender.iter().map(String::as_str).collect();
+    let check = mime::check_sender(&from_refs, &sender_refs);
+    for issue in check.issues {
+        problems.push(Problem::ProtectedHeader(Box::new(sender_problem(issue))));
+    }
+    let Some(address) = check.address else {
         return;
     };
-    let ct = entity.content_type();
-    let inner_from = if ct.is("message/rfc822") {
-        Entity::parse(entity.body())
-            .ok()
-            .and_then(|m| m.field("From").map(str::to_owned))
-    } else if ct.param("protected-headers").is_some() {
-        entity.field("From").map(str::to_owned)
-    } else {
-        None
-    };
-    let Some(inner_from) = inner_from else {
-        return;
-    };
-    let matches = mime::first_address(&inner_from)
-        .and_then(|a| a.parse::<Mailbox>().ok())
-        .is_some_and(|m| {
-            signers
-                .iter()
-                .any(|s| s.certificate.as_ref().is_some_and(|c| c.names_mailbox(&m)))
-        });
+    let matches = address.parse::<Mailbox>().is_ok_and(|m| {
+        signers
+            .iter()
+            .any(|s| s.certificate.as_ref().is_some_and(|c| c.names_mailbox(&m)))
+    });
     if !matches {
-        problems.push(Problem::InnerFromNotSigner { from: inner_from });
+        let shown = from.first().or(sender.first()).cloned().unwrap_or(address);
+        problems.push(Problem::InnerFromNotSigner { from: shown });
     }
 }
 
@@ -179,18 +195,57 @@ fn signer_report(
     options: &VerifyOptions,
     time: SystemTime,
     from: Option<&str>,
+    sources: &Sources,
 ) -> SignerReport {
     let signature = match &check.result {
         Ok(_) => SignatureStatus::Valid,
         Err(why) => SignatureStatus::Invalid(*why),
     };
-    let chain = match &check.certificate {
-        None => ChainStatus::NoCertificate,
-        Some(cert) => match chain_status(cert, pool, &options.trust_anchors, time) {
-            ChainStatus::Trusted if !cert.can_sign() => ChainStatus::BadUsage,
-            status => status,
-        },
+    let anchors = &options.trust_anchors;
+    let (mut chain, mut chain_certificate, built) = match &check.certificate {
+        None => (ChainStatus::NoCertificate, None, Vec::new()),
+        Some(cert) => {
+            let validated = chain::validate(cert, pool, anchors, time);
+            match validated.status {
+                ChainStatus::Trusted if !cert.can_sign() => (
+                    ChainStatus::BadUsage,
+                    Some(ChainCertificate {
+                        depth: 0,
+                        fingerprint: cert.fingerprint(),
+                    }),
+                    validated.path,
+                ),
+                status => (status, validated.at, validated.path),
+            }
+        }
     };
+    let mut checker = Checker::new(sources, anchors, pool, time);
+    let path: Vec<PathCertificate> = built
+        .iter()
+        .enumerate()
+        .map(|(depth, cert)| PathCertificate {
+            trust_anchor: anchors.contains(cert),
+            revocation: if options.revocation == RevocationPolicy::Off {
+                Revocation::NotChecked
+            } else {
+                checker.status(cert, built.get(depth + 1))
+            },
+            certificate: cert.clone(),
+        })
+        .collect();
+    let revocation = summary(&path, options.revocation);
+    if matches!(chain, ChainStatus::Trusted | ChainStatus::BadUsage)
+        && let Some((depth, revoked)) = path
+            .iter()
+            .enumerate()
+            .find(|(_, p)| matches!(p.revocation, Revocation::Revoked { .. }))
+    {
+        chain = ChainStatus::Revoked;
+        chain_certificate = Some(ChainCertificate {
+            depth,
+            fingerprint: revoked.certificate.fingerprint(),
+        });
+    }
     let from_matches = from.map(|f| {
         f.parse::<Mailbox>().is_ok_and(|m| {
             check
@@ -203,13 +258,32 @@ fn signer_report(
     if check.digest.known().is_none_or(|d| d.is_weak()) {
         weaknesses.push(Weakness::Digest(check.digest));
     }
-    if let Some(cert) = &check.certificate {
+    let keys: Vec<(usize, &Certificate, bool)> = if path.is_empty() {
+        check.certificate.iter().map(|c| (0, c, false)).collect()
+    } else {
+        path.iter()
+            .enumerate()
+            .map(|(depth, p)| (depth, &p.certificate, p.trust_anchor))
+            .collect()
+    };
+    for (depth, cert, anchor) in keys {
+        // A trust anchor is trusted as given (RFC 5280 §6.1.1): its own
+        // signature, self-signature or not, is never what makes it so.
+        if !anchor && let Some(digest) = cert.weak_signature_digest() {
+            weaknesses.push(Weakness::CertificateDigest { depth, digest });
+        }
         match cert.key_algorithm() {
+            KeyAlgorithm::Rsa { bits } | KeyAlgorithm::RsaPss { bits } if *bits > MAX_RSA_BITS => {
+                weaknesses.push(Weakness::KeyTooLarge { depth, bits: *bits });
+            }
             KeyAlgorithm::Rsa { bits } | KeyAlgorithm::RsaPss { bits } if *bits < 2048 => {
-                weaknesses.push(Weakness::RsaKey { bits: *bits });
+                weaknesses.push(Weakness::RsaKey { depth, bits: *bits });
             }
             KeyAlgorithm::Ec { curve } if cert.key_algorithm().bits().is_none_or(|b| b < 256) => {
-                weaknesses.push(Weakness::EcCurve(curve.clone()));
+                weaknesses.push(Weakness::EcCurve {
+                    depth,
+                    curve: curve.clone(),
+                });
             }
             _ => {}
         }
@@ -218,6 +292,9 @@ fn signer_report(
         certificate: check.certificate,
         signature,
         chain,
+        chain_certificate,
+        path,
+        revocation,
         from_matches,
         digest_algorithm: check.digest,
         signature_algorithm: check.signature_algorithm,
@@ -229,5 +306,31 @@ fn signer_report(
                 .filter(|c| c.can_encrypt())
                 .collect()
         }),
+    }
+}
+
+/// The path's revocation status: revoked, else unknown, else good, over
+/// the certificates but the trust anchors.
+fn summary(path: &[PathCertificate], policy: RevocationPolicy) -> Revocation {
+    if policy == RevocationPolicy::Off {
+        return Revocation::NotChecked;
+    }
+    let checked: Vec<&Revocation> = path
+        .iter()
+        .filter(|p| !p.trust_anchor)
+        .map(|p| &p.revocation)
+        .collect();
+    if let Some(revoked) = checked
+        .iter()
+        .find(|r| matches!(r, Revocation::Revoked { .. }))
+    {
+        return **revoked;
+    }
+    if checked.is_empty() {
+        Revocation::NotChecked
+    } else if checked.iter().all(|r| **r == Revocation::Good) {
+        Revocation::Good
+    } else {
+        Revocation::Unknown
     }
 }

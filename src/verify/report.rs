@@ -9,10 +9,12 @@ use std::time::SystemTime;
 
 use crate::algorithm::EcCurve;
 use crate::algorithm::{ContentEncryption, DigestAlgorithm, Named, SignatureAlgorithm};
-use crate::cert::Certificate;
+use crate::cert::{Certificate, CertificateDigest};
 use crate::cms::SignatureFailure;
+use crate::error::MimeError;
 use crate::fingerprint::Fingerprint;
 use crate::oid::ObjectId;
+use crate::revocation::Revocation;
 use crate::sign::SignatureForm;
 use crate::store::VerifiedSigner;
 
@@ -54,6 +56,10 @@ pub enum ChainStatus {
     BadUsage,
     /// The signer's certificate is not in the message.
     NoCertificate,
+    /// The chain is fine, but a certificate of it (see
+    /// [`SignerReport::chain_certificate`]) was revoked at the
+    /// verification time, by a CRL or OCSP response verification had.
+    Revoked,
 }
 
 impl fmt::Display for ChainStatus {
@@ -67,6 +73,7 @@ impl fmt::Display for ChainStatus {
             ChainStatus::NoCertificate => {
                 f.write_str("the signer's certificate is not in the message")
             }
+            ChainStatus::Revoked => f.write_str("revoked"),
         }
     }
 }
@@ -85,7 +92,9 @@ pub enum ChainFailure {
     BadSignature,
     /// An issuer that is not a CA (basicConstraints, keyCertSign).
     InvalidCa,
-    /// A certificate not allowed for this purpose.
+    /// A certificate of the path not allowed for S/MIME signing (OpenSSL's
+    /// `smimesign` purpose: a CA whose extended key usage lists neither
+    /// emailProtection nor anyExtendedKeyUsage).
     InvalidPurpose,
     /// Any other path validation error, with OpenSSL's code and text.
     Other {
@@ -171,6 +180,22 @@ pub enum Problem {
         /// The inner `From` as received.
         from: String,
     },
+    /// The protected header section of the signed content (RFC 8551 §3.1
+    /// `message/rfc822`, `protected-headers`, RFC 9788 `hp=`) breaks the
+    /// rules the outer header is held to: this sender problem
+    /// ([`Problem::SeveralFromFields`], [`Problem::UncheckableSender`],
+    /// [`Problem::AmbiguousSender`]) was found in it.
+    ProtectedHeader(Box<Problem>),
+    /// The signed content's header section, or the protected header
+    /// section inside it, cannot be read (malformed, or larger than the
+    /// header limit): the sender a client may show cannot be checked.
+    UncheckableProtectedHeader(MimeError),
+    /// A signed `message/rfc822` with a transfer encoding RFC 2046 §5.2.1
+    /// forbids: its header is not read, so it cannot be checked.
+    EncodedProtectedMessage {
+        /// The Content-Transfer-Encoding.
+        encoding: String,
+    },
 }
 
 impl fmt::Display for Problem {
@@ -197,33 +222,141 @@ impl fmt::Display for Problem {
                 f,
                 "the signed content shows From {from:?}, which no signer's certificate names"
             ),
+            Problem::ProtectedHeader(problem) => {
+                write!(f, "in the signed (protected) header: {problem}")
+            }
+            Problem::UncheckableProtectedHeader(why) => {
+                write!(f, "the signed header section cannot be checked: {why}")
+            }
+            Problem::EncodedProtectedMessage { encoding } => write!(
+                f,
+                "the signed message/rfc822 is {encoding}-encoded, which RFC 2046 forbids: its header cannot be checked"
+            ),
         }
     }
 }
 
-/// A weak algorithm or key in a signature: reported always, and making the
-/// message not valid unless [`VerifyOptions::allow_weak`](super::VerifyOptions::allow_weak).
+/// A weak algorithm or key in a signature or on its certificate path:
+/// reported always, and making the message not valid unless
+/// [`VerifyOptions::allow_weak`](super::VerifyOptions::allow_weak) — but
+/// [`Weakness::KeyTooLarge`] is refused even then ([`Weakness::is_refused`]).
+/// `depth` is the place on the signer's
+/// [`path`](SignerReport::path): 0 the signer's certificate.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Weakness {
-    /// A broken or unknown digest (SHA-1, MD5).
+    /// A broken or unknown digest in the signature (SHA-1, MD5).
     Digest(Named<DigestAlgorithm>),
+    /// A certificate of the path signed with a broken digest (MD5, SHA-1;
+    /// a trust anchor's own self-signature does not count).
+    CertificateDigest {
+        /// Where on the path.
+        depth: usize,
+        /// The digest of its signature.
+        digest: CertificateDigest,
+    },
     /// An RSA key shorter than 2048 bits.
     RsaKey {
+        /// Where on the path.
+        depth: usize,
         /// The modulus length.
         bits: u32,
     },
     /// An elliptic curve under 256 bits or unknown.
-    EcCurve(EcCurve),
+    EcCurve {
+        /// Where on the path.
+        depth: usize,
+        /// The curve.
+        curve: EcCurve,
+    },
+    /// An RSA key over 16384 bits: absurd, refused.
+    KeyTooLarge {
+        /// Where on the path.
+        depth: usize,
+        /// The modulus length.
+        bits: u32,
+    },
+}
+
+impl Weakness {
+    /// Refused whatever the options say (not merely weak).
+    pub fn is_refused(&self) -> bool {
+        matches!(self, Weakness::KeyTooLarge { .. })
+    }
+}
+
+fn at_depth(f: &mut fmt::Formatter<'_>, depth: usize) -> fmt::Result {
+    match depth {
+        0 => f.write_str(" (signer's certificate)"),
+        d => write!(f, " (certificate {d} of the path)"),
+    }
 }
 
 impl fmt::Display for Weakness {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Weakness::Digest(d) => write!(f, "{d} digest"),
-            Weakness::RsaKey { bits } => write!(f, "RSA key of {bits} bits"),
-            Weakness::EcCurve(curve) => write!(f, "EC curve {curve}"),
+            Weakness::CertificateDigest { depth, digest } => {
+                write!(f, "{digest}-signed certificate")?;
+                at_depth(f, *depth)
+            }
+            Weakness::RsaKey { depth, bits } => {
+                write!(f, "RSA key of {bits} bits")?;
+                at_depth(f, *depth)
+            }
+            Weakness::EcCurve { depth, curve } => {
+                write!(f, "EC curve {curve}")?;
+                at_depth(f, *depth)
+            }
+            Weakness::KeyTooLarge { depth, bits } => {
+                write!(f, "absurd RSA key of {bits} bits")?;
+                at_depth(f, *depth)
+            }
         }
+    }
+}
+
+/// The certificate of a signer's path a [`ChainStatus`] is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ChainCertificate {
+    /// Its place on the path: 0 the signer's own certificate, counting up
+    /// towards the trust anchor (OpenSSL's error depth).
+    pub depth: usize,
+    /// Its SHA-256 fingerprint.
+    pub fingerprint: Fingerprint,
+}
+
+impl fmt::Display for ChainCertificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "certificate {} of the path ({})",
+            self.depth, self.fingerprint
+        )
+    }
+}
+
+/// One certificate of a signer's path as path validation built it, signer
+/// first, trust anchor last, with its revocation status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PathCertificate {
+    /// The certificate.
+    pub certificate: Certificate,
+    /// Whether it is one of the trust anchors given.
+    pub trust_anchor: bool,
+    /// Its revocation status at the verification time
+    /// ([`Revocation::NotChecked`] for a trust anchor).
+    pub revocation: Revocation,
+}
+
+impl PathCertificate {
+    /// Where a caller may fetch revocation information for it: its CRL
+    /// distribution points, then its OCSP responders.
+    pub fn revocation_urls(&self) -> Vec<String> {
+        let mut urls = self.certificate.crl_distribution_points().to_vec();
+        urls.extend_from_slice(self.certificate.ocsp_responders());
+        urls
     }
 }
 
@@ -249,6 +382,18 @@ pub struct SignerReport {
     pub signature: SignatureStatus,
     /// Is the certificate trusted, at the verification time?
     pub chain: ChainStatus,
+    /// The certificate of the path `chain` is about when it is not
+    /// trusted (the one that expired, was revoked, may not serve S/MIME,
+    /// whose issuer is unknown...), when path validation named one.
+    pub chain_certificate: Option<ChainCertificate>,
+    /// The path as built, signer first (empty without a certificate); a
+    /// partial path when no trust anchor was reached.
+    pub path: Vec<PathCertificate>,
+    /// The path's revocation status: the worst of its certificates' but
+    /// the trust anchor's (revoked, then unknown, then good);
+    /// [`Revocation::NotChecked`] when revocation is off or there is no
+    /// path.
+    pub revocation: Revocation,
     /// Does one of the certificate's addresses match `From`? `None` when the
     /// message has no `From` (a bare entity).
     pub from_matches: Option<bool>,
@@ -278,6 +423,24 @@ impl SignerReport {
     pub fn fingerprint(&self) -> Option<Fingerprint> {
         self.certificate.as_ref().map(Certificate::fingerprint)
     }
+
+    /// Where a caller may fetch the CRLs and OCSP responses verification
+    /// lacked: the URLs of every certificate of the path but the trust
+    /// anchor, without duplicates.
+    pub fn revocation_urls(&self) -> Vec<String> {
+        let mut urls: Vec<String> = Vec::new();
+        for url in self
+            .path
+            .iter()
+            .filter(|p| !p.trust_anchor)
+            .flat_map(PathCertificate::revocation_urls)
+        {
+            if !urls.contains(&url) {
+                urls.push(url);
+            }
+        }
+        urls
+    }
 }
 
 /// The result of [`verify`](crate::verify()).
@@ -285,10 +448,14 @@ impl SignerReport {
 #[non_exhaustive]
 pub struct VerifyReport {
     /// True only when there is at least one signer, every signature is
-    /// valid, every chain is trusted with signing usage, a signer's address
+    /// valid, every chain is trusted (S/MIME purpose on the whole path, no
+    /// certificate revoked, and under [`RevocationPolicy::Hard`](crate::RevocationPolicy::Hard)
+    /// every one known good) with signing usage, a signer's address
     /// matches `From` (when there is one), the signature covers the whole
-    /// body, no weak algorithm is involved (unless allowed) and nothing in
-    /// [`VerifyReport::problems`] was found.
+    /// body, no weak algorithm or key is involved in the signature or on
+    /// any path (unless allowed; absurd keys never), and nothing in
+    /// [`VerifyReport::problems`] was found (the protected header's sender
+    /// included).
     pub valid: bool,
     /// Detached or opaque.
     pub form: SignatureForm,

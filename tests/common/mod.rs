@@ -215,3 +215,4 @@ pub fn join_base64(head: &[u8], der: &[u8]) -> Vec<u8> {
 }
 
 pub mod peers;
+pub mod pki;
