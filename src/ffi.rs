@@ -100,12 +100,6 @@ unsafe extern "C" {
         rek: *mut std::ffi::c_void,
         cert: *mut openssl_sys::X509,
     ) -> std::ffi::c_int;
-    fn CMS_final(
-        cms: *mut openssl_sys::CMS_ContentInfo,
-        data: *mut openssl_sys::BIO,
-        dcont: *mut openssl_sys::BIO,
-        flags: std::ffi::c_uint,
-    ) -> std::ffi::c_int;
 }
 
 /// `CMS_RECIPINFO_TRANS` / `CMS_RECIPINFO_AGREE` from `<openssl/cms.h>`.
@@ -226,153 +220,177 @@ fn envelope(
 const ENCRYPT_FLAGS: std::ffi::c_uint =
     openssl_sys::CMS_BINARY | openssl_sys::CMS_PARTIAL | openssl_sys::CMS_KEY_PARAM;
 
-/// Encrypts `data` for `recipients`; returns the DER `ContentInfo`.
-pub(crate) fn cms_encrypt(
-    recipients: &[RecipientKey<'_>],
-    data: &[u8],
-    cipher: openssl::symm::Cipher,
-) -> Result<Vec<u8>, ErrorStack> {
-    let len = std::ffi::c_int::try_from(data.len()).map_err(|_| ErrorStack::get())?;
-    let cms = envelope(recipients, cipher, ENCRYPT_FLAGS)?;
-    // SAFETY: the memory BIO reads from `data`, which outlives it; it is
-    // freed right after CMS_final.
-    unsafe {
-        let bio = openssl_sys::BIO_new_mem_buf(data.as_ptr().cast(), len);
-        if bio.is_null() {
-            return Err(ErrorStack::get());
-        }
-        let rc = CMS_final(cms.as_ptr(), bio, ptr::null_mut(), ENCRYPT_FLAGS);
-        openssl_sys::BIO_free_all(bio);
-        if rc <= 0 {
-            return Err(ErrorStack::get());
-        }
-    }
-    cms.to_der()
+/// An envelope being written by us with OpenSSL's key management: the
+/// CMS engine chooses the content-encryption key and IV (or GCM nonce),
+/// encrypts the key to every recipient (`CMS_dataInit` does that before
+/// any content is seen, as streaming needs) and keys the content cipher;
+/// the caller reads the finished RecipientInfos and algorithm parameters
+/// from [`EnvelopeEncryptor::structure`], writes the definite-length
+/// encoding itself, and runs the content through
+/// [`EnvelopeEncryptor::cipher`] chunk by chunk. The content-encryption
+/// key never leaves OpenSSL, which clears it.
+pub(crate) struct EnvelopeEncryptor {
+    cms: openssl::cms::CmsContentInfo,
+    bio: *mut openssl_sys::BIO,
+    ctx: *mut openssl_sys::EVP_CIPHER_CTX,
 }
 
-unsafe extern "C" {
-    fn BIO_new_NDEF(
-        out: *mut openssl_sys::BIO,
-        val: *mut std::ffi::c_void,
-        it: *const std::ffi::c_void,
-    ) -> *mut openssl_sys::BIO;
-    fn CMS_ContentInfo_it() -> *const std::ffi::c_void;
-    fn BIO_pop(b: *mut openssl_sys::BIO) -> *mut openssl_sys::BIO;
-    fn BIO_free(b: *mut openssl_sys::BIO) -> std::ffi::c_int;
-}
-
-/// Streaming encryption, the way `openssl cms -encrypt -stream` does it
-/// (`i2d_CMS_bio_stream` in steps): OpenSSL's NDEF filter writes the
-/// BER `ContentInfo` with indefinite lengths — RecipientInfos first, the
-/// encrypted content in segments as plaintext is written, the GCM tag and
-/// end-of-contents octets on [`CmsEncryptStream::finish`]. Output collects
-/// in a memory BIO that every call drains, so memory stays at one chunk.
-pub(crate) struct CmsEncryptStream {
-    /// Keeps the structure the NDEF chain writes from alive.
-    _cms: openssl::cms::CmsContentInfo,
-    /// Top of the filter chain (cipher, ASN.1 segmenting) above `out`.
-    ndef: *mut openssl_sys::BIO,
-    out: *mut openssl_sys::BIO,
-}
-
-impl CmsEncryptStream {
+impl EnvelopeEncryptor {
     pub(crate) fn new(
         recipients: &[RecipientKey<'_>],
         cipher: openssl::symm::Cipher,
     ) -> Result<Self, ErrorStack> {
-        let cms = envelope(recipients, cipher, ENCRYPT_FLAGS | openssl_sys::CMS_STREAM)?;
-        // SAFETY: `out` is a fresh memory BIO; BIO_new_NDEF pushes its
-        // filters onto it and keeps a pointer to `cms`, which the returned
-        // value owns for as long as the chain exists (freed in Drop).
+        let cms = envelope(recipients, cipher, ENCRYPT_FLAGS)?;
+        // SAFETY: `cms` is a live, partial EnvelopedData/AuthEnvelopedData
+        // with its recipients added; CMS_dataInit with a NULL input BIO
+        // generates the key and IV, encrypts the key for every
+        // RecipientInfo and returns a BIO chain (cipher filter on top) that
+        // we own and free in Drop. The cipher context belongs to the chain.
         unsafe {
-            let out = openssl_sys::BIO_new(openssl_sys::BIO_s_mem());
-            if out.is_null() {
+            let bio = CMS_dataInit(cms.as_ptr(), ptr::null_mut());
+            if bio.is_null() {
                 return Err(ErrorStack::get());
             }
-            let ndef = BIO_new_NDEF(out, cms.as_ptr().cast(), CMS_ContentInfo_it());
-            if ndef.is_null() {
-                openssl_sys::BIO_free_all(out);
+            let mut ctx: *mut openssl_sys::EVP_CIPHER_CTX = ptr::null_mut();
+            let rc = openssl_sys::BIO_ctrl(
+                bio,
+                BIO_C_GET_CIPHER_CTX,
+                0,
+                (&mut ctx as *mut *mut openssl_sys::EVP_CIPHER_CTX).cast(),
+            );
+            if rc <= 0 || ctx.is_null() {
+                openssl_sys::BIO_free_all(bio);
                 return Err(ErrorStack::get());
             }
-            Ok(CmsEncryptStream {
-                _cms: cms,
-                ndef,
-                out,
-            })
+            Ok(EnvelopeEncryptor { cms, bio, ctx })
         }
     }
 
-    /// Encrypts `data`; hands the encoded output so far to `sink`.
-    pub(crate) fn write(
-        &mut self,
-        data: &[u8],
-        sink: &mut impl FnMut(&[u8]) -> std::io::Result<()>,
-    ) -> Result<(), crate::Error> {
-        for piece in data.chunks(1 << 20) {
-            // SAFETY: `ndef` is live until Drop; `piece` is valid for its
-            // length, which fits a c_int (at most 1 MiB).
-            let written = unsafe {
-                openssl_sys::BIO_write(self.ndef, piece.as_ptr().cast(), piece.len() as _)
-            };
-            if written as usize != piece.len() {
-                return Err(ErrorStack::get().into());
-            }
-            self.drain(sink)?;
-        }
-        Ok(())
+    /// The structure as OpenSSL holds it now (DER): version,
+    /// RecipientInfos and the content-encryption AlgorithmIdentifier are
+    /// final; the content and `mac` are not (they are ours to write).
+    pub(crate) fn structure(&self) -> Result<Vec<u8>, ErrorStack> {
+        self.cms.to_der()
     }
 
-    /// Finishes the content (padding or GCM tag) and the structure.
-    pub(crate) fn finish(
-        mut self,
-        sink: &mut impl FnMut(&[u8]) -> std::io::Result<()>,
-    ) -> Result<(), crate::Error> {
-        // SAFETY: `ndef` is live until Drop.
-        let flushed = unsafe {
-            openssl_sys::BIO_ctrl(self.ndef, openssl_sys::BIO_CTRL_FLUSH, 0, ptr::null_mut())
-        };
-        if flushed <= 0 {
-            return Err(ErrorStack::get().into());
-        }
-        self.drain(sink)
-    }
-
-    fn drain(
-        &mut self,
-        sink: &mut impl FnMut(&[u8]) -> std::io::Result<()>,
-    ) -> Result<(), crate::Error> {
-        let mut buf = vec![0u8; crate::io::CHUNK];
-        loop {
-            // SAFETY: `out` is live until Drop; `buf` is writable for its
-            // length (64 KiB, fits a c_int).
-            let n =
-                unsafe { openssl_sys::BIO_read(self.out, buf.as_mut_ptr().cast(), buf.len() as _) };
-            let Ok(n) = usize::try_from(n) else {
-                return Ok(());
-            };
-            if n == 0 {
-                return Ok(());
-            }
-            sink(buf.get(..n).unwrap_or_default())?;
-        }
+    /// The keyed content cipher (encrypting).
+    pub(crate) fn cipher(&mut self) -> &mut openssl::cipher_ctx::CipherCtxRef {
+        // SAFETY: `ctx` belongs to `bio`, which lives as long as `self`;
+        // the exclusive borrow of `self` makes this the only reference.
+        unsafe { openssl::cipher_ctx::CipherCtxRef::from_ptr_mut(self.ctx) }
     }
 }
 
-impl Drop for CmsEncryptStream {
+impl Drop for EnvelopeEncryptor {
     fn drop(&mut self) {
-        // SAFETY: as `i2d_ASN1_bio_stream` does: pop and free the filters
-        // BIO_new_NDEF pushed, down to `out`, then `out`. Each pointer is
-        // freed once; none is used afterwards.
-        unsafe {
-            let mut bio = self.ndef;
-            while !bio.is_null() && bio != self.out {
-                let next = BIO_pop(bio);
-                BIO_free(bio);
-                bio = next;
-            }
-            openssl_sys::BIO_free_all(self.out);
+        // SAFETY: `bio` came from CMS_dataInit and is freed exactly once.
+        unsafe { openssl_sys::BIO_free_all(self.bio) }
+    }
+}
+
+unsafe extern "C" {
+    fn CMS_add0_recipient_key(
+        cms: *mut openssl_sys::CMS_ContentInfo,
+        nid: std::ffi::c_int,
+        key: *mut u8,
+        keylen: libc::size_t,
+        id: *mut u8,
+        idlen: libc::size_t,
+        date: *mut std::ffi::c_void,
+        other_type_id: *mut std::ffi::c_void,
+        other_type: *mut std::ffi::c_void,
+    ) -> *mut CMS_RecipientInfo;
+    fn CMS_RecipientInfo_encrypt(
+        cms: *const openssl_sys::CMS_ContentInfo,
+        ri: *mut CMS_RecipientInfo,
+    ) -> std::ffi::c_int;
+    fn OPENSSL_cleanse(ptr: *mut std::ffi::c_void, len: libc::size_t);
+}
+
+/// A copy of `bytes` in memory from `OPENSSL_malloc`, which the CMS
+/// structure it is handed to frees (`OPENSSL_clear_free` for keys).
+fn openssl_copy(bytes: &[u8]) -> Result<*mut u8, ErrorStack> {
+    // SAFETY: CRYPTO_malloc returns NULL or a buffer of `bytes.len()`
+    // bytes, which we fill completely before handing it on.
+    unsafe {
+        let ptr = openssl_sys::CRYPTO_malloc(bytes.len(), c"ffi.rs".as_ptr(), 0).cast::<u8>();
+        if ptr.is_null() {
+            return Err(ErrorStack::get());
+        }
+        ptr::copy_nonoverlapping(bytes.as_ptr(), ptr, bytes.len());
+        Ok(ptr)
+    }
+}
+
+/// Frees a buffer from [`openssl_copy`] that OpenSSL did not take.
+fn openssl_free(ptr: *mut u8, len: usize) {
+    // SAFETY: `ptr` came from CRYPTO_malloc for `len` bytes and is freed
+    // once; it is cleared first (it may hold key material).
+    unsafe { OPENSSL_cleanse(ptr.cast(), len) };
+    // SAFETY: as above.
+    unsafe { openssl_sys::CRYPTO_free(ptr.cast(), c"ffi.rs".as_ptr(), 0) };
+}
+
+/// Opens the RecipientInfo of `cms` (an EnvelopedData) that names `cert`
+/// with `key`, as `CMS_decrypt` would, and has OpenSSL wrap the content
+/// key it recovered for one more recipient: a KEKRecipientInfo (RFC 5652
+/// §6.2.3) under the one-time AES-256 key-wrap key `kek`, identified by
+/// `kek_id`. The caller finds that RecipientInfo in [`cms.to_der()`] and
+/// unwraps the key: the way to key a cipher OpenSSL's CMS engine does not
+/// implement (ChaCha20-Poly1305, AES-CCM) with OpenSSL's own key transport,
+/// key agreement and countermeasures.
+///
+/// `Ok(false)` when OpenSSL holds no content key afterwards (its key
+/// transport failed and it says nothing more, CVE-2019-1563): the caller
+/// then uses a random key, so the failure shows only as the tag error.
+pub(crate) fn cms_rewrap_content_key(
+    cms: &openssl::cms::CmsContentInfoRef,
+    key: &openssl::pkey::PKeyRef<Private>,
+    cert: &X509,
+    kek: &[u8; 32],
+    kek_id: &[u8],
+) -> Result<bool, ErrorStack> {
+    // SAFETY: `cms`, `key` and `cert` are live for the call; OpenSSL takes
+    // its own references where it keeps them.
+    if unsafe { CMS_decrypt_set1_pkey(cms.as_ptr(), key.as_ptr(), cert.as_ptr()) } <= 0 {
+        return Err(ErrorStack::get());
+    }
+    let kek_copy = openssl_copy(kek)?;
+    let id_copy = match openssl_copy(kek_id) {
+        Ok(id) => id,
+        Err(e) => {
+            openssl_free(kek_copy, kek.len());
+            return Err(e);
+        }
+    };
+    // SAFETY: both buffers come from OPENSSL_malloc with the lengths
+    // given; on success the new RecipientInfo owns them (freed with
+    // `cms`), on failure (NULL) they are still ours and freed here. The
+    // RecipientInfo belongs to `cms` and is only used while it lives.
+    unsafe {
+        let ri = CMS_add0_recipient_key(
+            cms.as_ptr(),
+            openssl_sys::NID_undef,
+            kek_copy,
+            kek.len(),
+            id_copy,
+            kek_id.len(),
+            ptr::null_mut(),
+            ptr::null_mut(),
+            ptr::null_mut(),
+        );
+        if ri.is_null() {
+            openssl_free(kek_copy, kek.len());
+            openssl_free(id_copy, kek_id.len());
+            return Err(ErrorStack::get());
+        }
+        if CMS_RecipientInfo_encrypt(cms.as_ptr(), ri) <= 0 {
+            // No content key to wrap: OpenSSL's key transport failed.
+            let _ = ErrorStack::get();
+            return Ok(false);
         }
     }
+    Ok(true)
 }
 
 unsafe extern "C" {

@@ -48,6 +48,10 @@ pub struct Limits {
     pub max_pkcs12_iterations: u64,
     /// Nesting of constructed BER encodings read from a stream. Default 32.
     pub max_ber_depth: usize,
+    /// Bytes a `compressed-data` layer (RFC 3274) may inflate to: zlib
+    /// expands up to 1032:1, so a 4 MiB message could otherwise become
+    /// 4 GiB. Checked while inflating, never after. Default 256 MiB.
+    pub max_decompressed: u64,
 }
 
 impl Default for Limits {
@@ -61,6 +65,7 @@ impl Default for Limits {
             max_recipients: 256,
             max_pkcs12_iterations: 10_000_000,
             max_ber_depth: 32,
+            max_decompressed: 256 << 20,
         }
     }
 }
