@@ -129,6 +129,10 @@ pub enum Error {
     #[error("the message is not S/MIME encrypted")]
     NotEncrypted,
 
+    /// The message is not an S/MIME compressed-data message (RFC 3274).
+    #[error("the message is not S/MIME compressed-data")]
+    NotCompressed,
+
     /// None of the given identities is a recipient of the message.
     #[error("the message is not encrypted for this mailbox")]
     NotForRecipient,
@@ -437,6 +441,10 @@ pub enum CertificateError {
     /// A PEM text OpenSSL cannot read.
     #[error("unreadable PEM")]
     BadPem,
+    /// Bytes that are neither a certificate nor a PKCS#7 bundle or
+    /// certs-only message with certificates in it.
+    #[error("no certificate, PKCS#7 bundle or certs-only message found")]
+    NoCertificates,
 }
 
 /// What was asked for and is not there, for [`Error::NotFound`].

@@ -68,7 +68,9 @@
 // one path. `backend`, `pkcs12` and `manual` are namespaces of their own.
 mod algorithm;
 mod cert;
+mod certs_only;
 mod cms;
+mod compress;
 mod envelope;
 mod error;
 mod ffi;
@@ -91,11 +93,13 @@ mod store;
 mod verify;
 
 pub use algorithm::{
-    ContentEncryption, DigestAlgorithm, EcCurve, KeyAlgorithm, KeyTransport, Named,
-    SignatureAlgorithm,
+    ContentEncryption, DecryptionWeakness, DigestAlgorithm, EcCurve, KeyAlgorithm, KeyTransport,
+    Named, SignatureAlgorithm,
 };
 pub use cert::{Certificate, KeyPurpose, KeyUsage};
+pub use certs_only::{certs_only, certs_only_der, read_certificates};
 pub use cms::SignatureFailure;
+pub use compress::{compress, decompress};
 pub use envelope::{
     DecryptOptions, Decrypted, Decryption, EncryptOptions, decrypt, decrypt_stream, encrypt,
     encrypt_stream,

@@ -39,7 +39,7 @@ pub(crate) use enveloped::{
 };
 pub(crate) use signed::{
     OpaqueSignedData, Parsed, SignParams, build_detached_signed_data, build_signed_data,
-    opaque_prefix, opaque_suffix, parse_signed_data, segment_header,
+    opaque_prefix, parse_signed_data, signer_fields,
 };
 pub use signer::SignatureFailure;
 #[cfg(feature = "fuzzing")]

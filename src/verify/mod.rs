@@ -100,7 +100,23 @@ impl VerifyOptions {
 /// else — bad signature, untrusted chain, wrong sender — is reported in the
 /// [`VerifyReport`], not as an error.
 pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
+    verify_layer(message, options, 0)
+}
+
+/// [`verify()`] of a message that may be a compressed-data layer (RFC
+/// 3274) around the signed one: inflated (within
+/// `Limits::max_decompressed`) and verified inside, nested at most
+/// `max_mime_depth` times.
+fn verify_layer(message: &[u8], options: &VerifyOptions, depth: usize) -> Result<VerifyReport> {
     let root = Entity::parse(message)?;
+    if root.is_pkcs7_mime() {
+        let der = root.decoded_body()?;
+        if cms::is_compressed(&der) {
+            let limits = &options.limits;
+            crate::limits::check("max_mime_depth", depth as u64, limits.max_mime_depth as u64)?;
+            return verify_layer(&cms::decompress(&der, limits)?, options, depth + 1);
+        }
+    }
     let mut problems = Vec::new();
     let from = sender(&root, &mut problems);
     let limits = &options.limits;
@@ -115,6 +131,9 @@ pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
     let content: Vec<u8> = match (detached, &parsed.econtent) {
         (Some(content), _) => content.to_vec(),
         (None, Some(econtent)) => econtent.clone(),
+        // A certs-only message (RFC 8551 §3.6.2): no content, no signers;
+        // reported as Problem::NoSigners rather than refused.
+        (None, None) if parsed.signed_data.signer_infos.0.is_empty() => Vec::new(),
         (None, None) => {
             return Err(Error::InvalidCms(CmsError::MissingContent));
         }
@@ -182,8 +201,12 @@ pub fn verify_stream<R: Read, W: Write>(
         root.transfer_encoding().as_str(),
         "base64" | "7bit" | "8bit" | "binary"
     );
-    let streams =
-        content_types <= 1 && (ct.is("multipart/signed") || (root.is_pkcs7_mime() && identity));
+    // A compressed-data layer (labelled so) is inflated in memory.
+    let compressed = ct
+        .param("smime-type")
+        .is_some_and(|t| t.eq_ignore_ascii_case("compressed-data"));
+    let streams = content_types <= 1
+        && (ct.is("multipart/signed") || (root.is_pkcs7_mime() && identity && !compressed));
     if !streams {
         let mut message = head.clone();
         message.extend(io::read_bounded(&mut input, options.limits.max_in_memory)?);
