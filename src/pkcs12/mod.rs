@@ -80,7 +80,7 @@ type Bagged<T> = (T, Option<Vec<u8>>);
 /// tried. Real exporters use 1 024 to 600 000; a hostile bundle asking for
 /// 10⁹ would otherwise keep a mail client busy for minutes.
 pub fn import(bundle: &[u8], password: &Password, limits: &Limits) -> Result<Identity> {
-    let (keys, certs) = contents(bundle, password, limits, 1)?;
+    let (keys, certs) = contents(bundle, password, limits, KeyCap::One)?;
     if keys.len() > 1 {
         return Err(Error::UnsupportedBundle(BundleError::SeveralKeys(keys.len())));
     }
@@ -102,7 +102,7 @@ pub fn import(bundle: &[u8], password: &Password, limits: &Limits) -> Result<Ide
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn import_all(bundle: &[u8], password: &Password, limits: &Limits) -> Result<Bundle> {
-    let (keys, certs) = contents(bundle, password, limits, limits.max_certificates)?;
+    let (keys, certs) = contents(bundle, password, limits, KeyCap::Limit)?;
     crate::limits::check(
         "max_certificates",
         keys.len() as u64,
@@ -113,19 +113,28 @@ pub fn import_all(bundle: &[u8], password: &Password, limits: &Limits) -> Result
     })
 }
 
+/// How many private keys a bundle may hold.
+#[derive(Clone, Copy)]
+enum KeyCap {
+    /// [`import`]: one ([`BundleError::SeveralKeys`] otherwise).
+    One,
+    /// [`import_all`]: [`Limits::max_certificates`].
+    Limit,
+}
+
 /// The keys and certificates (DER) of a bundle, the MAC verified.
 fn contents(
     bundle: &[u8],
     password: &Password,
     limits: &Limits,
-    max_keys: usize,
+    cap: KeyCap,
 ) -> Result<(Vec<Bagged<PKey<Private>>>, Vec<Bagged<Vec<u8>>>)> {
     // C strings end at NUL: such a password cannot be what any tool used.
     if password.expose().contains('\0') {
         return Err(Error::WrongPassword);
     }
     let p12 = Pkcs12::from_der(bundle).map_err(|_| Error::CorruptBundle(BundleError::NotPfx))?;
-    preflight::check(&p12, limits.max_pkcs12_iterations, max_keys)?;
+    preflight::check(&p12, limits, cap)?;
     match ffi::pkcs12_bags(&p12, password.expose()) {
         Ok(found) => {
             let certs = found
@@ -264,7 +273,8 @@ mod preflight {
     const PBKDF2: &[u64] = &[1, 2, 840, 113_549, 1, 5, 12];
     const KEY_BAG: &[u64] = &[1, 2, 840, 113_549, 1, 12, 10, 1, 1];
 
-    pub(super) fn check(p12: &Pkcs12, max: u64, max_keys: usize) -> Result<()> {
+    pub(super) fn check(p12: &Pkcs12, limits: &Limits, cap: KeyCap) -> Result<()> {
+        let max = limits.max_pkcs12_iterations;
         // OpenSSL has decoded the bundle; its DER re-encoding is what `p12`
         // (DER only) can read. Its asserts are kept from unwinding into us.
         let Ok(der) = p12.to_der() else {
@@ -286,10 +296,10 @@ mod preflight {
             return Ok(());
         };
         let safe = Zeroizing::new(safe.clone());
-        catch_unwind(AssertUnwindSafe(|| contents(&safe, max, max_keys))).unwrap_or(Ok(()))
+        catch_unwind(AssertUnwindSafe(|| contents(&safe, max, limits, cap))).unwrap_or(Ok(()))
     }
 
-    fn contents(safe: &[u8], max: u64, max_keys: usize) -> Result<()> {
+    fn contents(safe: &[u8], max: u64, limits: &Limits, cap: KeyCap) -> Result<()> {
         let Ok(list) = yasna::parse_ber(safe, |r| r.collect_sequence_of(ContentInfo::parse)) else {
             return Ok(());
         };
@@ -323,8 +333,16 @@ mod preflight {
                 ContentInfo::OtherContext(_) => {}
             }
         }
-        if keys > max_keys {
-            return Err(Error::UnsupportedBundle(BundleError::SeveralKeys(keys)));
+        match cap {
+            KeyCap::One if keys > 1 => {
+                return Err(Error::UnsupportedBundle(BundleError::SeveralKeys(keys)));
+            }
+            KeyCap::Limit => crate::limits::check(
+                "max_certificates",
+                keys as u64,
+                limits.max_certificates as u64,
+            )?,
+            KeyCap::One => {}
         }
         Ok(())
     }
