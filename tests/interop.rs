@@ -12,4 +12,5 @@ mod interop {
     mod envelope;
     mod gpgsm;
     mod openssl;
+    mod pyca;
 }
