@@ -9,6 +9,7 @@ mod interop {
     mod cms;
     mod corpus;
     mod corpus_signed;
+    mod der_out;
     mod envelope;
     mod gpgsm;
     mod openssl;

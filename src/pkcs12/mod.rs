@@ -229,7 +229,10 @@ fn select(keys: Vec<Bagged<PKey<Private>>>, certs: Vec<Bagged<Vec<u8>>>) -> Resu
         if identities.iter().any(|i| i.certificate() == &leaf) {
             continue; // the same key twice
         }
-        let chain = order_chain(&leaf, cas.clone());
+        // The chain is the bundle's CA certificates other than the leaf
+        // itself (a CA's own bundle).
+        let others = cas.iter().filter(|c| **c != leaf).cloned().collect();
+        let chain = order_chain(&leaf, others);
         identities.push(Identity::new(leaf, key, chain)?);
     }
     Ok(identities)
