@@ -17,11 +17,11 @@
 //! ```
 #![forbid(unsafe_code)]
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use ::cms::cert::CertificateChoices;
 use ::cms::content_info::{CmsVersion, ContentInfo};
 use ::cms::signed_data::{CertificateSet, EncapsulatedContentInfo, SignedData, SignerInfos};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use der::asn1::SetOfVec;
 use der::{Any, Encode};
 

@@ -412,7 +412,9 @@ pub enum BundleError {
     #[error("EncryptedData that is not version 0 over id-data (RFC 7292 §4.1)")]
     BadEncryptedData,
     /// More than one private key.
-    #[error("{0} private keys in one bundle where one was expected (import them all with pkcs12::import_all)")]
+    #[error(
+        "{0} private keys in one bundle where one was expected (import them all with pkcs12::import_all)"
+    )]
     SeveralKeys(usize),
     /// A password or friendlyName with a NUL character, which C importers
     /// would cut short (export).

@@ -472,8 +472,9 @@ unsafe extern "C" {
         passlen: std::ffi::c_int,
     ) -> *mut openssl_sys::OPENSSL_STACK;
     fn PKCS12_SAFEBAG_get_nid(bag: *const PKCS12_SAFEBAG) -> std::ffi::c_int;
-    fn PKCS12_SAFEBAG_get0_p8inf(bag: *const PKCS12_SAFEBAG)
-    -> *const openssl_sys::PKCS8_PRIV_KEY_INFO;
+    fn PKCS12_SAFEBAG_get0_p8inf(
+        bag: *const PKCS12_SAFEBAG,
+    ) -> *const openssl_sys::PKCS8_PRIV_KEY_INFO;
     fn PKCS12_decrypt_skey(
         bag: *const PKCS12_SAFEBAG,
         pass: *const c_char,

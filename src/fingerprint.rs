@@ -72,4 +72,3 @@ impl FromStr for Fingerprint {
         Ok(Fingerprint(out))
     }
 }
-

@@ -104,11 +104,11 @@ pub use envelope::{
     DecryptOptions, Decrypted, Decryption, EncryptOptions, decrypt, decrypt_stream, encrypt,
     encrypt_stream,
 };
-pub use fingerprint::{Fingerprint, InvalidFingerprint};
 pub use error::{
     BundleError, CertificateError, CmsError, Error, MimeError, Missing, Result, Unsupported,
     Unusable,
 };
+pub use fingerprint::{Fingerprint, InvalidFingerprint};
 pub use identity::{Identity, PrivateKey};
 pub use limits::Limits;
 pub use mailbox::Mailbox;

@@ -104,8 +104,7 @@ fn inflate<R: Read, W: Write>(zlib: R, out: &mut W, max: u64) -> Result<()> {
 /// entity, `id-data`) compressed with zlib (RFC 3274 §1.1: version 0,
 /// id-alg-zlibCompress with absent parameters).
 pub(crate) fn build_compressed_data(content: &[u8]) -> Result<Vec<u8>> {
-    let mut encoder =
-        flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
     encoder.write_all(content)?;
     let zlib = encoder.finish()?;
     let compression_alg: CompressionAlgorithmIdentifier = alg(oid::ZLIB_COMPRESS, None);

@@ -15,12 +15,14 @@ use x509_cert::spki::AlgorithmIdentifierOwned;
 
 use super::asn1::{CcmParameters, ChaCha20Poly1305Nonce, GcmParameters, Rc2CbcParameter};
 use super::ber::{self, BerReader, tag};
-use super::{definite_header, definite_len, invalid, malformed, normalize, read_content_type, wrap};
+use super::{
+    definite_header, definite_len, invalid, malformed, normalize, read_content_type, wrap,
+};
 use crate::algorithm::ContentEncryption;
 use crate::error::{CmsError, Error, Result, Unsupported};
-use crate::oid::ObjectId;
 use crate::limits::Limits;
 use crate::oid;
+use crate::oid::ObjectId;
 
 /// What decryption needs to know about an `EnvelopedData` (RFC 5652 §6.1)
 /// or `AuthEnvelopedData` (RFC 5083 §2.1) before any key is used.

@@ -179,7 +179,10 @@ pub(crate) fn signer_fields(detached: &[u8]) -> Result<Vec<u8>> {
     for _ in 0..3 {
         Any::decode(&mut reader).map_err(&bad)?;
     }
-    Ok(reader.read_slice(reader.remaining_len()).map_err(&bad)?.to_vec())
+    Ok(reader
+        .read_slice(reader.remaining_len())
+        .map_err(&bad)?
+        .to_vec())
 }
 
 /// A decoded `SignedData` and what it carries.

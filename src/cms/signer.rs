@@ -21,8 +21,8 @@ use x509_cert::time::Time;
 
 use super::asn1::{EncryptionKeyPreference, RsassaPssParams, SmimeCapabilities, SmimeCapability};
 use super::{alg, malformed};
-use crate::algorithm::{ContentEncryption, DigestAlgorithm, Named, SignatureAlgorithm};
 use crate::algorithm::KeyAlgorithm;
+use crate::algorithm::{ContentEncryption, DigestAlgorithm, Named, SignatureAlgorithm};
 use crate::cert::Certificate;
 use crate::error::{Error, Result};
 use crate::identity::Identity;

@@ -34,10 +34,10 @@ use zeroize::Zeroizing;
 
 use crate::algorithm::{ContentEncryption, DecryptionWeakness, KeyAlgorithm, KeyTransport};
 use crate::cert::Certificate;
-use crate::fingerprint::Fingerprint;
 use crate::cms::{self, ber::BerReader};
 use crate::error::{Error, Result, Unsupported, Unusable};
 use crate::ffi::{self, RecipientKey};
+use crate::fingerprint::Fingerprint;
 use crate::identity::Identity;
 use crate::io;
 use crate::limits::Limits;

@@ -90,7 +90,11 @@ impl ExportOptions {
 /// assert_eq!(again.chain().len(), alice.chain().len());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn export(identity: &Identity, password: &Password, options: &ExportOptions) -> Result<Vec<u8>> {
+pub fn export(
+    identity: &Identity,
+    password: &Password,
+    options: &ExportOptions,
+) -> Result<Vec<u8>> {
     if password.expose().contains('\0')
         || options
             .friendly_name

@@ -82,7 +82,9 @@ type Bagged<T> = (T, Option<Vec<u8>>);
 pub fn import(bundle: &[u8], password: &Password, limits: &Limits) -> Result<Identity> {
     let (keys, certs) = contents(bundle, password, limits, KeyCap::One)?;
     if keys.len() > 1 {
-        return Err(Error::UnsupportedBundle(BundleError::SeveralKeys(keys.len())));
+        return Err(Error::UnsupportedBundle(BundleError::SeveralKeys(
+            keys.len(),
+        )));
     }
     let mut identities = select(keys, certs)?;
     identities.pop().ok_or(Error::NoPrivateKey)

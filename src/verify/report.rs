@@ -7,11 +7,11 @@
 use std::fmt;
 use std::time::SystemTime;
 
-use crate::algorithm::{ContentEncryption, DigestAlgorithm, Named, SignatureAlgorithm};
 use crate::algorithm::EcCurve;
+use crate::algorithm::{ContentEncryption, DigestAlgorithm, Named, SignatureAlgorithm};
 use crate::cert::Certificate;
-use crate::fingerprint::Fingerprint;
 use crate::cms::SignatureFailure;
+use crate::fingerprint::Fingerprint;
 use crate::oid::ObjectId;
 use crate::sign::SignatureForm;
 use crate::store::VerifiedSigner;

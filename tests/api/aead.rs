@@ -14,8 +14,8 @@ use base64::engine::general_purpose::STANDARD;
 use cms::cert::IssuerAndSerialNumber;
 use cms::content_info::{CmsVersion, ContentInfo};
 use cms::enveloped_data::{
-    EncryptedContentInfo, EnvelopedData, KeyTransRecipientInfo, RecipientIdentifier,
-    RecipientInfo, RecipientInfos,
+    EncryptedContentInfo, EnvelopedData, KeyTransRecipientInfo, RecipientIdentifier, RecipientInfo,
+    RecipientInfos,
 };
 use const_oid::ObjectIdentifier as Oid;
 use der::asn1::{Null, OctetString, SetOfVec};
@@ -141,7 +141,9 @@ fn ktri(recipient: &str, cek: &[u8], garbage: bool) -> RecipientInfo {
     let parsed = x509_cert::Certificate::from_der(cert(recipient).to_der()).unwrap();
     let rsa = x509.public_key().unwrap().rsa().unwrap();
     let mut enc_key = vec![0u8; rsa.size() as usize];
-    let n = rsa.public_encrypt(cek, &mut enc_key, Padding::PKCS1).unwrap();
+    let n = rsa
+        .public_encrypt(cek, &mut enc_key, Padding::PKCS1)
+        .unwrap();
     enc_key.truncate(n);
     if garbage {
         enc_key.iter_mut().for_each(|b| *b ^= 0x5a);
@@ -162,7 +164,13 @@ fn ktri(recipient: &str, cek: &[u8], garbage: bool) -> RecipientInfo {
 
 /// EVP encryption in the order CCM needs (nonce and tag lengths before
 /// the key, the data length before the data).
-fn seal(kind: Kind, key: &[u8], nonce: &[u8], plaintext: &[u8], tag_len: usize) -> (Vec<u8>, Vec<u8>) {
+fn seal(
+    kind: Kind,
+    key: &[u8],
+    nonce: &[u8],
+    plaintext: &[u8],
+    tag_len: usize,
+) -> (Vec<u8>, Vec<u8>) {
     use openssl::cipher::Cipher as Evp;
     let evp = match kind {
         Kind::ChaCha => Evp::chacha20_poly1305(),
@@ -366,10 +374,26 @@ fn a_failed_key_transport_is_the_same_uniform_error() {
 #[test]
 fn nonce_lengths_outside_the_rfcs_are_refused_by_name() {
     let cases = [
-        (Spec::new(Kind::ChaCha).nonce(8), ContentEncryption::ChaCha20Poly1305, 8),
-        (Spec::new(Kind::ChaCha).nonce(16), ContentEncryption::ChaCha20Poly1305, 16),
-        (Spec::new(Kind::Ccm128).nonce(6), ContentEncryption::Aes128Ccm, 6),
-        (Spec::new(Kind::Gcm128).nonce(8), ContentEncryption::Aes128Gcm, 8),
+        (
+            Spec::new(Kind::ChaCha).nonce(8),
+            ContentEncryption::ChaCha20Poly1305,
+            8,
+        ),
+        (
+            Spec::new(Kind::ChaCha).nonce(16),
+            ContentEncryption::ChaCha20Poly1305,
+            16,
+        ),
+        (
+            Spec::new(Kind::Ccm128).nonce(6),
+            ContentEncryption::Aes128Ccm,
+            6,
+        ),
+        (
+            Spec::new(Kind::Gcm128).nonce(8),
+            ContentEncryption::Aes128Gcm,
+            8,
+        ),
     ];
     for (spec, cipher, found) in cases {
         // OpenSSL refuses to build some of these itself; write them with a
@@ -516,7 +540,9 @@ fn rc2_is_an_unsupported_algorithm_that_names_rc2() {
         let env = EnvelopedData {
             version: CmsVersion::V0,
             originator_info: None,
-            recip_infos: RecipientInfos(SetOfVec::try_from(vec![ktri("bob", &cek, false)]).unwrap()),
+            recip_infos: RecipientInfos(
+                SetOfVec::try_from(vec![ktri("bob", &cek, false)]).unwrap(),
+            ),
             encrypted_content: EncryptedContentInfo {
                 content_type: DATA,
                 content_enc_alg: AlgorithmIdentifierOwned {
@@ -551,7 +577,8 @@ fn an_envelope_whose_content_type_is_compressed_data_is_inflated() {
     let mut cek = [0u8; 32];
     openssl::rand::rand_bytes(&mut cek).unwrap();
     let iv = [7u8; 16];
-    let ciphertext = openssl::symm::encrypt(Cipher::aes_256_cbc(), &cek, Some(&iv), &inner).unwrap();
+    let ciphertext =
+        openssl::symm::encrypt(Cipher::aes_256_cbc(), &cek, Some(&iv), &inner).unwrap();
     let env = EnvelopedData {
         version: CmsVersion::V0,
         originator_info: None,
@@ -574,12 +601,23 @@ fn an_envelope_whose_content_type_is_compressed_data_is_inflated() {
     .unwrap();
     let message = mime(&der, Some("enveloped-data"));
     let opened = open(&message).unwrap();
-    assert!(opened.content.ends_with(b"encrypts at rest.\r\n"), "{:?}", String::from_utf8_lossy(&opened.content));
+    assert!(
+        opened.content.ends_with(b"encrypts at rest.\r\n"),
+        "{:?}",
+        String::from_utf8_lossy(&opened.content)
+    );
     // And bounded like any compressed layer.
     let mut limits = Limits::default();
     limits.max_decompressed = 10;
     assert!(matches!(
-        decrypt(&message, &[identity("bob")], &DecryptOptions::default().limits(limits)),
-        Err(Error::LimitExceeded { limit: "max_decompressed", .. })
+        decrypt(
+            &message,
+            &[identity("bob")],
+            &DecryptOptions::default().limits(limits)
+        ),
+        Err(Error::LimitExceeded {
+            limit: "max_decompressed",
+            ..
+        })
     ));
 }

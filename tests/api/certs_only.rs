@@ -3,8 +3,8 @@
 //! BER, PEM, base64 MIME, `openssl crl2pkcs7` output), built for
 //! `export-certs`, and reported by verify as "no signers".
 
-use crate::common::{cert, openssl_cli, root};
 use crate::common::peers::{f, openssl};
+use crate::common::{cert, openssl_cli, root};
 
 use smime::{
     CertificateError, Error, Limits, Problem, VerifyOptions, certs_only, certs_only_der,
@@ -74,9 +74,15 @@ fn openssl_crl2pkcs7_bundles_read_in_der_and_pem() {
 #[test]
 fn plain_certificates_still_read() {
     let pem = crate::common::read_fixture("certs/alice.pem");
-    assert_eq!(read_certificates(&pem, &Limits::default()).unwrap(), [cert("alice")]);
+    assert_eq!(
+        read_certificates(&pem, &Limits::default()).unwrap(),
+        [cert("alice")]
+    );
     let der = crate::common::read_fixture("certs/alice.der");
-    assert_eq!(read_certificates(&der, &Limits::default()).unwrap(), [cert("alice")]);
+    assert_eq!(
+        read_certificates(&der, &Limits::default()).unwrap(),
+        [cert("alice")]
+    );
 }
 
 #[test]
@@ -88,7 +94,10 @@ fn what_holds_no_certificate_is_a_typed_error() {
     ] {
         let err = read_certificates(bytes, &Limits::default()).unwrap_err();
         assert!(
-            matches!(err, Error::InvalidCertificate(CertificateError::NoCertificates)),
+            matches!(
+                err,
+                Error::InvalidCertificate(CertificateError::NoCertificates)
+            ),
             "{err:?}"
         );
     }
@@ -101,7 +110,9 @@ fn what_holds_no_certificate_is_a_typed_error() {
     .unwrap();
     assert!(matches!(
         read_certificates(&sealed, &Limits::default()),
-        Err(Error::InvalidCms(smime::CmsError::UnexpectedContentType { .. }))
+        Err(Error::InvalidCms(
+            smime::CmsError::UnexpectedContentType { .. }
+        ))
     ));
 }
 
@@ -112,7 +123,13 @@ fn too_many_certificates_are_refused_by_the_limit() {
     limits.max_certificates = 2;
     let err = read_certificates(&certs_only(&certs).unwrap(), &limits).unwrap_err();
     assert!(
-        matches!(err, Error::LimitExceeded { limit: "max_certificates", .. }),
+        matches!(
+            err,
+            Error::LimitExceeded {
+                limit: "max_certificates",
+                ..
+            }
+        ),
         "{err:?}"
     );
 }
@@ -124,7 +141,11 @@ fn verify_reports_a_certs_only_message_as_no_signers() {
     let report = verify(&message, &options).unwrap();
     assert!(!report.valid);
     assert!(report.signers.is_empty());
-    assert!(report.problems.contains(&Problem::NoSigners), "{:?}", report.problems);
+    assert!(
+        report.problems.contains(&Problem::NoSigners),
+        "{:?}",
+        report.problems
+    );
     let mut content = Vec::new();
     let streamed = verify_stream(&message[..], &mut content, &options).unwrap();
     assert!(!streamed.valid);

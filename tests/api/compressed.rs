@@ -22,10 +22,17 @@ fn verify_options() -> VerifyOptions {
 #[test]
 fn a_compressed_message_round_trips_and_keeps_its_outer_header() {
     let compressed = compress(MESSAGE, &Limits::default()).unwrap();
-    assert!(compressed.starts_with(b"From: alice@example.org\r\nTo: bob@example.org\r\nSubject: logs\r\n"));
+    assert!(
+        compressed
+            .starts_with(b"From: alice@example.org\r\nTo: bob@example.org\r\nSubject: logs\r\n")
+    );
     assert!(crate::common::find(&compressed, b"smime-type=compressed-data").is_some());
     let entity = decompress(&compressed, &Limits::default()).unwrap();
-    assert!(entity.starts_with(b"Content-Type: text/plain"), "{}", String::from_utf8_lossy(&entity));
+    assert!(
+        entity.starts_with(b"Content-Type: text/plain"),
+        "{}",
+        String::from_utf8_lossy(&entity)
+    );
     assert!(entity.ends_with(b"line one\r\nline one\r\nline one\r\nline one\r\n"));
 }
 
@@ -86,7 +93,9 @@ fn bomb(zlib: &[u8]) -> Vec<u8> {
     };
     let oid = |text: &str| {
         use der::Encode;
-        const_oid::ObjectIdentifier::new_unwrap(text).to_der().unwrap()
+        const_oid::ObjectIdentifier::new_unwrap(text)
+            .to_der()
+            .unwrap()
     };
     let mut encap = oid("1.2.840.113549.1.7.1");
     encap.extend(tlv(0xa0, &tlv(0x04, zlib)));
@@ -133,12 +142,18 @@ fn a_zip_bomb_is_a_limit_never_memory_exhaustion() {
     limits.max_decompressed = 64 << 10;
     assert!(matches!(
         decompress(&small, &limits),
-        Err(Error::LimitExceeded { limit: "max_decompressed", .. })
+        Err(Error::LimitExceeded {
+            limit: "max_decompressed",
+            ..
+        })
     ));
     // Verify meets the same limit on a compressed layer.
     assert!(matches!(
         verify(&small, &verify_options().limits(limits)),
-        Err(Error::LimitExceeded { limit: "max_decompressed", .. })
+        Err(Error::LimitExceeded {
+            limit: "max_decompressed",
+            ..
+        })
     ));
     // Within the limit, the same message inflates.
     limits.max_decompressed = 2 << 20;

@@ -271,9 +271,16 @@ fn rfc9216_bundles_import_both_identities_with_a_shared_chain() {
                 .unwrap()
         };
         let (signing, encryption) = (pem("sign"), pem("encrypt"));
-        let certs: Vec<_> = bundle.identities.iter().map(|i| i.certificate().clone()).collect();
+        let certs: Vec<_> = bundle
+            .identities
+            .iter()
+            .map(|i| i.certificate().clone())
+            .collect();
         assert!(certs.contains(&signing), "{name}: no signing identity");
-        assert!(certs.contains(&encryption), "{name}: no encryption identity");
+        assert!(
+            certs.contains(&encryption),
+            "{name}: no encryption identity"
+        );
         for id in &bundle.identities {
             assert!(id.private_key().matches(id.certificate()), "{name}");
             let chain: Vec<_> = id.chain().iter().map(|c| c.subject().to_owned()).collect();
@@ -281,8 +288,16 @@ fn rfc9216_bundles_import_both_identities_with_a_shared_chain() {
             assert!(chain[0].contains("Certification Authority"), "{chain:?}");
         }
         // Key usage tells them apart: sign picks one, decrypt the other.
-        let signer = bundle.identities.iter().find(|i| i.certificate().can_sign()).unwrap();
-        let decrypter = bundle.identities.iter().find(|i| i.certificate().can_decrypt()).unwrap();
+        let signer = bundle
+            .identities
+            .iter()
+            .find(|i| i.certificate().can_sign())
+            .unwrap();
+        let decrypter = bundle
+            .identities
+            .iter()
+            .find(|i| i.certificate().can_decrypt())
+            .unwrap();
         assert_eq!(signer.certificate(), &signing, "{name}");
         assert_eq!(decrypter.certificate(), &encryption, "{name}");
         // import wants exactly one key.
@@ -306,8 +321,8 @@ fn a_bundle_is_all_or_nothing() {
         println!("skipped: ../shared/corpus/rfc9788 is missing");
         return;
     };
-    let err = pkcs12::import_all(&p12, &Password::new("carlos"), &smime::Limits::default())
-        .unwrap_err();
+    let err =
+        pkcs12::import_all(&p12, &Password::new("carlos"), &smime::Limits::default()).unwrap_err();
     assert!(matches!(err, Error::UnsupportedKey(_)), "{err:?}");
 }
 
@@ -336,7 +351,8 @@ fn two_identities_joined_in_one_bundle_each_get_their_certificate() {
     let alice = import("p12/alice.p12", PASSWORD).unwrap();
     let bob = import("p12/bob.p12", PASSWORD).unwrap();
     let p12 = joined_bundle(&[&alice, &bob]);
-    let bundle = pkcs12::import_all(&p12, &Password::new(PASSWORD), &smime::Limits::default()).unwrap();
+    let bundle =
+        pkcs12::import_all(&p12, &Password::new(PASSWORD), &smime::Limits::default()).unwrap();
     assert_eq!(bundle.identities.len(), 2);
     assert_eq!(bundle.identities[0].certificate(), alice.certificate());
     assert_eq!(bundle.identities[1].certificate(), bob.certificate());
@@ -348,7 +364,10 @@ fn two_identities_joined_in_one_bundle_each_get_their_certificate() {
     limits.max_certificates = 1;
     assert!(matches!(
         pkcs12::import_all(&p12, &Password::new(PASSWORD), &limits),
-        Err(Error::LimitExceeded { limit: "max_certificates", max: 1 })
+        Err(Error::LimitExceeded {
+            limit: "max_certificates",
+            max: 1
+        })
     ));
 }
 
@@ -383,14 +402,25 @@ fn joined_bundle(ids: &[&smime::Identity]) -> Vec<u8> {
     let mut safes: Vec<cms::content_info::ContentInfo> = Vec::new();
     let mut first: Option<Pfx> = None;
     for (i, id) in ids.iter().enumerate() {
-        let key = openssl::pkey::PKey::private_key_from_pkcs8(&id.private_key().to_pkcs8_der().unwrap()).unwrap();
+        let key =
+            openssl::pkey::PKey::private_key_from_pkcs8(&id.private_key().to_pkcs8_der().unwrap())
+                .unwrap();
         let cert = openssl::x509::X509::from_der(id.certificate().to_der()).unwrap();
         let chain: Vec<_> = if i == 0 {
-            id.chain().iter().map(|c| openssl::x509::X509::from_der(c.to_der()).unwrap()).collect()
+            id.chain()
+                .iter()
+                .map(|c| openssl::x509::X509::from_der(c.to_der()).unwrap())
+                .collect()
         } else {
             Vec::new()
         };
-        let pfx = Pfx::from_der(&crate::common::bundle(Some(&key), Some(&cert), &chain, PASSWORD)).unwrap();
+        let pfx = Pfx::from_der(&crate::common::bundle(
+            Some(&key),
+            Some(&cert),
+            &chain,
+            PASSWORD,
+        ))
+        .unwrap();
         let octets: der::asn1::OctetString = pfx.auth_safe.content.decode_as().unwrap();
         safes.extend(Vec::<cms::content_info::ContentInfo>::from_der(octets.as_bytes()).unwrap());
         first.get_or_insert(pfx);
@@ -398,26 +428,39 @@ fn joined_bundle(ids: &[&smime::Identity]) -> Vec<u8> {
     let mut pfx = first.unwrap();
     let auth_safe = safes.to_der().unwrap();
     let mac = pfx.mac_data.as_mut().unwrap();
-    assert_eq!(mac.mac.algorithm.oid.to_string(), "2.16.840.1.101.3.4.2.1", "SHA-256 MAC");
+    assert_eq!(
+        mac.mac.algorithm.oid.to_string(),
+        "2.16.840.1.101.3.4.2.1",
+        "SHA-256 MAC"
+    );
     let v = 64;
     let repeat = |bytes: &[u8]| -> Vec<u8> {
         let len = bytes.len().div_ceil(v) * v;
         bytes.iter().copied().cycle().take(len).collect()
     };
-    let mut password: Vec<u8> = PASSWORD.encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
+    let mut password: Vec<u8> = PASSWORD
+        .encode_utf16()
+        .flat_map(|u| u.to_be_bytes())
+        .collect();
     password.extend([0, 0]);
     let mut input = vec![3u8; v];
     input.extend(repeat(mac.mac_salt.as_bytes()));
     input.extend(repeat(&password));
-    let mut key = openssl::hash::hash(openssl::hash::MessageDigest::sha256(), &input).unwrap().to_vec();
+    let mut key = openssl::hash::hash(openssl::hash::MessageDigest::sha256(), &input)
+        .unwrap()
+        .to_vec();
     for _ in 1..mac.iterations.unwrap_or(1) {
-        key = openssl::hash::hash(openssl::hash::MessageDigest::sha256(), &key).unwrap().to_vec();
+        key = openssl::hash::hash(openssl::hash::MessageDigest::sha256(), &key)
+            .unwrap()
+            .to_vec();
     }
     let hmac_key = openssl::pkey::PKey::hmac(&key).unwrap();
-    let mut signer = openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &hmac_key).unwrap();
+    let mut signer =
+        openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &hmac_key).unwrap();
     signer.update(&auth_safe).unwrap();
     mac.mac.digest = der::asn1::OctetString::new(signer.sign_to_vec().unwrap()).unwrap();
-    pfx.auth_safe.content = der::Any::encode_from(&der::asn1::OctetString::new(auth_safe).unwrap()).unwrap();
+    pfx.auth_safe.content =
+        der::Any::encode_from(&der::asn1::OctetString::new(auth_safe).unwrap()).unwrap();
     pfx.to_der().unwrap()
 }
 
@@ -426,7 +469,16 @@ fn asn1parse(der: &[u8]) -> Option<String> {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("b.p12"), der).unwrap();
     let out = std::process::Command::new("openssl")
-        .args(["pkcs12", "-info", "-nokeys", "-nocerts", "-in", "b.p12", "-passin", "pass:export me"])
+        .args([
+            "pkcs12",
+            "-info",
+            "-nokeys",
+            "-nocerts",
+            "-in",
+            "b.p12",
+            "-passin",
+            "pass:export me",
+        ])
         .current_dir(tmp.path())
         .output()
         .unwrap();
@@ -443,8 +495,16 @@ fn export_modern_and_legacy_re_import_with_chain_name_and_key_id() {
             ["PBES2", "PBKDF2", "AES-256-CBC", "sha256", "600000"],
         ),
         (
-            pkcs12::ExportOptions::default().legacy().friendly_name("Alice (work)"),
-            ["pbeWithSHA1And3-KeyTripleDES-CBC", "sha1", "2048", "Certificate bag", "Shrouded Keybag"],
+            pkcs12::ExportOptions::default()
+                .legacy()
+                .friendly_name("Alice (work)"),
+            [
+                "pbeWithSHA1And3-KeyTripleDES-CBC",
+                "sha1",
+                "2048",
+                "Certificate bag",
+                "Shrouded Keybag",
+            ],
         ),
     ] {
         let p12 = pkcs12::export(&alice, &password, &options).unwrap();
@@ -461,7 +521,11 @@ fn export_modern_and_legacy_re_import_with_chain_name_and_key_id() {
         ));
         if let Some(info) = asn1parse(&p12) {
             for word in words {
-                assert!(info.contains(word), "{:?}: {word} missing in\n{info}", options.protection);
+                assert!(
+                    info.contains(word),
+                    "{:?}: {word} missing in\n{info}",
+                    options.protection
+                );
             }
         }
         // friendlyName and localKeyId on the bags.
@@ -469,13 +533,28 @@ fn export_modern_and_legacy_re_import_with_chain_name_and_key_id() {
             let tmp = tempfile::tempdir().unwrap();
             std::fs::write(tmp.path().join("b.p12"), &p12).unwrap();
             let out = std::process::Command::new("openssl")
-                .args(["pkcs12", "-in", "b.p12", "-passin", "pass:export me", "-nodes"])
+                .args([
+                    "pkcs12",
+                    "-in",
+                    "b.p12",
+                    "-passin",
+                    "pass:export me",
+                    "-nodes",
+                ])
                 .current_dir(tmp.path())
                 .output()
                 .unwrap();
             let text = String::from_utf8_lossy(&out.stdout);
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-            assert_eq!(text.matches("friendlyName: Alice (work)").count(), 2, "{text}");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(
+                text.matches("friendlyName: Alice (work)").count(),
+                2,
+                "{text}"
+            );
             assert_eq!(text.matches("localKeyID:").count(), 2, "{text}");
             assert_eq!(text.matches("BEGIN CERTIFICATE").count(), 3, "{text}");
         }
@@ -487,7 +566,10 @@ fn export_refuses_nul_in_password_or_name() {
     let alice = import("p12/alice.p12", PASSWORD).unwrap();
     for (password, options) in [
         ("a\0b", pkcs12::ExportOptions::default()),
-        ("fine", pkcs12::ExportOptions::default().friendly_name("a\0b")),
+        (
+            "fine",
+            pkcs12::ExportOptions::default().friendly_name("a\0b"),
+        ),
     ] {
         assert!(matches!(
             pkcs12::export(&alice, &Password::new(password), &options),
@@ -499,8 +581,12 @@ fn export_refuses_nul_in_password_or_name() {
 #[test]
 fn an_exported_ec_identity_and_an_empty_password_re_import() {
     let carol = import("p12/carol.p12", PASSWORD).unwrap();
-    let p12 = pkcs12::export(&carol, &Password::new(""), &pkcs12::ExportOptions::default().legacy())
-        .unwrap();
+    let p12 = pkcs12::export(
+        &carol,
+        &Password::new(""),
+        &pkcs12::ExportOptions::default().legacy(),
+    )
+    .unwrap();
     let again = pkcs12::import(&p12, &Password::new(""), &smime::Limits::default()).unwrap();
     assert_eq!(again.certificate(), carol.certificate());
 }

@@ -14,8 +14,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use smime::{
     ContentEncryption, DecryptOptions, DecryptionWeakness, EncryptOptions, Limits, Password,
-    SignOptions, certs_only_der, decrypt, encrypt, encrypt_stream, pkcs12, read_certificates,
-    sign, sign_stream,
+    SignOptions, certs_only_der, decrypt, encrypt, encrypt_stream, pkcs12, read_certificates, sign,
+    sign_stream,
 };
 
 const ENTITY: &[u8] = b"Content-Type: text/plain\r\n\r\nDER for strict readers.\r\n";
@@ -58,26 +58,54 @@ fn everything_we_write_is_der_as_openssl_re_encodes_it() {
     let gcm = EncryptOptions::default().cipher(ContentEncryption::Aes256Gcm);
     let oaep = EncryptOptions::default().rsa_oaep();
     let cases: Vec<(&str, Vec<u8>)> = vec![
-        ("CBC to RSA", base64_body(&encrypt(ENTITY, &[cert("alice")], &EncryptOptions::default()).unwrap())),
-        ("GCM to EC", base64_body(&encrypt(ENTITY, &[cert("carol")], &gcm).unwrap())),
-        ("OAEP to two", base64_body(&encrypt(ENTITY, &[cert("alice"), cert("bob")], &oaep).unwrap())),
-        ("streamed CBC", base64_body(&streamed_encrypt("bob", &EncryptOptions::default()))),
-        ("streamed GCM to EC", base64_body(&streamed_encrypt("dave", &gcm))),
-        ("opaque RSA", base64_body(&sign(ENTITY, &identity("alice"), &SignOptions::default().opaque()).unwrap())),
+        (
+            "CBC to RSA",
+            base64_body(&encrypt(ENTITY, &[cert("alice")], &EncryptOptions::default()).unwrap()),
+        ),
+        (
+            "GCM to EC",
+            base64_body(&encrypt(ENTITY, &[cert("carol")], &gcm).unwrap()),
+        ),
+        (
+            "OAEP to two",
+            base64_body(&encrypt(ENTITY, &[cert("alice"), cert("bob")], &oaep).unwrap()),
+        ),
+        (
+            "streamed CBC",
+            base64_body(&streamed_encrypt("bob", &EncryptOptions::default())),
+        ),
+        (
+            "streamed GCM to EC",
+            base64_body(&streamed_encrypt("dave", &gcm)),
+        ),
+        (
+            "opaque RSA",
+            base64_body(
+                &sign(ENTITY, &identity("alice"), &SignOptions::default().opaque()).unwrap(),
+            ),
+        ),
         ("streamed opaque EC", base64_body(&streamed_sign("carol"))),
         ("streamed opaque RSA", base64_body(&streamed_sign("alice"))),
-        ("certs-only", certs_only_der(&[cert("alice"), cert("bob"), root()]).unwrap()),
+        (
+            "certs-only",
+            certs_only_der(&[cert("alice"), cert("bob"), root()]).unwrap(),
+        ),
     ];
     for (what, der) in cases {
         assert_ne!(&der[..2], [0x30, 0x80], "{what}: indefinite length");
         let file = tmp.path().join("ours.der");
         std::fs::write(&file, &der).unwrap();
         let again = openssl(
-            &["cms", "-cmsout", "-inform", "DER", "-outform", "DER", "-in", "ours.der"],
+            &[
+                "cms", "-cmsout", "-inform", "DER", "-outform", "DER", "-in", "ours.der",
+            ],
             tmp.path(),
         )
         .unwrap_or_else(|e| panic!("{what}: openssl cannot read it: {e}"));
-        assert!(again == der, "{what}: OpenSSL's DER re-encoding differs from ours");
+        assert!(
+            again == der,
+            "{what}: OpenSSL's DER re-encoding differs from ours"
+        );
     }
 }
 
@@ -92,8 +120,16 @@ fn openssl_verifies_our_streamed_opaque_der_signatures() {
         std::fs::write(tmp.path().join("s.der"), base64_body(&streamed_sign(name))).unwrap();
         let content = openssl(
             &[
-                "cms", "-verify", "-inform", "DER", "-in", "s.der", "-CAfile", &f("ca/root.pem"),
-                "-purpose", "any",
+                "cms",
+                "-verify",
+                "-inform",
+                "DER",
+                "-in",
+                "s.der",
+                "-CAfile",
+                &f("ca/root.pem"),
+                "-purpose",
+                "any",
             ],
             tmp.path(),
         )
@@ -145,10 +181,18 @@ fn pkcs12_exports_import_into_openssl_both_profiles() {
         ("legacy", pkcs12::ExportOptions::default().legacy()),
     ] {
         for who in ["alice", "dave"] {
-            let p12 = pkcs12::export(&identity(who), &Password::new("s3cret pass"), &options).unwrap();
+            let p12 =
+                pkcs12::export(&identity(who), &Password::new("s3cret pass"), &options).unwrap();
             std::fs::write(tmp.path().join("x.p12"), &p12).unwrap();
             let out = openssl(
-                &["pkcs12", "-in", "x.p12", "-passin", "pass:s3cret pass", "-nodes"],
+                &[
+                    "pkcs12",
+                    "-in",
+                    "x.p12",
+                    "-passin",
+                    "pass:s3cret pass",
+                    "-nodes",
+                ],
                 tmp.path(),
             )
             .unwrap_or_else(|e| panic!("{name} {who}: {e}"));
@@ -176,7 +220,15 @@ fn triple_des_from_openssl_decrypts_with_the_weakness_reported() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("in.txt"), ENTITY).unwrap();
     let out = openssl(
-        &["cms", "-encrypt", "-binary", "-des3", "-in", "in.txt", &f("certs/bob.pem")],
+        &[
+            "cms",
+            "-encrypt",
+            "-binary",
+            "-des3",
+            "-in",
+            "in.txt",
+            &f("certs/bob.pem"),
+        ],
         tmp.path(),
     )
     .unwrap();
@@ -217,7 +269,11 @@ fn gpgsm_imports_our_legacy_export_and_certs_only_and_we_read_its_export() {
     .unwrap();
     std::fs::write(dir.join("legacy.p12"), &legacy).unwrap();
     let out = gpgsm.run_with_passphrase(&["--import", dir.join("legacy.p12").to_str().unwrap()]);
-    assert!(out.status.success(), "gpgsm --import legacy: {}", stderr(&out));
+    assert!(
+        out.status.success(),
+        "gpgsm --import legacy: {}",
+        stderr(&out)
+    );
     // The imported key decrypts what we encrypt to alice.
     let sealed = encrypt(ENTITY, &[cert("alice")], &EncryptOptions::default()).unwrap();
     std::fs::write(dir.join("sealed.der"), base64_body(&sealed)).unwrap();
@@ -228,13 +284,21 @@ fn gpgsm_imports_our_legacy_export_and_certs_only_and_we_read_its_export() {
         plain.to_str().unwrap(),
         dir.join("sealed.der").to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "gpgsm --decrypt with the exported key: {}", stderr(&out));
+    assert!(
+        out.status.success(),
+        "gpgsm --decrypt with the exported key: {}",
+        stderr(&out)
+    );
     assert_eq!(std::fs::read(&plain).unwrap(), ENTITY);
 
     // Our certs-only bundle imports into gpgsm.
     std::fs::write(dir.join("bob.p7c"), certs_only_der(&[cert("bob")]).unwrap()).unwrap();
     let out = gpgsm.run(&["--import", dir.join("bob.p7c").to_str().unwrap()], None);
-    assert!(out.status.success(), "gpgsm --import certs-only: {}", stderr(&out));
+    assert!(
+        out.status.success(),
+        "gpgsm --import certs-only: {}",
+        stderr(&out)
+    );
     let out = gpgsm.run(&["--list-keys", "bob@example.org"], None);
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("bob@example.org"),
@@ -271,7 +335,11 @@ fn gpgsm_imports_our_legacy_export_and_certs_only_and_we_read_its_export() {
         ],
         None,
     );
-    assert!(out.status.success(), "gpgsm --encrypt 3DES: {}", stderr(&out));
+    assert!(
+        out.status.success(),
+        "gpgsm --encrypt 3DES: {}",
+        stderr(&out)
+    );
     let message = crate::common::join_base64(
         b"Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\nContent-Transfer-Encoding: base64\r\n\r\n",
         &std::fs::read(&der).unwrap(),

@@ -185,7 +185,11 @@ fn pyca_envelopes_decrypt_with_ours() {
                 child.wait_with_output()
             })
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let message = if encoding == "der" {
             crate::common::join_base64(
                 b"Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\nContent-Transfer-Encoding: base64\r\n\r\n",
@@ -238,7 +242,11 @@ fn pyca_sign(python: &Path, dir: &Path, name: &str, form: &str) -> Vec<u8> {
             child.wait_with_output()
         })
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }
 
@@ -246,10 +254,8 @@ fn pyca_sign(python: &Path, dir: &Path, name: &str, form: &str) -> Vec<u8> {
 fn pyca_opaque_and_detached_signatures_verify_with_ours() {
     let Some(python) = pyca() else { return };
     let tmp = tempfile::tempdir().unwrap();
-    let intermediate = smime::Certificate::from_pem(&crate::common::read_fixture(
-        "ca/intermediate.pem",
-    ))
-    .unwrap();
+    let intermediate =
+        smime::Certificate::from_pem(&crate::common::read_fixture("ca/intermediate.pem")).unwrap();
     let options = VerifyOptions::new(&[root()]).with_intermediates(&[intermediate]);
     for name in ["alice", "carol"] {
         // pyca writes opaque signatures as DER (Encoding.DER without
@@ -258,7 +264,10 @@ fn pyca_opaque_and_detached_signatures_verify_with_ours() {
         let embedded = pyca_sign(&python, tmp.path(), name, "opaque");
         let report = verify(&embedded, &options).unwrap();
         assert!(!report.valid, "{name}");
-        assert!(report.problems.contains(&smime::Problem::EmbeddedContent), "{name}");
+        assert!(
+            report.problems.contains(&smime::Problem::EmbeddedContent),
+            "{name}"
+        );
         for form in ["detached", "der"] {
             let signed = pyca_sign(&python, tmp.path(), name, form);
             let message = if form == "der" {
@@ -269,10 +278,18 @@ fn pyca_opaque_and_detached_signatures_verify_with_ours() {
             } else {
                 signed
             };
-            let report = verify(&message, &options).unwrap_or_else(|e| panic!("{name} {form}: {e}"));
-            assert!(report.valid, "{name} {form}: {:?} {:?}", report.problems, report.signers);
+            let report =
+                verify(&message, &options).unwrap_or_else(|e| panic!("{name} {form}: {e}"));
+            assert!(
+                report.valid,
+                "{name} {form}: {:?} {:?}",
+                report.problems, report.signers
+            );
             assert_eq!(report.signers.len(), 1);
-            assert!(report.content.ends_with(b"Second line.\r\n"), "{name} {form}");
+            assert!(
+                report.content.ends_with(b"Second line.\r\n"),
+                "{name} {form}"
+            );
             let mut content = Vec::new();
             let streamed = smime::verify_stream(&message[..], &mut content, &options).unwrap();
             assert!(streamed.valid, "{name} {form} streamed");
@@ -304,8 +321,16 @@ fn pyca_reads_our_opaque_signatures_and_certs_only_bundles_as_der() {
     .unwrap();
     let bundle = certs_only_der(&[cert("alice"), cert("bob"), root()]).unwrap();
     for (what, der, count) in [
-        ("opaque signature", crate::common::base64_body(&in_memory), 3),
-        ("streamed opaque signature", crate::common::base64_body(&streamed), 3),
+        (
+            "opaque signature",
+            crate::common::base64_body(&in_memory),
+            3,
+        ),
+        (
+            "streamed opaque signature",
+            crate::common::base64_body(&streamed),
+            3,
+        ),
         ("certs-only", bundle, 3),
     ] {
         let file = tmp.path().join("p7.der");
@@ -371,8 +396,12 @@ fn pkcs12_exports_load_in_pyca_and_pyca_bundles_import() {
         SERIALIZE_PKCS12,
         &[&f("certs/bob.pem"), &f("keys/bob.key"), &f("ca/chain.pem")],
     );
-    let bob = pkcs12::import(&bundle, &Password::new("pyca password"), &smime::Limits::default())
-        .unwrap();
+    let bob = pkcs12::import(
+        &bundle,
+        &Password::new("pyca password"),
+        &smime::Limits::default(),
+    )
+    .unwrap();
     assert_eq!(bob.certificate(), &cert("bob"));
     assert_eq!(bob.chain().len(), 2);
 }
