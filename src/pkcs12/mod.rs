@@ -60,6 +60,9 @@ pub struct Bundle {
 /// A private key or certificate as a bag held it, with its `localKeyId`.
 type Bagged<T> = (T, Option<Vec<u8>>);
 
+/// Every private key and certificate (DER) of a bundle.
+type Contents = (Vec<Bagged<PKey<Private>>>, Vec<Bagged<Vec<u8>>>);
+
 /// Imports a PKCS#12 bundle (DER, as in a `.p12` or `.pfx` file) that
 /// holds exactly one private key; a bundle with several is
 /// [`BundleError::SeveralKeys`] (use [`import_all`]).
@@ -130,7 +133,7 @@ fn contents(
     password: &Password,
     limits: &Limits,
     cap: KeyCap,
-) -> Result<(Vec<Bagged<PKey<Private>>>, Vec<Bagged<Vec<u8>>>)> {
+) -> Result<Contents> {
     // C strings end at NUL: such a password cannot be what any tool used.
     if password.expose().contains('\0') {
         return Err(Error::WrongPassword);
