@@ -128,12 +128,7 @@ enum KeyCap {
 }
 
 /// The keys and certificates (DER) of a bundle, the MAC verified.
-fn contents(
-    bundle: &[u8],
-    password: &Password,
-    limits: &Limits,
-    cap: KeyCap,
-) -> Result<Contents> {
+fn contents(bundle: &[u8], password: &Password, limits: &Limits, cap: KeyCap) -> Result<Contents> {
     // C strings end at NUL: such a password cannot be what any tool used.
     if password.expose().contains('\0') {
         return Err(Error::WrongPassword);
