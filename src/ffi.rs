@@ -235,6 +235,10 @@ impl Drop for EnvelopeEncryptor {
     }
 }
 
+// SAFETY: each declaration matches its prototype in <openssl/cms.h> and
+// <openssl/crypto.h> (OpenSSL 1.1.1 and 3.x): same argument and return
+// types, opaque structs only behind pointers. Calls stay `unsafe`; each
+// call site states its own invariants.
 unsafe extern "C" {
     fn CMS_add0_recipient_key(
         cms: *mut openssl_sys::CMS_ContentInfo,
@@ -282,7 +286,7 @@ fn openssl_free(ptr: *mut u8, len: usize) {
 /// with `key`, as `CMS_decrypt` would, and has OpenSSL wrap the content
 /// key it recovered for one more recipient: a KEKRecipientInfo (RFC 5652
 /// §6.2.3) under the one-time AES-256 key-wrap key `kek`, identified by
-/// `kek_id`. The caller finds that RecipientInfo in [`cms.to_der()`] and
+/// `kek_id`. The caller finds that RecipientInfo in `cms.to_der()` and
 /// unwraps the key: the way to key a cipher OpenSSL's CMS engine does not
 /// implement (ChaCha20-Poly1305, AES-CCM) with OpenSSL's own key transport,
 /// key agreement and countermeasures.
@@ -340,6 +344,8 @@ pub(crate) fn cms_rewrap_content_key(
     Ok(true)
 }
 
+// SAFETY: each declaration matches its prototype in <openssl/cms.h>
+// (OpenSSL 1.1.1 and 3.x); calls stay `unsafe` and state their invariants.
 unsafe extern "C" {
     fn CMS_decrypt_set1_pkey(
         cms: *mut openssl_sys::CMS_ContentInfo,
