@@ -341,10 +341,6 @@ pub enum CmsError {
     /// zlib data that does not inflate (RFC 1950).
     #[error("compressed-data whose zlib stream is damaged")]
     BadCompression,
-    /// A certs-only message (RFC 8551 §3.6) where a signature was needed:
-    /// a SignedData with no SignerInfo.
-    #[error("certs-only message: a SignedData without signers")]
-    NoSigners,
     /// `AuthEnvelopedData` without `mac`.
     #[error("AuthEnvelopedData without mac")]
     MissingMac,
