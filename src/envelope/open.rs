@@ -291,7 +291,8 @@ impl<'a, W: Write> ContentSink<'a, W> {
                         .cipher_update(piece, Some(&mut self.buf))
                         .map_err(|_| Error::DecryptionFailed)?;
                     self.output
-                        .write_all(self.buf.get(..n).unwrap_or_default())?;
+                        .write_all(self.buf.get(..n).unwrap_or_default())
+                        .map_err(io::from_io)?;
                 }
                 Ok(())
             }
@@ -339,7 +340,7 @@ impl<'a, W: Write> ContentSink<'a, W> {
             };
             let plain = plain.get(..n).unwrap_or_default();
             if looks_like_mime(plain) {
-                self.output.write_all(plain)?;
+                self.output.write_all(plain).map_err(io::from_io)?;
                 self.state = State::Open {
                     content: Content::Cms(stream),
                     id,
@@ -379,7 +380,9 @@ impl<'a, W: Write> ContentSink<'a, W> {
                 let n = ctx
                     .cipher_update(&ciphertext, Some(&mut plain))
                     .map_err(fail)?;
-                self.output.write_all(plain.get(..n).unwrap_or_default())?;
+                self.output
+                    .write_all(plain.get(..n).unwrap_or_default())
+                    .map_err(io::from_io)?;
             }
             mut content => {
                 let cipher = match &mut content {
@@ -392,7 +395,8 @@ impl<'a, W: Write> ContentSink<'a, W> {
                 }
                 let n = cipher.cipher_final(&mut self.buf).map_err(fail)?;
                 self.output
-                    .write_all(self.buf.get(..n).unwrap_or_default())?;
+                    .write_all(self.buf.get(..n).unwrap_or_default())
+                    .map_err(io::from_io)?;
             }
         }
         Ok(id)

@@ -620,4 +620,24 @@ fn an_envelope_whose_content_type_is_compressed_data_is_inflated() {
             ..
         })
     ));
+    // The compressed content is held first, within max_in_memory.
+    let mut limits = Limits::default();
+    limits.max_in_memory = 16;
+    let err = decrypt_stream(
+        &message[..],
+        std::io::sink(),
+        &[identity("bob")],
+        &DecryptOptions::default().limits(limits),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::LimitExceeded {
+                limit: "max_in_memory",
+                max: 16
+            }
+        ),
+        "{err:?}"
+    );
 }
