@@ -590,3 +590,60 @@ fn an_exported_ec_identity_and_an_empty_password_re_import() {
     let again = pkcs12::import(&p12, &Password::new(""), &smime::Limits::default()).unwrap();
     assert_eq!(again.certificate(), carol.certificate());
 }
+
+/// A second end-entity certificate for `key` (same public key, another
+/// serial and subject), issued by the fixture intermediate.
+fn second_certificate(key: &openssl::pkey::PKey<openssl::pkey::Private>) -> openssl::x509::X509 {
+    use openssl::x509::extension::SubjectAlternativeName;
+    let (ca, ca_key) = intermediate();
+    let mut name = openssl::x509::X509NameBuilder::new().unwrap();
+    name.append_entry_by_text("CN", "Alice (second certificate)")
+        .unwrap();
+    let name = name.build();
+    let mut b = openssl::x509::X509::builder().unwrap();
+    b.set_version(2).unwrap();
+    let serial = openssl::bn::BigNum::from_u32(0x77_7777).unwrap();
+    b.set_serial_number(&openssl::asn1::Asn1Integer::from_bn(&serial).unwrap())
+        .unwrap();
+    b.set_subject_name(&name).unwrap();
+    b.set_issuer_name(ca.subject_name()).unwrap();
+    b.set_pubkey(key).unwrap();
+    b.set_not_before(&openssl::asn1::Asn1Time::days_from_now(0).unwrap())
+        .unwrap();
+    b.set_not_after(&openssl::asn1::Asn1Time::days_from_now(30).unwrap())
+        .unwrap();
+    let san = SubjectAlternativeName::new()
+        .email("alice@example.org")
+        .build(&b.x509v3_context(Some(&ca), None))
+        .unwrap();
+    b.append_extension(san).unwrap();
+    b.sign(&ca_key, openssl::hash::MessageDigest::sha256())
+        .unwrap();
+    b.build()
+}
+
+#[test]
+fn local_key_id_decides_between_two_certificates_of_one_key() {
+    // OpenSSL gives the key and the main certificate one localKeyId and
+    // writes the other certificate without one: whichever order they are
+    // in, the one sharing the key's localKeyId is the identity's.
+    let key = openssl::pkey::PKey::private_key_from_pem(&read_fixture("keys/alice.key")).unwrap();
+    let first = openssl::x509::X509::from_pem(&read_fixture("certs/alice.pem")).unwrap();
+    let second = second_certificate(&key);
+    for (main, other) in [(&first, &second), (&second, &first)] {
+        let p12 = bundle(Some(&key), Some(main), &[other.clone()], PASSWORD);
+        for id in [
+            import_bytes(&p12),
+            pkcs12::import_all(&p12, &Password::new(PASSWORD), &smime::Limits::default())
+                .unwrap()
+                .identities
+                .remove(0),
+        ] {
+            assert_eq!(id.certificate().to_der(), main.to_der().unwrap());
+        }
+    }
+}
+
+fn import_bytes(p12: &[u8]) -> smime::Identity {
+    pkcs12::import(p12, &Password::new(PASSWORD), &smime::Limits::default()).unwrap()
+}
