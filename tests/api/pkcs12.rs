@@ -631,7 +631,12 @@ fn local_key_id_decides_between_two_certificates_of_one_key() {
     let first = openssl::x509::X509::from_pem(&read_fixture("certs/alice.pem")).unwrap();
     let second = second_certificate(&key);
     for (main, other) in [(&first, &second), (&second, &first)] {
-        let p12 = bundle(Some(&key), Some(main), &[other.clone()], PASSWORD);
+        let p12 = bundle(
+            Some(&key),
+            Some(main),
+            std::slice::from_ref(other),
+            PASSWORD,
+        );
         for id in [
             import_bytes(&p12),
             pkcs12::import_all(&p12, &Password::new(PASSWORD), &smime::Limits::default())
