@@ -214,7 +214,9 @@ impl Named<SignatureAlgorithm> {
 /// [`crate::encrypt`] writes AES-256-CBC (`EnvelopedData`, the default for
 /// reach) or AES-128/256-GCM (`AuthEnvelopedData`, RFC 8551 §2.7); the
 /// other variants are read only, from mail other clients wrote
-/// ([`ContentEncryption::can_encrypt`]).
+/// ([`ContentEncryption::can_encrypt`]): ChaCha20-Poly1305 (RFC 8103, what
+/// Stalwart writes), AES-CCM (RFC 5084), Triple-DES (old archives,
+/// reported as a [`DecryptionWeakness`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ContentEncryption {
@@ -232,20 +234,32 @@ pub enum ContentEncryption {
     Aes192Gcm,
     /// AES-256-GCM in `AuthEnvelopedData`.
     Aes256Gcm,
+    /// ChaCha20-Poly1305 in `AuthEnvelopedData` (RFC 8103; read only).
+    ChaCha20Poly1305,
+    /// AES-128-CCM in `AuthEnvelopedData` (RFC 5084 §3.1; read only).
+    Aes128Ccm,
+    /// AES-192-CCM in `AuthEnvelopedData` (read only).
+    Aes192Ccm,
+    /// AES-256-CCM in `AuthEnvelopedData` (read only).
+    Aes256Ccm,
     /// Triple-DES CBC in `EnvelopedData`: old archives and gpgsm's
-    /// default; read only.
+    /// default; read only, reported as [`DecryptionWeakness::TripleDes`].
     DesEde3Cbc,
 }
 
 impl ContentEncryption {
     /// Every algorithm, in order of preference for what we write.
-    pub(crate) const ALL: [ContentEncryption; 7] = [
+    pub(crate) const ALL: [ContentEncryption; 11] = [
         Self::Aes256Gcm,
         Self::Aes128Gcm,
         Self::Aes256Cbc,
         Self::Aes192Gcm,
         Self::Aes128Cbc,
         Self::Aes192Cbc,
+        Self::ChaCha20Poly1305,
+        Self::Aes256Ccm,
+        Self::Aes192Ccm,
+        Self::Aes128Ccm,
         Self::DesEde3Cbc,
     ];
 
@@ -270,10 +284,16 @@ impl ContentEncryption {
             Self::Aes128Gcm => oid::AES128_GCM,
             Self::Aes192Gcm => oid::AES192_GCM,
             Self::Aes256Gcm => oid::AES256_GCM,
+            Self::ChaCha20Poly1305 => oid::CHACHA20_POLY1305,
+            Self::Aes128Ccm => oid::AES128_CCM,
+            Self::Aes192Ccm => oid::AES192_CCM,
+            Self::Aes256Ccm => oid::AES256_CCM,
             Self::DesEde3Cbc => oid::DES_EDE3_CBC,
         }
     }
 
+    /// The cipher for OpenSSL's CMS engine (what it writes, and what it
+    /// keys on decryption: CBC and 12-byte-nonce GCM).
     pub(crate) fn cipher(self) -> Cipher {
         match self {
             Self::Aes128Cbc => Cipher::aes_128_cbc(),
@@ -282,19 +302,57 @@ impl ContentEncryption {
             Self::Aes128Gcm => Cipher::aes_128_gcm(),
             Self::Aes192Gcm => Cipher::aes_192_gcm(),
             Self::Aes256Gcm => Cipher::aes_256_gcm(),
+            Self::ChaCha20Poly1305 => Cipher::chacha20_poly1305(),
+            Self::Aes128Ccm => Cipher::aes_128_ccm(),
+            Self::Aes192Ccm => Cipher::aes_192_ccm(),
+            Self::Aes256Ccm => Cipher::aes_256_ccm(),
             Self::DesEde3Cbc => Cipher::des_ede3_cbc(),
+        }
+    }
+
+    /// The EVP cipher, for the AEADs we key ourselves.
+    pub(crate) fn evp(self) -> &'static openssl::cipher::CipherRef {
+        use openssl::cipher::Cipher as Evp;
+        match self {
+            Self::Aes128Cbc => Evp::aes_128_cbc(),
+            Self::Aes192Cbc => Evp::aes_192_cbc(),
+            Self::Aes256Cbc => Evp::aes_256_cbc(),
+            Self::Aes128Gcm => Evp::aes_128_gcm(),
+            Self::Aes192Gcm => Evp::aes_192_gcm(),
+            Self::Aes256Gcm => Evp::aes_256_gcm(),
+            Self::ChaCha20Poly1305 => Evp::chacha20_poly1305(),
+            Self::Aes128Ccm => Evp::aes_128_ccm(),
+            Self::Aes192Ccm => Evp::aes_192_ccm(),
+            Self::Aes256Ccm => Evp::aes_256_ccm(),
+            Self::DesEde3Cbc => Evp::des_ede3_cbc(),
         }
     }
 
     /// An AEAD (carried in `AuthEnvelopedData`, RFC 5083): the content is
     /// authenticated, so a decryption that succeeds was not altered.
     pub fn is_authenticated(self) -> bool {
+        self.is_gcm() || self.is_ccm() || self == Self::ChaCha20Poly1305
+    }
+
+    pub(crate) fn is_gcm(self) -> bool {
         matches!(self, Self::Aes128Gcm | Self::Aes192Gcm | Self::Aes256Gcm)
+    }
+
+    pub(crate) fn is_ccm(self) -> bool {
+        matches!(self, Self::Aes128Ccm | Self::Aes192Ccm | Self::Aes256Ccm)
     }
 
     /// Whether [`crate::encrypt`] writes it (the others are read only).
     pub fn can_encrypt(self) -> bool {
         matches!(self, Self::Aes256Cbc | Self::Aes128Gcm | Self::Aes256Gcm)
+    }
+
+    /// What is weak about it, for [`crate::Decrypted::weaknesses`].
+    pub fn weaknesses(self) -> Vec<DecryptionWeakness> {
+        match self {
+            Self::DesEde3Cbc => vec![DecryptionWeakness::TripleDes],
+            _ => Vec::new(),
+        }
     }
 
     /// The content encryption for a set of recipients, from what each
@@ -327,7 +385,32 @@ impl fmt::Display for ContentEncryption {
             Self::Aes128Gcm => "AES-128-GCM",
             Self::Aes192Gcm => "AES-192-GCM",
             Self::Aes256Gcm => "AES-256-GCM",
+            Self::ChaCha20Poly1305 => "ChaCha20-Poly1305",
+            Self::Aes128Ccm => "AES-128-CCM",
+            Self::Aes192Ccm => "AES-192-CCM",
+            Self::Aes256Ccm => "AES-256-CCM",
             Self::DesEde3Cbc => "3DES-CBC",
+        })
+    }
+}
+
+/// What is weak about how a message was encrypted, beyond whether it was
+/// authenticated ([`crate::Decrypted::authenticated`]): the message was
+/// decrypted, but a client should say it was protected by less than
+/// today's standard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DecryptionWeakness {
+    /// Triple-DES (RFC 3370 §5.1): 64-bit blocks (Sweet32, CVE-2016-2183)
+    /// and 112-bit security; NIST disallowed it for encryption after 2023
+    /// (SP 800-131A Rev. 2). Old archives and gpgsm 2.2's default.
+    TripleDes,
+}
+
+impl fmt::Display for DecryptionWeakness {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::TripleDes => "3DES-CBC",
         })
     }
 }
@@ -485,5 +568,11 @@ mod tests {
         );
         assert!(Aes128Gcm.is_authenticated() && !Aes256Cbc.is_authenticated());
         assert!(!DesEde3Cbc.can_encrypt() && Aes256Cbc.can_encrypt());
+        assert!(ChaCha20Poly1305.is_authenticated() && Aes128Ccm.is_authenticated());
+        assert!(!ChaCha20Poly1305.can_encrypt() && !Aes256Ccm.can_encrypt());
+        assert_eq!(DesEde3Cbc.weaknesses(), [DecryptionWeakness::TripleDes]);
+        assert!(Aes256Cbc.weaknesses().is_empty());
+        assert_eq!(ChaCha20Poly1305.to_string(), "ChaCha20-Poly1305");
+        assert_eq!(Aes256Ccm.to_string(), "AES-256-CCM");
     }
 }

@@ -133,6 +133,10 @@ pub enum Error {
     #[error("the message is not S/MIME encrypted")]
     NotEncrypted,
 
+    /// The message is not an S/MIME compressed-data message (RFC 3274).
+    #[error("the message is not S/MIME compressed-data")]
+    NotCompressed,
+
     /// None of the given identities is a recipient of the message.
     #[error("the message is not encrypted for this mailbox")]
     NotForRecipient,
@@ -176,6 +180,11 @@ pub enum Error {
     /// schema from a newer version, ...). The store is unchanged.
     #[error("store error: {0}")]
     Store(String),
+
+    /// A streaming function reads its input more than once (to learn
+    /// lengths before writing DER); the input changed in between.
+    #[error("the input changed while it was being read")]
+    InputChanged,
 
     /// Reading or writing a file failed.
     #[error("I/O error: {0}")]
@@ -301,6 +310,41 @@ pub enum CmsError {
         /// `aes-ICVlen`.
         announced: u8,
     },
+    /// An AEAD (AES-CCM, ChaCha20-Poly1305) without its parameters.
+    #[error("{0} without its nonce parameters")]
+    MissingAeadParameters(ContentEncryption),
+    /// A nonce of a length the AEAD does not allow here (GCM: 12 to 16
+    /// bytes; CCM: 7 to 13, RFC 5084 §3.1; ChaCha20-Poly1305: 12, RFC
+    /// 8103 §4).
+    #[error("{cipher} nonce of {found} bytes")]
+    AeadNonceLength {
+        /// The cipher.
+        cipher: ContentEncryption,
+        /// The nonce length.
+        found: usize,
+    },
+    /// CCMParameters announcing a tag shorter than 12 bytes (RFC 5084
+    /// allows 4; a 4-byte tag is forged in 2³² tries) or of odd length.
+    #[error("{cipher} tag length {found}, not 12, 14 or 16")]
+    AeadTagLength {
+        /// The cipher.
+        cipher: ContentEncryption,
+        /// `aes-ICVlen`.
+        found: u8,
+    },
+    /// A `mac` of another length than the AEAD's parameters announce.
+    #[error("{cipher} tag of {found} bytes where its parameters announce {announced}")]
+    AeadTagMismatch {
+        /// The cipher.
+        cipher: ContentEncryption,
+        /// The length of `mac`.
+        found: usize,
+        /// The announced length.
+        announced: u8,
+    },
+    /// zlib data that does not inflate (RFC 1950).
+    #[error("compressed-data whose zlib stream is damaged")]
+    BadCompression,
     /// `AuthEnvelopedData` without `mac`.
     #[error("AuthEnvelopedData without mac")]
     MissingMac,
@@ -368,8 +412,14 @@ pub enum BundleError {
     #[error("EncryptedData that is not version 0 over id-data (RFC 7292 §4.1)")]
     BadEncryptedData,
     /// More than one private key.
-    #[error("{0} private keys in one bundle; export one identity per bundle")]
+    #[error(
+        "{0} private keys in one bundle where one was expected (import them all with pkcs12::import_all)"
+    )]
     SeveralKeys(usize),
+    /// A password or friendlyName with a NUL character, which C importers
+    /// would cut short (export).
+    #[error("a PKCS#12 password or friendlyName containing NUL")]
+    NulInPassword,
     /// Several end-entity certificates for the key and no localKeyId.
     #[error("several certificates for one key and no localKeyId to choose")]
     AmbiguousCertificate,
@@ -397,6 +447,10 @@ pub enum CertificateError {
     /// A PEM text OpenSSL cannot read.
     #[error("unreadable PEM")]
     BadPem,
+    /// Bytes that are neither a certificate nor a PKCS#7 bundle or
+    /// certs-only message with certificates in it.
+    #[error("no certificate, PKCS#7 bundle or certs-only message found")]
+    NoCertificates,
 }
 
 /// What was asked for and is not there, for [`Error::NotFound`].
@@ -443,6 +497,20 @@ pub enum Unsupported {
     /// A content-encryption algorithm we cannot decrypt (RC2, DES, ...).
     #[error("content encryption {0}")]
     ContentEncryption(ObjectId),
+    /// RC2-CBC (RFC 3370 §5.2): pre-2010 clients' default. Not decrypted:
+    /// OpenSSL's default provider has no RC2, and loading the legacy
+    /// provider would turn obsolete ciphers on for the whole process.
+    #[error("RC2-CBC content encryption{} (obsolete; decrypt with a legacy tool)", .key_bits.map(|b| format!(" ({b}-bit)")).unwrap_or_default())]
+    Rc2Cbc {
+        /// The effective key length its parameters announce, when they do.
+        key_bits: Option<u16>,
+    },
+    /// Single DES-CBC (56-bit keys): not decrypted.
+    #[error("DES-CBC content encryption (56-bit, obsolete)")]
+    DesCbc,
+    /// A compression algorithm other than zlib (RFC 3274 §2).
+    #[error("compression algorithm {0}")]
+    Compression(ObjectId),
     /// A content-encryption algorithm we read but never write.
     #[error("{0} is read, never written")]
     WriteOnly(ContentEncryption),

@@ -15,59 +15,6 @@ use openssl::stack::Stack;
 use openssl::x509::X509;
 use zeroize::Zeroizing;
 
-/// What `PKCS12_parse` found: the first private key, the certificate whose
-/// localKeyId matches it, and every other certificate.
-pub(crate) struct Pkcs12Contents {
-    pub(crate) key: Option<PKey<Private>>,
-    pub(crate) cert: Option<X509>,
-    pub(crate) others: Vec<X509>,
-}
-
-/// `PKCS12_parse` with the password in a buffer we zeroize.
-///
-/// `openssl::pkcs12::Pkcs12Ref::parse2` copies the password into a
-/// `CString` that is freed without being cleared, and panics on an interior
-/// NUL; this wrapper does neither. The caller must have refused passwords
-/// containing NUL (C would silently truncate them).
-pub(crate) fn pkcs12_parse(p12: &Pkcs12Ref, password: &str) -> Result<Pkcs12Contents, ErrorStack> {
-    let mut pass = Zeroizing::new(Vec::with_capacity(password.len() + 1));
-    pass.extend_from_slice(password.as_bytes());
-    pass.push(0);
-    let mut key = ptr::null_mut();
-    let mut cert = ptr::null_mut();
-    let mut ca = ptr::null_mut();
-    // SAFETY: `p12` is a live PKCS12 object; `pass` is NUL-terminated and
-    // outlives the call; the three out-pointers start NULL, so OpenSSL
-    // allocates what it returns and hands ownership to us (on failure it
-    // frees them and leaves NULL). Each non-NULL result is wrapped in its
-    // owning Rust type exactly once, so it is freed exactly once.
-    let rc = unsafe {
-        openssl_sys::PKCS12_parse(
-            p12.as_ptr(),
-            pass.as_ptr().cast::<c_char>(),
-            &mut key,
-            &mut cert,
-            &mut ca,
-        )
-    };
-    // SAFETY: as above, each pointer is either NULL or owned by us now.
-    let (key, cert, ca) = unsafe {
-        (
-            (!key.is_null()).then(|| PKey::from_ptr(key)),
-            (!cert.is_null()).then(|| X509::from_ptr(cert)),
-            (!ca.is_null()).then(|| Stack::<X509>::from_ptr(ca)),
-        )
-    };
-    if rc <= 0 {
-        return Err(ErrorStack::get());
-    }
-    Ok(Pkcs12Contents {
-        key,
-        cert,
-        others: ca.map(|s| s.into_iter().collect()).unwrap_or_default(),
-    })
-}
-
 /// `CMS_RecipientInfo` from `<openssl/cms.h>`; only ever behind a pointer.
 #[allow(non_camel_case_types)]
 enum CMS_RecipientInfo {}
@@ -99,12 +46,6 @@ unsafe extern "C" {
     fn CMS_RecipientEncryptedKey_cert_cmp(
         rek: *mut std::ffi::c_void,
         cert: *mut openssl_sys::X509,
-    ) -> std::ffi::c_int;
-    fn CMS_final(
-        cms: *mut openssl_sys::CMS_ContentInfo,
-        data: *mut openssl_sys::BIO,
-        dcont: *mut openssl_sys::BIO,
-        flags: std::ffi::c_uint,
     ) -> std::ffi::c_int;
 }
 
@@ -226,155 +167,185 @@ fn envelope(
 const ENCRYPT_FLAGS: std::ffi::c_uint =
     openssl_sys::CMS_BINARY | openssl_sys::CMS_PARTIAL | openssl_sys::CMS_KEY_PARAM;
 
-/// Encrypts `data` for `recipients`; returns the DER `ContentInfo`.
-pub(crate) fn cms_encrypt(
-    recipients: &[RecipientKey<'_>],
-    data: &[u8],
-    cipher: openssl::symm::Cipher,
-) -> Result<Vec<u8>, ErrorStack> {
-    let len = std::ffi::c_int::try_from(data.len()).map_err(|_| ErrorStack::get())?;
-    let cms = envelope(recipients, cipher, ENCRYPT_FLAGS)?;
-    // SAFETY: the memory BIO reads from `data`, which outlives it; it is
-    // freed right after CMS_final.
-    unsafe {
-        let bio = openssl_sys::BIO_new_mem_buf(data.as_ptr().cast(), len);
-        if bio.is_null() {
-            return Err(ErrorStack::get());
-        }
-        let rc = CMS_final(cms.as_ptr(), bio, ptr::null_mut(), ENCRYPT_FLAGS);
-        openssl_sys::BIO_free_all(bio);
-        if rc <= 0 {
-            return Err(ErrorStack::get());
-        }
-    }
-    cms.to_der()
+/// An envelope being written by us with OpenSSL's key management: the
+/// CMS engine chooses the content-encryption key and IV (or GCM nonce),
+/// encrypts the key to every recipient (`CMS_dataInit` does that before
+/// any content is seen, as streaming needs) and keys the content cipher;
+/// the caller reads the finished RecipientInfos and algorithm parameters
+/// from [`EnvelopeEncryptor::structure`], writes the definite-length
+/// encoding itself, and runs the content through
+/// [`EnvelopeEncryptor::cipher`] chunk by chunk. The content-encryption
+/// key never leaves OpenSSL, which clears it.
+pub(crate) struct EnvelopeEncryptor {
+    cms: openssl::cms::CmsContentInfo,
+    bio: *mut openssl_sys::BIO,
+    ctx: *mut openssl_sys::EVP_CIPHER_CTX,
 }
 
-unsafe extern "C" {
-    fn BIO_new_NDEF(
-        out: *mut openssl_sys::BIO,
-        val: *mut std::ffi::c_void,
-        it: *const std::ffi::c_void,
-    ) -> *mut openssl_sys::BIO;
-    fn CMS_ContentInfo_it() -> *const std::ffi::c_void;
-    fn BIO_pop(b: *mut openssl_sys::BIO) -> *mut openssl_sys::BIO;
-    fn BIO_free(b: *mut openssl_sys::BIO) -> std::ffi::c_int;
-}
-
-/// Streaming encryption, the way `openssl cms -encrypt -stream` does it
-/// (`i2d_CMS_bio_stream` in steps): OpenSSL's NDEF filter writes the
-/// BER `ContentInfo` with indefinite lengths — RecipientInfos first, the
-/// encrypted content in segments as plaintext is written, the GCM tag and
-/// end-of-contents octets on [`CmsEncryptStream::finish`]. Output collects
-/// in a memory BIO that every call drains, so memory stays at one chunk.
-pub(crate) struct CmsEncryptStream {
-    /// Keeps the structure the NDEF chain writes from alive.
-    _cms: openssl::cms::CmsContentInfo,
-    /// Top of the filter chain (cipher, ASN.1 segmenting) above `out`.
-    ndef: *mut openssl_sys::BIO,
-    out: *mut openssl_sys::BIO,
-}
-
-impl CmsEncryptStream {
+impl EnvelopeEncryptor {
     pub(crate) fn new(
         recipients: &[RecipientKey<'_>],
         cipher: openssl::symm::Cipher,
     ) -> Result<Self, ErrorStack> {
-        let cms = envelope(recipients, cipher, ENCRYPT_FLAGS | openssl_sys::CMS_STREAM)?;
-        // SAFETY: `out` is a fresh memory BIO; BIO_new_NDEF pushes its
-        // filters onto it and keeps a pointer to `cms`, which the returned
-        // value owns for as long as the chain exists (freed in Drop).
+        let cms = envelope(recipients, cipher, ENCRYPT_FLAGS)?;
+        // SAFETY: `cms` is a live, partial EnvelopedData/AuthEnvelopedData
+        // with its recipients added; CMS_dataInit with a NULL input BIO
+        // generates the key and IV, encrypts the key for every
+        // RecipientInfo and returns a BIO chain (cipher filter on top) that
+        // we own and free in Drop. The cipher context belongs to the chain.
         unsafe {
-            let out = openssl_sys::BIO_new(openssl_sys::BIO_s_mem());
-            if out.is_null() {
+            let bio = CMS_dataInit(cms.as_ptr(), ptr::null_mut());
+            if bio.is_null() {
                 return Err(ErrorStack::get());
             }
-            let ndef = BIO_new_NDEF(out, cms.as_ptr().cast(), CMS_ContentInfo_it());
-            if ndef.is_null() {
-                openssl_sys::BIO_free_all(out);
+            let mut ctx: *mut openssl_sys::EVP_CIPHER_CTX = ptr::null_mut();
+            let rc = openssl_sys::BIO_ctrl(
+                bio,
+                BIO_C_GET_CIPHER_CTX,
+                0,
+                (&mut ctx as *mut *mut openssl_sys::EVP_CIPHER_CTX).cast(),
+            );
+            if rc <= 0 || ctx.is_null() {
+                openssl_sys::BIO_free_all(bio);
                 return Err(ErrorStack::get());
             }
-            Ok(CmsEncryptStream {
-                _cms: cms,
-                ndef,
-                out,
-            })
+            Ok(EnvelopeEncryptor { cms, bio, ctx })
         }
     }
 
-    /// Encrypts `data`; hands the encoded output so far to `sink`.
-    pub(crate) fn write(
-        &mut self,
-        data: &[u8],
-        sink: &mut impl FnMut(&[u8]) -> std::io::Result<()>,
-    ) -> Result<(), crate::Error> {
-        for piece in data.chunks(1 << 20) {
-            // SAFETY: `ndef` is live until Drop; `piece` is valid for its
-            // length, which fits a c_int (at most 1 MiB).
-            let written = unsafe {
-                openssl_sys::BIO_write(self.ndef, piece.as_ptr().cast(), piece.len() as _)
-            };
-            if written as usize != piece.len() {
-                return Err(ErrorStack::get().into());
-            }
-            self.drain(sink)?;
-        }
-        Ok(())
+    /// The structure as OpenSSL holds it now (DER): version,
+    /// RecipientInfos and the content-encryption AlgorithmIdentifier are
+    /// final; the content and `mac` are not (they are ours to write).
+    pub(crate) fn structure(&self) -> Result<Vec<u8>, ErrorStack> {
+        self.cms.to_der()
     }
 
-    /// Finishes the content (padding or GCM tag) and the structure.
-    pub(crate) fn finish(
-        mut self,
-        sink: &mut impl FnMut(&[u8]) -> std::io::Result<()>,
-    ) -> Result<(), crate::Error> {
-        // SAFETY: `ndef` is live until Drop.
-        let flushed = unsafe {
-            openssl_sys::BIO_ctrl(self.ndef, openssl_sys::BIO_CTRL_FLUSH, 0, ptr::null_mut())
-        };
-        if flushed <= 0 {
-            return Err(ErrorStack::get().into());
-        }
-        self.drain(sink)
-    }
-
-    fn drain(
-        &mut self,
-        sink: &mut impl FnMut(&[u8]) -> std::io::Result<()>,
-    ) -> Result<(), crate::Error> {
-        let mut buf = vec![0u8; crate::io::CHUNK];
-        loop {
-            // SAFETY: `out` is live until Drop; `buf` is writable for its
-            // length (64 KiB, fits a c_int).
-            let n =
-                unsafe { openssl_sys::BIO_read(self.out, buf.as_mut_ptr().cast(), buf.len() as _) };
-            let Ok(n) = usize::try_from(n) else {
-                return Ok(());
-            };
-            if n == 0 {
-                return Ok(());
-            }
-            sink(buf.get(..n).unwrap_or_default())?;
-        }
+    /// The keyed content cipher (encrypting).
+    pub(crate) fn cipher(&mut self) -> &mut openssl::cipher_ctx::CipherCtxRef {
+        // SAFETY: `ctx` belongs to `bio`, which lives as long as `self`;
+        // the exclusive borrow of `self` makes this the only reference.
+        unsafe { openssl::cipher_ctx::CipherCtxRef::from_ptr_mut(self.ctx) }
     }
 }
 
-impl Drop for CmsEncryptStream {
+impl Drop for EnvelopeEncryptor {
     fn drop(&mut self) {
-        // SAFETY: as `i2d_ASN1_bio_stream` does: pop and free the filters
-        // BIO_new_NDEF pushed, down to `out`, then `out`. Each pointer is
-        // freed once; none is used afterwards.
-        unsafe {
-            let mut bio = self.ndef;
-            while !bio.is_null() && bio != self.out {
-                let next = BIO_pop(bio);
-                BIO_free(bio);
-                bio = next;
-            }
-            openssl_sys::BIO_free_all(self.out);
-        }
+        // SAFETY: `bio` came from CMS_dataInit and is freed exactly once.
+        unsafe { openssl_sys::BIO_free_all(self.bio) }
     }
 }
 
+// SAFETY: each declaration matches its prototype in <openssl/cms.h> and
+// <openssl/crypto.h> (OpenSSL 1.1.1 and 3.x): same argument and return
+// types, opaque structs only behind pointers. Calls stay `unsafe`; each
+// call site states its own invariants.
+unsafe extern "C" {
+    fn CMS_add0_recipient_key(
+        cms: *mut openssl_sys::CMS_ContentInfo,
+        nid: std::ffi::c_int,
+        key: *mut u8,
+        keylen: libc::size_t,
+        id: *mut u8,
+        idlen: libc::size_t,
+        date: *mut std::ffi::c_void,
+        other_type_id: *mut std::ffi::c_void,
+        other_type: *mut std::ffi::c_void,
+    ) -> *mut CMS_RecipientInfo;
+    fn CMS_RecipientInfo_encrypt(
+        cms: *const openssl_sys::CMS_ContentInfo,
+        ri: *mut CMS_RecipientInfo,
+    ) -> std::ffi::c_int;
+    fn OPENSSL_cleanse(ptr: *mut std::ffi::c_void, len: libc::size_t);
+}
+
+/// A copy of `bytes` in memory from `OPENSSL_malloc`, which the CMS
+/// structure it is handed to frees (`OPENSSL_clear_free` for keys).
+fn openssl_copy(bytes: &[u8]) -> Result<*mut u8, ErrorStack> {
+    // SAFETY: CRYPTO_malloc returns NULL or a buffer of `bytes.len()`
+    // bytes, which we fill completely before handing it on.
+    unsafe {
+        let ptr = openssl_sys::CRYPTO_malloc(bytes.len(), c"ffi.rs".as_ptr(), 0).cast::<u8>();
+        if ptr.is_null() {
+            return Err(ErrorStack::get());
+        }
+        ptr::copy_nonoverlapping(bytes.as_ptr(), ptr, bytes.len());
+        Ok(ptr)
+    }
+}
+
+/// Frees a buffer from [`openssl_copy`] that OpenSSL did not take.
+fn openssl_free(ptr: *mut u8, len: usize) {
+    // SAFETY: `ptr` came from CRYPTO_malloc for `len` bytes and is freed
+    // once; it is cleared first (it may hold key material).
+    unsafe { OPENSSL_cleanse(ptr.cast(), len) };
+    // SAFETY: as above.
+    unsafe { openssl_sys::CRYPTO_free(ptr.cast(), c"ffi.rs".as_ptr(), 0) };
+}
+
+/// Opens the RecipientInfo of `cms` (an EnvelopedData) that names `cert`
+/// with `key`, as `CMS_decrypt` would, and has OpenSSL wrap the content
+/// key it recovered for one more recipient: a KEKRecipientInfo (RFC 5652
+/// §6.2.3) under the one-time AES-256 key-wrap key `kek`, identified by
+/// `kek_id`. The caller finds that RecipientInfo in `cms.to_der()` and
+/// unwraps the key: the way to key a cipher OpenSSL's CMS engine does not
+/// implement (ChaCha20-Poly1305, AES-CCM) with OpenSSL's own key transport,
+/// key agreement and countermeasures.
+///
+/// `Ok(false)` when OpenSSL holds no content key afterwards (its key
+/// transport failed and it says nothing more, CVE-2019-1563): the caller
+/// then uses a random key, so the failure shows only as the tag error.
+pub(crate) fn cms_rewrap_content_key(
+    cms: &openssl::cms::CmsContentInfoRef,
+    key: &openssl::pkey::PKeyRef<Private>,
+    cert: &X509,
+    kek: &[u8; 32],
+    kek_id: &[u8],
+) -> Result<bool, ErrorStack> {
+    // SAFETY: `cms`, `key` and `cert` are live for the call; OpenSSL takes
+    // its own references where it keeps them.
+    if unsafe { CMS_decrypt_set1_pkey(cms.as_ptr(), key.as_ptr(), cert.as_ptr()) } <= 0 {
+        return Err(ErrorStack::get());
+    }
+    let kek_copy = openssl_copy(kek)?;
+    let id_copy = match openssl_copy(kek_id) {
+        Ok(id) => id,
+        Err(e) => {
+            openssl_free(kek_copy, kek.len());
+            return Err(e);
+        }
+    };
+    // SAFETY: both buffers come from OPENSSL_malloc with the lengths
+    // given; on success the new RecipientInfo owns them (freed with
+    // `cms`), on failure (NULL) they are still ours and freed here. The
+    // RecipientInfo belongs to `cms` and is only used while it lives.
+    unsafe {
+        let ri = CMS_add0_recipient_key(
+            cms.as_ptr(),
+            openssl_sys::NID_undef,
+            kek_copy,
+            kek.len(),
+            id_copy,
+            kek_id.len(),
+            ptr::null_mut(),
+            ptr::null_mut(),
+            ptr::null_mut(),
+        );
+        if ri.is_null() {
+            openssl_free(kek_copy, kek.len());
+            openssl_free(id_copy, kek_id.len());
+            return Err(ErrorStack::get());
+        }
+        if CMS_RecipientInfo_encrypt(cms.as_ptr(), ri) <= 0 {
+            // No content key to wrap: OpenSSL's key transport failed.
+            let _ = ErrorStack::get();
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+// SAFETY: each declaration matches its prototype in <openssl/cms.h>
+// (OpenSSL 1.1.1 and 3.x); calls stay `unsafe` and state their invariants.
 unsafe extern "C" {
     fn CMS_decrypt_set1_pkey(
         cms: *mut openssl_sys::CMS_ContentInfo,
@@ -482,4 +453,316 @@ pub(crate) fn x509_verify_error_string(code: i32) -> &'static str {
     // X509_verify_cert_error_string, which accepts any value and returns a
     // static string (a generic one for unknown codes).
     unsafe { openssl::x509::X509VerifyResult::from_raw(code) }.error_string()
+}
+
+/// `PKCS12_SAFEBAG` from `<openssl/pkcs12.h>`; only ever behind a pointer.
+#[allow(non_camel_case_types)]
+enum PKCS12_SAFEBAG {}
+
+// SAFETY: each declaration matches its prototype in <openssl/pkcs12.h>,
+// <openssl/x509.h> and <openssl/asn1.h> (OpenSSL 1.1.1 and 3.x): same
+// argument and return types, opaque structs only behind pointers. Calls
+// stay `unsafe`; each call site states its own invariants.
+unsafe extern "C" {
+    fn PKCS12_mac_present(p12: *const openssl_sys::PKCS12) -> std::ffi::c_int;
+    fn PKCS12_verify_mac(
+        p12: *mut openssl_sys::PKCS12,
+        pass: *const c_char,
+        passlen: std::ffi::c_int,
+    ) -> std::ffi::c_int;
+    fn PKCS12_unpack_authsafes(p12: *const openssl_sys::PKCS12) -> *mut openssl_sys::OPENSSL_STACK;
+    fn PKCS12_unpack_p7data(p7: *mut openssl_sys::PKCS7) -> *mut openssl_sys::OPENSSL_STACK;
+    fn PKCS12_unpack_p7encdata(
+        p7: *mut openssl_sys::PKCS7,
+        pass: *const c_char,
+        passlen: std::ffi::c_int,
+    ) -> *mut openssl_sys::OPENSSL_STACK;
+    fn PKCS12_SAFEBAG_get_nid(bag: *const PKCS12_SAFEBAG) -> std::ffi::c_int;
+    fn PKCS12_SAFEBAG_get0_p8inf(
+        bag: *const PKCS12_SAFEBAG,
+    ) -> *const openssl_sys::PKCS8_PRIV_KEY_INFO;
+    fn PKCS12_decrypt_skey(
+        bag: *const PKCS12_SAFEBAG,
+        pass: *const c_char,
+        passlen: std::ffi::c_int,
+    ) -> *mut openssl_sys::PKCS8_PRIV_KEY_INFO;
+    fn PKCS12_SAFEBAG_get1_cert(bag: *const PKCS12_SAFEBAG) -> *mut openssl_sys::X509;
+    fn PKCS12_SAFEBAG_get0_attr(
+        bag: *const PKCS12_SAFEBAG,
+        attr_nid: std::ffi::c_int,
+    ) -> *const openssl_sys::ASN1_TYPE;
+    fn PKCS12_SAFEBAG_get0_safes(bag: *const PKCS12_SAFEBAG) -> *const openssl_sys::OPENSSL_STACK;
+    fn PKCS12_SAFEBAG_free(bag: *mut PKCS12_SAFEBAG);
+    fn ASN1_TYPE_get_octetstring(
+        a: *const openssl_sys::ASN1_TYPE,
+        data: *mut u8,
+        max_len: std::ffi::c_int,
+    ) -> std::ffi::c_int;
+}
+
+/// Every key and certificate of a PKCS#12 bundle, each with its
+/// `localKeyId` (RFC 7292 §4.2, PKCS#9) when the bag has one.
+pub(crate) struct Pkcs12Bags {
+    pub(crate) keys: Vec<(PKey<Private>, Option<Vec<u8>>)>,
+    pub(crate) certs: Vec<(X509, Option<Vec<u8>>)>,
+}
+
+/// How deep SafeContents may nest inside safeContentsBags.
+const MAX_SAFE_CONTENTS_DEPTH: usize = 4;
+
+/// What `PKCS12_parse` does, without its one-key limit: the MAC checked
+/// with `password` (an empty password tried as absent and as empty, as
+/// OpenSSL does), then every SafeContents — plain or encrypted — opened
+/// and every key bag (plain or shrouded) and certificate bag collected.
+/// OpenSSL decrypts everything; the password lives in a buffer we clear
+/// (the caller refused passwords containing NUL).
+pub(crate) fn pkcs12_bags(p12: &Pkcs12Ref, password: &str) -> Result<Pkcs12Bags, Pkcs12Failure> {
+    let mut pass = Zeroizing::new(Vec::with_capacity(password.len() + 1));
+    pass.extend_from_slice(password.as_bytes());
+    pass.push(0);
+    let p12 = p12.as_ptr();
+    // SAFETY: `p12` is a live PKCS12 object for the whole function; `pass`
+    // is NUL-terminated and outlives every call that reads it.
+    let pass_ptr: *const c_char = unsafe {
+        if password.is_empty() {
+            if PKCS12_mac_present(p12) == 0 || PKCS12_verify_mac(p12, ptr::null(), 0) > 0 {
+                ptr::null()
+            } else if PKCS12_verify_mac(p12, pass.as_ptr().cast(), 0) > 0 {
+                pass.as_ptr().cast()
+            } else {
+                return Err(Pkcs12Failure::Mac(ErrorStack::get()));
+            }
+        } else if PKCS12_verify_mac(p12, pass.as_ptr().cast(), -1) > 0 {
+            pass.as_ptr().cast()
+        } else {
+            return Err(Pkcs12Failure::Mac(ErrorStack::get()));
+        }
+    };
+    let mut found = Pkcs12Bags {
+        keys: Vec::new(),
+        certs: Vec::new(),
+    };
+    // SAFETY: PKCS12_unpack_authsafes returns NULL or a stack of PKCS7 we
+    // own (freed with PKCS7_free below, once). Each element is read while
+    // the stack lives; OBJ_obj2nid reads the `type` field of a live PKCS7.
+    // The SafeContents stacks the unpack functions return are ours and
+    // freed with PKCS12_SAFEBAG_free once each.
+    unsafe {
+        let safes = PKCS12_unpack_authsafes(p12);
+        if safes.is_null() {
+            return Err(Pkcs12Failure::Contents(ErrorStack::get()));
+        }
+        let mut result = Ok(());
+        for i in 0..openssl_sys::OPENSSL_sk_num(safes) {
+            let p7 = openssl_sys::OPENSSL_sk_value(safes, i).cast::<openssl_sys::PKCS7>();
+            if p7.is_null() {
+                continue;
+            }
+            let bags = match openssl_sys::OBJ_obj2nid((*p7).type_) {
+                openssl_sys::NID_pkcs7_data => PKCS12_unpack_p7data(p7),
+                openssl_sys::NID_pkcs7_encrypted => PKCS12_unpack_p7encdata(p7, pass_ptr, -1),
+                _ => continue,
+            };
+            if bags.is_null() {
+                result = Err(ErrorStack::get());
+                break;
+            }
+            let collected = collect_bags(bags, pass_ptr, &mut found, 0);
+            openssl_sys::OPENSSL_sk_pop_free(bags, Some(free_safebag));
+            if let Err(e) = collected {
+                result = Err(e);
+                break;
+            }
+        }
+        openssl_sys::OPENSSL_sk_pop_free(safes, Some(free_pkcs7));
+        result.map_err(Pkcs12Failure::Contents)?;
+    }
+    Ok(found)
+}
+
+/// Why [`pkcs12_bags`] failed.
+pub(crate) enum Pkcs12Failure {
+    /// The MAC did not verify with the password (or could not be
+    /// computed: the stack then says `MAC_GENERATION_ERROR`).
+    Mac(ErrorStack),
+    /// The MAC verified but the contents did not open (a cipher OpenSSL's
+    /// default provider lacks, damage); OpenSSL's reasons.
+    Contents(ErrorStack),
+}
+
+unsafe extern "C" fn free_safebag(bag: *mut std::ffi::c_void) {
+    // SAFETY: called by OPENSSL_sk_pop_free on each element of a SafeBag
+    // stack, once.
+    unsafe { PKCS12_SAFEBAG_free(bag.cast()) }
+}
+
+unsafe extern "C" fn free_pkcs7(p7: *mut std::ffi::c_void) {
+    // SAFETY: called by OPENSSL_sk_pop_free on each element of a PKCS7
+    // stack, once.
+    unsafe { openssl_sys::PKCS7_free(p7.cast()) }
+}
+
+/// Collects the keys and certificates of one SafeContents (`bags`, a live
+/// stack the caller owns; `pass` the verified password or NULL).
+///
+/// # Safety
+/// `bags` must be a live `STACK_OF(PKCS12_SAFEBAG)` and `pass` NULL or a
+/// NUL-terminated string, both valid for the call.
+unsafe fn collect_bags(
+    bags: *const openssl_sys::OPENSSL_STACK,
+    pass: *const c_char,
+    found: &mut Pkcs12Bags,
+    depth: usize,
+) -> Result<(), ErrorStack> {
+    if depth > MAX_SAFE_CONTENTS_DEPTH {
+        return Err(ErrorStack::get());
+    }
+    // SAFETY: per this function's contract; every element is a live
+    // SafeBag owned by the stack. Objects the get1/decrypt/PKCS82PKEY
+    // calls return are ours and wrapped (or freed) exactly once; get0
+    // results are borrowed from the bag and only read.
+    unsafe {
+        for i in 0..openssl_sys::OPENSSL_sk_num(bags) {
+            let bag = openssl_sys::OPENSSL_sk_value(bags, i).cast::<PKCS12_SAFEBAG>();
+            if bag.is_null() {
+                continue;
+            }
+            let key_id = local_key_id(bag);
+            match PKCS12_SAFEBAG_get_nid(bag) {
+                openssl_sys::NID_keyBag => {
+                    let p8 = PKCS12_SAFEBAG_get0_p8inf(bag);
+                    if p8.is_null() {
+                        return Err(ErrorStack::get());
+                    }
+                    let key = openssl_sys::EVP_PKCS82PKEY(p8);
+                    if key.is_null() {
+                        return Err(ErrorStack::get());
+                    }
+                    found.keys.push((PKey::from_ptr(key), key_id));
+                }
+                openssl_sys::NID_pkcs8ShroudedKeyBag => {
+                    let p8 = PKCS12_decrypt_skey(bag, pass, -1);
+                    if p8.is_null() {
+                        return Err(ErrorStack::get());
+                    }
+                    let key = openssl_sys::EVP_PKCS82PKEY(p8);
+                    // Clears the decrypted key octets (pkey_cb).
+                    openssl_sys::PKCS8_PRIV_KEY_INFO_free(p8);
+                    if key.is_null() {
+                        return Err(ErrorStack::get());
+                    }
+                    found.keys.push((PKey::from_ptr(key), key_id));
+                }
+                openssl_sys::NID_certBag => {
+                    // NULL for a non-X.509 certificate bag (SDSI): skipped.
+                    let cert = PKCS12_SAFEBAG_get1_cert(bag);
+                    if !cert.is_null() {
+                        found.certs.push((X509::from_ptr(cert), key_id));
+                    }
+                }
+                openssl_sys::NID_safeContentsBag => {
+                    let inner = PKCS12_SAFEBAG_get0_safes(bag);
+                    if !inner.is_null() {
+                        collect_bags(inner, pass, found, depth + 1)?;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The `localKeyId` attribute of a bag, when it is an OCTET STRING.
+///
+/// # Safety
+/// `bag` must be a live SafeBag.
+unsafe fn local_key_id(bag: *const PKCS12_SAFEBAG) -> Option<Vec<u8>> {
+    // SAFETY: per the contract; the attribute is borrowed from the bag and
+    // only read; the first call asks for the length (max_len 0), the
+    // second copies at most `buf.len()` bytes into `buf`.
+    unsafe {
+        let attr = PKCS12_SAFEBAG_get0_attr(bag, openssl_sys::NID_localKeyID);
+        if attr.is_null() {
+            return None;
+        }
+        let len = ASN1_TYPE_get_octetstring(attr, ptr::null_mut(), 0);
+        let len = usize::try_from(len).ok().filter(|&n| n <= 256)?;
+        let mut buf = vec![0u8; len];
+        let got = ASN1_TYPE_get_octetstring(attr, buf.as_mut_ptr(), len as std::ffi::c_int);
+        (usize::try_from(got).ok() == Some(len)).then_some(buf)
+    }
+}
+
+/// How [`pkcs12_create`] protects a bundle.
+pub(crate) struct Pkcs12Profile {
+    /// `PKCS12_create`'s `nid_key` / `nid_cert`: a cipher NID for PBES2
+    /// (PBKDF2-HMAC-SHA256 in OpenSSL 3), or a PKCS#12 PBE NID.
+    pub(crate) nid: std::ffi::c_int,
+    pub(crate) iterations: std::ffi::c_int,
+    pub(crate) mac: openssl::hash::MessageDigest,
+    pub(crate) mac_iterations: std::ffi::c_int,
+}
+
+/// `PKCS12_create` + `PKCS12_set_mac` with the password in a buffer we
+/// clear (the `openssl` crate's builder copies it into a `CString` freed
+/// uncleared). OpenSSL sets `localKeyId` on the key and its certificate
+/// (the certificate's SHA-1) and `friendlyName` on both when given. The
+/// caller refused passwords and names containing NUL.
+pub(crate) fn pkcs12_create(
+    password: &str,
+    friendly_name: Option<&str>,
+    key: &openssl::pkey::PKeyRef<Private>,
+    cert: &X509,
+    chain: &[X509],
+    profile: &Pkcs12Profile,
+) -> Result<Vec<u8>, ErrorStack> {
+    let mut pass = Zeroizing::new(Vec::with_capacity(password.len() + 1));
+    pass.extend_from_slice(password.as_bytes());
+    pass.push(0);
+    let name = friendly_name
+        .map(|n| std::ffi::CString::new(n).map_err(|_| ErrorStack::get()))
+        .transpose()?;
+    let mut stack = Stack::<X509>::new()?;
+    for c in chain {
+        stack.push(c.clone())?;
+    }
+    // SAFETY: `pass` is NUL-terminated, `name` NULL or a C string, `key`,
+    // `cert` and `stack` live for the calls (PKCS12_create takes its own
+    // references). The returned PKCS12 is wrapped once and so freed once.
+    let p12 = unsafe {
+        let ptr = openssl_sys::PKCS12_create(
+            pass.as_ptr().cast(),
+            name.as_ref().map_or(ptr::null(), |n| n.as_ptr()),
+            key.as_ptr(),
+            cert.as_ptr(),
+            stack.as_ptr(),
+            profile.nid,
+            profile.nid,
+            profile.iterations,
+            -1,
+            0,
+        );
+        if ptr.is_null() {
+            return Err(ErrorStack::get());
+        }
+        openssl::pkcs12::Pkcs12::from_ptr(ptr)
+    };
+    // SAFETY: `p12` is live; `pass` as above; a NULL salt makes OpenSSL
+    // draw a random one of the default length.
+    let rc = unsafe {
+        openssl_sys::PKCS12_set_mac(
+            p12.as_ptr(),
+            pass.as_ptr().cast(),
+            -1,
+            ptr::null_mut(),
+            0,
+            profile.mac_iterations,
+            profile.mac.as_ptr(),
+        )
+    };
+    if rc <= 0 {
+        return Err(ErrorStack::get());
+    }
+    p12.to_der()
 }

@@ -26,11 +26,13 @@
 //! | `src/envelope/` | encryption and decryption: `mod` (EnvelopedData / AuthEnvelopedData), `open` (the streaming decryptor) | [`encrypt()`], [`decrypt()`] and their `_stream` forms |
 //! | `src/message/` | the combined operations of RFC 8551 §3.7 | [`sign_and_encrypt()`], [`decrypt_and_verify()`] |
 //! | `src/store/` | the per-mailbox store: rules (`mod`), `backend` traits, `memory`, `sqlite`, `seal` (keys at rest) | [`Store`], [`backend`] |
-//! | `src/pkcs12.rs` | PKCS#12 import, modern and legacy bundles | [`pkcs12::import`] |
+//! | `src/pkcs12/` | PKCS#12 import (every identity of a bundle; modern and legacy bundles) and export | [`pkcs12::import`], [`pkcs12::import_all`], [`pkcs12::export()`] |
+//! | `src/certs_only.rs` | certs-only messages and PKCS#7 certificate bundles | [`read_certificates()`], [`certs_only()`] |
+//! | `src/compress.rs` | compressed-data (RFC 3274) | [`compress()`], [`decompress()`] |
 //! | `src/cert.rs`, `src/fingerprint.rs`, `src/identity.rs` | certificates (RFC 8550 usage rules), fingerprints, key + certificate + chain | [`Certificate`], [`Fingerprint`], [`Identity`] |
 //! | `src/algorithm.rs` | every algorithm name: digests, content encryption, key transport, signature and key algorithms | [`DigestAlgorithm`], [`ContentEncryption`], [`KeyAlgorithm`] |
 //! | `src/mime/` (internal) | MIME, one file per RFC area: `header`, `entity`, `content_type`, `transfer`, `multipart`, `canonical`, `address`, each streaming form beside its in-memory twin | — |
-//! | `src/cms/` (internal) | CMS: `ber` (pull reader), `asn1` (typed S/MIME structures), `signed`, `signer`, `enveloped` | [`SignatureFailure`] |
+//! | `src/cms/` (internal) | CMS: `ber` (pull reader), `asn1` (typed S/MIME structures), `signed`, `signer`, `enveloped`, `compressed` | [`SignatureFailure`] |
 //! | `src/error.rs`, `src/limits.rs`, `src/secret.rs`, `src/mailbox.rs`, `src/oid.rs` | errors and their reasons, resource limits, zeroized secrets, addresses, object identifiers | [`Error`], [`Limits`], [`Password`], [`Mailbox`], [`ObjectId`] |
 //! | `src/ffi.rs` | the few libcrypto calls the `openssl` crate lacks (the only `unsafe`) | — |
 //! | `src/manual/` | the why: [`manual::attacks`], [`manual::defaults`], [`manual::streaming`] | — |
@@ -68,7 +70,9 @@
 // one path. `backend`, `pkcs12` and `manual` are namespaces of their own.
 mod algorithm;
 mod cert;
+mod certs_only;
 mod cms;
+mod compress;
 mod envelope;
 mod error;
 mod ffi;
@@ -92,11 +96,13 @@ mod store;
 mod verify;
 
 pub use algorithm::{
-    ContentEncryption, DigestAlgorithm, EcCurve, KeyAlgorithm, KeyTransport, Named,
-    SignatureAlgorithm,
+    ContentEncryption, DecryptionWeakness, DigestAlgorithm, EcCurve, KeyAlgorithm, KeyTransport,
+    Named, SignatureAlgorithm,
 };
 pub use cert::{Certificate, CertificateDigest, KeyPurpose, KeyUsage};
+pub use certs_only::{certs_only, certs_only_der, read_certificates};
 pub use cms::SignatureFailure;
+pub use compress::{compress, decompress};
 pub use envelope::{
     DecryptOptions, Decrypted, Decryption, EncryptOptions, decrypt, decrypt_stream, encrypt,
     encrypt_stream,

@@ -57,6 +57,10 @@ pub struct Limits {
     pub max_crl_size: usize,
     /// Bytes of one OCSP response (DER). Default 1 MiB.
     pub max_ocsp_response_size: usize,
+    /// Bytes a `compressed-data` layer (RFC 3274) may inflate to: zlib
+    /// expands up to 1032:1, so a 4 MiB message could otherwise become
+    /// 4 GiB. Checked while inflating, never after. Default 256 MiB.
+    pub max_decompressed: u64,
 }
 
 impl Default for Limits {
@@ -73,6 +77,7 @@ impl Default for Limits {
             max_revocation_items: 64,
             max_crl_size: 32 << 20,
             max_ocsp_response_size: 1 << 20,
+            max_decompressed: 256 << 20,
         }
     }
 }

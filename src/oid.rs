@@ -118,3 +118,17 @@ pub(crate) const AES192_CBC: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.22");
 pub(crate) const AES192_GCM: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.26");
 /// RFC 3370 §5.1: des-ede3-cbc (decryption of legacy mail only).
 pub(crate) const DES_EDE3_CBC: Oid = Oid::new_unwrap("1.2.840.113549.3.7");
+/// RC2-CBC (RFC 2268, RFC 3370 §5.2): read by nothing here, named in errors.
+pub(crate) const RC2_CBC: Oid = Oid::new_unwrap("1.2.840.113549.3.2");
+/// DES-CBC (56-bit keys): named in errors.
+pub(crate) const DES_CBC: Oid = Oid::new_unwrap("1.3.14.3.2.7");
+/// AES-CCM (RFC 5084 §3.1).
+pub(crate) const AES128_CCM: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.7");
+pub(crate) const AES192_CCM: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.27");
+pub(crate) const AES256_CCM: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.47");
+/// id-alg-AEADChaCha20Poly1305 (RFC 8103 §4).
+pub(crate) const CHACHA20_POLY1305: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.3.18");
+/// id-ct-compressedData (RFC 3274 §1.1).
+pub(crate) const COMPRESSED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.1.9");
+/// id-alg-zlibCompress (RFC 3274 §2).
+pub(crate) const ZLIB_COMPRESS: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.3.8");

@@ -56,6 +56,10 @@ pub struct SignOptions {
     pub allow_unusable_certificate: bool,
     /// The signingTime attribute; now by default.
     pub signing_time: Option<SystemTime>,
+    /// Compress the entity (RFC 3274 compressed-data, RFC 8551 §3.6)
+    /// and sign the compressed entity. Off by default: clients without
+    /// compressed-data support (Thunderbird, Apple Mail) cannot show it.
+    pub compress: bool,
     /// MIME depth and parts of the message; what [`sign_stream`] may read
     /// into memory.
     pub limits: Limits,
@@ -69,6 +73,7 @@ impl Default for SignOptions {
             rsa_pss: false,
             allow_unusable_certificate: false,
             signing_time: None,
+            compress: false,
             limits: Limits::default(),
         }
     }
@@ -105,6 +110,12 @@ impl SignOptions {
         self
     }
 
+    /// Compress the entity before signing it (see [`SignOptions::compress`]).
+    pub fn compress(mut self) -> Self {
+        self.compress = true;
+        self
+    }
+
     /// A fixed signingTime (tests, re-signing archived mail).
     pub fn signing_time(mut self, time: SystemTime) -> Self {
         self.signing_time = Some(time);
@@ -134,7 +145,10 @@ impl SignOptions {
 pub fn sign(message: &[u8], signer: &Identity, options: &SignOptions) -> Result<Vec<u8>> {
     let params = params(signer, options)?;
     let (outer, entity) = mime::split_message(message)?;
-    let entity = mime::prepare_for_signing(&entity, &options.limits)?;
+    let mut entity = mime::prepare_for_signing(&entity, &options.limits)?;
+    if options.compress {
+        entity = crate::compress::compressed_entity(&entity)?;
+    }
     let der = cms::build_signed_data(&entity, &params)?;
     Ok(match options.form {
         SignatureForm::Detached => multipart_signed(&outer, &entity, &der, options.digest)?,
@@ -145,8 +159,10 @@ pub fn sign(message: &[u8], signer: &Identity, options: &SignOptions) -> Result<
 /// [`sign()`] from a reader to a writer, in memory that does not grow with
 /// the message: the entity is read once to check that a 7-bit transport
 /// could not alter it, then again to canonicalize, hash and write it in
-/// chunks (opaque signing writes BER with indefinite lengths, as
-/// `openssl cms -sign -stream` does). The output is what [`sign()`] writes.
+/// chunks. Opaque signing writes DER, as [`sign()`] does: its content is
+/// hashed in a pass before the one that writes it, so that every length
+/// is known up front (an input that changes in between is
+/// [`Error::InputChanged`]). The output is what [`sign()`] writes.
 ///
 /// An entity with 8-bit or binary content or over-long lines needs
 /// re-encoding first; such a message is signed in memory, up to 256 MiB
@@ -174,7 +190,13 @@ pub fn sign_stream<R: Read + Seek, W: Write>(
         SignatureForm::Detached => new_boundary()?,
         SignatureForm::Opaque => String::new(),
     };
-    let Some(entity) = mime::streamable(&mut input, boundary.as_bytes(), false)? else {
+    let streamable = if options.compress {
+        // The compressed length is known only once compressed: in memory.
+        None
+    } else {
+        mime::streamable(&mut input, boundary.as_bytes(), false)?
+    };
+    let Some(entity) = streamable else {
         input.seek(SeekFrom::Start(start))?;
         let message = io::read_bounded(&mut input, options.limits.max_in_memory)?;
         output.write_all(&sign(&message, signer, options)?)?;
@@ -195,22 +217,39 @@ pub fn sign_stream<R: Read + Seek, W: Write>(
             output.write_all(&detached_tail(&boundary, &der))?;
         }
         SignatureForm::Opaque => {
+            // DER: the content's length and the SignerInfo's must be known
+            // before the first byte, so the content is hashed in a pass of
+            // its own before the pass that writes it.
+            let mut len = 0u64;
+            let mut hash = |bytes: &[u8]| -> Result<()> {
+                hasher.update(bytes)?;
+                len += bytes.len() as u64;
+                Ok(())
+            };
+            hash(&entity.head)?;
+            mime::canonical_body(&mut input, &entity, &mut hash)?;
+            let der = cms::build_detached_signed_data(&hasher.finish()?, &params)?;
+            let signer_fields = cms::signer_fields(&der)?;
             output.write_all(&entity.outer)?;
             output.write_all(PKCS7_SIGNED_HEAD)?;
             let mut base64 = mime::Base64Writer::new(&mut output);
-            base64.put(&cms::opaque_prefix(options.digest)?)?;
+            base64.put(&cms::opaque_prefix(
+                options.digest,
+                len,
+                signer_fields.len() as u64,
+            )?)?;
+            let mut written = 0u64;
             let mut sink = |bytes: &[u8]| -> Result<()> {
-                if !bytes.is_empty() {
-                    hasher.update(bytes)?;
-                    base64.put(&cms::segment_header(bytes.len())?)?;
-                    base64.put(bytes)?;
-                }
+                written += bytes.len() as u64;
+                base64.put(bytes)?;
                 Ok(())
             };
             sink(&entity.head)?;
             mime::canonical_body(&mut input, &entity, &mut sink)?;
-            let der = cms::build_detached_signed_data(&hasher.finish()?, &params)?;
-            base64.put(&cms::opaque_suffix(&der)?)?;
+            if written != len {
+                return Err(Error::InputChanged);
+            }
+            base64.put(&signer_fields)?;
             base64.finish()?;
         }
     }

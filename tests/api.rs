@@ -4,7 +4,10 @@
 mod common;
 
 mod api {
+    mod aead;
     mod cert;
+    mod certs_only;
+    mod compressed;
     mod differential;
     mod envelope;
     mod pkcs12;

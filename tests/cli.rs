@@ -1362,9 +1362,9 @@ fn tampered_gcm_ciphertext_exits_2_decryption_failed() {
     let b64: String = body.split_whitespace().collect();
     let mut der = openssl::base64::decode_block(&b64).unwrap();
     // AuthEnvelopedData ends with the encrypted content, then the 16-byte
-    // tag (`04 10 <tag>`), then (streamed BER) end-of-contents octets:
-    // flip the last byte of the ciphertext.
-    let tag = (0..der.len().saturating_sub(18))
+    // tag (`04 10 <tag>`), last in DER (streamed BER had end-of-contents
+    // octets after it): flip the last byte of the ciphertext.
+    let tag = (0..=der.len().saturating_sub(18))
         .rev()
         .find(|&p| der[p..p + 2] == [0x04, 0x10] && der[p + 18..].iter().all(|&b| b == 0))
         .expect("no 16-byte tag at the end");

@@ -9,7 +9,9 @@ mod interop {
     mod cms;
     mod corpus;
     mod corpus_signed;
+    mod der_out;
     mod envelope;
     mod gpgsm;
     mod openssl;
+    mod pyca;
 }

@@ -82,6 +82,56 @@ pub(crate) struct GcmParameters {
     pub(crate) icv_len: Option<u8>,
 }
 
+/// RFC 5084 §3.1:
+///
+/// ```text
+/// CCMParameters ::= SEQUENCE {
+///   aes-nonce         OCTET STRING (SIZE(7..13)),
+///   aes-ICVlen        AES-CCM-ICVlen DEFAULT 12 }
+///
+/// AES-CCM-ICVlen ::= INTEGER (4 | 6 | 8 | 10 | 12 | 14 | 16)
+/// ```
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub(crate) struct CcmParameters {
+    pub(crate) nonce: OctetString,
+    pub(crate) icv_len: Option<u8>,
+}
+
+/// RFC 8103 §4 (the parameters of id-alg-AEADChaCha20Poly1305):
+///
+/// ```text
+/// AEADChaCha20Poly1305Nonce ::= OCTET STRING (SIZE(12))
+/// ```
+pub(crate) type ChaCha20Poly1305Nonce = OctetString;
+
+/// RFC 3370 §5.2 (RC2 content encryption, named in errors only):
+///
+/// ```text
+/// RC2CBCParameter ::= SEQUENCE {
+///   rc2ParameterVersion INTEGER,
+///   iv OCTET STRING  }  -- exactly 8 octets
+/// ```
+///
+/// `rc2ParameterVersion` 160, 120 and 58 stand for 40-, 64- and 128-bit
+/// effective keys (RFC 2268 §6).
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub(crate) struct Rc2CbcParameter {
+    pub(crate) version: Option<u32>,
+    pub(crate) iv: OctetString,
+}
+
+/// RFC 3274 §2 (the module is IMPLICIT TAGS); zlib's AlgorithmIdentifier
+/// has absent parameters:
+///
+/// ```text
+/// CompressionAlgorithmIdentifier ::= AlgorithmIdentifier
+/// id-alg-zlibCompress OBJECT IDENTIFIER ::= { iso(1) member-body(2)
+///     us(840) rsadsi(113549) pkcs(1) pkcs-9(9) smime(16) alg(3) 8 }
+/// ```
+///
+/// (The structure itself is `cms::compressed_data::CompressedData`.)
+pub(crate) type CompressionAlgorithmIdentifier = AlgorithmIdentifierOwned;
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -115,5 +165,19 @@ mod tests {
         der[1] = 0x11;
         der.extend([0x02, 0x01, 0x10]);
         assert_eq!(GcmParameters::from_der(&der).unwrap().icv_len, Some(16));
+    }
+
+    #[test]
+    fn ccm_and_rc2_parameters_decode() {
+        // SEQUENCE { OCTET STRING (7 bytes), INTEGER 16 }
+        let mut der = vec![0x30, 0x0c, 0x04, 0x07];
+        der.extend([1u8; 7]);
+        der.extend([0x02, 0x01, 0x10]);
+        let ccm = CcmParameters::from_der(&der).unwrap();
+        assert_eq!((ccm.nonce.as_bytes().len(), ccm.icv_len), (7, Some(16)));
+        // SEQUENCE { INTEGER 160, OCTET STRING (8 bytes) }: RC2-40.
+        let mut der = vec![0x30, 0x0e, 0x02, 0x02, 0x00, 0xa0, 0x04, 0x08];
+        der.extend([0u8; 8]);
+        assert_eq!(Rc2CbcParameter::from_der(&der).unwrap().version, Some(160));
     }
 }

@@ -17,6 +17,7 @@
 
 mod asn1;
 pub(crate) mod ber;
+mod compressed;
 mod enveloped;
 mod signed;
 mod signer;
@@ -30,10 +31,14 @@ use x509_cert::spki::AlgorithmIdentifierOwned;
 use crate::error::{CmsError, Error, Result};
 use ber::{BerReader, tag};
 
-pub(crate) use enveloped::{parse_envelope, read_envelope_head, read_mac};
+pub(crate) use compressed::{build_compressed_data, decompress, decompress_into, is_compressed};
+pub(crate) use enveloped::{
+    AeadParams, EnvelopeHead, definite_envelope, definite_mac, kek_wrapped_key, parse_envelope,
+    read_envelope_head, read_mac,
+};
 pub(crate) use signed::{
     OpaqueSignedData, Parsed, SignParams, build_detached_signed_data, build_signed_data,
-    opaque_prefix, opaque_suffix, parse_signed_data, segment_header,
+    opaque_prefix, parse_signed_data, signer_fields,
 };
 pub use signer::SignatureFailure;
 pub(crate) use signer::{
@@ -66,6 +71,38 @@ pub(crate) fn wrap(tag: Tag, content: &[u8]) -> Result<Vec<u8>> {
         .map_err(malformed("length"))?;
     out.extend_from_slice(content);
     Ok(out)
+}
+
+/// The identifier and definite length octets (X.690 §8.1.2, §8.1.3.3-5,
+/// shortest form as DER requires) of an element of `len` content octets
+/// whose identifier octet is `identifier` (one of [`tag`]): what a
+/// streaming writer puts before content it has not produced yet. Unlike
+/// `der::Length` (at most 256 MiB) it takes any `u64`.
+pub(crate) fn definite_header(identifier: u8, len: u64) -> Vec<u8> {
+    let mut out = vec![identifier];
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|&&b| b == 0).count();
+        let significant = bytes.get(skip..).unwrap_or_default();
+        out.push(0x80 | significant.len() as u8);
+        out.extend_from_slice(significant);
+    }
+    out
+}
+
+/// The length of [`definite_header`]`(_, len)` plus `len`: an element's
+/// whole encoding.
+pub(crate) fn definite_len(len: u64) -> u64 {
+    definite_header(0, len).len() as u64 + len
+}
+
+/// The content type of a CMS `ContentInfo` in BER or DER.
+pub(crate) fn content_type(ber: &[u8]) -> Result<Oid> {
+    Ok(cms::content_info::ContentInfo::from_der(&normalize(ber)?)
+        .map_err(malformed("ContentInfo"))?
+        .content_type)
 }
 
 /// BER → DER through OpenSSL's CMS decoder and encoder.
@@ -140,6 +177,21 @@ mod tests {
         assert_eq!(
             &wrap(Tag::OctetString, &longer).unwrap()[..4],
             &[0x04, 0x82, 0x01, 0x2c]
+        );
+    }
+
+    #[test]
+    fn definite_headers_match_der() {
+        for len in [0usize, 1, 127, 128, 255, 256, 65_535, 65_536, 1 << 24] {
+            let content = vec![0u8; len];
+            let whole = wrap(Tag::OctetString, &content).unwrap();
+            let header = definite_header(ber::tag::OCTET_STRING, len as u64);
+            assert_eq!(&whole[..header.len()], &header[..], "{len}");
+            assert_eq!(definite_len(len as u64), whole.len() as u64, "{len}");
+        }
+        assert_eq!(
+            definite_header(0x04, 1 << 32),
+            [0x04, 0x85, 0x01, 0, 0, 0, 0]
         );
     }
 

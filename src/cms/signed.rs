@@ -17,7 +17,9 @@ use x509_cert::spki::AlgorithmIdentifierOwned;
 
 use super::ber::{BerReader, Header, tag};
 use super::signer::{sign_bytes, signed_attributes};
-use super::{alg, invalid, malformed, normalize, read_content_type, wrap};
+use super::{
+    alg, definite_header, definite_len, invalid, malformed, normalize, read_content_type, wrap,
+};
 use crate::algorithm::DigestAlgorithm;
 use crate::cert::Certificate;
 use crate::error::{CmsError, Error, Result};
@@ -112,68 +114,63 @@ fn signed_data(digest: &[u8], content: Option<&[u8]>, p: &SignParams<'_>) -> Res
         .map_err(set("SignedData"))
 }
 
-/// The identifier and length octets of an element in the indefinite form
-/// (X.690 §8.1.3.6): `identifier` is a constructed one from [`tag`].
-fn indefinite(identifier: u8) -> [u8; 2] {
-    [identifier, 0x80]
-}
-
 fn der<T: Encode>(value: &T) -> Result<Vec<u8>> {
     value.to_der().map_err(malformed("SignedData"))
 }
 
-/// The end-of-contents octets that close `n` indefinite lengths.
-fn end_of_contents(n: usize) -> Vec<u8> {
-    vec![0; 2 * n]
-}
-
-/// The header of one primitive OCTET STRING segment of `len` content
-/// octets, as the eContent of [`opaque_prefix`] is cut.
-pub(crate) fn segment_header(len: usize) -> Result<Vec<u8>> {
-    let length = der::Length::try_from(len).map_err(malformed("eContent"))?;
-    der::Header::new(der::Tag::OctetString, length)
-        .and_then(|h| h.to_der())
-        .map_err(malformed("eContent"))
-}
-
-/// Opaque signing in one pass (RFC 5652 §5.2 with BER indefinite lengths,
-/// X.690 §8.1.3.6, as `openssl cms -sign -stream` writes it): everything
-/// before the eContent octets,
+/// Opaque signing in DER from a stream (RFC 5652 §5.2, X.690 §10): the
+/// content's length and the signer fields' (certificates and SignerInfos,
+/// from [`signer_fields`]) are known before the first byte, so every
+/// length is definite. Everything before the eContent octets:
 ///
 /// ```text
-/// ContentInfo ::= SEQUENCE {                    -- indefinite
+/// ContentInfo ::= SEQUENCE {
 ///   contentType id-signedData,
-///   content [0] EXPLICIT SignedData ::= SEQUENCE {   -- both indefinite
+///   content [0] EXPLICIT SignedData ::= SEQUENCE {
 ///     version CMSVersion (1: id-data, certificates only, RFC 5652 §5.1),
 ///     digestAlgorithms SET OF DigestAlgorithmIdentifier,
-///     encapContentInfo SEQUENCE {               -- indefinite
+///     encapContentInfo SEQUENCE {
 ///       eContentType id-data,
-///       eContent [0] EXPLICIT OCTET STRING  ... -- constructed, segmented
+///       eContent [0] EXPLICIT OCTET STRING },   -- primitive, DER
+///     certificates [0] IMPLICIT CertificateSet,  -- | signer_fields
+///     signerInfos SET OF SignerInfo } }          -- |
 /// ```
 ///
-/// The content follows as primitive OCTET STRING segments
-/// ([`segment_header`]), then [`opaque_suffix`].
-pub(crate) fn opaque_prefix(digest: DigestAlgorithm) -> Result<Vec<u8>> {
+/// The `content_len` content octets follow, then the signer fields.
+pub(crate) fn opaque_prefix(
+    digest: DigestAlgorithm,
+    content_len: u64,
+    signer_fields_len: u64,
+) -> Result<Vec<u8>> {
     let digest_algorithms =
         SetOfVec::try_from(vec![alg(digest.oid(), None)]).map_err(malformed("digestAlgorithms"))?;
-    let mut out = indefinite(tag::SEQUENCE).to_vec();
-    out.extend(der(&oid::SIGNED_DATA)?);
-    out.extend(indefinite(tag::CONTEXT_0));
-    out.extend(indefinite(tag::SEQUENCE));
-    out.extend(der(&CmsVersion::V1)?);
-    out.extend(der(&digest_algorithms)?);
-    out.extend(indefinite(tag::SEQUENCE));
-    out.extend(der(&oid::DATA)?);
-    out.extend(indefinite(tag::CONTEXT_0));
-    out.extend(indefinite(tag::OCTET_STRING | tag::CONSTRUCTED));
+    let version = der(&CmsVersion::V1)?;
+    let digest_algorithms = der(&digest_algorithms)?;
+    let content_type = der(&oid::DATA)?;
+    let explicit_len = definite_len(content_len);
+    let encap_len = content_type.len() as u64 + definite_len(explicit_len);
+    let signed_len = (version.len() + digest_algorithms.len()) as u64
+        + definite_len(encap_len)
+        + signer_fields_len;
+    let outer_type = der(&oid::SIGNED_DATA)?;
+    let info_len = outer_type.len() as u64 + definite_len(definite_len(signed_len));
+    let mut out = definite_header(tag::SEQUENCE, info_len);
+    out.extend(outer_type);
+    out.extend(definite_header(tag::CONTEXT_0, definite_len(signed_len)));
+    out.extend(definite_header(tag::SEQUENCE, signed_len));
+    out.extend(version);
+    out.extend(digest_algorithms);
+    out.extend(definite_header(tag::SEQUENCE, encap_len));
+    out.extend(content_type);
+    out.extend(definite_header(tag::CONTEXT_0, explicit_len));
+    out.extend(definite_header(tag::OCTET_STRING, content_len));
     Ok(out)
 }
 
-/// What follows the eContent segments of [`opaque_prefix`]: the
-/// certificates and SignerInfos of `detached` (a DER `ContentInfo` from
-/// [`build_detached_signed_data`] over the same digest), then the
-/// end-of-contents octets of every indefinite length still open.
-pub(crate) fn opaque_suffix(detached: &[u8]) -> Result<Vec<u8>> {
+/// The certificates and SignerInfos of `detached` (a DER `ContentInfo`
+/// from [`build_detached_signed_data`] over the content's digest), as
+/// encoded: what follows the eContent of [`opaque_prefix`].
+pub(crate) fn signer_fields(detached: &[u8]) -> Result<Vec<u8>> {
     let bad = malformed("SignedData");
     let ci = ContentInfo::from_der(detached).map_err(&bad)?;
     let mut reader = SliceReader::new(ci.content.value()).map_err(&bad)?;
@@ -182,13 +179,10 @@ pub(crate) fn opaque_suffix(detached: &[u8]) -> Result<Vec<u8>> {
     for _ in 0..3 {
         Any::decode(&mut reader).map_err(&bad)?;
     }
-    let rest = reader.read_slice(reader.remaining_len()).map_err(&bad)?;
-    // Closes the OCTET STRING, [0], EncapsulatedContentInfo.
-    let mut out = end_of_contents(3);
-    out.extend_from_slice(rest);
-    // Closes SignedData, [0], ContentInfo.
-    out.extend(end_of_contents(3));
-    Ok(out)
+    Ok(reader
+        .read_slice(reader.remaining_len())
+        .map_err(&bad)?
+        .to_vec())
 }
 
 /// A decoded `SignedData` and what it carries.
@@ -270,7 +264,9 @@ pub(crate) struct OpaqueSignedData<R: Read> {
     /// The fields read so far, re-encoded.
     body: Vec<u8>,
     encap: Header,
-    explicit: Header,
+    /// The eContent's `[0]`; `None` without eContent (certs-only), when
+    /// the encapContentInfo is already closed.
+    explicit: Option<Header>,
 }
 
 impl<R: Read> OpaqueSignedData<R> {
@@ -299,11 +295,23 @@ impl<R: Read> OpaqueSignedData<R> {
         body.extend(digest_algorithms);
         let encap = r.expect(tag::SEQUENCE, "EncapsulatedContentInfo")?;
         let h = r.expect(tag::OID, "eContentType")?;
-        body.extend(wrap(der::Tag::Sequence, &r.element(h, 64)?)?);
-        let explicit = r.header()?;
-        if explicit.tag != tag::CONTEXT_0 {
-            return Err(invalid(CmsError::MissingContent));
-        }
+        let content_type = r.element(h, 64)?;
+        body.extend(wrap(der::Tag::Sequence, &content_type)?);
+        // eContent is OPTIONAL: a certs-only message (RFC 8551 §3.6.2) has
+        // none, which a definite encapContentInfo shows by its length and
+        // an indefinite one by its end-of-contents octets.
+        let explicit = if encap.len == Some(content_type.len() as u64) {
+            None
+        } else {
+            let h = r.header()?;
+            if h.tag == 0 && h.len == Some(0) && encap.len.is_none() {
+                None
+            } else if h.tag != tag::CONTEXT_0 {
+                return Err(invalid(CmsError::MissingContent));
+            } else {
+                Some(h)
+            }
+        };
         Ok(OpaqueSignedData {
             r,
             digest_algorithms: known,
@@ -323,6 +331,9 @@ impl<R: Read> OpaqueSignedData<R> {
         limits: &Limits,
     ) -> Result<()> {
         let r = &mut self.r;
+        let Some(explicit) = &self.explicit else {
+            return Ok(());
+        };
         let inner = r.header()?;
         if inner.tag & !tag::CONSTRUCTED == tag::OCTET_STRING {
             r.octets(&inner, sink)?;
@@ -334,7 +345,7 @@ impl<R: Read> OpaqueSignedData<R> {
         } else {
             return Err(invalid(CmsError::IndefiniteEContent));
         }
-        r.close(&self.explicit)?;
+        r.close(explicit)?;
         r.close(&self.encap)
     }
 

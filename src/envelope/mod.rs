@@ -32,10 +32,9 @@ use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 
 use zeroize::Zeroizing;
 
-use crate::algorithm::KeyAlgorithm;
-use crate::algorithm::{ContentEncryption, KeyTransport};
+use crate::algorithm::{ContentEncryption, DecryptionWeakness, KeyAlgorithm, KeyTransport};
 use crate::cert::Certificate;
-use crate::cms::ber::BerReader;
+use crate::cms::{self, ber::BerReader};
 use crate::error::{Error, Result, Unsupported, Unusable};
 use crate::ffi::{self, RecipientKey};
 use crate::fingerprint::Fingerprint;
@@ -43,7 +42,6 @@ use crate::identity::Identity;
 use crate::io;
 use crate::limits::Limits;
 use crate::mime::{self, Entity};
-use crate::oid::ObjectId;
 
 /// How to encrypt.
 #[derive(Clone, Debug, Default)]
@@ -115,6 +113,9 @@ pub struct Decrypted {
     pub authenticated: bool,
     /// The content-encryption algorithm.
     pub content_encryption: ContentEncryption,
+    /// What is weak about the encryption (Triple-DES), beyond
+    /// [`Decrypted::authenticated`]: decrypted, but a client should say so.
+    pub weaknesses: Vec<DecryptionWeakness>,
     /// The certificate of the identity that decrypted it.
     pub recipient: Fingerprint,
 }
@@ -125,6 +126,7 @@ impl std::fmt::Debug for Decrypted {
             .field("content", &format_args!("<{} bytes>", self.content.len()))
             .field("authenticated", &self.authenticated)
             .field("content_encryption", &self.content_encryption)
+            .field("weaknesses", &self.weaknesses)
             .field("recipient", &self.recipient)
             .finish()
     }
@@ -163,7 +165,17 @@ pub fn encrypt(
     // Canonical and 7-bit safe, as for signing: the entity may be signed
     // inside, and transport after decryption must not alter it.
     let entity = Zeroizing::new(mime::prepare_for_signing(&entity, &options.limits)?);
-    let der = ffi::cms_encrypt(&keys, &entity, options.cipher.cipher())?;
+    let mut der = Vec::with_capacity(entity.len() + 4096);
+    seal(
+        &keys,
+        options.cipher,
+        entity.len() as u64,
+        |put| put(&entity),
+        &mut |bytes| {
+            der.extend_from_slice(bytes);
+            Ok(())
+        },
+    )?;
     let mut out = Vec::with_capacity(outer.len() + der.len() * 2 + 256);
     out.extend_from_slice(&outer);
     out.extend_from_slice(&pkcs7_head(options.cipher));
@@ -172,11 +184,14 @@ pub fn encrypt(
 }
 
 /// [`encrypt()`] from a reader to a writer, in memory that does not grow
-/// with the message: the entity is read once to check that it needs no
-/// re-encoding, then again while OpenSSL encrypts it into BER with
-/// indefinite lengths (as `openssl cms -encrypt -stream` does), base64
-/// encoded as it goes. Entities that need re-encoding are encrypted in
-/// memory, up to 256 MiB (larger: [`Error::InvalidMessage`]).
+/// with the message, writing DER (definite lengths, as every reader
+/// accepts): the entity is read once to check that it needs no
+/// re-encoding, once more to learn its canonical length (which fixes
+/// every length of the structure before its first byte), and a last time
+/// while it is encrypted chunk by chunk and base64 encoded as it goes.
+/// Entities that need re-encoding are encrypted in memory, up to 256 MiB
+/// (larger: [`Error::InvalidMessage`]). An input that changes between the
+/// passes is [`Error::InputChanged`].
 ///
 /// ```
 /// # use smime::{DecryptOptions, EncryptOptions, Password};
@@ -203,17 +218,81 @@ pub fn encrypt_stream<R: Read + Seek, W: Write>(
         output.write_all(&encrypt(&message, recipients, options)?)?;
         return Ok(());
     };
+    let mut len = entity.head.len() as u64;
+    mime::canonical_body(&mut input, &entity, &mut |bytes: &[u8]| {
+        len += bytes.len() as u64;
+        Ok(())
+    })?;
     output.write_all(&entity.outer)?;
     output.write_all(&pkcs7_head(options.cipher))?;
     let mut base64 = mime::Base64Writer::new(&mut output);
-    let mut put = |der: &[u8]| base64.put(der);
-    let mut encryptor = ffi::CmsEncryptStream::new(&keys, options.cipher.cipher())?;
-    encryptor.write(&entity.head, &mut put)?;
-    mime::canonical_body(&mut input, &entity, &mut |bytes: &[u8]| {
-        encryptor.write(bytes, &mut put)
-    })?;
-    encryptor.finish(&mut put)?;
+    seal(
+        &keys,
+        options.cipher,
+        len,
+        |put| {
+            put(&entity.head)?;
+            mime::canonical_body(&mut input, &entity, &mut |b: &[u8]| put(b))
+        },
+        &mut |der| Ok(base64.put(der)?),
+    )?;
     base64.finish()?.flush()?;
+    Ok(())
+}
+
+/// The ciphertext length of `len` plaintext octets: CBC pads to the next
+/// whole block (RFC 5652 §6.3, always at least one octet); the AEADs add
+/// nothing (the tag is a field of its own).
+fn ciphertext_len(cipher: ContentEncryption, len: u64) -> u64 {
+    let block = cipher.cipher().block_size() as u64;
+    if block > 1 && !cipher.is_authenticated() {
+        (len / block + 1) * block
+    } else {
+        len
+    }
+}
+
+/// Writes the DER envelope of the `len` plaintext octets that `content`
+/// hands to its sink: the structure with every length computed up front
+/// ([`cms::definite_envelope`]), the content through OpenSSL's keyed
+/// cipher chunk by chunk, the GCM tag last.
+fn seal<C, O>(
+    keys: &[RecipientKey<'_>],
+    cipher: ContentEncryption,
+    len: u64,
+    content: C,
+    out: &mut O,
+) -> Result<()>
+where
+    C: FnOnce(&mut dyn FnMut(&[u8]) -> Result<()>) -> Result<()>,
+    O: FnMut(&[u8]) -> Result<()>,
+{
+    let mut encryptor = ffi::EnvelopeEncryptor::new(keys, cipher.cipher())?;
+    let expected = ciphertext_len(cipher, len);
+    let layout = cms::definite_envelope(&encryptor.structure()?, expected)?;
+    out(&layout.prefix)?;
+    let (mut read, mut written) = (0u64, 0u64);
+    let mut buf = vec![0u8; io::CHUNK + 64];
+    content(&mut |plain: &[u8]| {
+        read += plain.len() as u64;
+        for piece in plain.chunks(io::CHUNK) {
+            let n = encryptor.cipher().cipher_update(piece, Some(&mut buf))?;
+            written += n as u64;
+            out(buf.get(..n).unwrap_or_default())?;
+        }
+        Ok(())
+    })?;
+    let n = encryptor.cipher().cipher_final(&mut buf)?;
+    written += n as u64;
+    if read != len || written != expected {
+        return Err(Error::InputChanged);
+    }
+    out(buf.get(..n).unwrap_or_default())?;
+    if let Some(icv) = layout.icv_len {
+        let mut tag = vec![0u8; usize::from(icv)];
+        encryptor.cipher().tag(&mut tag)?;
+        out(&cms::definite_mac(&tag)?)?;
+    }
     Ok(())
 }
 
@@ -292,6 +371,7 @@ pub fn decrypt(
         content: std::mem::take(&mut *content),
         authenticated: info.authenticated,
         content_encryption: info.content_encryption,
+        weaknesses: info.weaknesses,
         recipient: info.recipient,
     })
 }
@@ -305,6 +385,8 @@ pub struct Decryption {
     pub authenticated: bool,
     /// The content-encryption algorithm.
     pub content_encryption: ContentEncryption,
+    /// What is weak about the encryption (see [`Decrypted::weaknesses`]).
+    pub weaknesses: Vec<DecryptionWeakness>,
     /// The certificate of the identity that decrypted it.
     pub recipient: Fingerprint,
 }
@@ -314,11 +396,15 @@ pub struct Decryption {
 /// content decrypted chunk by chunk (OpenSSL opens the RecipientInfos and
 /// keys the cipher; only the copy loop is ours).
 ///
-/// **The writer receives plaintext before it is authenticated**: the CBC
-/// padding and the GCM tag can only be checked at the end. When this
-/// returns an error, discard everything written — write to a temporary
-/// file and use it only on `Ok`. [`decrypt()`] does that for you in
-/// memory.
+/// **The writer receives plaintext before it is authenticated** for CBC,
+/// GCM and ChaCha20-Poly1305: the padding or tag can only be checked at
+/// the end. When this returns an error, discard everything written —
+/// write to a temporary file and use it only on `Ok`. [`decrypt()`] does
+/// that for you in memory. AES-CCM is the exception: OpenSSL decrypts it
+/// in one call once the tag is known, so its ciphertext is held (within
+/// [`Limits::max_in_memory`]) and nothing is written unless the tag
+/// verifies. A `compressed-data` content (RFC 3274) is held the same way
+/// and written decompressed, within [`Limits::max_decompressed`].
 ///
 /// ```
 /// # use smime::{DecryptOptions, EncryptOptions, Password};
@@ -373,13 +459,4 @@ pub fn decrypt_stream<R: Read, W: Write>(
     }?;
     output.flush()?;
     Ok(info)
-}
-
-/// The content-encryption algorithm, refusing what OpenSSL's default
-/// provider cannot decrypt (RC2, DES) with a typed error rather than a
-/// decryption failure.
-pub(super) fn content_encryption(alg: &const_oid::ObjectIdentifier) -> Result<ContentEncryption> {
-    ContentEncryption::from_oid(alg).ok_or(Error::UnsupportedAlgorithm(
-        Unsupported::ContentEncryption(ObjectId(*alg)),
-    ))
 }

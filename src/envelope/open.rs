@@ -2,25 +2,38 @@
 //! of our identities (OpenSSL's matching), optional trial decryption, the
 //! content through the keyed cipher chunk by chunk, padding or tag checked
 //! at the end.
+//!
+//! OpenSSL's CMS engine keys AES-CBC, 3DES and 12-byte-nonce AES-GCM
+//! itself. For the AEADs it does not implement (ChaCha20-Poly1305,
+//! AES-CCM, GCM with another nonce length) it still opens the
+//! RecipientInfo — key transport, key agreement and their countermeasures
+//! stay OpenSSL's — and then wraps the content key it recovered for a
+//! one-time KEKRecipientInfo (`ffi::cms_rewrap_content_key`), which we
+//! unwrap into a zeroizing buffer to key the EVP cipher ourselves. A
+//! failed key transport leaves OpenSSL without a key; a random one takes
+//! its place, so that failure too is the tag's.
 #![forbid(unsafe_code)]
 
 use std::io::{Read, Write};
 
+use openssl::cipher_ctx::CipherCtx;
 use openssl::cms::CmsContentInfo;
 use zeroize::Zeroizing;
 
-use super::{Decryption, content_encryption};
+use super::Decryption;
 use crate::algorithm::KeyAlgorithm;
-use crate::cms::{self, ber::BerReader};
+use crate::cms::{self, AeadParams, ber::BerReader};
 use crate::error::{CmsError, Error, Result};
 use crate::ffi::{self, CmsDecryptStream};
 use crate::identity::Identity;
 use crate::io;
 use crate::limits::Limits;
 use crate::mime::Entity;
+use crate::oid;
 
 /// Reads an envelope, picks the identity, streams the content through the
-/// cipher into `output`, and checks padding or tag at the end.
+/// cipher into `output`, and checks padding or tag at the end. A
+/// `compressed-data` content is held, then inflated into `output`.
 pub(super) fn open<R: Read, W: Write>(
     mut r: BerReader<R>,
     output: &mut W,
@@ -28,11 +41,59 @@ pub(super) fn open<R: Read, W: Write>(
     limits: &Limits,
 ) -> Result<Decryption> {
     let head = cms::read_envelope_head(&mut r, limits)?;
+    if head.content_type != oid::COMPRESSED_DATA {
+        return open_content(r, head, output, identities, limits);
+    }
+    let mut compressed = Bounded {
+        buf: Zeroizing::new(Vec::new()),
+        max: limits.max_in_memory,
+    };
+    let info = open_content(r, head, &mut compressed, identities, limits)?;
+    cms::decompress_into(&compressed.buf, output, limits)?;
+    Ok(info)
+}
+
+/// A writer into memory that refuses more than `max` bytes.
+struct Bounded {
+    buf: Zeroizing<Vec<u8>>,
+    max: u64,
+}
+
+impl Write for Bounded {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if (self.buf.len() + bytes.len()) as u64 > self.max {
+            return Err(io::into_io(Error::LimitExceeded {
+                limit: "max_in_memory",
+                max: self.max,
+            }));
+        }
+        self.buf.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn open_content<R: Read, W: Write>(
+    mut r: BerReader<R>,
+    head: cms::EnvelopeHead,
+    output: &mut W,
+    identities: &[Identity],
+    limits: &Limits,
+) -> Result<Decryption> {
     // Counts RecipientInfos, checks cipher against structure (CBC in
     // AuthEnvelopedData is refused) before any key is used.
     let envelope = cms::parse_envelope(&head.der, limits)?;
-    let content_encryption = content_encryption(&envelope.content_encryption)?;
-    let cms = CmsContentInfo::from_der(&head.der)
+    let content_encryption = envelope.content_encryption;
+    let own = head.aead.as_ref().filter(|a| !a.keyed_by_cms_engine());
+    let der = if own.is_some() {
+        &head.as_enveloped_data
+    } else {
+        &head.der
+    };
+    let cms = CmsContentInfo::from_der(der)
         .map_err(|_| Error::InvalidCms(CmsError::Malformed("EnvelopedData")))?;
     // OpenSSL's own matching (issuer and serial, subject key identifier,
     // rKeyId; key transport and key agreement alike) picks our identity.
@@ -40,23 +101,31 @@ pub(super) fn open<R: Read, W: Write>(
     let named = identities
         .iter()
         .find(|id| ffi::cms_names_recipient(&cms, id.certificate().openssl()));
-    let state = match named {
-        Some(id) => State::Open {
-            stream: CmsDecryptStream::new(
-                cms,
-                id.private_key().openssl(),
-                Some(id.certificate().openssl()),
-            )
-            .map_err(|_| Error::DecryptionFailed)?,
+    let state = match (named, own) {
+        (Some(id), Some(params)) => State::Open {
+            content: Content::keyed(&cms, id, params, limits)?,
             id,
         },
+        (Some(id), None) => State::Open {
+            content: Content::Cms(
+                CmsDecryptStream::new(
+                    cms,
+                    id.private_key().openssl(),
+                    Some(id.certificate().openssl()),
+                )
+                .map_err(|_| Error::DecryptionFailed)?,
+            ),
+            id,
+        },
+        // Trial decryption needs OpenSSL to key the cipher for each try.
+        (None, Some(_)) => return Err(Error::NotForRecipient),
         // Trial decryption costs one RSA operation per key-transport
         // recipient and identity; beyond a handful of recipients it is not
         // a client's wrong identifier but an attempt to burn CPU.
-        None if envelope.key_transport_recipients > MAX_TRIAL_RECIPIENTS => {
+        (None, None) if envelope.key_transport_recipients > MAX_TRIAL_RECIPIENTS => {
             return Err(Error::NotForRecipient);
         }
-        None => State::Trial {
+        (None, None) => State::Trial {
             prefix: Zeroizing::new(Vec::with_capacity(TRIAL_PREFIX + io::CHUNK)),
             der: &head.der,
             candidates: identities,
@@ -69,16 +138,98 @@ pub(super) fn open<R: Read, W: Write>(
     };
     r.octets(&head.content, &mut |ciphertext| sink.push(ciphertext))?;
     r.close(&head.encrypted_content_info)?;
-    let tag = match head.icv_len {
-        Some(len) => Some(cms::read_mac(&mut r, len)?),
+    let tag = match &head.aead {
+        Some(params) => Some(cms::read_mac(&mut r, params)?),
         None => None,
     };
     let id = sink.finish(tag.as_deref())?;
     Ok(Decryption {
         authenticated: envelope.authenticated,
         content_encryption,
+        weaknesses: content_encryption.weaknesses(),
         recipient: id.certificate().fingerprint(),
     })
+}
+
+/// The content cipher, keyed.
+enum Content {
+    /// Keyed by OpenSSL's CMS engine.
+    Cms(CmsDecryptStream),
+    /// GCM with a nonce other than 12 bytes, ChaCha20-Poly1305: EVP keyed
+    /// by us, streaming like GCM.
+    Stream(CipherCtx),
+    /// AES-CCM: OpenSSL needs the tag and the whole ciphertext before it
+    /// decrypts, so the ciphertext is held (within `max_in_memory`) and
+    /// nothing is released before the tag verified.
+    Ccm {
+        key: Zeroizing<Vec<u8>>,
+        params: AeadParams,
+        ciphertext: Vec<u8>,
+        max: u64,
+    },
+}
+
+impl Content {
+    /// Keys an AEAD OpenSSL's CMS engine does not (see the module docs).
+    fn keyed(
+        cms: &CmsContentInfo,
+        id: &Identity,
+        params: &AeadParams,
+        limits: &Limits,
+    ) -> Result<Content> {
+        let evp = params.cipher.evp();
+        let key = content_key(cms, id, evp.key_length())?;
+        if params.cipher.is_ccm() {
+            return Ok(Content::Ccm {
+                key,
+                params: params.clone(),
+                ciphertext: Vec::new(),
+                max: limits.max_in_memory,
+            });
+        }
+        let fail = |_| Error::DecryptionFailed;
+        let mut ctx = CipherCtx::new()?;
+        ctx.decrypt_init(Some(evp), None, None).map_err(fail)?;
+        ctx.set_iv_length(params.nonce.len()).map_err(fail)?;
+        ctx.decrypt_init(None, Some(&key), Some(&params.nonce))
+            .map_err(fail)?;
+        Ok(Content::Stream(ctx))
+    }
+}
+
+/// The content key OpenSSL recovers from our RecipientInfo, `len` bytes;
+/// a random one when it recovers none (a failed key transport), which
+/// then fails the tag like any other wrong key.
+fn content_key(cms: &CmsContentInfo, id: &Identity, len: usize) -> Result<Zeroizing<Vec<u8>>> {
+    let mut kek = Zeroizing::new([0u8; 32]);
+    openssl::rand::rand_bytes(&mut *kek)?;
+    let mut kek_id = [0u8; 16];
+    openssl::rand::rand_bytes(&mut kek_id)?;
+    let rewrapped = ffi::cms_rewrap_content_key(
+        cms,
+        id.private_key().openssl(),
+        id.certificate().openssl(),
+        &kek,
+        &kek_id,
+    )
+    .map_err(|_| Error::DecryptionFailed)?;
+    let wrapped = if rewrapped {
+        cms::kek_wrapped_key(&cms.to_der()?, &kek_id)?
+    } else {
+        None
+    };
+    let mut key = Zeroizing::new(vec![0u8; len]);
+    let unwrapped = wrapped.and_then(|wrapped| {
+        let aes = openssl::aes::AesKey::new_decrypt(&*kek).ok()?;
+        let mut out = Zeroizing::new(vec![0u8; wrapped.len().checked_sub(8)?]);
+        let n = openssl::aes::unwrap_key(&aes, None, &mut out, &wrapped).ok()?;
+        (n == len).then_some(out)
+    });
+    match unwrapped {
+        Some(found) => key.copy_from_slice(&found),
+        None => openssl::rand::rand_bytes(&mut key)?,
+    }
+    Ok(key)
 }
 
 /// Trial decryption is skipped for messages with more key-transport
@@ -91,10 +242,7 @@ const TRIAL_PREFIX: usize = 16 * 1024;
 
 enum State<'a> {
     /// Decrypting with the chosen identity.
-    Open {
-        stream: CmsDecryptStream,
-        id: &'a Identity,
-    },
+    Open { content: Content, id: &'a Identity },
     /// No RecipientInfo names any identity: collecting the first
     /// ciphertext, then trying each RSA key on it.
     Trial {
@@ -115,14 +263,36 @@ struct ContentSink<'a, W: Write> {
 impl<'a, W: Write> ContentSink<'a, W> {
     fn push(&mut self, ciphertext: &[u8]) -> Result<()> {
         match &mut self.state {
-            State::Open { stream, .. } => {
+            State::Open {
+                content:
+                    Content::Ccm {
+                        ciphertext: held,
+                        max,
+                        ..
+                    },
+                ..
+            } => {
+                crate::limits::check(
+                    "max_in_memory",
+                    (held.len() + ciphertext.len()) as u64,
+                    *max,
+                )?;
+                held.extend_from_slice(ciphertext);
+                Ok(())
+            }
+            State::Open { content, .. } => {
                 for piece in ciphertext.chunks(io::CHUNK) {
-                    let n = stream
-                        .cipher()
+                    let cipher = match content {
+                        Content::Cms(stream) => stream.cipher(),
+                        Content::Stream(ctx) => ctx,
+                        Content::Ccm { .. } => return Ok(()),
+                    };
+                    let n = cipher
                         .cipher_update(piece, Some(&mut self.buf))
                         .map_err(|_| Error::DecryptionFailed)?;
                     self.output
-                        .write_all(self.buf.get(..n).unwrap_or_default())?;
+                        .write_all(self.buf.get(..n).unwrap_or_default())
+                        .map_err(io::from_io)?;
                 }
                 Ok(())
             }
@@ -170,29 +340,65 @@ impl<'a, W: Write> ContentSink<'a, W> {
             };
             let plain = plain.get(..n).unwrap_or_default();
             if looks_like_mime(plain) {
-                self.output.write_all(plain)?;
-                self.state = State::Open { stream, id };
+                self.output.write_all(plain).map_err(io::from_io)?;
+                self.state = State::Open {
+                    content: Content::Cms(stream),
+                    id,
+                };
                 return Ok(());
             }
         }
         Err(Error::NotForRecipient)
     }
 
-    /// Checks padding (CBC) or `tag` (GCM) and writes the last plaintext.
+    /// Checks padding (CBC) or `tag` (AEAD) and writes the last plaintext
+    /// (for AES-CCM: all of it, once the tag verified).
     fn finish(mut self, tag: Option<&[u8]>) -> Result<&'a Identity> {
         self.choose()?;
-        let State::Open { mut stream, id } = self.state else {
+        let State::Open { content, id } = self.state else {
             return Err(Error::NotForRecipient);
         };
-        let cipher = stream.cipher();
-        if let Some(tag) = tag {
-            cipher.set_tag(tag).map_err(|_| Error::DecryptionFailed)?;
+        let fail = |_| Error::DecryptionFailed;
+        match content {
+            Content::Ccm {
+                key,
+                params,
+                ciphertext,
+                ..
+            } => {
+                let tag = tag.ok_or(Error::DecryptionFailed)?;
+                let mut ctx = CipherCtx::new()?;
+                ctx.decrypt_init(Some(params.cipher.evp()), None, None)
+                    .map_err(fail)?;
+                ctx.set_iv_length(params.nonce.len()).map_err(fail)?;
+                ctx.set_tag(tag).map_err(fail)?;
+                ctx.decrypt_init(None, Some(&key), Some(&params.nonce))
+                    .map_err(fail)?;
+                ctx.set_data_len(ciphertext.len()).map_err(fail)?;
+                let mut plain = Zeroizing::new(vec![0u8; ciphertext.len() + 16]);
+                // CCM verifies the tag inside this one update.
+                let n = ctx
+                    .cipher_update(&ciphertext, Some(&mut plain))
+                    .map_err(fail)?;
+                self.output
+                    .write_all(plain.get(..n).unwrap_or_default())
+                    .map_err(io::from_io)?;
+            }
+            mut content => {
+                let cipher = match &mut content {
+                    Content::Cms(stream) => stream.cipher(),
+                    Content::Stream(ctx) => ctx,
+                    Content::Ccm { .. } => return Err(Error::DecryptionFailed),
+                };
+                if let Some(tag) = tag {
+                    cipher.set_tag(tag).map_err(fail)?;
+                }
+                let n = cipher.cipher_final(&mut self.buf).map_err(fail)?;
+                self.output
+                    .write_all(self.buf.get(..n).unwrap_or_default())
+                    .map_err(io::from_io)?;
+            }
         }
-        let n = cipher
-            .cipher_final(&mut self.buf)
-            .map_err(|_| Error::DecryptionFailed)?;
-        self.output
-            .write_all(self.buf.get(..n).unwrap_or_default())?;
         Ok(id)
     }
 }

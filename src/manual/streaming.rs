@@ -33,5 +33,13 @@
 //! lets OpenSSL open the RecipientInfos on a content-less re-encoding of
 //! the envelope, and decrypts the content through OpenSSL's keyed cipher.
 //! BER with indefinite lengths is read everywhere; opaque signatures and
-//! envelopes are written in it too (as `openssl cms -stream` does).
+//! envelopes are written in DER, which strict readers require: an extra
+//! read pass learns the content length (and for opaque signing the digest,
+//! so the SignerInfo) before the first byte is written.
+//!
+//! What the streaming decryptor writes before it is authenticated: CBC,
+//! GCM and ChaCha20-Poly1305 plaintext as it is decrypted (the padding or
+//! tag is checked at the end: discard the output on error); AES-CCM and
+//! compressed-data contents nothing until the tag verified (they are held
+//! within `max_in_memory`).
 #![forbid(unsafe_code)]

@@ -3,6 +3,8 @@
 //! `multipart/*` (then the [`Coverage`](super::Coverage) is a part).
 #![forbid(unsafe_code)]
 
+use const_oid::ObjectIdentifier as Oid;
+
 use crate::cms;
 use crate::error::{CmsError, Error, MimeError, Result};
 use crate::limits::Limits;
@@ -37,6 +39,19 @@ impl OpaqueBody<'_> {
             OpaqueBody::Raw(body) => Box::new(body.as_ref()),
         }
     }
+}
+
+/// The CMS content type at the start of an `application/pkcs7-mime`
+/// body (`body` may be only its first bytes), read as the streaming
+/// walker reads it; `None` when it cannot be read from these bytes.
+pub(super) fn opaque_content_type(entity: &Entity<'_>, body: &[u8]) -> Option<Oid> {
+    let body = match entity.transfer_encoding().as_str() {
+        "base64" => OpaqueBody::Base64(body),
+        "7bit" | "8bit" | "binary" => OpaqueBody::Raw(body.into()),
+        _ => return None,
+    };
+    let mut ber = cms::ber::BerReader::new(body.reader(), 4);
+    cms::read_content_type(&mut ber).ok().map(|(oid, _)| oid)
 }
 
 /// Depth-first search for the first signed structure; `path` collects the

@@ -22,7 +22,7 @@ mod policy;
 mod report;
 mod revocation;
 
-use std::io::{BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::time::SystemTime;
 
 use crate::cert::Certificate;
@@ -31,6 +31,7 @@ use crate::error::{Error, Result};
 use crate::io;
 use crate::limits::Limits;
 use crate::mime::{self, Entity};
+use crate::oid;
 use crate::revocation::{Crl, OcspResponse, RevocationPolicy};
 use crate::sign::SignatureForm;
 use digest::{ContentTee, digests_to_take, lf_to_crlf, micalg_digests, opaque_stream};
@@ -133,7 +134,23 @@ impl VerifyOptions {
 /// else — bad signature, untrusted chain, wrong sender — is reported in the
 /// [`VerifyReport`], not as an error.
 pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
+    verify_layer(message, options, 0)
+}
+
+/// [`verify()`] of a message that may be a compressed-data layer (RFC
+/// 3274) around the signed one: inflated (within
+/// `Limits::max_decompressed`) and verified inside, nested at most
+/// `max_mime_depth` times.
+fn verify_layer(message: &[u8], options: &VerifyOptions, depth: usize) -> Result<VerifyReport> {
     let root = Entity::parse(message)?;
+    if root.is_pkcs7_mime()
+        && locate::opaque_content_type(&root, root.body()) == Some(oid::COMPRESSED_DATA)
+    {
+        let limits = &options.limits;
+        crate::limits::check("max_mime_depth", depth as u64, limits.max_mime_depth as u64)?;
+        let der = root.decoded_body()?;
+        return verify_layer(&cms::decompress(&der, limits)?, options, depth + 1);
+    }
     let mut problems = Vec::new();
     let from = sender(&root, &mut problems);
     let limits = &options.limits;
@@ -227,8 +244,13 @@ pub fn verify_stream<R: Read, W: Write>(
         root.transfer_encoding().as_str(),
         "base64" | "7bit" | "8bit" | "binary"
     );
-    let streams =
-        content_types <= 1 && (ct.is("multipart/signed") || (root.is_pkcs7_mime() && identity));
+    // A compressed-data layer (by its content type, as `verify` decides)
+    // is inflated in memory. The ContentInfo's first octets are in the
+    // reader's buffer already.
+    let compressed = root.is_pkcs7_mime()
+        && locate::opaque_content_type(&root, input.fill_buf()?) == Some(oid::COMPRESSED_DATA);
+    let streams = content_types <= 1
+        && (ct.is("multipart/signed") || (root.is_pkcs7_mime() && identity && !compressed));
     if !streams {
         let mut message = head.clone();
         message.extend(io::read_bounded(&mut input, options.limits.max_in_memory)?);

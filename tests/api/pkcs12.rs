@@ -250,3 +250,405 @@ fn private_key_debug_is_redacted() {
     let body_line = pem.lines().nth(1).unwrap();
     assert!(!dbg.contains(body_line));
 }
+
+fn corpus_keys(file: &str) -> Option<Vec<u8>> {
+    let dir = crate::common::corpus()?;
+    std::fs::read(dir.join("rfc9788/keys").join(file)).ok()
+}
+
+#[test]
+fn rfc9216_bundles_import_both_identities_with_a_shared_chain() {
+    for name in ["alice", "bob"] {
+        let Some(p12) = corpus_keys(&format!("{name}.p12")) else {
+            println!("skipped: ../shared/corpus/rfc9788 is missing");
+            return;
+        };
+        let password = Password::new(name);
+        let bundle = pkcs12::import_all(&p12, &password, &smime::Limits::default()).unwrap();
+        assert_eq!(bundle.identities.len(), 2, "{name}");
+        let pem = |file: &str| {
+            smime::Certificate::from_pem(&corpus_keys(&format!("{name}.{file}.crt")).unwrap())
+                .unwrap()
+        };
+        let (signing, encryption) = (pem("sign"), pem("encrypt"));
+        let certs: Vec<_> = bundle
+            .identities
+            .iter()
+            .map(|i| i.certificate().clone())
+            .collect();
+        assert!(certs.contains(&signing), "{name}: no signing identity");
+        assert!(
+            certs.contains(&encryption),
+            "{name}: no encryption identity"
+        );
+        for id in &bundle.identities {
+            assert!(id.private_key().matches(id.certificate()), "{name}");
+            let chain: Vec<_> = id.chain().iter().map(|c| c.subject().to_owned()).collect();
+            assert_eq!(chain.len(), 1, "{name}: {chain:?}");
+            assert!(chain[0].contains("Certification Authority"), "{chain:?}");
+        }
+        // Key usage tells them apart: sign picks one, decrypt the other.
+        let signer = bundle
+            .identities
+            .iter()
+            .find(|i| i.certificate().can_sign())
+            .unwrap();
+        let decrypter = bundle
+            .identities
+            .iter()
+            .find(|i| i.certificate().can_decrypt())
+            .unwrap();
+        assert_eq!(signer.certificate(), &signing, "{name}");
+        assert_eq!(decrypter.certificate(), &encryption, "{name}");
+        // import wants exactly one key.
+        assert!(matches!(
+            pkcs12::import(&p12, &password, &smime::Limits::default()),
+            Err(Error::UnsupportedBundle(smime::BundleError::SeveralKeys(2)))
+        ));
+        // A wrong password is still its own error.
+        assert!(matches!(
+            pkcs12::import_all(&p12, &Password::new("nope"), &smime::Limits::default()),
+            Err(Error::WrongPassword)
+        ));
+    }
+}
+
+#[test]
+fn a_bundle_is_all_or_nothing() {
+    // carlos: an Ed25519 signing key beside an X25519 decryption key;
+    // neither is usable here, so nothing is imported.
+    let Some(p12) = corpus_keys("carlos.p12") else {
+        println!("skipped: ../shared/corpus/rfc9788 is missing");
+        return;
+    };
+    let err =
+        pkcs12::import_all(&p12, &Password::new("carlos"), &smime::Limits::default()).unwrap_err();
+    assert!(matches!(err, Error::UnsupportedKey(_)), "{err:?}");
+}
+
+#[test]
+fn a_second_key_without_its_certificate_fails_the_whole_bundle() {
+    // hostile/twokeys.p12: alice's and bob's keys, only alice's
+    // certificate. import refuses two keys; import_all refuses bob's key
+    // without certificate rather than import alice alone.
+    let p12 = read_fixture("hostile/twokeys.p12");
+    let password = Password::new(PASSWORD);
+    assert!(matches!(
+        pkcs12::import_all(&p12, &password, &smime::Limits::default()),
+        Err(Error::KeyCertificateMismatch)
+    ));
+    assert!(matches!(
+        pkcs12::import(&p12, &password, &smime::Limits::default()),
+        Err(Error::UnsupportedBundle(smime::BundleError::SeveralKeys(2)))
+    ));
+}
+
+#[test]
+fn two_identities_joined_in_one_bundle_each_get_their_certificate() {
+    // alice's and bob's key bags and certificate bags, each pair sharing a
+    // localKeyId, plus the CA chain: built from OpenSSL bundles by
+    // re-using their SafeContents.
+    let alice = import("p12/alice.p12", PASSWORD).unwrap();
+    let bob = import("p12/bob.p12", PASSWORD).unwrap();
+    let p12 = joined_bundle(&[&alice, &bob]);
+    let bundle =
+        pkcs12::import_all(&p12, &Password::new(PASSWORD), &smime::Limits::default()).unwrap();
+    assert_eq!(bundle.identities.len(), 2);
+    assert_eq!(bundle.identities[0].certificate(), alice.certificate());
+    assert_eq!(bundle.identities[1].certificate(), bob.certificate());
+    for id in &bundle.identities {
+        assert!(id.private_key().matches(id.certificate()));
+        assert_eq!(id.chain().len(), 2);
+    }
+    let mut limits = smime::Limits::default();
+    limits.max_certificates = 1;
+    assert!(matches!(
+        pkcs12::import_all(&p12, &Password::new(PASSWORD), &limits),
+        Err(Error::LimitExceeded {
+            limit: "max_certificates",
+            max: 1
+        })
+    ));
+}
+
+/// RFC 7292 §4: PFX, MacData and DigestInfo, for joining bundles.
+#[derive(der::Sequence)]
+struct Pfx {
+    version: u8,
+    auth_safe: cms::content_info::ContentInfo,
+    mac_data: Option<MacData>,
+}
+
+#[derive(der::Sequence)]
+struct MacData {
+    mac: DigestInfo,
+    mac_salt: der::asn1::OctetString,
+    iterations: Option<u32>,
+}
+
+#[derive(der::Sequence)]
+struct DigestInfo {
+    algorithm: x509_cert::spki::AlgorithmIdentifierOwned,
+    digest: der::asn1::OctetString,
+}
+
+/// One PKCS#12 bundle holding every identity given: each identity
+/// bundled alone by OpenSSL (its key and certificate bags sharing a
+/// localKeyId), their AuthenticatedSafes joined, the SHA-256 MAC
+/// recomputed (RFC 7292 App. B.2: for a key no longer than the hash, the
+/// MAC key is H^c(D || S || P) with ID 3).
+fn joined_bundle(ids: &[&smime::Identity]) -> Vec<u8> {
+    use der::{Decode, Encode};
+    let mut safes: Vec<cms::content_info::ContentInfo> = Vec::new();
+    let mut first: Option<Pfx> = None;
+    for (i, id) in ids.iter().enumerate() {
+        let key =
+            openssl::pkey::PKey::private_key_from_pkcs8(&id.private_key().to_pkcs8_der().unwrap())
+                .unwrap();
+        let cert = openssl::x509::X509::from_der(id.certificate().to_der()).unwrap();
+        let chain: Vec<_> = if i == 0 {
+            id.chain()
+                .iter()
+                .map(|c| openssl::x509::X509::from_der(c.to_der()).unwrap())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let pfx = Pfx::from_der(&crate::common::bundle(
+            Some(&key),
+            Some(&cert),
+            &chain,
+            PASSWORD,
+        ))
+        .unwrap();
+        let octets: der::asn1::OctetString = pfx.auth_safe.content.decode_as().unwrap();
+        safes.extend(Vec::<cms::content_info::ContentInfo>::from_der(octets.as_bytes()).unwrap());
+        first.get_or_insert(pfx);
+    }
+    let mut pfx = first.unwrap();
+    let auth_safe = safes.to_der().unwrap();
+    let mac = pfx.mac_data.as_mut().unwrap();
+    assert_eq!(
+        mac.mac.algorithm.oid.to_string(),
+        "2.16.840.1.101.3.4.2.1",
+        "SHA-256 MAC"
+    );
+    let v = 64;
+    let repeat = |bytes: &[u8]| -> Vec<u8> {
+        let len = bytes.len().div_ceil(v) * v;
+        bytes.iter().copied().cycle().take(len).collect()
+    };
+    let mut password: Vec<u8> = PASSWORD
+        .encode_utf16()
+        .flat_map(|u| u.to_be_bytes())
+        .collect();
+    password.extend([0, 0]);
+    let mut input = vec![3u8; v];
+    input.extend(repeat(mac.mac_salt.as_bytes()));
+    input.extend(repeat(&password));
+    let mut key = openssl::hash::hash(openssl::hash::MessageDigest::sha256(), &input)
+        .unwrap()
+        .to_vec();
+    for _ in 1..mac.iterations.unwrap_or(1) {
+        key = openssl::hash::hash(openssl::hash::MessageDigest::sha256(), &key)
+            .unwrap()
+            .to_vec();
+    }
+    let hmac_key = openssl::pkey::PKey::hmac(&key).unwrap();
+    let mut signer =
+        openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &hmac_key).unwrap();
+    signer.update(&auth_safe).unwrap();
+    mac.mac.digest = der::asn1::OctetString::new(signer.sign_to_vec().unwrap()).unwrap();
+    pfx.auth_safe.content =
+        der::Any::encode_from(&der::asn1::OctetString::new(auth_safe).unwrap()).unwrap();
+    pfx.to_der().unwrap()
+}
+
+fn asn1parse(der: &[u8]) -> Option<String> {
+    crate::common::openssl_cli()?;
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("b.p12"), der).unwrap();
+    let out = std::process::Command::new("openssl")
+        .args([
+            "pkcs12",
+            "-info",
+            "-nokeys",
+            "-nocerts",
+            "-in",
+            "b.p12",
+            "-passin",
+            "pass:export me",
+        ])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    Some(String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout))
+}
+
+#[test]
+fn export_modern_and_legacy_re_import_with_chain_name_and_key_id() {
+    let alice = import("p12/alice.p12", PASSWORD).unwrap();
+    let password = Password::new("export me");
+    for (options, words) in [
+        (
+            pkcs12::ExportOptions::default().friendly_name("Alice (work)"),
+            ["PBES2", "PBKDF2", "AES-256-CBC", "sha256", "600000"],
+        ),
+        (
+            pkcs12::ExportOptions::default()
+                .legacy()
+                .friendly_name("Alice (work)"),
+            [
+                "pbeWithSHA1And3-KeyTripleDES-CBC",
+                "sha1",
+                "2048",
+                "Certificate bag",
+                "Shrouded Keybag",
+            ],
+        ),
+    ] {
+        let p12 = pkcs12::export(&alice, &password, &options).unwrap();
+        let again = pkcs12::import(&p12, &password, &smime::Limits::default()).unwrap();
+        assert_eq!(again.certificate(), alice.certificate());
+        assert_eq!(again.chain(), alice.chain());
+        assert_eq!(
+            *again.private_key().to_pkcs8_der().unwrap(),
+            *alice.private_key().to_pkcs8_der().unwrap()
+        );
+        assert!(matches!(
+            pkcs12::import(&p12, &Password::new("wrong"), &smime::Limits::default()),
+            Err(Error::WrongPassword)
+        ));
+        if let Some(info) = asn1parse(&p12) {
+            for word in words {
+                assert!(
+                    info.contains(word),
+                    "{:?}: {word} missing in\n{info}",
+                    options.protection
+                );
+            }
+        }
+        // friendlyName and localKeyId on the bags.
+        if crate::common::openssl_cli().is_some() {
+            let tmp = tempfile::tempdir().unwrap();
+            std::fs::write(tmp.path().join("b.p12"), &p12).unwrap();
+            let out = std::process::Command::new("openssl")
+                .args([
+                    "pkcs12",
+                    "-in",
+                    "b.p12",
+                    "-passin",
+                    "pass:export me",
+                    "-nodes",
+                ])
+                .current_dir(tmp.path())
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(
+                text.matches("friendlyName: Alice (work)").count(),
+                2,
+                "{text}"
+            );
+            assert_eq!(text.matches("localKeyID:").count(), 2, "{text}");
+            assert_eq!(text.matches("BEGIN CERTIFICATE").count(), 3, "{text}");
+        }
+    }
+}
+
+#[test]
+fn export_refuses_nul_in_password_or_name() {
+    let alice = import("p12/alice.p12", PASSWORD).unwrap();
+    for (password, options) in [
+        ("a\0b", pkcs12::ExportOptions::default()),
+        (
+            "fine",
+            pkcs12::ExportOptions::default().friendly_name("a\0b"),
+        ),
+    ] {
+        assert!(matches!(
+            pkcs12::export(&alice, &Password::new(password), &options),
+            Err(Error::UnsupportedBundle(smime::BundleError::NulInPassword))
+        ));
+    }
+}
+
+#[test]
+fn an_exported_ec_identity_and_an_empty_password_re_import() {
+    let carol = import("p12/carol.p12", PASSWORD).unwrap();
+    let p12 = pkcs12::export(
+        &carol,
+        &Password::new(""),
+        &pkcs12::ExportOptions::default().legacy(),
+    )
+    .unwrap();
+    let again = pkcs12::import(&p12, &Password::new(""), &smime::Limits::default()).unwrap();
+    assert_eq!(again.certificate(), carol.certificate());
+}
+
+/// A second end-entity certificate for `key` (same public key, another
+/// serial and subject), issued by the fixture intermediate.
+fn second_certificate(key: &openssl::pkey::PKey<openssl::pkey::Private>) -> openssl::x509::X509 {
+    use openssl::x509::extension::SubjectAlternativeName;
+    let (ca, ca_key) = intermediate();
+    let mut name = openssl::x509::X509NameBuilder::new().unwrap();
+    name.append_entry_by_text("CN", "Alice (second certificate)")
+        .unwrap();
+    let name = name.build();
+    let mut b = openssl::x509::X509::builder().unwrap();
+    b.set_version(2).unwrap();
+    let serial = openssl::bn::BigNum::from_u32(0x77_7777).unwrap();
+    b.set_serial_number(&openssl::asn1::Asn1Integer::from_bn(&serial).unwrap())
+        .unwrap();
+    b.set_subject_name(&name).unwrap();
+    b.set_issuer_name(ca.subject_name()).unwrap();
+    b.set_pubkey(key).unwrap();
+    b.set_not_before(&openssl::asn1::Asn1Time::days_from_now(0).unwrap())
+        .unwrap();
+    b.set_not_after(&openssl::asn1::Asn1Time::days_from_now(30).unwrap())
+        .unwrap();
+    let san = SubjectAlternativeName::new()
+        .email("alice@example.org")
+        .build(&b.x509v3_context(Some(&ca), None))
+        .unwrap();
+    b.append_extension(san).unwrap();
+    b.sign(&ca_key, openssl::hash::MessageDigest::sha256())
+        .unwrap();
+    b.build()
+}
+
+#[test]
+fn local_key_id_decides_between_two_certificates_of_one_key() {
+    // OpenSSL gives the key and the main certificate one localKeyId and
+    // writes the other certificate without one: whichever order they are
+    // in, the one sharing the key's localKeyId is the identity's.
+    let key = openssl::pkey::PKey::private_key_from_pem(&read_fixture("keys/alice.key")).unwrap();
+    let first = openssl::x509::X509::from_pem(&read_fixture("certs/alice.pem")).unwrap();
+    let second = second_certificate(&key);
+    for (main, other) in [(&first, &second), (&second, &first)] {
+        let p12 = bundle(
+            Some(&key),
+            Some(main),
+            std::slice::from_ref(other),
+            PASSWORD,
+        );
+        for id in [
+            import_bytes(&p12),
+            pkcs12::import_all(&p12, &Password::new(PASSWORD), &smime::Limits::default())
+                .unwrap()
+                .identities
+                .remove(0),
+        ] {
+            assert_eq!(id.certificate().to_der(), main.to_der().unwrap());
+        }
+    }
+}
+
+fn import_bytes(p12: &[u8]) -> smime::Identity {
+    pkcs12::import(p12, &Password::new(PASSWORD), &smime::Limits::default()).unwrap()
+}

@@ -418,7 +418,7 @@ fn our_messages_decrypt_with_gpgsm() {
     assert!(imported, "gpgsm imports none of alice's PKCS#12 bundles");
     // gpgsm 2.2 reads neither AuthEnvelopedData nor RSA-OAEP nor ECDH:
     // AES-CBC with PKCS#1 v1.5 key transport it does.
-    // The streamed form is BER with indefinite lengths (OpenSSL's NDEF).
+    // The streamed form is DER too (lengths computed before writing).
     for (what, input, streamed) in [
         ("entity", ENTITY, false),
         ("message", MESSAGE, false),

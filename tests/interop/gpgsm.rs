@@ -97,7 +97,7 @@ fn our_signatures_verify_with_gpgsm() {
         );
 
         // Opaque: application/pkcs7-mime; smime-type=signed-data, in memory
-        // (DER) and streamed (BER, indefinite lengths, segmented content).
+        // and streamed (both DER).
         for streamed in [false, true] {
             let signed = if streamed {
                 let mut out = Vec::new();

@@ -161,17 +161,44 @@ fn max_pkcs12_iterations_acts_before_any_derivation() {
 
 #[test]
 fn max_ber_depth_bounds_streamed_cms() {
-    // Streamed opaque signing writes indefinite lengths and a segmented
-    // OCTET STRING: nested encodings to walk.
-    let mut signed = Vec::new();
-    let opaque = SignOptions::default().opaque();
-    sign_stream(
-        Cursor::new(SIGNED_TEXT),
-        &mut signed,
-        &identity("alice"),
-        &opaque,
+    // We write DER; `openssl cms -sign -stream` writes indefinite lengths
+    // and a segmented OCTET STRING: nested encodings to walk.
+    if crate::common::openssl_cli().is_none() {
+        println!("skipped: the openssl CLI is not installed");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("in.txt"), SIGNED_TEXT).unwrap();
+    let ber = crate::common::peers::openssl(
+        &[
+            "cms",
+            "-sign",
+            "-stream",
+            "-nodetach",
+            "-binary",
+            "-outform",
+            "DER",
+            "-in",
+            "in.txt",
+            "-signer",
+            &crate::common::peers::f("certs/alice.pem"),
+            "-inkey",
+            &crate::common::peers::f("keys/alice.key"),
+            "-certfile",
+            &crate::common::peers::f("ca/chain.pem"),
+        ],
+        tmp.path(),
     )
     .unwrap();
+    assert_eq!(
+        &ber[..2],
+        [0x30, 0x80],
+        "openssl -stream writes indefinite lengths"
+    );
+    let signed = crate::common::join_base64(
+        b"Content-Type: application/pkcs7-mime; smime-type=signed-data\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+        &ber,
+    );
     let options = VerifyOptions::new(&[root()]);
     assert_limit(
         verify_stream(

@@ -1,9 +1,12 @@
-//! PKCS#12 (RFC 7292) import: a `.p12`/`.pfx` bundle and its password to an
-//! [`Identity`].
+//! PKCS#12 (RFC 7292): a `.p12`/`.pfx` bundle and its password to
+//! [`Identity`]s ([`import`], [`import_all`]), and an identity back to a
+//! bundle ([`export()`]).
 //!
-//! OpenSSL's `PKCS12_parse` reads every bundle OpenSSL 3 writes by default
-//! (PBES2, PBKDF2-HMAC-SHA256, AES-256-CBC) as well as 3DES bundles
-//! (Windows/macOS exports). Bundles whose certificates are encrypted with
+//! OpenSSL opens every bundle OpenSSL 3 writes by default (PBES2,
+//! PBKDF2-HMAC-SHA256, AES-256-CBC) as well as 3DES bundles (Windows/macOS
+//! exports): we walk the bags with its PKCS#12 functions (its
+//! `PKCS12_parse` stops at the first private key) so that every key is
+//! found. Bundles whose certificates are encrypted with
 //! `pbeWithSHAAnd40BitRC2-CBC` — `openssl pkcs12 -legacy`, MimeKit, older
 //! Windows — need OpenSSL's *legacy provider*, which many systems lack. For
 //! those we fall back to the `p12` crate, which implements the two legacy
@@ -14,11 +17,16 @@
 //! so a wrong password is [`Error::WrongPassword`] and never confused with
 //! a damaged bundle ([`Error::CorruptBundle`]).
 //!
-//! Choosing the identity inside the bundle is deliberate: exactly one
-//! private key is accepted; the end-entity certificate is the one carrying
-//! that key's public half (localKeyId breaks a tie between several); other
-//! end-entity certificates are ignored; CA certificates form the chain.
+//! Choosing identities inside the bundle is deliberate: each private key
+//! becomes one identity with the end-entity certificate carrying its
+//! public half (localKeyId breaks a tie between several); CA certificates
+//! form the chains, shared by all identities; other end-entity
+//! certificates are ignored. A bundle with a signing and a separate
+//! encryption identity (RFC 9216's samples, many enterprise exports)
+//! gives two identities ([`import_all`]); [`import`] wants exactly one.
 #![forbid(unsafe_code)]
+
+mod export;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -28,18 +36,36 @@ use zeroize::Zeroizing;
 
 use crate::cert::Certificate;
 use crate::error::{BundleError, Error, Result};
-use crate::ffi;
+use crate::ffi::{self, Pkcs12Failure};
 use crate::fingerprint::Fingerprint;
 use crate::identity::{Identity, PrivateKey};
 use crate::limits::Limits;
 use crate::secret::Password;
 
-/// `ERR_LIB_PKCS12` and `PKCS12_R_MAC_VERIFY_FAILURE` from `<openssl/pkcs12err.h>`.
+pub use export::{ExportOptions, LEGACY_ITERATIONS, MODERN_ITERATIONS, Protection, export};
+
+/// `ERR_LIB_PKCS12` and `PKCS12_R_MAC_GENERATION_ERROR` from `<openssl/pkcs12err.h>`.
 const ERR_LIB_PKCS12: i32 = 35;
 const PKCS12_R_MAC_GENERATION_ERROR: i32 = 109;
-const PKCS12_R_MAC_VERIFY_FAILURE: i32 = 113;
 
-/// Imports a PKCS#12 bundle (DER, as in a `.p12` or `.pfx` file).
+/// Every identity of a PKCS#12 bundle ([`import_all`]).
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Bundle {
+    /// One identity per private key, in bundle order; each with the CA
+    /// certificates of the bundle that lead from it towards a root.
+    pub identities: Vec<Identity>,
+}
+
+/// A private key or certificate as a bag held it, with its `localKeyId`.
+type Bagged<T> = (T, Option<Vec<u8>>);
+
+/// Every private key and certificate (DER) of a bundle.
+type Contents = (Vec<Bagged<PKey<Private>>>, Vec<Bagged<Vec<u8>>>);
+
+/// Imports a PKCS#12 bundle (DER, as in a `.p12` or `.pfx` file) that
+/// holds exactly one private key; a bundle with several is
+/// [`BundleError::SeveralKeys`] (use [`import_all`]).
 ///
 /// ```
 /// let p12 = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/p12/alice-legacy.p12"))?;
@@ -57,47 +83,86 @@ const PKCS12_R_MAC_VERIFY_FAILURE: i32 = 113;
 /// tried. Real exporters use 1 024 to 600 000; a hostile bundle asking for
 /// 10⁹ would otherwise keep a mail client busy for minutes.
 pub fn import(bundle: &[u8], password: &Password, limits: &Limits) -> Result<Identity> {
+    let (keys, certs) = contents(bundle, password, limits, KeyCap::One)?;
+    if keys.len() > 1 {
+        return Err(Error::UnsupportedBundle(BundleError::SeveralKeys(
+            keys.len(),
+        )));
+    }
+    let mut identities = select(keys, certs)?;
+    identities.pop().ok_or(Error::NoPrivateKey)
+}
+
+/// Imports every identity of a PKCS#12 bundle: each private key with the
+/// certificate that carries its public half (the bag's `localKeyId`
+/// decides between several), the bundle's CA certificates as every
+/// identity's chain. All or nothing: a key without its certificate fails
+/// the whole import. At most [`Limits::max_certificates`] keys.
+///
+/// ```
+/// # let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/");
+/// let p12 = std::fs::read(format!("{dir}p12/alice.p12"))?;
+/// let bundle = smime::pkcs12::import_all(&p12, &smime::Password::new("test-password"), &smime::Limits::default())?;
+/// assert_eq!(bundle.identities.len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn import_all(bundle: &[u8], password: &Password, limits: &Limits) -> Result<Bundle> {
+    let (keys, certs) = contents(bundle, password, limits, KeyCap::Limit)?;
+    crate::limits::check(
+        "max_certificates",
+        keys.len() as u64,
+        limits.max_certificates as u64,
+    )?;
+    Ok(Bundle {
+        identities: select(keys, certs)?,
+    })
+}
+
+/// How many private keys a bundle may hold.
+#[derive(Clone, Copy)]
+enum KeyCap {
+    /// [`import`]: one ([`BundleError::SeveralKeys`] otherwise).
+    One,
+    /// [`import_all`]: [`Limits::max_certificates`].
+    Limit,
+}
+
+/// The keys and certificates (DER) of a bundle, the MAC verified.
+fn contents(bundle: &[u8], password: &Password, limits: &Limits, cap: KeyCap) -> Result<Contents> {
     // C strings end at NUL: such a password cannot be what any tool used.
     if password.expose().contains('\0') {
         return Err(Error::WrongPassword);
     }
     let p12 = Pkcs12::from_der(bundle).map_err(|_| Error::CorruptBundle(BundleError::NotPfx))?;
-    preflight::check(&p12, limits.max_pkcs12_iterations)?;
-    match ffi::pkcs12_parse(&p12, password.expose()) {
+    preflight::check(&p12, limits, cap)?;
+    match ffi::pkcs12_bags(&p12, password.expose()) {
         Ok(found) => {
-            let hint = found
-                .cert
-                .as_ref()
-                .and_then(|c| c.to_der().ok())
-                .map(|d| Fingerprint::of(&d));
             let certs = found
-                .cert
-                .iter()
-                .chain(found.others.iter())
-                .map(|x| x.to_der())
-                .collect::<Result<_, _>>()?;
-            let keys = found.key.into_iter().collect();
-            select(keys, certs, hint)
+                .certs
+                .into_iter()
+                .map(|(x, id)| Ok((x.to_der()?, id)))
+                .collect::<Result<_>>()?;
+            Ok((found.keys, certs))
         }
-        Err(stack) if is_mac_failure(&stack) => Err(Error::WrongPassword),
-        Err(stack) => match legacy::contents(&p12, password)? {
-            Some(found) => select(found.keys, found.certs, found.hint),
+        // A MAC that was computed and did not match means a wrong
+        // password; one that could not even be computed (the
+        // authenticated content does not decode) a damaged bundle.
+        Err(Pkcs12Failure::Mac(stack)) if !has_reason(&stack, PKCS12_R_MAC_GENERATION_ERROR) => {
+            Err(Error::WrongPassword)
+        }
+        Err(Pkcs12Failure::Mac(stack)) => Err(classify(&stack)),
+        Err(Pkcs12Failure::Contents(stack)) => match legacy::contents(&p12, password)? {
+            Some(found) => Ok((found.keys, found.certs)),
             None => Err(classify(&stack)),
         },
     }
 }
 
-/// A MAC that was computed and did not match means a wrong password; a MAC
-/// that could not even be computed (the authenticated content does not
-/// decode) means a damaged bundle.
-fn is_mac_failure(stack: &openssl::error::ErrorStack) -> bool {
-    let has = |reason| {
-        stack
-            .errors()
-            .iter()
-            .any(|e| e.library_code() == ERR_LIB_PKCS12 && e.reason_code() == reason)
-    };
-    has(PKCS12_R_MAC_VERIFY_FAILURE) && !has(PKCS12_R_MAC_GENERATION_ERROR)
+fn has_reason(stack: &openssl::error::ErrorStack, reason: i32) -> bool {
+    stack
+        .errors()
+        .iter()
+        .any(|e| e.library_code() == ERR_LIB_PKCS12 && e.reason_code() == reason)
 }
 
 fn classify(stack: &openssl::error::ErrorStack) -> Error {
@@ -115,53 +180,62 @@ fn classify(stack: &openssl::error::ErrorStack) -> Error {
     }
 }
 
-/// Picks the identity out of what a bundle held (see the module docs).
+/// Picks the identities out of what a bundle held (see the module docs).
 /// Certificates are parsed only once a key is known to be there, so a
 /// certificate-only bundle is [`Error::NoPrivateKey`] whatever its
 /// certificates look like.
-fn select(
-    keys: Vec<PKey<Private>>,
-    certs: Vec<Vec<u8>>,
-    hint: Option<Fingerprint>,
-) -> Result<Identity> {
-    let mut keys = keys.into_iter();
-    let key = match (keys.next(), keys.next()) {
-        (Some(key), None) => PrivateKey::from_openssl(key)?,
-        (None, _) if certs.is_empty() => {
-            return Err(Error::CorruptBundle(BundleError::Empty));
-        }
-        (None, _) => return Err(Error::NoPrivateKey),
-        (Some(_), Some(_)) => {
-            return Err(Error::UnsupportedBundle(BundleError::SeveralKeys(
-                2 + keys.count(),
-            )));
-        }
-    };
+fn select(keys: Vec<Bagged<PKey<Private>>>, certs: Vec<Bagged<Vec<u8>>>) -> Result<Vec<Identity>> {
+    if keys.is_empty() {
+        return Err(if certs.is_empty() {
+            Error::CorruptBundle(BundleError::Empty)
+        } else {
+            Error::NoPrivateKey
+        });
+    }
     let mut seen = Vec::new();
-    let (mut leaves, mut cas) = (Vec::new(), Vec::new());
-    for der in certs {
+    let mut unique = Vec::new();
+    for (der, id) in certs {
         let fingerprint = Fingerprint::of(&der);
-        if seen.contains(&fingerprint) {
-            continue;
-        }
-        seen.push(fingerprint);
-        if carries_key(&der, &key) {
-            // The identity's own certificate must be readable.
-            leaves.push(Certificate::from_der(&der)?);
-        } else if let Ok(cert) = Certificate::from_der(&der) {
-            // A chain certificate x509-cert cannot read (old, non-conformant
-            // CAs exist) is left out rather than failing the import.
-            cas.extend(cert.is_ca().then_some(cert));
+        if !seen.contains(&fingerprint) {
+            seen.push(fingerprint);
+            unique.push((der, id));
         }
     }
-    let leaf = match leaves.len() {
-        0 => return Err(Error::KeyCertificateMismatch),
-        1 => leaves.into_iter().next(),
-        _ => leaves.into_iter().find(|c| Some(c.fingerprint()) == hint),
+    let cas: Vec<Certificate> = unique
+        .iter()
+        .filter_map(|(der, _)| Certificate::from_der(der).ok())
+        .filter(|c| c.is_ca())
+        .collect();
+    let mut identities: Vec<Identity> = Vec::with_capacity(keys.len());
+    for (key, key_id) in keys {
+        let key = PrivateKey::from_openssl(key)?;
+        let leaves: Vec<&Bagged<Vec<u8>>> = unique
+            .iter()
+            .filter(|(der, _)| carries_key(der, &key))
+            .collect();
+        let leaf = match leaves.as_slice() {
+            [] => return Err(Error::KeyCertificateMismatch),
+            [(der, _)] => der,
+            several => {
+                &several
+                    .iter()
+                    .find(|(_, id)| key_id.is_some() && *id == key_id)
+                    .ok_or(Error::UnsupportedBundle(BundleError::AmbiguousCertificate))?
+                    .0
+            }
+        };
+        // The identity's own certificate must be readable.
+        let leaf = Certificate::from_der(leaf)?;
+        if identities.iter().any(|i| i.certificate() == &leaf) {
+            continue; // the same key twice
+        }
+        // The chain is the bundle's CA certificates other than the leaf
+        // itself (a CA's own bundle).
+        let others = cas.iter().filter(|c| **c != leaf).cloned().collect();
+        let chain = order_chain(&leaf, others);
+        identities.push(Identity::new(leaf, key, chain)?);
     }
-    .ok_or(Error::UnsupportedBundle(BundleError::AmbiguousCertificate))?;
-    let chain = order_chain(&leaf, cas);
-    Identity::new(leaf, key, chain)
+    Ok(identities)
 }
 
 /// True when the certificate `der` carries `key`'s public half (decided by
@@ -202,7 +276,8 @@ mod preflight {
     const PBKDF2: &[u64] = &[1, 2, 840, 113_549, 1, 5, 12];
     const KEY_BAG: &[u64] = &[1, 2, 840, 113_549, 1, 12, 10, 1, 1];
 
-    pub(super) fn check(p12: &Pkcs12, max: u64) -> Result<()> {
+    pub(super) fn check(p12: &Pkcs12, limits: &Limits, cap: KeyCap) -> Result<()> {
+        let max = limits.max_pkcs12_iterations;
         // OpenSSL has decoded the bundle; its DER re-encoding is what `p12`
         // (DER only) can read. Its asserts are kept from unwinding into us.
         let Ok(der) = p12.to_der() else {
@@ -224,10 +299,10 @@ mod preflight {
             return Ok(());
         };
         let safe = Zeroizing::new(safe.clone());
-        catch_unwind(AssertUnwindSafe(|| contents(&safe, max))).unwrap_or(Ok(()))
+        catch_unwind(AssertUnwindSafe(|| contents(&safe, max, limits, cap))).unwrap_or(Ok(()))
     }
 
-    fn contents(safe: &[u8], max: u64) -> Result<()> {
+    fn contents(safe: &[u8], max: u64, limits: &Limits, cap: KeyCap) -> Result<()> {
         let Ok(list) = yasna::parse_ber(safe, |r| r.collect_sequence_of(ContentInfo::parse)) else {
             return Ok(());
         };
@@ -261,8 +336,16 @@ mod preflight {
                 ContentInfo::OtherContext(_) => {}
             }
         }
-        if keys > 1 {
-            return Err(Error::UnsupportedBundle(BundleError::SeveralKeys(keys)));
+        match cap {
+            KeyCap::One if keys > 1 => {
+                return Err(Error::UnsupportedBundle(BundleError::SeveralKeys(keys)));
+            }
+            KeyCap::Limit => crate::limits::check(
+                "max_certificates",
+                keys as u64,
+                limits.max_certificates as u64,
+            )?,
+            KeyCap::One => {}
         }
         Ok(())
     }
@@ -386,9 +469,8 @@ mod legacy {
     use p12::{AlgorithmIdentifier, CertBag, ContentInfo, PFX, SafeBag, SafeBagKind};
 
     pub(super) struct Found {
-        pub(super) keys: Vec<PKey<Private>>,
-        pub(super) certs: Vec<Vec<u8>>,
-        pub(super) hint: Option<Fingerprint>,
+        pub(super) keys: Vec<Bagged<PKey<Private>>>,
+        pub(super) certs: Vec<Bagged<Vec<u8>>>,
     }
 
     /// `Ok(None)` when the bundle is not one this fallback can read, so the
@@ -452,22 +534,14 @@ mod legacy {
                 }
             }
         }
-        let key_id = key_bags.first().and_then(|(_, id)| id.clone());
         let mut found = Found {
             keys: Vec::new(),
-            certs: Vec::new(),
-            hint: None,
+            certs: cert_bags,
         };
-        for (pkcs8, _) in &key_bags {
-            let key = PKey::private_key_from_pkcs8(pkcs8)
+        for (pkcs8, id) in key_bags {
+            let key = PKey::private_key_from_pkcs8(&pkcs8)
                 .map_err(|_| Error::CorruptBundle(BundleError::Unreadable("private key")))?;
-            found.keys.push(key);
-        }
-        for (der, id) in cert_bags {
-            if key_id.is_some() && id == key_id {
-                found.hint = Some(Fingerprint::of(&der));
-            }
-            found.certs.push(der);
+            found.keys.push((key, id));
         }
         Ok(Some(found))
     }
