@@ -81,8 +81,8 @@ pub use mailbox::Mailbox;
 pub use secret::{Passphrase, Password};
 pub use sign::{SignOptions, SignatureForm, sign, sign_stream};
 pub use store::{
-    ImportOptions, Imported, MAX_CERTS_PER_MAILBOX, Settings, Store, StoredCertificate,
-    VerifiedSigner,
+    DomainPolicy, ImportOptions, Imported, KeyEncryptionKey, MAX_CERTS_PER_MAILBOX, OpenWarning,
+    Settings, Store, StoreKey, StoredCertificate, VerifiedSigner,
 };
 pub use verify::{
     ChainStatus, Coverage, SignatureStatus, SignerReport, VerifyOptions, VerifyReport, verify,
