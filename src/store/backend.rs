@@ -20,6 +20,7 @@ use std::time::{Duration, SystemTime};
 use crate::algorithm::ContentEncryption;
 use crate::cert::{Certificate, Fingerprint};
 use crate::error::Result;
+use super::integrity::{Corrupted, corrupt};
 use crate::mailbox::Mailbox;
 
 /// Facts about a certificate that the store's lookups decide on, derived
@@ -335,3 +336,46 @@ pub(crate) fn from_signed_seconds(s: i64) -> SystemTime {
     }
     .unwrap_or(SystemTime::UNIX_EPOCH)
 }
+
+/// The `recipients.capabilities` column: comma-separated names, most
+/// preferred first (the format schema version 3 introduced).
+pub(crate) fn capabilities_column(capabilities: &[ContentEncryption]) -> String {
+    capabilities
+        .iter()
+        .filter_map(|c| capability_name(*c))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The inverse of [`capabilities_column`]; unknown names are skipped.
+pub(crate) fn capabilities_from_column(text: &str) -> Vec<ContentEncryption> {
+    text.split(',')
+        .filter_map(|name| {
+            ContentEncryption::ANNOUNCED
+                .into_iter()
+                .find(|c| capability_name(*c) == Some(name))
+        })
+        .collect()
+}
+
+fn capability_name(c: ContentEncryption) -> Option<&'static str> {
+    Some(match c {
+        ContentEncryption::Aes256Cbc => "aes256-cbc",
+        ContentEncryption::Aes128Gcm => "aes128-gcm",
+        ContentEncryption::Aes256Gcm => "aes256-gcm",
+        _ => return None,
+    })
+}
+
+pub(crate) fn parse_mailbox(text: &str, table: &'static str) -> Result<Mailbox> {
+    text.parse()
+        .map_err(|_| corrupt(Corrupted::Row { table }))
+}
+
+pub(crate) fn parse_fingerprint(bytes: &[u8], table: &'static str) -> Result<Fingerprint> {
+    let arr: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| corrupt(Corrupted::Row { table }))?;
+    Ok(Fingerprint::from_bytes(arr))
+}
+

@@ -33,8 +33,8 @@ use super::backend::{
     Backend, CertFacts, DomainPolicy, RecipientRecord, Record, RecordHead, Settings, StoredDomain,
     StoredSettings, Transaction,
 };
+use super::backend::{capabilities_column, capabilities_from_column, parse_fingerprint, parse_mailbox};
 use super::integrity::{Corrupted, corrupt};
-use crate::algorithm::ContentEncryption;
 use crate::cert::Fingerprint;
 use crate::error::{Error, Result};
 use crate::mailbox::Mailbox;
@@ -306,48 +306,6 @@ fn migrate(conn: &mut Connection) -> Result<()> {
 }
 
 struct SqlTx<'a>(&'a Connection);
-
-/// The `recipients.capabilities` column: comma-separated names, most
-/// preferred first (the format schema version 3 introduced).
-pub(crate) fn capabilities_column(capabilities: &[ContentEncryption]) -> String {
-    capabilities
-        .iter()
-        .filter_map(|c| capability_name(*c))
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// The inverse of [`capabilities_column`]; unknown names are skipped.
-pub(crate) fn capabilities_from_column(text: &str) -> Vec<ContentEncryption> {
-    text.split(',')
-        .filter_map(|name| {
-            ContentEncryption::ANNOUNCED
-                .into_iter()
-                .find(|c| capability_name(*c) == Some(name))
-        })
-        .collect()
-}
-
-fn capability_name(c: ContentEncryption) -> Option<&'static str> {
-    Some(match c {
-        ContentEncryption::Aes256Cbc => "aes256-cbc",
-        ContentEncryption::Aes128Gcm => "aes128-gcm",
-        ContentEncryption::Aes256Gcm => "aes256-gcm",
-        _ => return None,
-    })
-}
-
-pub(crate) fn parse_mailbox(text: &str, table: &'static str) -> Result<Mailbox> {
-    text.parse()
-        .map_err(|_| corrupt(Corrupted::Row { table }))
-}
-
-pub(crate) fn parse_fingerprint(bytes: &[u8], table: &'static str) -> Result<Fingerprint> {
-    let arr: [u8; 32] = bytes
-        .try_into()
-        .map_err(|_| corrupt(Corrupted::Row { table }))?;
-    Ok(Fingerprint::from_bytes(arr))
-}
 
 fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
