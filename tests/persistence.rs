@@ -201,7 +201,12 @@ fn damaged_key_parameters_are_refused_never_replaced() {
         // Any passphrase: the store must not be "re-keyed" as if new.
         let err = open(&copy, "anything").unwrap_err();
         assert!(
-            matches!(&err, Error::StoreCorrupt { what: Corrupted::Meta { .. } }),
+            matches!(
+                &err,
+                Error::StoreCorrupt {
+                    what: Corrupted::Meta { .. }
+                }
+            ),
             "{row}: {err:?}"
         );
     }
@@ -618,7 +623,11 @@ fn race_on(place: &Place) {
         let full = outcomes.iter().filter(|l| *l == "FULL").count();
         assert_eq!(
             (added.len(), full, outcomes.len()),
-            (MAX_CERTS_PER_MAILBOX - HELD, PROCESSES - (MAX_CERTS_PER_MAILBOX - HELD), PROCESSES),
+            (
+                MAX_CERTS_PER_MAILBOX - HELD,
+                PROCESSES - (MAX_CERTS_PER_MAILBOX - HELD),
+                PROCESSES
+            ),
             "{:?} round {round}: {outcomes:?}",
             place.kind
         );
@@ -628,9 +637,17 @@ fn race_on(place: &Place) {
             .iter()
             .map(|s| s.certificate.fingerprint().to_string())
             .collect();
-        assert_eq!(listed.len(), MAX_CERTS_PER_MAILBOX, "{:?} round {round}", place.kind);
+        assert_eq!(
+            listed.len(),
+            MAX_CERTS_PER_MAILBOX,
+            "{:?} round {round}",
+            place.kind
+        );
         for fp in added {
-            assert!(listed.iter().any(|l| l == fp), "{fp} reported added, not listed");
+            assert!(
+                listed.iter().any(|l| l == fp),
+                "{fp} reported added, not listed"
+            );
         }
     }
 }
@@ -686,15 +703,12 @@ fn sigkill_on(place: &Place, rounds: usize, first_kill_ms: u64) {
         "the children imported too little to test anything: {}",
         reported.len()
     );
-    match place.kind {
-        Kind::Sqlite => {
-            let conn = rusqlite::Connection::open(place.path()).unwrap();
-            let check: String = conn
-                .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-                .unwrap();
-            assert_eq!(check, "ok");
-        }
-        _ => {}
+    if place.kind == Kind::Sqlite {
+        let conn = rusqlite::Connection::open(place.path()).unwrap();
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
     }
     let orphans = place.count(
         "SELECT count(*) FROM chain WHERE certificate_id NOT IN (SELECT id FROM certificates)",

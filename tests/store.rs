@@ -596,7 +596,11 @@ mod at_rest {
         let path = dir.path().join("new-dir/deeper/store.db");
         let store = Store::open(&path, &pp()).unwrap();
         store
-            .import_pkcs12(&mb("alice@example.org"), &read_fixture("p12/alice.p12"), &pw())
+            .import_pkcs12(
+                &mb("alice@example.org"),
+                &read_fixture("p12/alice.p12"),
+                &pw(),
+            )
             .unwrap();
         assert_eq!(mode(&path), 0o600);
         for side in ["-wal", "-shm"] {
@@ -694,7 +698,10 @@ mod at_rest {
         for blank in ["", "   ", "\t \n"] {
             let place = sqlite();
             assert!(
-                matches!(place.open(&Passphrase::new(blank)), Err(Error::EmptyPassphrase)),
+                matches!(
+                    place.open(&Passphrase::new(blank)),
+                    Err(Error::EmptyPassphrase)
+                ),
                 "{blank:?}"
             );
             assert!(!place.path().exists() || place.open(&pp()).is_ok());
@@ -715,7 +722,10 @@ mod at_rest {
             Err(Error::EmptyPassphrase)
         ));
         drop(store);
-        assert!(place.open(&pp()).is_ok(), "the old passphrase still opens it");
+        assert!(
+            place.open(&pp()).is_ok(),
+            "the old passphrase still opens it"
+        );
     }
 
     /// A store with one of every row kind: alice (certificate + chain +
@@ -727,7 +737,11 @@ mod at_rest {
             .import_pkcs12(&alice, &read_fixture("p12/alice.p12"), &pw())
             .unwrap();
         store
-            .import_pkcs12(&mb("carol@example.org"), &read_fixture("p12/carol.p12"), &pw())
+            .import_pkcs12(
+                &mb("carol@example.org"),
+                &read_fixture("p12/carol.p12"),
+                &pw(),
+            )
             .unwrap();
         store.set_sign_by_default(&alice, true).unwrap();
         store
@@ -759,7 +773,8 @@ mod at_rest {
         let fc = common::cert("carol").fingerprint();
         let fb = common::cert("bob").fingerprint();
         type Check = fn(&Store) -> Corrupted;
-        let cases: &[(&str, &str, Check, fn(&Corrupted) -> bool)] = &[
+        type Expect = fn(&Corrupted) -> bool;
+        let cases: &[(&str, &str, Check, Expect)] = &[
             (
                 "certificate bytes replaced by another certificate",
                 "UPDATE certificates SET certificate = (SELECT certificate FROM certificates WHERE mailbox = 'carol@example.org') WHERE mailbox = 'alice@example.org'",
@@ -775,7 +790,12 @@ mod at_rest {
             (
                 "validity column edited",
                 "UPDATE certificates SET not_after = not_after + 100000000 WHERE mailbox = 'alice@example.org'",
-                |s| expect_corrupt(s.encryption_certificate(&mb("alice@example.org")), "encryption_certificate"),
+                |s| {
+                    expect_corrupt(
+                        s.encryption_certificate(&mb("alice@example.org")),
+                        "encryption_certificate",
+                    )
+                },
                 |c| matches!(c, Corrupted::Certificate { .. }),
             ),
             (
@@ -823,19 +843,34 @@ mod at_rest {
             (
                 "recipient capabilities edited",
                 "UPDATE recipients SET capabilities = 'aes256-cbc'",
-                |s| expect_corrupt(s.negotiate_content_encryption(&[mb("bob@example.org")]), "negotiate"),
+                |s| {
+                    expect_corrupt(
+                        s.negotiate_content_encryption(&[mb("bob@example.org")]),
+                        "negotiate",
+                    )
+                },
                 |c| matches!(c, Corrupted::Recipient { .. }),
             ),
             (
                 "recipient moved to another address",
                 "UPDATE recipients SET address = 'alice@example.org'",
-                |s| expect_corrupt(s.encryption_certificate(&mb("alice@example.org")), "encryption_certificate"),
+                |s| {
+                    expect_corrupt(
+                        s.encryption_certificate(&mb("alice@example.org")),
+                        "encryption_certificate",
+                    )
+                },
                 |c| matches!(c, Corrupted::Recipient { .. }),
             ),
             (
                 "recipient certificate replaced",
                 "UPDATE recipients SET certificate = (SELECT certificate FROM certificates WHERE mailbox = 'alice@example.org')",
-                |s| expect_corrupt(s.recipient_certificates(&mb("bob@example.org")), "recipient_certificates"),
+                |s| {
+                    expect_corrupt(
+                        s.recipient_certificates(&mb("bob@example.org")),
+                        "recipient_certificates",
+                    )
+                },
                 |c| matches!(c, Corrupted::Recipient { .. }),
             ),
             (
@@ -871,7 +906,11 @@ mod at_rest {
                 check(&store);
                 let store = fresh.open(&backends::test_kek()).unwrap();
                 let what = check(&store);
-                assert!(expected(&what), "{:?} {name}: wrong row named: {what}", place.kind);
+                assert!(
+                    expected(&what),
+                    "{:?} {name}: wrong row named: {what}",
+                    place.kind
+                );
                 let err = Error::StoreCorrupt { what: what.clone() }.to_string();
                 assert!(err.starts_with("store corrupt or tampered with: "), "{err}");
             }
@@ -887,7 +926,9 @@ mod at_rest {
         store.settings(&alice).unwrap();
         store.list(&mb("carol@example.org")).unwrap();
         store.settings(&mb("carol@example.org")).unwrap();
-        store.recipient_certificates(&mb("bob@example.org")).unwrap();
+        store
+            .recipient_certificates(&mb("bob@example.org"))
+            .unwrap();
         store
             .negotiate_content_encryption(&[mb("bob@example.org")])
             .unwrap();
@@ -966,11 +1007,17 @@ mod at_rest {
             let b = place.open(&pp()).unwrap();
             b.change_passphrase(&Passphrase::new("other")).unwrap();
             assert!(
-                matches!(a.set_sign_by_default(&alice, true), Err(Error::StoreKeyChanged)),
+                matches!(
+                    a.set_sign_by_default(&alice, true),
+                    Err(Error::StoreKeyChanged)
+                ),
                 "{:?}",
                 place.kind
             );
-            assert!(matches!(a.default_signer(&alice), Err(Error::StoreKeyChanged)));
+            assert!(matches!(
+                a.default_signer(&alice),
+                Err(Error::StoreKeyChanged)
+            ));
             assert!(matches!(
                 a.change_passphrase(&Passphrase::new("third")),
                 Err(Error::StoreKeyChanged)
@@ -1026,10 +1073,16 @@ mod domains {
                     .map(|_| ()),
                 "identity",
             );
-            refused(store.set_encrypt_by_default(&alice, true), "encrypt by default");
+            refused(
+                store.set_encrypt_by_default(&alice, true),
+                "encrypt by default",
+            );
             refused(store.check_domain_enabled(&alice), "check");
             let s = store.settings(&alice).unwrap();
-            assert!(!s.encrypt_by_default && !s.sign_by_default, "{kind:?}: {s:?}");
+            assert!(
+                !s.encrypt_by_default && !s.sign_by_default,
+                "{kind:?}: {s:?}"
+            );
             // Switching encryption off stays possible.
             store.set_encrypt_by_default(&alice, false).unwrap();
             store.set_encrypt_by_default(&alice, true).unwrap_err();
@@ -1081,7 +1134,10 @@ mod domains {
             store
                 .set_domain_policy("example.org", DomainPolicy::DISABLED)
                 .unwrap();
-            refused(store.default_signer(&alice).map(|_| ()), "explicitly disabled");
+            refused(
+                store.default_signer(&alice).map(|_| ()),
+                "explicitly disabled",
+            );
         });
     }
 }

@@ -418,7 +418,7 @@ fn legacy_bundle() -> Option<Vec<u8>> {
 fn import_everywhere(bundle: &[u8]) {
     let bob: Mailbox = "bob@example.org".parse().unwrap();
     let id = smime::pkcs12::import(bundle, &Password::new(String::from(MARKER))).unwrap();
-    let mut store = Store::in_memory().unwrap();
+    let store = Store::in_memory().unwrap();
     store
         .import_pkcs12(&bob, bundle, &Password::new(String::from(MARKER)))
         .unwrap();
@@ -556,7 +556,7 @@ fn store_with_alice(path: &std::path::Path) -> (smime::Fingerprint, [u8; 32], [[
     let mut windows = [[0u8; 32]; 2];
     windows[0].copy_from_slice(&pkcs8[400..432]);
     windows[1].copy_from_slice(&pkcs8[pkcs8.len() - 64..pkcs8.len() - 32]);
-    let mut store = Store::open(path, &Passphrase::new(String::from(PASSPHRASE))).unwrap();
+    let store = Store::open(path, &Passphrase::new(String::from(PASSPHRASE))).unwrap();
     let fingerprint = store
         .import_pkcs12(
             &alice,

@@ -17,10 +17,10 @@
 
 use std::time::{Duration, SystemTime};
 
+use super::integrity::{Corrupted, corrupt};
 use crate::algorithm::ContentEncryption;
 use crate::cert::{Certificate, Fingerprint};
 use crate::error::Result;
-use super::integrity::{Corrupted, corrupt};
 use crate::mailbox::Mailbox;
 
 /// Facts about a certificate that the store's lookups decide on, derived
@@ -56,7 +56,9 @@ impl CertFacts {
     /// The three booleans as one integer column (bit 0 sign, 1 decrypt,
     /// 2 names the address).
     pub fn flags(&self) -> i64 {
-        i64::from(self.can_sign) | (i64::from(self.can_decrypt) << 1) | (i64::from(self.names_address) << 2)
+        i64::from(self.can_sign)
+            | (i64::from(self.can_decrypt) << 1)
+            | (i64::from(self.names_address) << 2)
     }
 
     /// The inverse of [`CertFacts::flags`] with the validity period.
@@ -339,6 +341,7 @@ pub(crate) fn from_signed_seconds(s: i64) -> SystemTime {
 
 /// The `recipients.capabilities` column: comma-separated names, most
 /// preferred first (the format schema version 3 introduced).
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 pub(crate) fn capabilities_column(capabilities: &[ContentEncryption]) -> String {
     capabilities
         .iter()
@@ -348,6 +351,7 @@ pub(crate) fn capabilities_column(capabilities: &[ContentEncryption]) -> String 
 }
 
 /// The inverse of [`capabilities_column`]; unknown names are skipped.
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 pub(crate) fn capabilities_from_column(text: &str) -> Vec<ContentEncryption> {
     text.split(',')
         .filter_map(|name| {
@@ -358,6 +362,7 @@ pub(crate) fn capabilities_from_column(text: &str) -> Vec<ContentEncryption> {
         .collect()
 }
 
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 fn capability_name(c: ContentEncryption) -> Option<&'static str> {
     Some(match c {
         ContentEncryption::Aes256Cbc => "aes256-cbc",
@@ -367,15 +372,15 @@ fn capability_name(c: ContentEncryption) -> Option<&'static str> {
     })
 }
 
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 pub(crate) fn parse_mailbox(text: &str, table: &'static str) -> Result<Mailbox> {
-    text.parse()
-        .map_err(|_| corrupt(Corrupted::Row { table }))
+    text.parse().map_err(|_| corrupt(Corrupted::Row { table }))
 }
 
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 pub(crate) fn parse_fingerprint(bytes: &[u8], table: &'static str) -> Result<Fingerprint> {
     let arr: [u8; 32] = bytes
         .try_into()
         .map_err(|_| corrupt(Corrupted::Row { table }))?;
     Ok(Fingerprint::from_bytes(arr))
 }
-

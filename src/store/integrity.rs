@@ -32,7 +32,7 @@ use openssl::pkey::{PKey, Private};
 use openssl::sign::Signer;
 use zeroize::Zeroizing;
 
-use super::backend::{CertFacts, DomainPolicy, Record, RecipientRecord, RecordHead, Settings};
+use super::backend::{CertFacts, DomainPolicy, RecipientRecord, Record, RecordHead, Settings};
 use crate::algorithm::ContentEncryption;
 use crate::cert::Fingerprint;
 use crate::error::{Error, Result};
@@ -160,7 +160,13 @@ impl MacKey {
         Ok(signer.sign_to_vec()?)
     }
 
-    fn check(&self, tag: &[u8], label: &[u8], fields: &[&[u8]], what: impl FnOnce() -> Corrupted) -> Result<()> {
+    fn check(
+        &self,
+        tag: &[u8],
+        label: &[u8],
+        fields: &[&[u8]],
+        what: impl FnOnce() -> Corrupted,
+    ) -> Result<()> {
         let expected = self.tag(label, fields)?;
         if tag.len() == expected.len() && memcmp::eq(tag, &expected) {
             Ok(())
@@ -196,13 +202,18 @@ impl MacKey {
         chain: &[Vec<u8>],
     ) -> Result<Vec<u8>> {
         let count = (chain.len() as u64).to_be_bytes();
-        let mut fields: Vec<&[u8]> = vec![mailbox.canonical().as_bytes(), fingerprint.as_bytes(), &count];
+        let mut fields: Vec<&[u8]> = vec![
+            mailbox.canonical().as_bytes(),
+            fingerprint.as_bytes(),
+            &count,
+        ];
         fields.extend(chain.iter().map(Vec::as_slice));
         self.tag(b"chain v1", &fields)
     }
 
     pub(crate) fn check_head(&self, mailbox: &Mailbox, head: &RecordHead) -> Result<()> {
-        let expected = self.record_tag(mailbox, &head.fingerprint, head.imported_at, &head.facts)?;
+        let expected =
+            self.record_tag(mailbox, &head.fingerprint, head.imported_at, &head.facts)?;
         if head.tag.len() == expected.len() && memcmp::eq(&head.tag, &expected) {
             Ok(())
         } else {
@@ -236,7 +247,12 @@ impl MacKey {
 
     /// Sets `record.tag` and `record.chain_tag`.
     pub(crate) fn tag_record(&self, mailbox: &Mailbox, record: &mut Record) -> Result<()> {
-        record.tag = self.record_tag(mailbox, &record.fingerprint, record.imported_at, &record.facts)?;
+        record.tag = self.record_tag(
+            mailbox,
+            &record.fingerprint,
+            record.imported_at,
+            &record.facts,
+        )?;
         record.chain_tag = self.chain_tag(mailbox, &record.fingerprint, &record.chain)?;
         Ok(())
     }
@@ -257,15 +273,26 @@ impl MacKey {
     pub(crate) fn settings_tag(&self, mailbox: &Mailbox, settings: &Settings) -> Result<Vec<u8>> {
         self.tag(
             b"settings v1",
-            &[mailbox.canonical().as_bytes(), &Self::settings_fields(settings)],
+            &[
+                mailbox.canonical().as_bytes(),
+                &Self::settings_fields(settings),
+            ],
         )
     }
 
-    pub(crate) fn check_settings(&self, mailbox: &Mailbox, settings: &Settings, tag: &[u8]) -> Result<()> {
+    pub(crate) fn check_settings(
+        &self,
+        mailbox: &Mailbox,
+        settings: &Settings,
+        tag: &[u8],
+    ) -> Result<()> {
         self.check(
             tag,
             b"settings v1",
-            &[mailbox.canonical().as_bytes(), &Self::settings_fields(settings)],
+            &[
+                mailbox.canonical().as_bytes(),
+                &Self::settings_fields(settings),
+            ],
             || Corrupted::Settings {
                 mailbox: mailbox.clone(),
             },
@@ -298,7 +325,11 @@ impl MacKey {
         out
     }
 
-    pub(crate) fn recipient_tag(&self, address: &Mailbox, record: &RecipientRecord) -> Result<Vec<u8>> {
+    pub(crate) fn recipient_tag(
+        &self,
+        address: &Mailbox,
+        record: &RecipientRecord,
+    ) -> Result<Vec<u8>> {
         self.tag(
             b"recipient v1",
             &[
@@ -310,7 +341,11 @@ impl MacKey {
     }
 
     /// Tag and certificate bytes against the fingerprint.
-    pub(crate) fn check_recipient(&self, address: &Mailbox, record: &RecipientRecord) -> Result<()> {
+    pub(crate) fn check_recipient(
+        &self,
+        address: &Mailbox,
+        record: &RecipientRecord,
+    ) -> Result<()> {
         let what = || Corrupted::Recipient {
             address: address.clone(),
             fingerprint: record.fingerprint,
@@ -338,11 +373,14 @@ impl MacKey {
     }
 
     pub(crate) fn check_domain(&self, name: &str, policy: &DomainPolicy, tag: &[u8]) -> Result<()> {
-        self.check(tag, b"domain v1", &[name.as_bytes(), &policy_bytes(policy)], || {
-            Corrupted::Domain {
+        self.check(
+            tag,
+            b"domain v1",
+            &[name.as_bytes(), &policy_bytes(policy)],
+            || Corrupted::Domain {
                 domain: name.to_owned(),
-            }
-        })
+            },
+        )
     }
 
     /// A store-wide value with its tag appended.
@@ -357,7 +395,9 @@ impl MacKey {
         let fail = || corrupt(Corrupted::Meta { name });
         let split = stored.len().checked_sub(32).ok_or_else(fail)?;
         let (value, tag) = stored.split_at(split);
-        self.check(tag, b"meta v1", &[name.as_bytes(), value], || Corrupted::Meta { name })?;
+        self.check(tag, b"meta v1", &[name.as_bytes(), value], || {
+            Corrupted::Meta { name }
+        })?;
         Ok(value)
     }
 }
@@ -378,7 +418,10 @@ fn facts_bytes(facts: &CertFacts) -> [u8; 17] {
 }
 
 fn policy_bytes(policy: &DomainPolicy) -> [u8; 2] {
-    [u8::from(policy.enabled), u8::from(policy.encryption_allowed)]
+    [
+        u8::from(policy.enabled),
+        u8::from(policy.encryption_allowed),
+    ]
 }
 
 /// A stable code per content encryption for tags (not the column format).

@@ -208,7 +208,10 @@ impl std::fmt::Display for Insecurity {
             Insecurity::Symlink => f.write_str("it is a symbolic link"),
             Insecurity::NotARegularFile => f.write_str("it is not a regular file"),
             Insecurity::WritableByOthers { mode } => {
-                write!(f, "it is writable by group or others (mode {mode:04o}); chmod 600 it")
+                write!(
+                    f,
+                    "it is writable by group or others (mode {mode:04o}); chmod 600 it"
+                )
             }
         }
     }
@@ -296,7 +299,9 @@ impl Store {
 
     #[cfg(not(feature = "sqlite"))]
     fn open_file(_path: &Path, _key: StoreKey<'_>) -> Result<Self> {
-        Err(Error::Store("this smime was built without the sqlite feature".into()))
+        Err(Error::Store(
+            "this smime was built without the sqlite feature".into(),
+        ))
     }
 
     #[cfg(feature = "postgres")]
@@ -306,7 +311,9 @@ impl Store {
 
     #[cfg(not(feature = "postgres"))]
     fn open_url(_url: &str, _key: StoreKey<'_>) -> Result<Self> {
-        Err(Error::Store("this smime was built without the postgres feature".into()))
+        Err(Error::Store(
+            "this smime was built without the postgres feature".into(),
+        ))
     }
 
     /// Opens (or creates) the store in the PostgreSQL database at `url`
@@ -322,7 +329,10 @@ impl Store {
     }
 
     /// A store on any [`Backend`], its keys protected by `key`.
-    pub fn with_backend<'k>(backend: Box<dyn Backend>, key: impl Into<StoreKey<'k>>) -> Result<Self> {
+    pub fn with_backend<'k>(
+        backend: Box<dyn Backend>,
+        key: impl Into<StoreKey<'k>>,
+    ) -> Result<Self> {
         Self::with_backend_warnings(backend, key.into(), Vec::new())
     }
 
@@ -418,7 +428,9 @@ impl Store {
         let result = self.backend.read(&mut |tx| {
             out = None;
             match f(tx, &keys) {
-                Err(Error::StoreCorrupt { .. }) if !keys.current(tx.meta(META_CHECK)?.as_deref()) => {
+                Err(Error::StoreCorrupt { .. })
+                    if !keys.current(tx.meta(META_CHECK)?.as_deref()) =>
+                {
                     Err(Error::StoreKeyChanged)
                 }
                 other => {
@@ -432,7 +444,12 @@ impl Store {
     }
 
     /// Imports a PKCS#12 bundle into `mailbox`; see [`Store::import_identity`].
-    pub fn import_pkcs12(&self, mailbox: &Mailbox, bundle: &[u8], password: &Password) -> Result<Imported> {
+    pub fn import_pkcs12(
+        &self,
+        mailbox: &Mailbox,
+        bundle: &[u8],
+        password: &Password,
+    ) -> Result<Imported> {
         self.import_pkcs12_with(mailbox, bundle, password, ImportOptions::default())
     }
 
@@ -458,12 +475,21 @@ impl Store {
     /// and with [`Error::MailboxFull`] when the mailbox already holds
     /// [`MAX_CERTS_PER_MAILBOX`] certificates. Importing a certificate the
     /// mailbox already holds changes nothing and reports `added: false`.
-    pub fn import_identity(&self, mailbox: &Mailbox, identity: &Identity, options: ImportOptions) -> Result<Imported> {
+    pub fn import_identity(
+        &self,
+        mailbox: &Mailbox,
+        identity: &Identity,
+        options: ImportOptions,
+    ) -> Result<Imported> {
         let cert = identity.certificate();
         options.check(mailbox, cert)?;
         let fingerprint = cert.fingerprint();
         let pkcs8 = identity.private_key().to_pkcs8_der()?;
-        let chain: Vec<Vec<u8>> = identity.chain().iter().map(|c| c.to_der().to_vec()).collect();
+        let chain: Vec<Vec<u8>> = identity
+            .chain()
+            .iter()
+            .map(|c| c.to_der().to_vec())
+            .collect();
         let facts = CertFacts::of(cert, mailbox);
         let imported_at = backend::unix_seconds(SystemTime::now());
         let added = self.write(|tx, keys| {
@@ -519,7 +545,9 @@ impl Store {
     /// One certificate of `mailbox` by fingerprint.
     pub fn get(&self, mailbox: &Mailbox, fingerprint: &Fingerprint) -> Result<StoredCertificate> {
         self.read(|tx, keys| {
-            let record = tx.record(mailbox, fingerprint)?.ok_or_else(|| not_found(mailbox, fingerprint))?;
+            let record = tx
+                .record(mailbox, fingerprint)?
+                .ok_or_else(|| not_found(mailbox, fingerprint))?;
             checked(keys, mailbox, &record)
         })
     }
@@ -530,7 +558,8 @@ impl Store {
     pub fn identity(&self, mailbox: &Mailbox, fingerprint: &Fingerprint) -> Result<Identity> {
         let record = self.read(|tx, keys| {
             allowed(tx, keys, mailbox)?;
-            tx.record(mailbox, fingerprint)?.ok_or_else(|| not_found(mailbox, fingerprint))
+            tx.record(mailbox, fingerprint)?
+                .ok_or_else(|| not_found(mailbox, fingerprint))
         })?;
         unseal(&self.keys(), mailbox, &record)
     }
@@ -605,7 +634,11 @@ impl Store {
 
     /// Chooses the signing certificate of `mailbox` (`None`: automatic).
     /// The certificate must be in the mailbox and allowed to sign.
-    pub fn set_default_signer(&self, mailbox: &Mailbox, fingerprint: Option<Fingerprint>) -> Result<()> {
+    pub fn set_default_signer(
+        &self,
+        mailbox: &Mailbox,
+        fingerprint: Option<Fingerprint>,
+    ) -> Result<()> {
         self.update_settings(mailbox, |s| s.default_signer = fingerprint)
     }
 
@@ -654,8 +687,11 @@ impl Store {
                 .default_signer
                 .filter(|fp| heads.iter().any(|h| &h.fingerprint == fp))
                 .or_else(|| newest_signer(&heads, time));
-            let fp = chosen.ok_or_else(|| Error::NotFound(format!("valid signing certificate for {mailbox}")))?;
-            tx.record(mailbox, &fp)?.ok_or_else(|| not_found(mailbox, &fp))
+            let fp = chosen.ok_or_else(|| {
+                Error::NotFound(format!("valid signing certificate for {mailbox}"))
+            })?;
+            tx.record(mailbox, &fp)?
+                .ok_or_else(|| not_found(mailbox, &fp))
         })?;
         unseal(&self.keys(), mailbox, &record)
     }
@@ -700,13 +736,19 @@ impl Store {
     /// Files `certificate` under each of its addresses; with `announced`
     /// (capabilities and the signingTime they came with), also records
     /// them, replacing older ones only with newer ones.
-    fn file_recipient(&self, certificate: &Certificate, announced: Option<(Vec<ContentEncryption>, u64)>) -> Result<bool> {
+    fn file_recipient(
+        &self,
+        certificate: &Certificate,
+        announced: Option<(Vec<ContentEncryption>, u64)>,
+    ) -> Result<bool> {
         let unusable = |reason| Error::CertificateNotUsable {
             fingerprint: certificate.fingerprint().to_string(),
             reason,
         };
         if certificate.is_ca() {
-            return Err(unusable("a CA certificate is not a correspondent's certificate"));
+            return Err(unusable(
+                "a CA certificate is not a correspondent's certificate",
+            ));
         }
         let addresses: Vec<Mailbox> = certificate
             .email_addresses()
@@ -726,7 +768,10 @@ impl Store {
             let mut changed = false;
             for address in &addresses {
                 tx.lock(Lock::Mailbox(address))?;
-                let existing = tx.recipients(address)?.into_iter().find(|r| r.fingerprint == fingerprint);
+                let existing = tx
+                    .recipients(address)?
+                    .into_iter()
+                    .find(|r| r.fingerprint == fingerprint);
                 let newer = |old: &RecipientRecord| {
                     old.capabilities_time
                         .is_none_or(|t| capabilities_time.is_some_and(|n| n > t))
@@ -745,7 +790,11 @@ impl Store {
                         record.tag = keys.mac.recipient_tag(address, &record)?;
                         tx.insert_recipient(address, &record)?;
                     }
-                    Some(old) if capabilities.is_some() && old.capabilities != capabilities && newer(&old) => {
+                    Some(old)
+                        if capabilities.is_some()
+                            && old.capabilities != capabilities
+                            && newer(&old) =>
+                    {
                         keys.mac.check_recipient(address, &old)?;
                         let mut record = RecipientRecord {
                             capabilities: capabilities.clone(),
@@ -765,9 +814,17 @@ impl Store {
 
     /// What the correspondent behind `fingerprint` announced it can
     /// decrypt; `None` when unknown.
-    pub fn recipient_capabilities(&self, address: &Mailbox, fingerprint: &Fingerprint) -> Result<Option<Vec<ContentEncryption>>> {
+    pub fn recipient_capabilities(
+        &self,
+        address: &Mailbox,
+        fingerprint: &Fingerprint,
+    ) -> Result<Option<Vec<ContentEncryption>>> {
         self.read(|tx, keys| {
-            let Some(record) = tx.recipients(address)?.into_iter().find(|r| &r.fingerprint == fingerprint) else {
+            let Some(record) = tx
+                .recipients(address)?
+                .into_iter()
+                .find(|r| &r.fingerprint == fingerprint)
+            else {
                 return Ok(None);
             };
             keys.mac.check_recipient(address, &record)?;
@@ -780,7 +837,11 @@ impl Store {
     /// own (encrypt-to-self, so the sent copy stays readable), without
     /// duplicates. Fails with [`Error::NotFound`] naming the first address
     /// that has no usable certificate.
-    pub fn recipients_for(&self, sender: &Mailbox, addresses: &[Mailbox]) -> Result<Vec<Certificate>> {
+    pub fn recipients_for(
+        &self,
+        sender: &Mailbox,
+        addresses: &[Mailbox],
+    ) -> Result<Vec<Certificate>> {
         let mut out: Vec<Certificate> = Vec::with_capacity(addresses.len() + 1);
         for address in addresses.iter().chain(std::iter::once(sender)) {
             let cert = self.encryption_certificate(address)?;
@@ -820,17 +881,26 @@ impl Store {
             }
             Ok(records)
         })?;
-        records.iter().map(|r| Certificate::from_der(&r.certificate)).collect()
+        records
+            .iter()
+            .map(|r| Certificate::from_der(&r.certificate))
+            .collect()
     }
 
     /// Removes a certificate from the recipient directory entry of `address`.
-    pub fn remove_recipient_certificate(&self, address: &Mailbox, fingerprint: &Fingerprint) -> Result<()> {
+    pub fn remove_recipient_certificate(
+        &self,
+        address: &Mailbox,
+        fingerprint: &Fingerprint,
+    ) -> Result<()> {
         self.write(|tx, _| {
             tx.lock(Lock::Mailbox(address))?;
             if tx.delete_recipient(address, fingerprint)? {
                 Ok(())
             } else {
-                Err(Error::NotFound(format!("recipient certificate {fingerprint} for {address}")))
+                Err(Error::NotFound(format!(
+                    "recipient certificate {fingerprint} for {address}"
+                )))
             }
         })
     }
@@ -846,7 +916,11 @@ impl Store {
     }
 
     /// [`Store::encryption_certificate`] judged at `time`.
-    pub fn encryption_certificate_at(&self, address: &Mailbox, time: SystemTime) -> Result<Certificate> {
+    pub fn encryption_certificate_at(
+        &self,
+        address: &Mailbox,
+        time: SystemTime,
+    ) -> Result<Certificate> {
         match self.encryption_choice(address, time)? {
             Choice::Own(record) => Certificate::from_der(&record.certificate),
             Choice::Recipient(record) => Certificate::from_der(&record.certificate),
@@ -863,19 +937,31 @@ impl Store {
             let mut best: Option<(i64, Result<usize, Fingerprint>)> = None;
             for (i, r) in recipients.iter().enumerate() {
                 keys.mac.check_recipient(address, r)?;
-                if usable(&r.facts) && best.as_ref().is_none_or(|(nb, _)| r.facts.not_before >= *nb) {
+                if usable(&r.facts)
+                    && best
+                        .as_ref()
+                        .is_none_or(|(nb, _)| r.facts.not_before >= *nb)
+                {
                     best = Some((r.facts.not_before, Ok(i)));
                 }
             }
             for h in &heads {
-                if usable(&h.facts) && best.as_ref().is_none_or(|(nb, _)| h.facts.not_before >= *nb) {
+                if usable(&h.facts)
+                    && best
+                        .as_ref()
+                        .is_none_or(|(nb, _)| h.facts.not_before >= *nb)
+                {
                     best = Some((h.facts.not_before, Err(h.fingerprint)));
                 }
             }
             let missing = || Error::NotFound(format!("valid encryption certificate for {address}"));
             match best {
                 None => Err(missing()),
-                Some((_, Ok(i))) => recipients.get(i).cloned().map(Choice::Recipient).ok_or_else(missing),
+                Some((_, Ok(i))) => recipients
+                    .get(i)
+                    .cloned()
+                    .map(Choice::Recipient)
+                    .ok_or_else(missing),
                 Some((_, Err(fp))) => {
                     let record = tx.record(address, &fp)?.ok_or_else(missing)?;
                     keys.mac.check_record(address, &record)?;
@@ -936,7 +1022,12 @@ impl Store {
     /// [`Error::DomainNotEnabled`]. Off (the default, for a desktop
     /// client): every domain without a policy of its own is enabled.
     pub fn set_require_domain_enablement(&self, on: bool) -> Result<()> {
-        self.write(|tx, keys| tx.set_meta(META_POLICY, &keys.mac.seal_meta(META_POLICY, &[u8::from(on)])?))
+        self.write(|tx, keys| {
+            tx.set_meta(
+                META_POLICY,
+                &keys.mac.seal_meta(META_POLICY, &[u8::from(on)])?,
+            )
+        })
     }
 
     /// Whether the store is in hosted mode
@@ -965,10 +1056,7 @@ fn poisoned() -> Error {
 
 /// The domain part of a canonical mailbox.
 fn domain_of(mailbox: &Mailbox) -> &str {
-    mailbox
-        .canonical()
-        .rsplit_once('@')
-        .map_or("", |(_, d)| d)
+    mailbox.canonical().rsplit_once('@').map_or("", |(_, d)| d)
 }
 
 /// `domain` in the form mailboxes use (lower-case A-labels), validated.
@@ -1000,7 +1088,11 @@ fn effective_policy(tx: &dyn Transaction, keys: &Keys, name: &str) -> Result<Dom
     }
 }
 
-fn domain_policy_for(tx: &dyn Transaction, keys: &Keys, mailbox: &Mailbox) -> Result<(String, DomainPolicy)> {
+fn domain_policy_for(
+    tx: &dyn Transaction,
+    keys: &Keys,
+    mailbox: &Mailbox,
+) -> Result<(String, DomainPolicy)> {
     let domain = domain_of(mailbox);
     Ok((domain.to_owned(), effective_policy(tx, keys, domain)?))
 }
@@ -1035,7 +1127,12 @@ fn stored_settings(tx: &dyn Transaction, keys: &Keys, mailbox: &Mailbox) -> Resu
     }
 }
 
-fn stored_settings_given(tx: &dyn Transaction, keys: &Keys, mailbox: &Mailbox, has_records: bool) -> Result<Settings> {
+fn stored_settings_given(
+    tx: &dyn Transaction,
+    keys: &Keys,
+    mailbox: &Mailbox,
+    has_records: bool,
+) -> Result<Settings> {
     match tx.settings(mailbox)? {
         Some(row) => {
             keys.mac.check_settings(mailbox, &row.settings, &row.tag)?;
@@ -1048,7 +1145,12 @@ fn stored_settings_given(tx: &dyn Transaction, keys: &Keys, mailbox: &Mailbox, h
     }
 }
 
-fn put_settings(tx: &mut dyn Transaction, keys: &Keys, mailbox: &Mailbox, settings: &Settings) -> Result<()> {
+fn put_settings(
+    tx: &mut dyn Transaction,
+    keys: &Keys,
+    mailbox: &Mailbox,
+    settings: &Settings,
+) -> Result<()> {
     let tag = keys.mac.settings_tag(mailbox, settings)?;
     tx.set_settings(
         mailbox,
@@ -1148,7 +1250,8 @@ fn migrate_tags(backend: &dyn Backend, keys: Keys) -> Result<Keys> {
         check = Some(v2);
         Ok(())
     })?;
-    let check = check.ok_or_else(|| Error::Store("the backend did not run the migration".into()))?;
+    let check =
+        check.ok_or_else(|| Error::Store("the backend did not run the migration".into()))?;
     Ok(Keys { check, ..keys })
 }
 
@@ -1170,7 +1273,8 @@ fn retag_all(tx: &mut dyn Transaction, old: Option<&Keys>, new: &Keys) -> Result
                             fingerprint: record.fingerprint,
                         }));
                     }
-                    record.facts = CertFacts::of(&Certificate::from_der(&record.certificate)?, &mailbox);
+                    record.facts =
+                        CertFacts::of(&Certificate::from_der(&record.certificate)?, &mailbox);
                 }
             }
             let aad = key_aad(&mailbox, &record.fingerprint);
@@ -1203,7 +1307,8 @@ fn retag_all(tx: &mut dyn Transaction, old: Option<&Keys>, new: &Keys) -> Result
             match old {
                 Some(old) => old.mac.check_recipient(&address, &record)?,
                 None => {
-                    record.facts = CertFacts::of(&Certificate::from_der(&record.certificate)?, &address);
+                    record.facts =
+                        CertFacts::of(&Certificate::from_der(&record.certificate)?, &address);
                 }
             }
             record.tag = new.mac.recipient_tag(&address, &record)?;
@@ -1212,7 +1317,8 @@ fn retag_all(tx: &mut dyn Transaction, old: Option<&Keys>, new: &Keys) -> Result
     }
     for mut domain in tx.domains()? {
         if let Some(old) = old {
-            old.mac.check_domain(&domain.name, &domain.policy, &domain.tag)?;
+            old.mac
+                .check_domain(&domain.name, &domain.policy, &domain.tag)?;
         }
         domain.tag = new.mac.domain_tag(&domain.name, &domain.policy)?;
         tx.set_domain(&domain)?;
@@ -1221,5 +1327,8 @@ fn retag_all(tx: &mut dyn Transaction, old: Option<&Keys>, new: &Keys) -> Result
         Some(old) => require_enablement(tx, old)?,
         None => false,
     };
-    tx.set_meta(META_POLICY, &new.mac.seal_meta(META_POLICY, &[u8::from(required)])?)
+    tx.set_meta(
+        META_POLICY,
+        &new.mac.seal_meta(META_POLICY, &[u8::from(required)])?,
+    )
 }

@@ -44,10 +44,10 @@ use super::backend::{
     Backend, CertFacts, DomainPolicy, Lock, RecipientRecord, Record, RecordHead, Settings,
     StoredDomain, StoredSettings, Transaction,
 };
-use super::integrity::{Corrupted, corrupt};
 use super::backend::{
     capabilities_column, capabilities_from_column, parse_fingerprint, parse_mailbox,
 };
+use super::integrity::{Corrupted, corrupt};
 use crate::cert::Fingerprint;
 use crate::error::{Error, Result};
 use crate::mailbox::Mailbox;
@@ -134,7 +134,6 @@ fn is_transient(e: &postgres::Error) -> bool {
 fn db_err(e: postgres::Error) -> Error {
     Error::Store(format!("PostgreSQL: {e}"))
 }
-
 
 /// A pooled connection with its prepared statements.
 pub struct PgConnection {
@@ -343,7 +342,8 @@ fn get<'a, T: postgres::types::FromSql<'a>>(
     i: usize,
     table: &'static str,
 ) -> Result<T> {
-    row.try_get(i).map_err(|_| corrupt(Corrupted::Row { table }))
+    row.try_get(i)
+        .map_err(|_| corrupt(Corrupted::Row { table }))
 }
 
 fn to_i64(n: u64) -> i64 {
@@ -376,17 +376,20 @@ impl Transaction for PgTx<'_> {
 
     fn mailboxes(&self) -> Result<Vec<Mailbox>> {
         const T: &str = "mailboxes";
-        self.query("SELECT address, display FROM mailboxes ORDER BY address", &[])?
-            .iter()
-            .map(|r| {
-                let address: String = get(r, 0, T)?;
-                let mailbox = parse_mailbox(&get::<String>(r, 1, T)?, T)?;
-                if mailbox.canonical() != address {
-                    return Err(corrupt(Corrupted::Row { table: T }));
-                }
-                Ok(mailbox)
-            })
-            .collect()
+        self.query(
+            "SELECT address, display FROM mailboxes ORDER BY address",
+            &[],
+        )?
+        .iter()
+        .map(|r| {
+            let address: String = get(r, 0, T)?;
+            let mailbox = parse_mailbox(&get::<String>(r, 1, T)?, T)?;
+            if mailbox.canonical() != address {
+                return Err(corrupt(Corrupted::Row { table: T }));
+            }
+            Ok(mailbox)
+        })
+        .collect()
     }
 
     fn heads(&self, mailbox: &Mailbox) -> Result<Vec<RecordHead>> {

@@ -51,8 +51,11 @@ impl Kek {
     /// PBKDF2-HMAC-SHA256(passphrase, salt, iterations) → 32 bytes.
     pub(crate) fn derive(passphrase: &Passphrase, salt: &[u8], iterations: u32) -> Result<Self> {
         let mut key = Zeroizing::new([0u8; 32]);
-        let iterations =
-            usize::try_from(iterations).map_err(|_| corrupt(Corrupted::Meta { name: META_ITERATIONS }))?;
+        let iterations = usize::try_from(iterations).map_err(|_| {
+            corrupt(Corrupted::Meta {
+                name: META_ITERATIONS,
+            })
+        })?;
         openssl::pkcs5::pbkdf2_hmac(
             passphrase.expose().as_bytes(),
             salt,
@@ -270,7 +273,11 @@ impl KeyParams {
             .and_then(|v| std::str::from_utf8(v).ok())
             .and_then(|s| s.parse::<u32>().ok())
             .filter(|n| (1..=MAX_STORE_ITERATIONS).contains(n))
-            .ok_or_else(|| corrupt(Corrupted::Meta { name: META_ITERATIONS }))?;
+            .ok_or_else(|| {
+                corrupt(Corrupted::Meta {
+                    name: META_ITERATIONS,
+                })
+            })?;
         Ok(Some(KeyParams {
             pbkdf2: Some((salt, iterations)),
             check,
@@ -316,7 +323,9 @@ impl KeyParams {
     /// [`Error::WrongPassphrase`] (also for a key of the other kind).
     pub(crate) fn unlock(&self, key: StoreKey<'_>) -> Result<(Keys, bool)> {
         let kek = match (&self.pbkdf2, key) {
-            (Some((salt, iterations)), StoreKey::Passphrase(p)) => Kek::derive(p, salt, *iterations)?,
+            (Some((salt, iterations)), StoreKey::Passphrase(p)) => {
+                Kek::derive(p, salt, *iterations)?
+            }
             (None, StoreKey::Key(raw)) => Kek::raw(raw),
             _ => return Err(Error::WrongPassphrase),
         };

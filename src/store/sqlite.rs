@@ -33,7 +33,9 @@ use super::backend::{
     Backend, CertFacts, DomainPolicy, RecipientRecord, Record, RecordHead, Settings, StoredDomain,
     StoredSettings, Transaction,
 };
-use super::backend::{capabilities_column, capabilities_from_column, parse_fingerprint, parse_mailbox};
+use super::backend::{
+    capabilities_column, capabilities_from_column, parse_fingerprint, parse_mailbox,
+};
 use super::integrity::{Corrupted, corrupt};
 use crate::cert::Fingerprint;
 use crate::error::{Error, Result};
@@ -251,7 +253,10 @@ fn secure_file(path: &Path) -> Result<Option<u32>> {
     if std::fs::symlink_metadata(path).is_ok() {
         return check(path);
     }
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+    if let Some(dir) = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+    {
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
@@ -334,7 +339,18 @@ impl SqlTx<'_> {
     }
 }
 
-type RecordRow = (i64, Vec<u8>, Vec<u8>, Vec<u8>, i64, i64, i64, i64, Option<Vec<u8>>, Option<Vec<u8>>);
+type RecordRow = (
+    i64,
+    Vec<u8>,
+    Vec<u8>,
+    Vec<u8>,
+    i64,
+    i64,
+    i64,
+    i64,
+    Option<Vec<u8>>,
+    Option<Vec<u8>>,
+);
 
 const RECORD_COLUMNS: &str = "id, fingerprint, certificate, sealed_key, imported_at, not_before, not_after, flags, tag, chain_tag";
 
@@ -598,7 +614,9 @@ impl Transaction for SqlTx<'_> {
             .0
             .prepare_cached("SELECT DISTINCT address FROM recipients ORDER BY address")
             .map_err(db_err)?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(db_err)?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(db_err)?;
         rows.map(|r| parse_mailbox(&r.map_err(db_err)?, "recipients"))
             .collect()
     }
@@ -702,7 +720,9 @@ impl Transaction for SqlTx<'_> {
     fn domains(&self) -> Result<Vec<StoredDomain>> {
         let mut stmt = self
             .0
-            .prepare_cached("SELECT name, enabled, encryption_allowed, tag FROM domains ORDER BY name")
+            .prepare_cached(
+                "SELECT name, enabled, encryption_allowed, tag FROM domains ORDER BY name",
+            )
             .map_err(db_err)?;
         let rows = stmt.query_map([], domain_row).map_err(db_err)?;
         rows.collect::<Result<_, _>>().map_err(db_err)
@@ -710,7 +730,9 @@ impl Transaction for SqlTx<'_> {
 
     fn domain(&self, name: &str) -> Result<Option<StoredDomain>> {
         self.0
-            .prepare_cached("SELECT name, enabled, encryption_allowed, tag FROM domains WHERE name = ?1")
+            .prepare_cached(
+                "SELECT name, enabled, encryption_allowed, tag FROM domains WHERE name = ?1",
+            )
             .and_then(|mut s| s.query_row([name], domain_row).optional())
             .map_err(db_err)
     }
