@@ -17,11 +17,13 @@
 //! row by the tag; sealed keys are authenticated by their own AEAD tag,
 //! whose associated data names mailbox and fingerprint.
 //!
-//! Not detectable by per-row tags: deleting a whole row (except the rows
-//! that must exist: the policy row, and a settings row of a mailbox that
-//! holds certificates... which is only reported when read together), and
-//! replaying an older version of the same row (a tag has no notion of
-//! freshness), or rolling the whole store back to an older copy.
+//! Detected besides edits: rows moved between mailboxes or certificates,
+//! forged rows, and the deletion of rows that must exist (a chain
+//! certificate, the policy row, the settings row of a mailbox that holds
+//! certificates). Not detectable by per-row tags: deleting a whole
+//! certificate, recipient or domain row (it looks like a removal), replaying
+//! an older version of the same row (a tag has no notion of freshness), or
+//! rolling the whole store back to an older copy.
 #![forbid(unsafe_code)]
 
 use std::fmt;

@@ -529,6 +529,109 @@ impl Store {
         })
     }
 
+    /// Imports many identities in one transaction (provisioning, moving a
+    /// user base from another system): each item obeys the rules of
+    /// [`Store::import_identity`], and the first refusal refuses the whole
+    /// batch, leaving the store as it was. Returns one [`Imported`] per
+    /// item, in order. Much faster than one transaction per identity (one
+    /// commit, one fsync), but holds the write lock for the whole batch:
+    /// keep batches to a few thousand items on a store that serves users.
+    pub fn import_identities(
+        &self,
+        batch: &[(&Mailbox, &Identity)],
+        options: ImportOptions,
+    ) -> Result<Vec<Imported>> {
+        struct Prepared<'a> {
+            mailbox: &'a Mailbox,
+            identity: &'a Identity,
+            record: Record,
+            index: usize,
+        }
+        let mut prepared = Vec::with_capacity(batch.len());
+        for (index, (mailbox, identity)) in batch.iter().enumerate() {
+            let cert = identity.certificate();
+            options.check(mailbox, cert)?;
+            prepared.push(Prepared {
+                mailbox,
+                identity,
+                record: Record {
+                    fingerprint: cert.fingerprint(),
+                    certificate: cert.to_der().to_vec(),
+                    chain: identity
+                        .chain()
+                        .iter()
+                        .map(|c| c.to_der().to_vec())
+                        .collect(),
+                    sealed_key: Vec::new(),
+                    imported_at: backend::unix_seconds(SystemTime::now()),
+                    facts: CertFacts::of(cert, mailbox),
+                    tag: Vec::new(),
+                    chain_tag: Vec::new(),
+                },
+                index,
+            });
+        }
+        // Locks are taken in one order (by mailbox) so that concurrent
+        // batches cannot deadlock.
+        prepared.sort_by(|a, b| a.mailbox.canonical().cmp(b.mailbox.canonical()));
+        let added = self.write(|tx, keys| {
+            let mut added = vec![false; batch.len()];
+            // One PKCS#8 encoding per distinct identity (OpenSSL 3's
+            // encoder is slow), zeroized when the batch ends.
+            let mut encoded: std::collections::HashMap<Fingerprint, zeroize::Zeroizing<Vec<u8>>> =
+                Default::default();
+            let mut policies: std::collections::HashMap<&str, ()> = Default::default();
+            for item in &prepared {
+                let (mailbox, identity) = (item.mailbox, item.identity);
+                if policies.insert(domain_of(mailbox), ()).is_none() {
+                    allowed(tx, keys, mailbox)?;
+                }
+                tx.lock(Lock::Mailbox(mailbox))?;
+                let heads = tx.heads(mailbox)?;
+                if heads
+                    .iter()
+                    .any(|r| r.fingerprint == item.record.fingerprint)
+                {
+                    continue;
+                }
+                if heads.len() >= MAX_CERTS_PER_MAILBOX {
+                    return Err(Error::MailboxFull {
+                        mailbox: mailbox.clone(),
+                        max: MAX_CERTS_PER_MAILBOX,
+                    });
+                }
+                let settings = tx.settings(mailbox)?;
+                let mut record = item.record.clone();
+                if !encoded.contains_key(&record.fingerprint) {
+                    encoded.insert(record.fingerprint, identity.private_key().to_pkcs8_der()?);
+                }
+                let pkcs8 = encoded
+                    .get(&record.fingerprint)
+                    .ok_or_else(|| Error::Store("PKCS#8 encoding lost".into()))?;
+                record.sealed_key = keys
+                    .kek
+                    .seal(pkcs8, &key_aad(mailbox, &record.fingerprint))?;
+                keys.mac.tag_record(mailbox, &mut record)?;
+                tx.insert(mailbox, &record)?;
+                if settings.is_none() {
+                    put_settings(tx, keys, mailbox, &Settings::default())?;
+                }
+                if let Some(slot) = added.get_mut(item.index) {
+                    *slot = true;
+                }
+            }
+            Ok(added)
+        })?;
+        Ok(batch
+            .iter()
+            .zip(added)
+            .map(|((_, identity), added)| Imported {
+                certificate: identity.certificate().clone(),
+                added,
+            })
+            .collect())
+    }
+
     /// Mailboxes that hold certificates or settings.
     pub fn mailboxes(&self) -> Result<Vec<Mailbox>> {
         self.read(|tx, _| tx.mailboxes())
@@ -677,19 +780,19 @@ impl Store {
         self.default_signer_at(mailbox, SystemTime::now())
     }
 
+    /// Which certificate [`Store::default_signer`] would sign with, without
+    /// parsing it or unsealing its key (for a settings page, or to cache
+    /// identities by fingerprint): a few indexed reads and one HMAC per
+    /// certificate of the mailbox. Same rules and errors.
+    pub fn default_signer_fingerprint(&self, mailbox: &Mailbox) -> Result<Fingerprint> {
+        let time = SystemTime::now();
+        self.read(|tx, keys| signer_choice(tx, keys, mailbox, time))
+    }
+
     /// [`Store::default_signer`] judged at `time` instead of now.
     pub fn default_signer_at(&self, mailbox: &Mailbox, time: SystemTime) -> Result<Identity> {
         let record = self.read(|tx, keys| {
-            allowed(tx, keys, mailbox)?;
-            let heads = checked_heads(tx, keys, mailbox)?;
-            let settings = stored_settings_given(tx, keys, mailbox, !heads.is_empty())?;
-            let chosen = settings
-                .default_signer
-                .filter(|fp| heads.iter().any(|h| &h.fingerprint == fp))
-                .or_else(|| newest_signer(&heads, time));
-            let fp = chosen.ok_or_else(|| {
-                Error::NotFound(format!("valid signing certificate for {mailbox}"))
-            })?;
+            let fp = signer_choice(tx, keys, mailbox, time)?;
             tx.record(mailbox, &fp)?
                 .ok_or_else(|| not_found(mailbox, &fp))
         })?;
@@ -1159,6 +1262,24 @@ fn put_settings(
             tag,
         },
     )
+}
+
+/// The fingerprint `mailbox` signs with at `time`: the chosen one, else the
+/// newest valid one that can sign (domain policy checked first).
+fn signer_choice(
+    tx: &dyn Transaction,
+    keys: &Keys,
+    mailbox: &Mailbox,
+    time: SystemTime,
+) -> Result<Fingerprint> {
+    allowed(tx, keys, mailbox)?;
+    let heads = checked_heads(tx, keys, mailbox)?;
+    let settings = stored_settings_given(tx, keys, mailbox, !heads.is_empty())?;
+    settings
+        .default_signer
+        .filter(|fp| heads.iter().any(|h| &h.fingerprint == fp))
+        .or_else(|| newest_signer(&heads, time))
+        .ok_or_else(|| Error::NotFound(format!("valid signing certificate for {mailbox}")))
 }
 
 /// The newest (notBefore, then import time) head valid at `time` that can sign.

@@ -5,9 +5,11 @@
 //! the key's PKCS#8 `PrivateKeyInfo`, with the mailbox and certificate
 //! fingerprint as associated data so a sealed key cannot be moved to
 //! another row unnoticed. The KEK is derived once per open from the store
-//! passphrase (PBKDF2-HMAC-SHA256, see [`Kek::derive`]) or, for an
-//! in-memory store, drawn at random. The original PKCS#12 password and its
-//! (possibly weak) encryption are never kept.
+//! passphrase (PBKDF2-HMAC-SHA256, see [`Kek::derive`]), or is a key
+//! service's raw [`KeyEncryptionKey`] (an in-memory store draws one at
+//! random). The original PKCS#12 password and its (possibly weak)
+//! encryption are never kept. The row MAC key is derived from the KEK
+//! (see the `integrity` module).
 #![forbid(unsafe_code)]
 
 use openssl::symm::{Cipher, decrypt_aead, encrypt_aead};
@@ -248,10 +250,10 @@ impl KeyParams {
         let salt = tx.meta(META_SALT)?;
         let iterations = tx.meta(META_ITERATIONS)?;
         if kdf.is_none() && check.is_none() && salt.is_none() && iterations.is_none() {
-            for mailbox in tx.mailboxes()? {
-                if !tx.heads(&mailbox)?.is_empty() {
-                    return Err(corrupt(Corrupted::Meta { name: META_KDF }));
-                }
+            // Mailbox rows are written only after a store is keyed (and
+            // this query works on every schema version).
+            if !tx.mailboxes()?.is_empty() {
+                return Err(corrupt(Corrupted::Meta { name: META_KDF }));
             }
             return Ok(None);
         }
