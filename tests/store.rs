@@ -1141,3 +1141,123 @@ mod domains {
         });
     }
 }
+
+mod batches {
+    use super::*;
+
+    #[test]
+    fn a_batch_imports_in_one_transaction_or_not_at_all() {
+        let ids: Vec<smime::Identity> = (0..32u32)
+            .map(|i| {
+                smime::pkcs12::import(&minted_bundle("batch@example.org", 700 + i), &pw()).unwrap()
+            })
+            .collect();
+        on_each_backend(|store, kind| {
+            let (a, b) = (mb("batch@example.org"), mb("other@example.org"));
+            let options = ImportOptions::allowing_address_mismatch();
+            let batch: Vec<(&Mailbox, &smime::Identity)> = ids[..29]
+                .iter()
+                .map(|id| (&a, id))
+                .chain([(&b, &ids[0]), (&a, &ids[0])])
+                .collect();
+            let imported = store.import_identities(&batch, options).unwrap();
+            assert_eq!(imported.len(), 31);
+            assert_eq!(imported.iter().filter(|i| i.added).count(), 30, "{kind:?}");
+            assert!(
+                !imported[30].added,
+                "the same identity twice in one mailbox: once"
+            );
+            assert_eq!(store.list(&a).unwrap().len(), 29);
+            assert_eq!(
+                store.default_signer(&b).unwrap().certificate(),
+                ids[0].certificate()
+            );
+            // 29 + 2 > 30: the whole batch is refused, nothing of it stays.
+            let over: Vec<(&Mailbox, &smime::Identity)> =
+                vec![(&b, &ids[1]), (&a, &ids[29]), (&a, &ids[30])];
+            assert!(matches!(
+                store.import_identities(&over, options),
+                Err(Error::MailboxFull { .. })
+            ));
+            assert_eq!(store.list(&a).unwrap().len(), 29);
+            assert_eq!(
+                store.list(&b).unwrap().len(),
+                1,
+                "{kind:?}: b's import rolled back"
+            );
+            // The address rule and the domain rule hold per item.
+            assert!(matches!(
+                store.import_identities(&[(&b, &ids[2])], ImportOptions::default()),
+                Err(Error::AddressMismatch { .. })
+            ));
+            store.set_require_domain_enablement(true).unwrap();
+            assert!(matches!(
+                store.import_identities(&[(&b, &ids[2])], options),
+                Err(Error::DomainNotEnabled { .. })
+            ));
+            // The lookup alone names what default_signer would use.
+            store
+                .set_domain_policy("example.org", smime::DomainPolicy::ENABLED)
+                .unwrap();
+            assert_eq!(
+                store.default_signer_fingerprint(&b).unwrap(),
+                ids[0].certificate().fingerprint()
+            );
+            assert!(matches!(
+                store.default_signer_fingerprint(&mb("nobody@example.org")),
+                Err(Error::NotFound(_))
+            ));
+        });
+    }
+
+    /// A store keyed with an empty passphrase by an older version (built by
+    /// hand here: the library refuses to make one) opens, with a warning.
+    #[test]
+    fn an_old_store_with_a_blank_passphrase_opens_with_a_warning() {
+        use openssl::symm::{Cipher, encrypt_aead};
+        let place = backends::sqlite();
+        drop(place.open(&backends::pp()).unwrap());
+        let salt = [7u8; 16];
+        let mut kek = [0u8; 32];
+        openssl::pkcs5::pbkdf2_hmac(
+            b"",
+            &salt,
+            1,
+            openssl::hash::MessageDigest::sha256(),
+            &mut kek,
+        )
+        .unwrap();
+        let nonce = [9u8; 12];
+        let mut tag = [0u8; 16];
+        let ct = encrypt_aead(
+            Cipher::aes_256_gcm(),
+            &kek,
+            Some(&nonce),
+            b"smime store check v2",
+            b"smime store passphrase check",
+            &mut tag,
+        )
+        .unwrap();
+        let check = [&[1u8][..], &nonce, &ct, &tag].concat();
+        let conn = rusqlite::Connection::open(place.path()).unwrap();
+        conn.execute(
+            "UPDATE meta SET value = ?1 WHERE name = 'kdf_salt'",
+            [&salt[..]],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE meta SET value = CAST('1' AS BLOB) WHERE name = 'kdf_iterations'",
+            [],
+        )
+        .unwrap();
+        conn.execute("UPDATE meta SET value = ?1 WHERE name = 'check'", [&check])
+            .unwrap();
+        drop(conn);
+        let store = place.open(&Passphrase::empty()).unwrap();
+        assert_eq!(store.warnings(), [smime::OpenWarning::BlankPassphrase]);
+        assert!(matches!(
+            place.open(&backends::pp()),
+            Err(Error::WrongPassphrase)
+        ));
+    }
+}

@@ -602,12 +602,12 @@ impl Store {
                 }
                 let settings = tx.settings(mailbox)?;
                 let mut record = item.record.clone();
-                if !encoded.contains_key(&record.fingerprint) {
-                    encoded.insert(record.fingerprint, identity.private_key().to_pkcs8_der()?);
-                }
-                let pkcs8 = encoded
-                    .get(&record.fingerprint)
-                    .ok_or_else(|| Error::Store("PKCS#8 encoding lost".into()))?;
+                let pkcs8 = match encoded.entry(record.fingerprint) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(identity.private_key().to_pkcs8_der()?)
+                    }
+                };
                 record.sealed_key = keys
                     .kek
                     .seal(pkcs8, &key_aad(mailbox, &record.fingerprint))?;
