@@ -946,3 +946,28 @@ fn an_older_or_invalid_signature_cannot_downgrade_learnt_capabilities() {
         0
     );
 }
+
+/// Several nodes opening a new store at once agree on one key (one salt,
+/// one check value) and one schema; each sees what the others wrote.
+#[test]
+fn nodes_creating_one_store_at_once_agree_on_its_key_and_schema() {
+    for place in places() {
+        let alice = mb("alice@example.org");
+        let stores: Vec<Store> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| place.open(&Passphrase::new("pp")).unwrap()))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        stores[0]
+            .import_pkcs12(&alice, &read_fixture("p12/alice.p12"), &pw())
+            .unwrap();
+        for store in &stores {
+            assert!(store.default_signer(&alice).is_ok(), "{:?}", place.kind);
+        }
+        assert_eq!(
+            place.count("SELECT count(*) FROM meta WHERE name = 'kdf_salt'"),
+            1
+        );
+    }
+}

@@ -167,10 +167,16 @@ impl SqliteBackend {
         };
         let mut pooled = backend.conn()?;
         let conn = pooled.get()?;
-        let version = schema_version(conn)?;
-        let tables: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-            .map_err(db_err)?;
+        // One snapshot: another process may be creating the schema now.
+        let (version, tables) = {
+            let tx = conn.transaction().map_err(db_err)?;
+            let version = schema_version(&tx)?;
+            let tables: i64 = tx
+                .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+                .map_err(db_err)?;
+            tx.commit().map_err(db_err)?;
+            (version, tables)
+        };
         if version == 0 && tables > 0 {
             return Err(Error::Store(
                 "the file is an SQLite database but not an smime store".into(),
