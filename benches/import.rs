@@ -110,10 +110,12 @@ fn bench_full_store(c: &mut Criterion) {
     {
         let store = Store::open(&path, &passphrase).unwrap();
         let options = ImportOptions::allowing_address_mismatch();
-        for mailbox in &mailboxes {
-            for id in &identities {
-                store.import_identity(mailbox, id, options).unwrap();
-            }
+        for chunk in mailboxes.chunks(100) {
+            let batch: Vec<(&Mailbox, &Identity)> = chunk
+                .iter()
+                .flat_map(|m| identities.iter().map(move |id| (m, id)))
+                .collect();
+            store.import_identities(&batch, options).unwrap();
         }
     }
     let mut group = c.benchmark_group("store/full");

@@ -22,7 +22,7 @@
 //! parallel (SQLite: a small pool of connections in WAL mode, readers never
 //! wait for a writer; PostgreSQL: a connection pool). Writes are
 //! transactions: on SQLite one writer at a time per file (others wait up to
-//! [`sqlite::BUSY_TIMEOUT`], 10 s, then fail); on PostgreSQL writers to
+//! `SqliteBackend::BUSY_TIMEOUT`, 10 s, then fail); on PostgreSQL writers to
 //! different mailboxes run in parallel and writers to one mailbox queue on
 //! its lock. Opening with a passphrase blocks for its PBKDF2 (about 0.15 s);
 //! with a [`KeyEncryptionKey`] it costs milliseconds. A re-key or a
@@ -41,7 +41,7 @@ mod postgres;
 mod rekey;
 mod seal;
 #[cfg(feature = "sqlite")]
-pub mod sqlite;
+mod sqlite;
 
 use std::path::Path;
 use std::sync::{Arc, RwLock};

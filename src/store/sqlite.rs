@@ -5,8 +5,8 @@
 //! `synchronous=FULL`): every [`Backend::write`] is one `BEGIN IMMEDIATE`
 //! transaction, so a process killed at any instant leaves either the old
 //! or the new state. Concurrent writers (threads or processes) wait up to
-//! [`BUSY_TIMEOUT`] for the write lock instead of failing at once; readers
-//! never wait (WAL). One backend keeps a small pool of connections, one per
+//! [`SqliteBackend::BUSY_TIMEOUT`] for the write lock instead of failing at
+//! once; readers never wait (WAL). One backend keeps a small pool of connections, one per
 //! thread that is using the store at the moment, so one [`crate::Store`]
 //! serves many threads.
 //!
@@ -40,9 +40,6 @@ use super::integrity::{Corrupted, corrupt};
 use crate::cert::Fingerprint;
 use crate::error::{Error, Result};
 use crate::mailbox::Mailbox;
-
-/// How long a writer waits for another process's transaction.
-pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The schema this version writes. Each entry of [`MIGRATIONS`] moves a
 /// file from version `i` to `i + 1`.
@@ -152,6 +149,10 @@ impl Pooled<'_> {
 }
 
 impl SqliteBackend {
+    /// How long a writer waits for another process's (or thread's)
+    /// transaction before the write fails.
+    pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
     /// Opens or creates the file. A new file gets the current schema at
     /// once; an older one is migrated by [`Backend::upgrade`], which the
     /// store calls only after the key proved right. A file from a newer
@@ -210,7 +211,7 @@ impl SqliteBackend {
                         | OpenFlags::SQLITE_OPEN_NO_MUTEX,
                 )
                 .map_err(db_err)?;
-                conn.busy_timeout(BUSY_TIMEOUT).map_err(db_err)?;
+                conn.busy_timeout(Self::BUSY_TIMEOUT).map_err(db_err)?;
                 conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
                     .map_err(db_err)?;
                 conn
