@@ -6,9 +6,9 @@
 //! transaction, so a process killed at any instant leaves either the old
 //! or the new state. Concurrent writers (threads or processes) wait up to
 //! [`SqliteBackend::BUSY_TIMEOUT`] for the write lock instead of failing at
-//! once; readers never wait (WAL). One backend keeps a small pool of connections, one per
-//! thread that is using the store at the moment, so one [`crate::Store`]
-//! serves many threads.
+//! once; readers never wait (WAL). One backend keeps a small pool of
+//! connections, one per thread that is using the store at the moment, so
+//! one [`crate::Store`] serves many threads.
 //!
 //! The file is created `0600` (SQLite gives its `-wal` and `-shm` files
 //! the same mode), missing directories `0700`; a file (or `-wal`/`-shm`)
