@@ -34,91 +34,92 @@ fn open(path: &Path, pp: &str) -> smime::Result<Store> {
     Store::open(path, &Passphrase::new(pp))
 }
 
-fn sealed_keys(path: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT fingerprint, sealed_key FROM certificates ORDER BY id")
-        .unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+/// (fingerprint, sealed key) of every certificate row, in import order.
+fn sealed_keys(place: &Place) -> Vec<(Vec<u8>, Vec<u8>)> {
+    place.pairs("SELECT fingerprint, sealed_key FROM certificates ORDER BY id")
 }
 
 #[test]
 fn passphrase_change_reseals_every_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("store.db");
-    let (alice, carol) = (mb("alice@example.org"), mb("carol@example.org"));
-    let store = open(&path, "old").unwrap();
-    let fa = store
-        .import_pkcs12(&alice, &read_fixture("p12/alice.p12"), &pw())
-        .unwrap()
-        .certificate
-        .fingerprint();
-    let fc = store
-        .import_pkcs12(&carol, &read_fixture("p12/carol.p12"), &pw())
-        .unwrap()
-        .certificate
-        .fingerprint();
-    let before = sealed_keys(&path);
-    store.change_passphrase(&Passphrase::new("new")).unwrap();
-    // The same handle keeps working with the new key.
-    assert!(store.identity(&alice, &fa).is_ok());
-    drop(store);
-    let after = sealed_keys(&path);
-    assert_eq!(before.len(), after.len());
-    for ((fp_b, key_b), (fp_a, key_a)) in before.iter().zip(&after) {
-        assert_eq!(fp_b, fp_a);
-        assert_ne!(key_b, key_a, "every key is sealed anew");
+    for place in places() {
+        let (alice, carol) = (mb("alice@example.org"), mb("carol@example.org"));
+        let store = place.open(&Passphrase::new("old")).unwrap();
+        let fa = store
+            .import_pkcs12(&alice, &read_fixture("p12/alice.p12"), &pw())
+            .unwrap()
+            .certificate
+            .fingerprint();
+        let fc = store
+            .import_pkcs12(&carol, &read_fixture("p12/carol.p12"), &pw())
+            .unwrap()
+            .certificate
+            .fingerprint();
+        let before = sealed_keys(&place);
+        store.change_passphrase(&Passphrase::new("new")).unwrap();
+        // The same handle keeps working with the new key.
+        assert!(store.identity(&alice, &fa).is_ok());
+        drop(store);
+        let after = sealed_keys(&place);
+        assert_eq!(before.len(), after.len());
+        for ((fp_b, key_b), (fp_a, key_a)) in before.iter().zip(&after) {
+            assert_eq!(fp_b, fp_a);
+            assert_ne!(key_b, key_a, "{:?}: every key is sealed anew", place.kind);
+        }
+        assert!(matches!(
+            place.open(&Passphrase::new("old")),
+            Err(Error::WrongPassphrase)
+        ));
+        let store = place.open(&Passphrase::new("new")).unwrap();
+        let expected =
+            openssl::pkey::PKey::private_key_from_pem(&read_fixture("keys/carol.key")).unwrap();
+        let id = store.identity(&carol, &fc).unwrap();
+        assert_eq!(
+            *id.private_key().to_pkcs8_der().unwrap(),
+            expected.private_key_to_pkcs8().unwrap()
+        );
+        assert!(store.identity(&alice, &fa).is_ok());
     }
-    assert!(matches!(open(&path, "old"), Err(Error::WrongPassphrase)));
-    let store = open(&path, "new").unwrap();
-    let expected =
-        openssl::pkey::PKey::private_key_from_pem(&read_fixture("keys/carol.key")).unwrap();
-    let id = store.identity(&carol, &fc).unwrap();
-    assert_eq!(
-        *id.private_key().to_pkcs8_der().unwrap(),
-        expected.private_key_to_pkcs8().unwrap()
-    );
-    assert!(store.identity(&alice, &fa).is_ok());
 }
 
 #[test]
 fn a_failed_passphrase_change_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("store.db");
-    let store = open(&path, "old").unwrap();
-    store
-        .import_pkcs12(
-            &mb("alice@example.org"),
-            &read_fixture("p12/alice.p12"),
-            &pw(),
-        )
-        .unwrap();
-    store
-        .import_pkcs12(
-            &mb("carol@example.org"),
-            &read_fixture("p12/carol.p12"),
-            &pw(),
-        )
-        .unwrap();
-    // Damage the second sealed key: re-sealing must fail half-way.
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute(
-        "UPDATE certificates SET sealed_key = x'0100' WHERE mailbox = 'carol@example.org'",
-        [],
-    )
-    .unwrap();
-    drop(conn);
-    let before = sealed_keys(&path);
-    assert!(store.change_passphrase(&Passphrase::new("new")).is_err());
-    drop(store);
-    assert_eq!(sealed_keys(&path), before, "no key was re-sealed");
-    assert!(matches!(open(&path, "new"), Err(Error::WrongPassphrase)));
-    let store = open(&path, "old").unwrap();
-    let fa = cert("alice").fingerprint();
-    assert!(store.identity(&mb("alice@example.org"), &fa).is_ok());
+    for place in places() {
+        let store = place.open(&Passphrase::new("old")).unwrap();
+        store
+            .import_pkcs12(
+                &mb("alice@example.org"),
+                &read_fixture("p12/alice.p12"),
+                &pw(),
+            )
+            .unwrap();
+        store
+            .import_pkcs12(
+                &mb("carol@example.org"),
+                &read_fixture("p12/carol.p12"),
+                &pw(),
+            )
+            .unwrap();
+        // Damage the second sealed key: re-sealing must fail half-way.
+        place.sql(
+            "UPDATE certificates SET sealed_key = fingerprint WHERE mailbox = 'carol@example.org'",
+        );
+        let before = sealed_keys(&place);
+        match store.change_passphrase(&Passphrase::new("new")) {
+            Err(Error::StoreCorrupt {
+                what: Corrupted::PrivateKey { mailbox, .. },
+            }) => assert_eq!(mailbox, mb("carol@example.org")),
+            other => panic!("{:?}: expected a corrupt key, got {other:?}", place.kind),
+        }
+        drop(store);
+        assert_eq!(sealed_keys(&place), before, "no key was re-sealed");
+        assert!(matches!(
+            place.open(&Passphrase::new("new")),
+            Err(Error::WrongPassphrase)
+        ));
+        let store = place.open(&Passphrase::new("old")).unwrap();
+        let fa = cert("alice").fingerprint();
+        assert!(store.identity(&mb("alice@example.org"), &fa).is_ok());
+    }
 }
 
 #[test]

@@ -59,6 +59,34 @@ impl Place {
         }
     }
 
+    /// Two byte columns of every row of `query`.
+    pub fn pairs(&self, query: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
+        match self.kind {
+            Kind::Sqlite => {
+                let conn = rusqlite::Connection::open(&self.location).unwrap();
+                let mut stmt = conn.prepare(query).unwrap();
+                stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect()
+            }
+            Kind::Postgres => {
+                let mut client = pg_client();
+                let schema = self.schema.as_deref().unwrap();
+                client
+                    .batch_execute(&format!("SET search_path = {schema}"))
+                    .unwrap();
+                client
+                    .query(query, &[])
+                    .unwrap()
+                    .iter()
+                    .map(|r| (r.get(0), r.get(1)))
+                    .collect()
+            }
+            Kind::Memory => panic!("a memory store has no SQL"),
+        }
+    }
+
     /// One integer from SQL.
     pub fn count(&self, query: &str) -> i64 {
         match self.kind {
