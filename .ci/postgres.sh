@@ -41,6 +41,8 @@ free_port() {
 }
 
 start() {
+    # The server user may not be allowed into the caller's directory.
+    cd /tmp
     local bin
     bin=$(bindir)
     if [ -z "$bin" ]; then
@@ -73,6 +75,7 @@ start() {
 }
 
 stop() {
+    cd /tmp
     local dir=${1:-${SMIME_PG_DIR:-}}
     [ -n "$dir" ] && [ -d "$dir/data" ] || { echo "postgres.sh: no cluster at '$dir'" >&2; return 0; }
     local bin
