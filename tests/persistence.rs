@@ -671,6 +671,7 @@ fn random_below(n: u64) -> u64 {
 /// Kills importing children at random moments; then every import a child
 /// reported (after its commit) is there, whole, and nothing is half there.
 fn sigkill_on(place: &Place, rounds: usize, first_kill_ms: u64) {
+    // `first_kill_ms`: the kill lands up to this long after the first import.
     drop(place.open(&test_kek()).unwrap());
     let mut reported = Vec::new();
     for round in 0..rounds {
@@ -682,17 +683,31 @@ fn sigkill_on(place: &Place, rounds: usize, first_kill_ms: u64) {
         .spawn()
         .unwrap();
         let stdout = c.stdout.take().unwrap();
+        let (sender, lines) = std::sync::mpsc::channel();
         let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-                .collect::<Vec<_>>()
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
         });
-        // Opening and connecting take a while; most kills land while importing.
-        std::thread::sleep(Duration::from_millis(first_kill_ms + random_below(600)));
+        // Kill at a random moment once the child is importing (opening and
+        // connecting take long, and longer on a busy machine).
+        let mut seen = Vec::new();
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while !seen.iter().any(|l: &String| l.starts_with("OK ")) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match lines.recv_timeout(left) {
+                Ok(line) => seen.push(line),
+                Err(_) => break,
+            }
+        }
+        std::thread::sleep(Duration::from_millis(random_below(first_kill_ms)));
         c.kill().unwrap(); // SIGKILL
         c.wait().unwrap();
-        for line in reader.join().unwrap() {
+        reader.join().unwrap();
+        seen.extend(lines.try_iter());
+        for line in seen {
             if let Some(rest) = line.strip_prefix("OK ") {
                 let (address, fp) = rest.split_once(' ').unwrap();
                 reported.push((address.to_owned(), fp.to_owned()));
@@ -749,13 +764,13 @@ fn sigkill_on(place: &Place, rounds: usize, first_kill_ms: u64) {
 
 #[test]
 fn sigkill_at_random_moments_loses_no_committed_import_and_leaves_nothing_half_written() {
-    sigkill_on(&backends::sqlite(), 25, 100);
+    sigkill_on(&backends::sqlite(), 25, 500);
 }
 
 #[test]
 fn sigkill_on_postgres_loses_no_committed_import_and_leaves_nothing_half_written() {
     match backends::postgres() {
-        Some(place) => sigkill_on(&place, 20, 300),
+        Some(place) => sigkill_on(&place, 20, 500),
         None => println!("skipped: no PostgreSQL (see above)"),
     }
 }
