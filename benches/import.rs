@@ -39,7 +39,7 @@ fn bench_store(c: &mut Criterion) {
     let alice: Mailbox = "alice@example.org".parse().unwrap();
     let bundle = fixture("p12/alice.p12");
     c.bench_function("store/memory/import+remove", |b| {
-        let mut store = Store::in_memory().unwrap();
+        let store = Store::in_memory().unwrap();
         b.iter(|| {
             let imported = store.import_pkcs12(&alice, &bundle, &password).unwrap();
             store
@@ -108,12 +108,14 @@ fn bench_full_store(c: &mut Criterion) {
         .map(|i| format!("user{i}@example.org").parse().unwrap())
         .collect();
     {
-        let mut store = Store::open(&path, &passphrase).unwrap();
+        let store = Store::open(&path, &passphrase).unwrap();
         let options = ImportOptions::allowing_address_mismatch();
-        for mailbox in &mailboxes {
-            for id in &identities {
-                store.import_identity(mailbox, id, options).unwrap();
-            }
+        for chunk in mailboxes.chunks(100) {
+            let batch: Vec<(&Mailbox, &Identity)> = chunk
+                .iter()
+                .flat_map(|m| identities.iter().map(move |id| (m, id)))
+                .collect();
+            store.import_identities(&batch, options).unwrap();
         }
     }
     let mut group = c.benchmark_group("store/full");

@@ -25,7 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("quickstart.db");
 
-    let mut store = Store::open(&path, &Passphrase::new("quickstart passphrase"))?;
+    let store = Store::open(&path, &Passphrase::new("quickstart passphrase"))?;
     let imported =
         store.import_pkcs12(&mailbox, &std::fs::read(&bundle)?, &Password::new(password))?;
     println!("imported into {} (store file {})", mailbox, path.display());

@@ -64,8 +64,8 @@ case "$target" in
     enc openssl-keyid-gcm.der -aes-256-gcm -keyid "$fx/certs/bob.pem" "$fx/certs/carol.pem"
     rm "$seeds/msg" ;;
   store_open)
-    # fresh.db made by the crate, fixtures/store/v1.db, and both re-keyed to
-    # 1 PBKDF2 iteration (see src/bin/store_seeds.rs and store_open.rs).
+    # fresh.db made by the crate, fixtures/store/v1.db, and both keyed with
+    # the target's raw key (see src/bin/store_seeds.rs and store_open.rs).
     "$here/target/release/store_seeds" "$seeds" ;;
   *) echo "unknown target $target (one of: $targets)" >&2; exit 2 ;;
 esac

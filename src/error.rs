@@ -176,6 +176,57 @@ pub enum Error {
         reason: Unusable,
     },
 
+    /// A row of the store failed authentication (an edited column, a row
+    /// moved to another mailbox or certificate, a forged or deleted row
+    /// where that is detectable): `what` names it. The row is never used.
+    #[error("store corrupt or tampered with: {what}")]
+    StoreCorrupt {
+        /// The row that failed.
+        what: crate::store::Corrupted,
+    },
+
+    /// The store file is not safe to use: a symbolic link, not a regular
+    /// file, or writable by others (like ssh refusing a loose key file).
+    #[error("refusing store file {}: {reason}", .path.display())]
+    StoreInsecure {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong with it.
+        reason: crate::store::Insecurity,
+    },
+
+    /// An empty or whitespace-only passphrase for a new store or a
+    /// passphrase change: it would protect nothing.
+    #[error("the store passphrase must not be empty")]
+    EmptyPassphrase,
+
+    /// A key-encryption key that is not 32 bytes long.
+    #[error("a key-encryption key is 32 bytes, not {len}")]
+    InvalidKeyEncryptionKey {
+        /// The length given.
+        len: usize,
+    },
+
+    /// Another process re-keyed the store (new passphrase or key) since it
+    /// was opened here: open it again with the new key. Nothing changed.
+    #[error("the store was re-keyed by another process; open it again with the new key")]
+    StoreKeyChanged,
+
+    /// The mailbox's domain may not use S/MIME (domain policy, see
+    /// [`crate::Store::set_domain_policy`]).
+    #[error("S/MIME is not enabled for domain {domain}")]
+    DomainNotEnabled {
+        /// The domain (lower-case A-labels).
+        domain: String,
+    },
+
+    /// The mailbox's domain may not switch encryption by default on.
+    #[error("encryption by default is not allowed for domain {domain}")]
+    EncryptionNotAllowed {
+        /// The domain (lower-case A-labels).
+        domain: String,
+    },
+
     /// The certificate store failed (database error, unreadable file,
     /// schema from a newer version, ...). The store is unchanged.
     #[error("store error: {0}")]

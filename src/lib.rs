@@ -123,7 +123,8 @@ pub use revocation::{
 pub use secret::{Passphrase, Password};
 pub use sign::{SignOptions, SignatureForm, sign, sign_stream};
 pub use store::{
-    ImportOptions, Imported, MAX_CERTS_PER_MAILBOX, Settings, Store, StoredCertificate,
+    Corrupted, DomainPolicy, ImportOptions, Imported, Insecurity, KeyEncryptionKey,
+    MAX_CERTS_PER_MAILBOX, OpenWarning, Settings, Store, StoreKey, StoredCertificate,
     VerifiedSigner,
 };
 pub use verify::{
@@ -141,7 +142,12 @@ struct ReadmeDoctests;
 /// written against, the records a backend keeps (private keys only ever
 /// sealed), and the backends that ship.
 pub mod backend {
+    #[cfg(feature = "postgres")]
+    pub use crate::store::PostgresBackend;
     #[cfg(feature = "sqlite")]
     pub use crate::store::SqliteBackend;
-    pub use crate::store::{Backend, MemoryBackend, RecipientRecord, Record, Transaction};
+    pub use crate::store::{
+        Backend, CertFacts, Lock, MemoryBackend, RecipientRecord, Record, RecordHead, StoredDomain,
+        StoredSettings, Transaction,
+    };
 }

@@ -1,11 +1,15 @@
-//! The SQLite store on disk: passphrase change, schema migration, recipient
-//! directory, concurrent writers (threads and processes), and crash safety
-//! under SIGKILL.
+//! The persistent stores (SQLite file, PostgreSQL when
+//! `SMIME_TEST_POSTGRES` is set): passphrase change, schema migration,
+//! recipient directory, concurrent writers (threads and processes, the
+//! 8-process race on a nearly full mailbox), and crash safety under SIGKILL.
 //!
 //! Child processes are this test binary re-executed on an `#[ignore]`d
 //! entry test, selected by the `SMIME_TEST_CHILD` variable.
 
+mod backends;
 mod common;
+
+use backends::{Kind, Place, on_each_backend, places, test_kek};
 
 use common::cert;
 
@@ -15,6 +19,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::{Mint, PASSWORD, bundle, intermediate, mint, minted_bundle, read_fixture};
+use smime::Corrupted;
 use smime::{Certificate, Error, MAX_CERTS_PER_MAILBOX, Mailbox, Passphrase, Password, Store};
 
 fn mb(s: &str) -> Mailbox {
@@ -29,96 +34,97 @@ fn open(path: &Path, pp: &str) -> smime::Result<Store> {
     Store::open(path, &Passphrase::new(pp))
 }
 
-fn sealed_keys(path: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT fingerprint, sealed_key FROM certificates ORDER BY id")
-        .unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+/// (fingerprint, sealed key) of every certificate row, in import order.
+fn sealed_keys(place: &Place) -> Vec<(Vec<u8>, Vec<u8>)> {
+    place.pairs("SELECT fingerprint, sealed_key FROM certificates ORDER BY id")
 }
 
 #[test]
 fn passphrase_change_reseals_every_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("store.db");
-    let (alice, carol) = (mb("alice@example.org"), mb("carol@example.org"));
-    let mut store = open(&path, "old").unwrap();
-    let fa = store
-        .import_pkcs12(&alice, &read_fixture("p12/alice.p12"), &pw())
-        .unwrap()
-        .certificate
-        .fingerprint();
-    let fc = store
-        .import_pkcs12(&carol, &read_fixture("p12/carol.p12"), &pw())
-        .unwrap()
-        .certificate
-        .fingerprint();
-    let before = sealed_keys(&path);
-    store.change_passphrase(&Passphrase::new("new")).unwrap();
-    // The same handle keeps working with the new key.
-    assert!(store.identity(&alice, &fa).is_ok());
-    drop(store);
-    let after = sealed_keys(&path);
-    assert_eq!(before.len(), after.len());
-    for ((fp_b, key_b), (fp_a, key_a)) in before.iter().zip(&after) {
-        assert_eq!(fp_b, fp_a);
-        assert_ne!(key_b, key_a, "every key is sealed anew");
+    for place in places() {
+        let (alice, carol) = (mb("alice@example.org"), mb("carol@example.org"));
+        let store = place.open(&Passphrase::new("old")).unwrap();
+        let fa = store
+            .import_pkcs12(&alice, &read_fixture("p12/alice.p12"), &pw())
+            .unwrap()
+            .certificate
+            .fingerprint();
+        let fc = store
+            .import_pkcs12(&carol, &read_fixture("p12/carol.p12"), &pw())
+            .unwrap()
+            .certificate
+            .fingerprint();
+        let before = sealed_keys(&place);
+        store.change_passphrase(&Passphrase::new("new")).unwrap();
+        // The same handle keeps working with the new key.
+        assert!(store.identity(&alice, &fa).is_ok());
+        drop(store);
+        let after = sealed_keys(&place);
+        assert_eq!(before.len(), after.len());
+        for ((fp_b, key_b), (fp_a, key_a)) in before.iter().zip(&after) {
+            assert_eq!(fp_b, fp_a);
+            assert_ne!(key_b, key_a, "{:?}: every key is sealed anew", place.kind);
+        }
+        assert!(matches!(
+            place.open(&Passphrase::new("old")),
+            Err(Error::WrongPassphrase)
+        ));
+        let store = place.open(&Passphrase::new("new")).unwrap();
+        let expected =
+            openssl::pkey::PKey::private_key_from_pem(&read_fixture("keys/carol.key")).unwrap();
+        let id = store.identity(&carol, &fc).unwrap();
+        assert_eq!(
+            *id.private_key().to_pkcs8_der().unwrap(),
+            expected.private_key_to_pkcs8().unwrap()
+        );
+        assert!(store.identity(&alice, &fa).is_ok());
     }
-    assert!(matches!(open(&path, "old"), Err(Error::WrongPassphrase)));
-    let store = open(&path, "new").unwrap();
-    let expected =
-        openssl::pkey::PKey::private_key_from_pem(&read_fixture("keys/carol.key")).unwrap();
-    let id = store.identity(&carol, &fc).unwrap();
-    assert_eq!(
-        *id.private_key().to_pkcs8_der().unwrap(),
-        expected.private_key_to_pkcs8().unwrap()
-    );
-    assert!(store.identity(&alice, &fa).is_ok());
 }
 
 #[test]
 fn a_failed_passphrase_change_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("store.db");
-    let mut store = open(&path, "old").unwrap();
-    store
-        .import_pkcs12(
-            &mb("alice@example.org"),
-            &read_fixture("p12/alice.p12"),
-            &pw(),
-        )
-        .unwrap();
-    store
-        .import_pkcs12(
-            &mb("carol@example.org"),
-            &read_fixture("p12/carol.p12"),
-            &pw(),
-        )
-        .unwrap();
-    // Damage the second sealed key: re-sealing must fail half-way.
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute(
-        "UPDATE certificates SET sealed_key = x'0100' WHERE mailbox = 'carol@example.org'",
-        [],
-    )
-    .unwrap();
-    drop(conn);
-    let before = sealed_keys(&path);
-    assert!(store.change_passphrase(&Passphrase::new("new")).is_err());
-    drop(store);
-    assert_eq!(sealed_keys(&path), before, "no key was re-sealed");
-    assert!(matches!(open(&path, "new"), Err(Error::WrongPassphrase)));
-    let store = open(&path, "old").unwrap();
-    let fa = cert("alice").fingerprint();
-    assert!(store.identity(&mb("alice@example.org"), &fa).is_ok());
+    for place in places() {
+        let store = place.open(&Passphrase::new("old")).unwrap();
+        store
+            .import_pkcs12(
+                &mb("alice@example.org"),
+                &read_fixture("p12/alice.p12"),
+                &pw(),
+            )
+            .unwrap();
+        store
+            .import_pkcs12(
+                &mb("carol@example.org"),
+                &read_fixture("p12/carol.p12"),
+                &pw(),
+            )
+            .unwrap();
+        // Damage the second sealed key: re-sealing must fail half-way.
+        place.sql(
+            "UPDATE certificates SET sealed_key = fingerprint WHERE mailbox = 'carol@example.org'",
+        );
+        let before = sealed_keys(&place);
+        match store.change_passphrase(&Passphrase::new("new")) {
+            Err(Error::StoreCorrupt {
+                what: Corrupted::PrivateKey { mailbox, .. },
+            }) => assert_eq!(mailbox, mb("carol@example.org")),
+            other => panic!("{:?}: expected a corrupt key, got {other:?}", place.kind),
+        }
+        drop(store);
+        assert_eq!(sealed_keys(&place), before, "no key was re-sealed");
+        assert!(matches!(
+            place.open(&Passphrase::new("new")),
+            Err(Error::WrongPassphrase)
+        ));
+        let store = place.open(&Passphrase::new("old")).unwrap();
+        let fa = cert("alice").fingerprint();
+        assert!(store.identity(&mb("alice@example.org"), &fa).is_ok());
+    }
 }
 
 #[test]
 fn in_memory_store_can_change_passphrase_too() {
-    let mut store = Store::in_memory().unwrap();
+    let store = Store::in_memory().unwrap();
     let alice = mb("alice@example.org");
     let fp = store
         .import_pkcs12(&alice, &read_fixture("p12/alice.p12"), &pw())
@@ -149,8 +155,18 @@ fn a_schema_1_file_is_migrated_and_keeps_its_data() {
         "a wrong passphrase migrates nothing"
     );
     assert_eq!(version(&path), 1);
-    let mut store = open(&path, "fixture-passphrase").unwrap();
-    assert_eq!(version(&path), 3);
+    let store = open(&path, "fixture-passphrase").unwrap();
+    assert_eq!(version(&path), 4);
+    let untagged: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row(
+            "SELECT (SELECT count(*) FROM certificates WHERE tag IS NULL OR chain_tag IS NULL)
+                  + (SELECT count(*) FROM mailboxes WHERE tag IS NULL)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(untagged, 0, "every row was tagged by the migration");
     let alice = mb("alice@example.org");
     let listed = store.list(&alice).unwrap();
     assert_eq!(listed.len(), 1);
@@ -176,7 +192,7 @@ fn damaged_key_parameters_are_refused_never_replaced() {
             &pw(),
         )
         .unwrap();
-    for row in ["check", "kdf_salt", "kdf_iterations"] {
+    for row in ["check", "kdf_salt", "kdf_iterations", "kdf"] {
         let copy = dir.path().join(format!("damaged-{row}.db"));
         std::fs::copy(&path, &copy).unwrap();
         let conn = rusqlite::Connection::open(&copy).unwrap();
@@ -186,7 +202,12 @@ fn damaged_key_parameters_are_refused_never_replaced() {
         // Any passphrase: the store must not be "re-keyed" as if new.
         let err = open(&copy, "anything").unwrap_err();
         assert!(
-            matches!(&err, Error::Store(m) if m.contains("key-derivation")),
+            matches!(
+                &err,
+                Error::StoreCorrupt {
+                    what: Corrupted::Meta { .. }
+                }
+            ),
             "{row}: {err:?}"
         );
     }
@@ -200,7 +221,14 @@ fn damaged_key_parameters_are_refused_never_replaced() {
     )
     .unwrap();
     drop(conn);
-    assert!(matches!(open(&copy, "right"), Err(Error::Store(_))));
+    assert!(matches!(
+        open(&copy, "right"),
+        Err(Error::StoreCorrupt {
+            what: Corrupted::Meta {
+                name: "kdf_iterations"
+            }
+        })
+    ));
     // The original is intact.
     assert_eq!(
         open(&path, "right")
@@ -230,12 +258,8 @@ fn another_applications_sqlite_file_is_refused_untouched() {
 }
 
 #[test]
-fn recipient_directory_on_both_backends() {
-    let dir = tempfile::tempdir().unwrap();
-    for mut store in [
-        Store::in_memory().unwrap(),
-        open(&dir.path().join("r.db"), "pp").unwrap(),
-    ] {
+fn recipient_directory_on_every_backend() {
+    on_each_backend(|store, _| {
         let bob = mb("bob@example.org");
         assert!(matches!(
             store.encryption_certificate(&bob),
@@ -323,12 +347,12 @@ fn recipient_directory_on_both_backends() {
             store.remove_recipient_certificate(&bob, &cert("bob").fingerprint()),
             Err(Error::NotFound(_))
         ));
-    }
+    });
 }
 
 #[test]
 fn recipient_directory_is_not_subject_to_the_mailbox_cap() {
-    let mut store = Store::in_memory().unwrap();
+    let store = Store::in_memory().unwrap();
     for serial in 1..=MAX_CERTS_PER_MAILBOX as u32 + 5 {
         let (c, _) = mint(Mint::new("many@example.org", serial));
         assert!(
@@ -360,7 +384,7 @@ fn concurrent_writers_from_threads_respect_the_cap() {
             .map(|chunk| {
                 let path = path.clone();
                 s.spawn(move || {
-                    let mut store = open(&path, "pp").unwrap();
+                    let store = open(&path, "pp").unwrap();
                     chunk
                         .iter()
                         .map(|b| {
@@ -399,7 +423,7 @@ fn concurrent_writers_from_threads_respect_the_cap() {
 }
 
 /// Runs this test binary as a child on `child_process_entry`.
-fn child(role: &str, store: &Path, extra_env: &[(&str, String)]) -> Command {
+fn child(role: &str, store: &str, extra_env: &[(&str, String)]) -> Command {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
     cmd.args([
         "--exact",
@@ -418,15 +442,21 @@ fn child(role: &str, store: &Path, extra_env: &[(&str, String)]) -> Command {
     cmd
 }
 
-/// Not a test on its own: the body of the child processes of the two
-/// tests below (`SMIME_TEST_CHILD` = `writer` or `crash`).
+/// Not a test on its own: the body of the child processes of the tests
+/// below (`SMIME_TEST_CHILD` = `writer`, `crash` or `race`).
 #[test]
 #[ignore = "child process entry point, run by the tests of this file"]
 fn child_process_entry() {
     let role = std::env::var("SMIME_TEST_CHILD").expect("run only as a child");
-    let path = PathBuf::from(std::env::var("SMIME_TEST_STORE").unwrap());
+    let location = std::env::var("SMIME_TEST_STORE").unwrap();
     let tag = std::env::var("SMIME_TEST_TAG").unwrap_or_default();
-    let mut store = open(&path, "pp").unwrap();
+    // `writer` opens with the passphrase (PBKDF2 per process, as the CLI
+    // does), the others with the raw test key so that they start at once.
+    let store = if role == "writer" {
+        Store::open(&location, &Passphrase::new("pp")).unwrap()
+    } else {
+        Store::open(&location, &test_kek()).unwrap()
+    };
     // libtest has printed "test child_process_entry ... " without a newline.
     println!();
     match role.as_str() {
@@ -457,6 +487,27 @@ fn child_process_entry() {
                 println!("OK {address} {}", imported.certificate.fingerprint());
             }
         }
+        // Waits for the go file, then imports one bundle into the race
+        // mailbox; prints the outcome.
+        "race" => {
+            let bundle = std::fs::read(std::env::var("SMIME_TEST_BUNDLE").unwrap()).unwrap();
+            let go = PathBuf::from(std::env::var("SMIME_TEST_GO").unwrap());
+            println!("READY");
+            while !go.exists() {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            let outcome = match store.import_pkcs12_with(
+                &mb(&tag),
+                &bundle,
+                &pw(),
+                smime::ImportOptions::allowing_address_mismatch(),
+            ) {
+                Ok(i) if i.added => format!("ADDED {}", i.certificate.fingerprint()),
+                Err(Error::MailboxFull { .. }) => "FULL".to_owned(),
+                other => format!("OTHER {other:?}"),
+            };
+            println!("{outcome}");
+        }
         other => panic!("unknown child role {other}"),
     }
 }
@@ -466,9 +517,10 @@ fn two_processes_writing_one_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store.db");
     drop(open(&path, "pp").unwrap());
+    let location = path.to_str().unwrap();
     let children: Vec<_> = (1..=2)
         .map(|tag| {
-            child("writer", &path, &[("SMIME_TEST_TAG", tag.to_string())])
+            child("writer", location, &[("SMIME_TEST_TAG", tag.to_string())])
                 .spawn()
                 .unwrap()
         })
@@ -498,35 +550,169 @@ fn two_processes_writing_one_file() {
     );
 }
 
+/// 8 processes import 8 distinct certificates at once into a mailbox that
+/// holds 26, 20 rounds: exactly 4 succeed each round, every refusal is
+/// `MailboxFull`, every success is listed, never more than 30.
+fn race_on(place: &Place) {
+    const ROUNDS: usize = 20;
+    const PROCESSES: usize = 8;
+    const HELD: usize = 26;
+    let store = place.open(&test_kek()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let held: Vec<smime::Identity> = (0..HELD as u32)
+        .map(|i| {
+            let (c, key) = mint(Mint::new("held@example.org", 5000 + i));
+            smime::pkcs12::import(
+                &bundle(Some(&key), Some(&c), &[], PASSWORD),
+                &pw(),
+                &smime::Limits::default(),
+            )
+            .unwrap()
+        })
+        .collect();
+    let racers: Vec<PathBuf> = (0..PROCESSES as u32)
+        .map(|i| {
+            let p = dir.path().join(format!("racer-{i}.p12"));
+            std::fs::write(&p, minted_bundle("racer@example.org", 6000 + i)).unwrap();
+            p
+        })
+        .collect();
+    let options = smime::ImportOptions::allowing_address_mismatch();
+    for round in 0..ROUNDS {
+        let mailbox = format!("race-{round}@example.org");
+        for id in &held {
+            store.import_identity(&mb(&mailbox), id, options).unwrap();
+        }
+        let go = dir.path().join(format!("go-{round}"));
+        let mut children: Vec<_> = racers
+            .iter()
+            .map(|bundle| {
+                child(
+                    "race",
+                    &place.location,
+                    &[
+                        ("SMIME_TEST_TAG", mailbox.clone()),
+                        ("SMIME_TEST_BUNDLE", bundle.display().to_string()),
+                        ("SMIME_TEST_GO", go.display().to_string()),
+                    ],
+                )
+                .spawn()
+                .unwrap()
+            })
+            .collect();
+        // Wait until every child has opened the store, then start them together.
+        let mut readers: Vec<_> = children
+            .iter_mut()
+            .map(|c| BufReader::new(c.stdout.take().unwrap()).lines())
+            .collect();
+        for r in &mut readers {
+            loop {
+                let line = r.next().expect("child died before READY").unwrap();
+                if line == "READY" {
+                    break;
+                }
+            }
+        }
+        std::fs::write(&go, b"").unwrap();
+        let mut outcomes = Vec::new();
+        for (c, r) in children.iter_mut().zip(readers) {
+            outcomes.extend(
+                r.map_while(Result::ok)
+                    .filter(|l| ["ADDED", "FULL", "OTHER"].iter().any(|p| l.starts_with(p))),
+            );
+            assert!(c.wait().unwrap().success(), "a racer failed");
+        }
+        let added: Vec<&str> = outcomes
+            .iter()
+            .filter_map(|l| l.strip_prefix("ADDED "))
+            .collect();
+        let full = outcomes.iter().filter(|l| *l == "FULL").count();
+        assert_eq!(
+            (added.len(), full, outcomes.len()),
+            (
+                MAX_CERTS_PER_MAILBOX - HELD,
+                PROCESSES - (MAX_CERTS_PER_MAILBOX - HELD),
+                PROCESSES
+            ),
+            "{:?} round {round}: {outcomes:?}",
+            place.kind
+        );
+        let listed: Vec<String> = store
+            .list(&mb(&mailbox))
+            .unwrap()
+            .iter()
+            .map(|s| s.certificate.fingerprint().to_string())
+            .collect();
+        assert_eq!(
+            listed.len(),
+            MAX_CERTS_PER_MAILBOX,
+            "{:?} round {round}",
+            place.kind
+        );
+        for fp in added {
+            assert!(
+                listed.iter().any(|l| l == fp),
+                "{fp} reported added, not listed"
+            );
+        }
+    }
+}
+
+#[test]
+fn eight_processes_racing_for_the_last_four_slots_never_make_a_31st() {
+    for place in places() {
+        let started = std::time::Instant::now();
+        race_on(&place);
+        println!("race on {:?}: {:?}", place.kind, started.elapsed());
+    }
+}
+
 fn random_below(n: u64) -> u64 {
     let mut b = [0u8; 8];
     openssl::rand::rand_bytes(&mut b).unwrap();
     u64::from_le_bytes(b) % n
 }
 
-#[test]
-fn sigkill_at_random_moments_loses_no_committed_import_and_leaves_nothing_half_written() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("store.db");
-    drop(open(&path, "pp").unwrap());
-    let rounds = 25;
+/// Kills importing children at random moments; then every import a child
+/// reported (after its commit) is there, whole, and nothing is half there.
+fn sigkill_on(place: &Place, rounds: usize, first_kill_ms: u64) {
+    // `first_kill_ms`: the kill lands up to this long after the first import.
+    drop(place.open(&test_kek()).unwrap());
     let mut reported = Vec::new();
     for round in 0..rounds {
-        let mut c = child("crash", &path, &[("SMIME_TEST_TAG", round.to_string())])
-            .spawn()
-            .unwrap();
+        let mut c = child(
+            "crash",
+            &place.location,
+            &[("SMIME_TEST_TAG", round.to_string())],
+        )
+        .spawn()
+        .unwrap();
         let stdout = c.stdout.take().unwrap();
+        let (sender, lines) = std::sync::mpsc::channel();
         let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-                .collect::<Vec<_>>()
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
         });
-        // Opening costs ~0.2 s (key derivation); most kills land while importing.
-        std::thread::sleep(Duration::from_millis(100 + random_below(600)));
+        // Kill at a random moment once the child is importing (opening and
+        // connecting take long, and longer on a busy machine).
+        let mut seen = Vec::new();
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while !seen.iter().any(|l: &String| l.starts_with("OK ")) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match lines.recv_timeout(left) {
+                Ok(line) => seen.push(line),
+                Err(_) => break,
+            }
+        }
+        std::thread::sleep(Duration::from_millis(random_below(first_kill_ms)));
         c.kill().unwrap(); // SIGKILL
         c.wait().unwrap();
-        for line in reader.join().unwrap() {
+        reader.join().unwrap();
+        seen.extend(lines.try_iter());
+        for line in seen {
             if let Some(rest) = line.strip_prefix("OK ") {
                 let (address, fp) = rest.split_once(' ').unwrap();
                 reported.push((address.to_owned(), fp.to_owned()));
@@ -538,23 +724,23 @@ fn sigkill_at_random_moments_loses_no_committed_import_and_leaves_nothing_half_w
         "the children imported too little to test anything: {}",
         reported.len()
     );
-
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    let check: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(check, "ok");
-    let orphans: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM chain WHERE certificate_id NOT IN (SELECT id FROM certificates)",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    if place.kind == Kind::Sqlite {
+        let conn = rusqlite::Connection::open(place.path()).unwrap();
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+    }
+    let orphans = place.count(
+        "SELECT count(*) FROM chain WHERE certificate_id NOT IN (SELECT id FROM certificates)",
+    );
     assert_eq!(orphans, 0);
-    drop(conn);
+    let bare = place.count(
+        "SELECT count(*) FROM certificates c WHERE NOT EXISTS (SELECT 1 FROM mailboxes m WHERE m.address = c.mailbox AND m.tag IS NOT NULL)",
+    );
+    assert_eq!(bare, 0, "a certificate without its settings row");
 
-    let store = open(&path, "pp").unwrap();
+    let store = place.open(&test_kek()).unwrap();
     for (address, fp) in &reported {
         let id = store.identity(&mb(address), &fp.parse().unwrap());
         assert!(
@@ -575,9 +761,23 @@ fn sigkill_at_random_moments_loses_no_committed_import_and_leaves_nothing_half_w
     }
     assert!(present >= reported.len());
     println!(
-        "{rounds} SIGKILLs, {} reported imports, {present} present",
+        "{:?}: {rounds} SIGKILLs, {} reported imports, {present} present",
+        place.kind,
         reported.len()
     );
+}
+
+#[test]
+fn sigkill_at_random_moments_loses_no_committed_import_and_leaves_nothing_half_written() {
+    sigkill_on(&backends::sqlite(), 25, 500);
+}
+
+#[test]
+fn sigkill_on_postgres_loses_no_committed_import_and_leaves_nothing_half_written() {
+    match backends::postgres() {
+        Some(place) => sigkill_on(&place, 20, 500),
+        None => println!("skipped: no PostgreSQL (see above)"),
+    }
 }
 
 #[test]
@@ -602,7 +802,7 @@ fn aes_gcm_is_chosen_only_when_every_recipient_announced_it() {
     assert_eq!(C::negotiate(&[Some(vec![C::Aes256Cbc])]), C::Aes256Cbc);
 
     let root = Certificate::from_pem(&read_fixture("ca/root.pem")).unwrap();
-    let mut store = Store::in_memory().unwrap();
+    let store = Store::in_memory().unwrap();
     let (bob, carol) = (mb("bob@example.org"), mb("carol@example.org"));
     // Our own signatures announce AES-GCM first.
     let bob_id = smime::pkcs12::import(
@@ -670,7 +870,7 @@ fn aes_gcm_is_chosen_only_when_every_recipient_announced_it() {
 
 #[test]
 fn recipients_for_adds_the_sender_itself() {
-    let mut store = Store::in_memory().unwrap();
+    let store = Store::in_memory().unwrap();
     let alice = mb("alice@example.org");
     store
         .import_pkcs12(&alice, &read_fixture("p12/alice.p12"), &pw())
@@ -701,7 +901,7 @@ fn an_older_or_invalid_signature_cannot_downgrade_learnt_capabilities() {
         &smime::Limits::default(),
     )
     .unwrap();
-    let mut store = Store::in_memory().unwrap();
+    let store = Store::in_memory().unwrap();
 
     // Our client, signing "tomorrow": announces AES-GCM.
     let tomorrow = std::time::SystemTime::now() + Duration::from_secs(86_400);
@@ -776,4 +976,29 @@ fn an_older_or_invalid_signature_cannot_downgrade_learnt_capabilities() {
             .unwrap(),
         0
     );
+}
+
+/// Several nodes opening a new store at once agree on one key (one salt,
+/// one check value) and one schema; each sees what the others wrote.
+#[test]
+fn nodes_creating_one_store_at_once_agree_on_its_key_and_schema() {
+    for place in places() {
+        let alice = mb("alice@example.org");
+        let stores: Vec<Store> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| place.open(&Passphrase::new("pp")).unwrap()))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        stores[0]
+            .import_pkcs12(&alice, &read_fixture("p12/alice.p12"), &pw())
+            .unwrap();
+        for store in &stores {
+            assert!(store.default_signer(&alice).is_ok(), "{:?}", place.kind);
+        }
+        assert_eq!(
+            place.count("SELECT count(*) FROM meta WHERE name = 'kdf_salt'"),
+            1
+        );
+    }
 }

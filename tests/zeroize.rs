@@ -423,7 +423,7 @@ fn import_everywhere(bundle: &[u8]) {
         &smime::Limits::default(),
     )
     .unwrap();
-    let mut store = Store::in_memory().unwrap();
+    let store = Store::in_memory().unwrap();
     store
         .import_pkcs12(&bob, bundle, &Password::new(String::from(MARKER)))
         .unwrap();
@@ -575,7 +575,7 @@ fn store_with_alice(path: &std::path::Path) -> (smime::Fingerprint, [u8; 32], [[
     let mut windows = [[0u8; 32]; 2];
     windows[0].copy_from_slice(&pkcs8[400..432]);
     windows[1].copy_from_slice(&pkcs8[pkcs8.len() - 64..pkcs8.len() - 32]);
-    let mut store = Store::open(path, &Passphrase::new(String::from(PASSPHRASE))).unwrap();
+    let store = Store::open(path, &Passphrase::new(String::from(PASSPHRASE))).unwrap();
     let fingerprint = store
         .import_pkcs12(
             &alice,

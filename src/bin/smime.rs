@@ -480,7 +480,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let identity = smime::pkcs12::import(&bytes, &password, &smime::Limits::default())?;
             options.check(&mailbox, identity.certificate())?;
             let passphrase = store_passphrase(cli.passphrase_file.as_ref())?;
-            let mut store = open_store(cli.store, &passphrase)?;
+            let store = open_store(cli.store, &passphrase)?;
             let imported = store.import_identity(&mailbox, &identity, options)?;
             let cert = &imported.certificate;
             if imported.added {
@@ -545,7 +545,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let mailbox: Mailbox = mailbox.parse()?;
             let fingerprint: Fingerprint = fingerprint.parse()?;
             let passphrase = store_passphrase(cli.passphrase_file.as_ref())?;
-            let mut store = open_store(cli.store, &passphrase)?;
+            let store = open_store(cli.store, &passphrase)?;
             store.remove(&mailbox, &fingerprint)?;
             writeln!(out, "removed {fingerprint} from {}", mailbox.canonical())?;
         }
@@ -562,7 +562,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 Some(s) => Some(Some(s.parse::<Fingerprint>()?)),
             };
             let passphrase = store_passphrase(cli.passphrase_file.as_ref())?;
-            let mut store = open_store(cli.store, &passphrase)?;
+            let store = open_store(cli.store, &passphrase)?;
             let changes = default_signer.is_some()
                 || encrypt_by_default.is_some()
                 || sign_by_default.is_some();
@@ -588,7 +588,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         } => {
             let passphrase = store_passphrase(cli.passphrase_file.as_ref())?;
             let new = new_store_passphrase(new_passphrase_file.as_ref())?;
-            let mut store = open_store(cli.store, &passphrase)?;
+            let store = open_store(cli.store, &passphrase)?;
             store.change_passphrase(&new)?;
             writeln!(out, "store passphrase changed")?;
         }
@@ -598,7 +598,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 certs.extend(read_recipient_certificates(file)?);
             }
             let passphrase = store_passphrase(cli.passphrase_file.as_ref())?;
-            let mut store = open_store(cli.store, &passphrase)?;
+            let store = open_store(cli.store, &passphrase)?;
             for cert in &certs {
                 if store.add_recipient_certificate(cert)? {
                     writeln!(

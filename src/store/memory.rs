@@ -2,26 +2,36 @@
 #![forbid(unsafe_code)]
 
 use std::collections::BTreeMap;
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::backend::{Backend, RecipientRecord, Record, Settings, Transaction};
+use super::backend::{
+    Backend, RecipientRecord, Record, RecordHead, StoredDomain, StoredSettings, Transaction,
+};
 use crate::cert::Fingerprint;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::mailbox::Mailbox;
 
 #[derive(Clone, Default)]
 struct Slot {
     mailbox: Option<Mailbox>,
     records: Vec<Record>,
-    settings: Settings,
+    settings: Option<StoredSettings>,
 }
 
-/// Keeps everything in a map; a write works on a copy that replaces the
-/// original only on success, which makes every write atomic.
 #[derive(Clone, Default)]
-pub struct MemoryBackend {
+struct Data {
     slots: BTreeMap<String, Slot>,
     meta: BTreeMap<String, Vec<u8>>,
-    recipients: BTreeMap<String, Vec<RecipientRecord>>,
+    recipients: BTreeMap<String, (Mailbox, Vec<RecipientRecord>)>,
+    domains: BTreeMap<String, StoredDomain>,
+}
+
+/// Keeps everything in a map behind a lock; a write works on a copy that
+/// replaces the original only on success, which makes every write atomic,
+/// and holds the write lock throughout, which serialises writers.
+#[derive(Default)]
+pub struct MemoryBackend {
+    data: RwLock<Data>,
 }
 
 impl MemoryBackend {
@@ -29,15 +39,43 @@ impl MemoryBackend {
     pub fn new() -> Self {
         Self::default()
     }
+
+    fn read_data(&self) -> Result<RwLockReadGuard<'_, Data>> {
+        self.data.read().map_err(|_| poisoned())
+    }
+
+    fn write_data(&self) -> Result<RwLockWriteGuard<'_, Data>> {
+        self.data.write().map_err(|_| poisoned())
+    }
 }
 
-impl Transaction for MemoryBackend {
+fn poisoned() -> Error {
+    Error::Store("a thread panicked inside a memory store transaction".into())
+}
+
+impl Transaction for Data {
     fn mailboxes(&self) -> Result<Vec<Mailbox>> {
         Ok(self
             .slots
             .values()
             .filter_map(|s| s.mailbox.clone())
             .collect())
+    }
+
+    fn heads(&self, mailbox: &Mailbox) -> Result<Vec<RecordHead>> {
+        Ok(self
+            .slots
+            .get(mailbox.canonical())
+            .map(|s| s.records.iter().map(Record::head).collect())
+            .unwrap_or_default())
+    }
+
+    fn record(&self, mailbox: &Mailbox, fingerprint: &Fingerprint) -> Result<Option<Record>> {
+        Ok(self
+            .slots
+            .get(mailbox.canonical())
+            .and_then(|s| s.records.iter().find(|r| &r.fingerprint == fingerprint))
+            .cloned())
     }
 
     fn records(&self, mailbox: &Mailbox) -> Result<Vec<Record>> {
@@ -48,12 +86,11 @@ impl Transaction for MemoryBackend {
             .unwrap_or_default())
     }
 
-    fn settings(&self, mailbox: &Mailbox) -> Result<Settings> {
+    fn settings(&self, mailbox: &Mailbox) -> Result<Option<StoredSettings>> {
         Ok(self
             .slots
             .get(mailbox.canonical())
-            .map(|s| s.settings.clone())
-            .unwrap_or_default())
+            .and_then(|s| s.settings.clone()))
     }
 
     fn insert(&mut self, mailbox: &Mailbox, record: &Record) -> Result<()> {
@@ -70,27 +107,22 @@ impl Transaction for MemoryBackend {
         Ok(slot.records.len() != before)
     }
 
-    fn set_settings(&mut self, mailbox: &Mailbox, settings: &Settings) -> Result<()> {
-        self.slot(mailbox).settings = settings.clone();
+    fn set_settings(&mut self, mailbox: &Mailbox, settings: &StoredSettings) -> Result<()> {
+        self.slot(mailbox).settings = Some(settings.clone());
         Ok(())
     }
 
-    fn replace_sealed_key(
-        &mut self,
-        mailbox: &Mailbox,
-        fingerprint: &Fingerprint,
-        sealed_key: &[u8],
-    ) -> Result<()> {
-        let records = self
-            .slots
-            .get_mut(mailbox.canonical())
-            .map(|s| s.records.iter_mut());
-        for record in records
-            .into_iter()
-            .flatten()
-            .filter(|r| &r.fingerprint == fingerprint)
+    fn update_record(&mut self, mailbox: &Mailbox, record: &Record) -> Result<()> {
+        let slot = self.slot(mailbox);
+        for r in slot
+            .records
+            .iter_mut()
+            .filter(|r| r.fingerprint == record.fingerprint)
         {
-            record.sealed_key = sealed_key.to_vec();
+            r.sealed_key = record.sealed_key.clone();
+            r.facts = record.facts;
+            r.tag = record.tag.clone();
+            r.chain_tag = record.chain_tag.clone();
         }
         Ok(())
     }
@@ -104,33 +136,75 @@ impl Transaction for MemoryBackend {
         Ok(())
     }
 
+    fn recipient_addresses(&self) -> Result<Vec<Mailbox>> {
+        Ok(self
+            .recipients
+            .values()
+            .filter(|(_, list)| !list.is_empty())
+            .map(|(m, _)| m.clone())
+            .collect())
+    }
+
     fn recipients(&self, address: &Mailbox) -> Result<Vec<RecipientRecord>> {
         Ok(self
             .recipients
             .get(address.canonical())
-            .cloned()
+            .map(|(_, list)| list.clone())
             .unwrap_or_default())
     }
 
     fn insert_recipient(&mut self, address: &Mailbox, record: &RecipientRecord) -> Result<()> {
         self.recipients
             .entry(address.canonical().to_owned())
-            .or_default()
+            .or_insert_with(|| (address.clone(), Vec::new()))
+            .1
             .push(record.clone());
         Ok(())
     }
 
+    fn update_recipient(&mut self, address: &Mailbox, record: &RecipientRecord) -> Result<()> {
+        if let Some((_, list)) = self.recipients.get_mut(address.canonical()) {
+            for r in list
+                .iter_mut()
+                .filter(|r| r.fingerprint == record.fingerprint)
+            {
+                r.capabilities = record.capabilities.clone();
+                r.capabilities_time = record.capabilities_time;
+                r.facts = record.facts;
+                r.tag = record.tag.clone();
+            }
+        }
+        Ok(())
+    }
+
     fn delete_recipient(&mut self, address: &Mailbox, fingerprint: &Fingerprint) -> Result<bool> {
-        let Some(list) = self.recipients.get_mut(address.canonical()) else {
+        let Some((_, list)) = self.recipients.get_mut(address.canonical()) else {
             return Ok(false);
         };
         let before = list.len();
         list.retain(|r| &r.fingerprint != fingerprint);
         Ok(list.len() != before)
     }
+
+    fn domains(&self) -> Result<Vec<StoredDomain>> {
+        Ok(self.domains.values().cloned().collect())
+    }
+
+    fn domain(&self, name: &str) -> Result<Option<StoredDomain>> {
+        Ok(self.domains.get(name).cloned())
+    }
+
+    fn set_domain(&mut self, domain: &StoredDomain) -> Result<()> {
+        self.domains.insert(domain.name.clone(), domain.clone());
+        Ok(())
+    }
+
+    fn delete_domain(&mut self, name: &str) -> Result<bool> {
+        Ok(self.domains.remove(name).is_some())
+    }
 }
 
-impl MemoryBackend {
+impl Data {
     fn slot(&mut self, mailbox: &Mailbox) -> &mut Slot {
         let slot = self
             .slots
@@ -143,13 +217,14 @@ impl MemoryBackend {
 
 impl Backend for MemoryBackend {
     fn read(&self, f: &mut dyn FnMut(&dyn Transaction) -> Result<()>) -> Result<()> {
-        f(self)
+        f(&*self.read_data()?)
     }
 
-    fn write(&mut self, f: &mut dyn FnMut(&mut dyn Transaction) -> Result<()>) -> Result<()> {
-        let mut draft = self.clone();
+    fn write(&self, f: &mut dyn FnMut(&mut dyn Transaction) -> Result<()>) -> Result<()> {
+        let mut data = self.write_data()?;
+        let mut draft = data.clone();
         f(&mut draft)?;
-        *self = draft;
+        *data = draft;
         Ok(())
     }
 }

@@ -7,23 +7,55 @@
 //! import (mailbox full, wrong password, corrupt bundle, address mismatch)
 //! leaves the store exactly as it was.
 //!
-//! Two backends: [`Store::open`] (an SQLite file, the default for real use)
-//! and [`Store::in_memory`]. Both seal private keys with AES-256-GCM under a
-//! key-encryption key; see the `seal` module docs in the source.
+//! Backends: [`Store::open`] with a path (an SQLite file, the default for
+//! one machine), [`Store::open`] with a `postgres://` URL (cargo feature
+//! `postgres`: one database shared by many nodes), and
+//! [`Store::in_memory`]. Each seals private keys with AES-256-GCM under a
+//! key-encryption key (from a passphrase or a key service's
+//! [`KeyEncryptionKey`]) and authenticates every row with an HMAC tag (see
+//! the `seal` and `integrity` module docs in the source).
+//!
+//! # Threads and what blocks
+//!
+//! `Store` is `Send + Sync` and every method takes `&self`: share one
+//! `Store` (in an `Arc`) between the threads of a server. Reads run in
+//! parallel (SQLite: a small pool of connections in WAL mode, readers never
+//! wait for a writer; PostgreSQL: a connection pool). Writes are
+//! transactions: on SQLite one writer at a time per file (others wait up to
+//! `SqliteBackend::BUSY_TIMEOUT`, 10 s, then fail); on PostgreSQL writers to
+//! different mailboxes run in parallel and writers to one mailbox queue on
+//! its lock. Opening with a passphrase blocks for its PBKDF2 (about 0.15 s);
+//! with a [`KeyEncryptionKey`] it costs milliseconds. A re-key or a
+//! migration rewrites every row in one transaction and blocks other writers
+//! meanwhile (readers keep reading the old state).
 #![forbid(unsafe_code)]
 
 mod backend;
+mod directory;
+mod import;
+mod integrity;
 mod memory;
+mod policy;
+#[cfg(feature = "postgres")]
+mod postgres;
+mod rekey;
 mod seal;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
-#[cfg(feature = "sqlite")]
 use std::path::Path;
+use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
-pub use backend::{Backend, RecipientRecord, Record, Settings, Transaction};
+pub use backend::{
+    Backend, CertFacts, DomainPolicy, Lock, RecipientRecord, Record, RecordHead, Settings,
+    StoredDomain, StoredSettings, Transaction,
+};
+pub use integrity::Corrupted;
 pub use memory::MemoryBackend;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresBackend;
+pub use seal::{KeyEncryptionKey, StoreKey};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteBackend;
 
@@ -34,7 +66,10 @@ use crate::identity::{Identity, PrivateKey};
 use crate::limits::Limits;
 use crate::mailbox::Mailbox;
 use crate::secret::{Passphrase, Password};
-use seal::{Kek, key_aad};
+use integrity::{Corrupted as C, corrupt};
+use policy::{allowed, domain_of, domain_policy_for, require_enablement};
+use rekey::migrate_tags;
+use seal::{Keys, META_CHECK, key_aad};
 
 /// The most certificates one mailbox may hold. The 31st import is refused
 /// with [`Error::MailboxFull`]; remove one to make room.
@@ -134,13 +169,70 @@ pub struct StoredCertificate {
     pub imported_at: SystemTime,
 }
 
+/// Something a caller should know about a store it opened, which did not
+/// stop it from opening ([`Store::warnings`]). A library prints nothing;
+/// the caller decides whether to tell the user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OpenWarning {
+    /// The store file can be read by other users (group or world read
+    /// bits; `mode` is the file's permission bits). Keys stay sealed, but
+    /// the certificates, addresses and settings are readable and the
+    /// passphrase can be attacked offline: `chmod 600` the file.
+    ReadableByOthers {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// The store was opened with an empty or whitespace-only passphrase (a
+    /// store created before such passphrases were refused): its keys are
+    /// as good as unprotected; change the passphrase.
+    BlankPassphrase,
+}
+
+/// Why a store file was refused ([`Error::StoreInsecure`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Insecurity {
+    /// The path (or its `-wal`/`-shm` companion) is a symbolic link:
+    /// whoever placed it chooses which file the keys go to.
+    Symlink,
+    /// The path is not a regular file (a directory, device, FIFO, ...).
+    NotARegularFile,
+    /// Group or others may write the file (`mode` = its permission bits):
+    /// they could delete rows or roll the store back. `chmod 600` it.
+    WritableByOthers {
+        /// The file's permission bits.
+        mode: u32,
+    },
+}
+
+impl std::fmt::Display for Insecurity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Insecurity::Symlink => f.write_str("it is a symbolic link"),
+            Insecurity::NotARegularFile => f.write_str("it is not a regular file"),
+            Insecurity::WritableByOthers { mode } => {
+                write!(
+                    f,
+                    "it is writable by group or others (mode {mode:04o}); chmod 600 it"
+                )
+            }
+        }
+    }
+}
+
+/// The name of the store-wide policy row (whether domains must be enabled).
+const META_POLICY: &str = "policy";
+
 /// The certificate store.
 ///
 /// ```
 /// use smime::{Mailbox, Password, Store};
 /// let p12 = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/p12/alice.p12"))?;
 /// let alice: Mailbox = "alice@example.org".parse()?;
-/// let mut store = Store::in_memory()?;
+/// let store = Store::in_memory()?;
 /// let imported = store.import_pkcs12(&alice, &p12, &Password::new("test-password"))?;
 /// assert!(imported.added);
 /// assert_eq!(store.list(&alice)?.len(), 1);
@@ -151,7 +243,8 @@ pub struct StoredCertificate {
 /// ```
 pub struct Store {
     backend: Box<dyn Backend>,
-    kek: Kek,
+    keys: RwLock<Arc<Keys>>,
+    warnings: Vec<OpenWarning>,
 }
 
 impl std::fmt::Debug for Store {
@@ -160,148 +253,221 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// True for `postgres://…` and `postgresql://…` locations.
+fn is_postgres_url(location: &str) -> bool {
+    location.starts_with("postgres://") || location.starts_with("postgresql://")
+}
+
 impl Store {
     /// A store that lives in memory only. Keys are still sealed, under a
     /// random key that dies with the store.
     pub fn in_memory() -> Result<Self> {
+        let key = KeyEncryptionKey::generate()?;
+        Self::with_backend(Box::new(MemoryBackend::new()), &key)
+    }
+
+    /// Opens (or creates) the store at `location` with `key` (a
+    /// [`&Passphrase`](Passphrase) or a [`&KeyEncryptionKey`](KeyEncryptionKey)).
+    ///
+    /// - a path: an SQLite file (cargo feature `sqlite`, on by default),
+    ///   created `0600` (its directory `0700` when created); a file that is
+    ///   group- or world-writable, not a regular file, or reached through a
+    ///   symbolic link is refused with [`Error::StoreInsecure`]; one that is
+    ///   readable by others opens with [`OpenWarning::ReadableByOthers`];
+    /// - a `postgres://` or `postgresql://` URL: a PostgreSQL database
+    ///   (cargo feature `postgres`), see [`Store::open_postgres`].
+    ///
+    /// A wrong key is [`Error::WrongPassphrase`] and changes nothing; a new
+    /// store refuses an empty or blank passphrase
+    /// ([`Error::EmptyPassphrase`]). An older store is migrated once the
+    /// key is proven right.
+    pub fn open<'k>(location: impl AsRef<Path>, key: impl Into<StoreKey<'k>>) -> Result<Self> {
+        let location = location.as_ref();
+        if let Some(url) = location.to_str().filter(|l| is_postgres_url(l)) {
+            return Self::open_url(url, key.into());
+        }
+        Self::open_file(location, key.into())
+    }
+
+    #[cfg(feature = "sqlite")]
+    fn open_file(path: &Path, key: StoreKey<'_>) -> Result<Self> {
+        let backend = SqliteBackend::open(path)?;
+        let warnings = backend
+            .readable_by_others()
+            .map(|mode| OpenWarning::ReadableByOthers {
+                path: path.to_owned(),
+                mode,
+            })
+            .into_iter()
+            .collect();
+        Self::with_backend_warnings(Box::new(backend), key, warnings)
+    }
+
+    #[cfg(not(feature = "sqlite"))]
+    fn open_file(_path: &Path, _key: StoreKey<'_>) -> Result<Self> {
+        Err(Error::Store(
+            "this smime was built without the sqlite feature".into(),
+        ))
+    }
+
+    #[cfg(feature = "postgres")]
+    fn open_url(url: &str, key: StoreKey<'_>) -> Result<Self> {
+        Self::open_postgres(url, key)
+    }
+
+    #[cfg(not(feature = "postgres"))]
+    fn open_url(_url: &str, _key: StoreKey<'_>) -> Result<Self> {
+        Err(Error::Store(
+            "this smime was built without the postgres feature".into(),
+        ))
+    }
+
+    /// Opens (or creates) the store in the PostgreSQL database at `url`
+    /// (`postgres://user[:password]@host[:port]/db[?options]`, libpq's
+    /// keyword form works too), with a pool of up to
+    /// [`PostgresBackend::DEFAULT_POOL_SIZE`] connections; TLS is used when
+    /// the server offers it (`sslmode=require` to insist). See
+    /// [`PostgresBackend`] for the schema, the locking and the pool.
+    #[cfg(feature = "postgres")]
+    pub fn open_postgres<'k>(url: &str, key: impl Into<StoreKey<'k>>) -> Result<Self> {
+        let backend = PostgresBackend::connect(url, PostgresBackend::DEFAULT_POOL_SIZE)?;
+        Self::with_backend(Box::new(backend), key)
+    }
+
+    /// A store on any [`Backend`], its keys protected by `key`.
+    pub fn with_backend<'k>(
+        backend: Box<dyn Backend>,
+        key: impl Into<StoreKey<'k>>,
+    ) -> Result<Self> {
+        Self::with_backend_warnings(backend, key.into(), Vec::new())
+    }
+
+    fn with_backend_warnings(
+        backend: Box<dyn Backend>,
+        key: StoreKey<'_>,
+        mut warnings: Vec<OpenWarning>,
+    ) -> Result<Self> {
+        let init = |tx: &mut dyn Transaction, keys: &Keys| {
+            tx.set_meta(META_POLICY, &keys.mac.seal_meta(META_POLICY, &[0])?)
+        };
+        let (keys, tagged) = seal::unlock(backend.as_ref(), key, &init)?;
+        backend.upgrade()?;
+        let keys = if tagged {
+            keys
+        } else {
+            migrate_tags(backend.as_ref(), keys)?
+        };
+        if matches!(key, StoreKey::Passphrase(p) if p.expose().trim().is_empty()) {
+            warnings.push(OpenWarning::BlankPassphrase);
+        }
         Ok(Store {
-            backend: Box::new(MemoryBackend::new()),
-            kek: Kek::random()?,
+            backend,
+            keys: RwLock::new(Arc::new(keys)),
+            warnings,
         })
     }
 
-    /// Opens (or creates) the SQLite store file at `path` (cargo feature
-    /// `sqlite`, on by default); `passphrase`
-    /// protects its private keys. A wrong passphrase is
-    /// [`Error::WrongPassphrase`] and changes nothing.
-    #[cfg(feature = "sqlite")]
-    pub fn open(path: impl AsRef<Path>, passphrase: &Passphrase) -> Result<Self> {
-        Self::with_backend(Box::new(SqliteBackend::open(path.as_ref())?), passphrase)
+    /// What the caller should know about how the store was found when it
+    /// was opened (e.g. a file readable by other users).
+    pub fn warnings(&self) -> &[OpenWarning] {
+        &self.warnings
     }
 
-    /// A store on any [`Backend`], its keys protected by `passphrase`
-    /// (PBKDF2-HMAC-SHA256, 600 000 iterations, salt kept in the backend).
-    pub fn with_backend(mut backend: Box<dyn Backend>, passphrase: &Passphrase) -> Result<Self> {
-        let kek = seal::unlock(backend.as_mut(), passphrase)?;
-        backend.upgrade()?;
-        Ok(Store { backend, kek })
+    fn keys(&self) -> Arc<Keys> {
+        match self.keys.read() {
+            Ok(k) => Arc::clone(&k),
+            Err(p) => Arc::clone(&p.into_inner()),
+        }
     }
 
-    /// Re-encrypts every private key of the store under `new_passphrase`,
-    /// in one transaction: on any failure the store keeps the old
-    /// passphrase and every key as it was.
-    pub fn change_passphrase(&mut self, new_passphrase: &Passphrase) -> Result<()> {
-        self.kek = seal::rekey(self.backend.as_mut(), &self.kek, new_passphrase)?;
-        Ok(())
-    }
-
-    /// Imports a PKCS#12 bundle into `mailbox`; see [`Store::import_identity`].
-    pub fn import_pkcs12(
-        &mut self,
-        mailbox: &Mailbox,
-        bundle: &[u8],
-        password: &Password,
-    ) -> Result<Imported> {
-        self.import_pkcs12_with(mailbox, bundle, password, ImportOptions::default())
-    }
-
-    /// [`Store::import_pkcs12`] with options.
-    pub fn import_pkcs12_with(
-        &mut self,
-        mailbox: &Mailbox,
-        bundle: &[u8],
-        password: &Password,
-        options: ImportOptions,
-    ) -> Result<Imported> {
-        let identity = crate::pkcs12::import(bundle, password, &options.limits)?;
-        self.import_identity(mailbox, &identity, options)
-    }
-
-    /// Adds an identity to `mailbox`.
-    ///
-    /// Refused with [`Error::AddressMismatch`] when the certificate does not
-    /// name the mailbox (unless `options` allow it) and with
-    /// [`Error::MailboxFull`] when the mailbox already holds
-    /// [`MAX_CERTS_PER_MAILBOX`] certificates. Importing a certificate the
-    /// mailbox already holds changes nothing and reports `added: false`.
-    pub fn import_identity(
-        &mut self,
-        mailbox: &Mailbox,
-        identity: &Identity,
-        options: ImportOptions,
-    ) -> Result<Imported> {
-        let cert = identity.certificate();
-        options.check(mailbox, cert)?;
-        let fingerprint = cert.fingerprint();
-        let pkcs8 = identity.private_key().to_pkcs8_der()?;
-        let record = Record {
-            fingerprint,
-            certificate: cert.to_der().to_vec(),
-            chain: identity
-                .chain()
-                .iter()
-                .map(|c| c.to_der().to_vec())
-                .collect(),
-            sealed_key: self.kek.seal(&pkcs8, &key_aad(mailbox, &fingerprint))?,
-            imported_at: backend::unix_seconds(SystemTime::now()),
-        };
-        let mut added = false;
+    /// Runs `f` in a write transaction under the current key (shared key
+    /// lock, then the check value compared with ours: another process may
+    /// have re-keyed the store).
+    fn write<T>(&self, mut f: impl FnMut(&mut dyn Transaction, &Keys) -> Result<T>) -> Result<T> {
+        let keys = self.keys();
+        let mut out = None;
         self.backend.write(&mut |tx| {
-            let records = tx.records(mailbox)?;
-            if records.iter().any(|r| r.fingerprint == fingerprint) {
-                return Ok(());
+            out = None;
+            tx.lock(Lock::Key { exclusive: false })?;
+            if !keys.current(tx.meta(META_CHECK)?.as_deref()) {
+                return Err(Error::StoreKeyChanged);
             }
-            if records.len() >= MAX_CERTS_PER_MAILBOX {
-                return Err(Error::MailboxFull {
-                    mailbox: mailbox.clone(),
-                    max: MAX_CERTS_PER_MAILBOX,
-                });
-            }
-            tx.insert(mailbox, &record)?;
-            added = true;
+            out = Some(f(tx, &keys)?);
             Ok(())
         })?;
-        Ok(Imported {
-            certificate: cert.clone(),
-            added,
-        })
+        out.ok_or_else(|| Error::Store("the backend did not run the transaction".into()))
+    }
+
+    /// Runs `f` on a snapshot. A row failing authentication after another
+    /// process re-keyed the store is [`Error::StoreKeyChanged`], not
+    /// corruption.
+    fn read<T>(&self, mut f: impl FnMut(&dyn Transaction, &Keys) -> Result<T>) -> Result<T> {
+        let keys = self.keys();
+        let mut out = None;
+        let result = self.backend.read(&mut |tx| {
+            out = None;
+            match f(tx, &keys) {
+                Err(Error::StoreCorrupt { .. })
+                    if !keys.current(tx.meta(META_CHECK)?.as_deref()) =>
+                {
+                    Err(Error::StoreKeyChanged)
+                }
+                other => {
+                    out = Some(other?);
+                    Ok(())
+                }
+            }
+        });
+        result?;
+        out.ok_or_else(|| Error::Store("the backend did not run the transaction".into()))
     }
 
     /// Mailboxes that hold certificates or settings.
     pub fn mailboxes(&self) -> Result<Vec<Mailbox>> {
-        let mut out = Vec::new();
-        self.backend.read(&mut |tx| {
-            out = tx.mailboxes()?;
-            Ok(())
-        })?;
-        Ok(out)
+        self.read(|tx, _| tx.mailboxes())
     }
 
     /// The certificates of `mailbox`, oldest import first.
     pub fn list(&self, mailbox: &Mailbox) -> Result<Vec<StoredCertificate>> {
-        self.records(mailbox)?
-            .iter()
-            .map(|r| stored(mailbox, r))
-            .collect()
+        self.read(|tx, keys| {
+            let records = tx.records(mailbox)?;
+            records.iter().map(|r| checked(keys, mailbox, r)).collect()
+        })
     }
 
     /// One certificate of `mailbox` by fingerprint.
     pub fn get(&self, mailbox: &Mailbox, fingerprint: &Fingerprint) -> Result<StoredCertificate> {
-        stored(mailbox, &self.record(mailbox, fingerprint)?)
+        self.read(|tx, keys| {
+            let record = tx
+                .record(mailbox, fingerprint)?
+                .ok_or_else(|| not_found(mailbox, fingerprint))?;
+            checked(keys, mailbox, &record)
+        })
     }
 
-    /// The certificate with its private key, unsealed.
+    /// The certificate with its private key, unsealed. Refused with
+    /// [`Error::DomainNotEnabled`] when the mailbox's domain may not use
+    /// S/MIME.
     pub fn identity(&self, mailbox: &Mailbox, fingerprint: &Fingerprint) -> Result<Identity> {
-        self.unseal(mailbox, &self.record(mailbox, fingerprint)?)
+        let record = self.read(|tx, keys| {
+            allowed(tx, keys, mailbox)?;
+            tx.record(mailbox, fingerprint)?
+                .ok_or_else(|| not_found(mailbox, fingerprint))
+        })?;
+        unseal(&self.keys(), mailbox, &record)
     }
 
     /// Every identity of `mailbox`, keys unsealed, oldest import first: what
-    /// [`crate::decrypt`] needs to open mail sent to the mailbox.
+    /// [`crate::decrypt`] needs to open mail sent to the mailbox. Refused
+    /// with [`Error::DomainNotEnabled`] when the mailbox's domain may not
+    /// use S/MIME.
     pub fn identities(&self, mailbox: &Mailbox) -> Result<Vec<Identity>> {
-        self.records(mailbox)?
-            .iter()
-            .map(|r| self.unseal(mailbox, r))
-            .collect()
+        let records = self.read(|tx, keys| {
+            allowed(tx, keys, mailbox)?;
+            tx.records(mailbox)
+        })?;
+        let keys = self.keys();
+        records.iter().map(|r| unseal(&keys, mailbox, r)).collect()
     }
 
     /// Removes a certificate (and its key) from `mailbox`, freeing its slot.
@@ -309,49 +475,60 @@ impl Store {
     /// If it was the chosen signer, the choice falls back to automatic; if
     /// it was the last certificate that can decrypt, encryption by default
     /// is switched off, as it could not be switched on without one.
-    pub fn remove(&mut self, mailbox: &Mailbox, fingerprint: &Fingerprint) -> Result<()> {
-        self.backend.write(&mut |tx| {
+    pub fn remove(&self, mailbox: &Mailbox, fingerprint: &Fingerprint) -> Result<()> {
+        self.write(|tx, keys| {
+            tx.lock(Lock::Mailbox(mailbox))?;
+            let mut settings = stored_settings(tx, keys, mailbox)?;
             if !tx.delete(mailbox, fingerprint)? {
                 return Err(not_found(mailbox, fingerprint));
             }
-            let mut settings = tx.settings(mailbox)?;
+            let heads = checked_heads(tx, keys, mailbox)?;
             if settings.default_signer == Some(*fingerprint) {
                 settings.default_signer = None;
             }
-            if settings.encrypt_by_default && !any_can_decrypt(&tx.records(mailbox)?) {
+            if settings.encrypt_by_default && !heads.iter().any(|h| h.facts.can_decrypt) {
                 settings.encrypt_by_default = false;
             }
-            tx.set_settings(mailbox, &settings)
+            put_settings(tx, keys, mailbox, &settings)
         })
     }
 
-    /// The settings of `mailbox`.
+    /// The settings of `mailbox` as they take effect: encryption by
+    /// default reads as off while the mailbox's domain does not allow it,
+    /// both switches as off while the domain may not use S/MIME.
     pub fn settings(&self, mailbox: &Mailbox) -> Result<Settings> {
-        let mut out = Settings::default();
-        self.backend.read(&mut |tx| {
-            out = tx.settings(mailbox)?;
-            Ok(())
-        })?;
-        Ok(out)
+        self.read(|tx, keys| {
+            let mut settings = stored_settings(tx, keys, mailbox)?;
+            let (_, policy) = domain_policy_for(tx, keys, mailbox)?;
+            if !policy.enabled {
+                settings.sign_by_default = false;
+            }
+            if !(policy.enabled && policy.encryption_allowed) {
+                settings.encrypt_by_default = false;
+            }
+            Ok(settings)
+        })
     }
 
     /// Sign outgoing mail of `mailbox` by default, or not.
-    pub fn set_sign_by_default(&mut self, mailbox: &Mailbox, on: bool) -> Result<()> {
+    pub fn set_sign_by_default(&self, mailbox: &Mailbox, on: bool) -> Result<()> {
         self.update_settings(mailbox, |s| s.sign_by_default = on)
     }
 
     /// Encrypt outgoing mail of `mailbox` by default, or not. Switching it
     /// on is refused with [`Error::NoDecryptionCertificate`] while no
-    /// certificate of the mailbox can decrypt: the user could not read
-    /// their own sent mail.
-    pub fn set_encrypt_by_default(&mut self, mailbox: &Mailbox, on: bool) -> Result<()> {
+    /// certificate of the mailbox can decrypt (the user could not read
+    /// their own sent mail), with [`Error::DomainNotEnabled`] while the
+    /// mailbox's domain may not use S/MIME and with
+    /// [`Error::EncryptionNotAllowed`] while it may not encrypt by default.
+    pub fn set_encrypt_by_default(&self, mailbox: &Mailbox, on: bool) -> Result<()> {
         self.update_settings(mailbox, |s| s.encrypt_by_default = on)
     }
 
     /// Chooses the signing certificate of `mailbox` (`None`: automatic).
     /// The certificate must be in the mailbox and allowed to sign.
     pub fn set_default_signer(
-        &mut self,
+        &self,
         mailbox: &Mailbox,
         fingerprint: Option<Fingerprint>,
     ) -> Result<()> {
@@ -362,298 +539,145 @@ impl Store {
     /// edits a copy of the current settings, the result is checked against
     /// the rules of the setters above, and either all of it is stored or
     /// nothing (the error says which rule refused).
-    pub fn update_settings(
-        &mut self,
-        mailbox: &Mailbox,
-        change: impl Fn(&mut Settings),
-    ) -> Result<()> {
-        self.backend.write(&mut |tx| {
-            let records = tx.records(mailbox)?;
-            let mut settings = tx.settings(mailbox)?;
+    pub fn update_settings(&self, mailbox: &Mailbox, change: impl Fn(&mut Settings)) -> Result<()> {
+        self.write(|tx, keys| {
+            let (domain, policy) = domain_policy_for(tx, keys, mailbox)?;
+            tx.lock(Lock::Mailbox(mailbox))?;
+            let heads = checked_heads(tx, keys, mailbox)?;
+            let mut settings = stored_settings(tx, keys, mailbox)?;
             change(&mut settings);
-            check_settings(mailbox, &records, &settings)?;
-            tx.set_settings(mailbox, &settings)
+            if settings.encrypt_by_default {
+                if !policy.enabled {
+                    return Err(Error::DomainNotEnabled { domain });
+                }
+                if !policy.encryption_allowed {
+                    return Err(Error::EncryptionNotAllowed { domain });
+                }
+            }
+            check_settings(mailbox, &heads, &settings)?;
+            put_settings(tx, keys, mailbox, &settings)
         })
     }
 
     /// The identity `mailbox` signs with: the chosen one, else the newest
     /// (latest notBefore) certificate that is valid now and can sign.
+    /// Refused with [`Error::DomainNotEnabled`] when the mailbox's domain
+    /// may not use S/MIME.
+    ///
+    /// Costs a few indexed reads, one HMAC per certificate of the mailbox,
+    /// and parsing and unsealing only the chosen certificate and key.
     pub fn default_signer(&self, mailbox: &Mailbox) -> Result<Identity> {
         self.default_signer_at(mailbox, SystemTime::now())
     }
 
+    /// Which certificate [`Store::default_signer`] would sign with, without
+    /// parsing it or unsealing its key (for a settings page, or to cache
+    /// identities by fingerprint): a few indexed reads and one HMAC per
+    /// certificate of the mailbox. Same rules and errors.
+    pub fn default_signer_fingerprint(&self, mailbox: &Mailbox) -> Result<Fingerprint> {
+        let time = SystemTime::now();
+        self.read(|tx, keys| signer_choice(tx, keys, mailbox, time))
+    }
+
     /// [`Store::default_signer`] judged at `time` instead of now.
     pub fn default_signer_at(&self, mailbox: &Mailbox, time: SystemTime) -> Result<Identity> {
-        let records = self.records(mailbox)?;
-        if let Some(fp) = self.settings(mailbox)?.default_signer
-            && let Some(record) = records.iter().find(|r| r.fingerprint == fp)
-        {
-            return self.unseal(mailbox, record);
-        }
-        let mut best: Option<(&Record, Certificate)> = None;
-        for record in &records {
-            let cert = Certificate::from_der(&record.certificate)?;
-            if !(cert.can_sign() && cert.is_valid_at(time)) {
-                continue;
-            }
-            let newer = best.as_ref().is_none_or(|(r, b)| {
-                (cert.not_before(), record.imported_at) > (b.not_before(), r.imported_at)
-            });
-            if newer {
-                best = Some((record, cert));
-            }
-        }
-        let (record, _) =
-            best.ok_or_else(|| Error::NotFound(Missing::SigningCertificate(mailbox.clone())))?;
-        self.unseal(mailbox, record)
-    }
-
-    /// Files a correspondent's certificate in the recipient directory, under
-    /// every address it names, for [`Store::encryption_certificate`].
-    /// Returns false when it was already filed under all of them. The
-    /// directory is not subject to [`MAX_CERTS_PER_MAILBOX`]; a newer
-    /// certificate never replaces an older one, it is kept beside it.
-    pub fn add_recipient_certificate(&mut self, certificate: &Certificate) -> Result<bool> {
-        self.file_recipient(certificate, None)
-    }
-
-    /// Files the certificates of the signers of a verified message whose
-    /// signature is valid and whose chain is trusted
-    /// ([`crate::VerifyReport::verified_signers`]), with the content
-    /// encryptions each announced (SMIMECapabilities), so a reply can use
-    /// AES-GCM where every recipient supports it. Returns how many
-    /// certificates were filed or had their capabilities updated.
-    ///
-    /// Only trusted signers belong here ("Mailto: Me Your Secrets", 2020: an
-    /// unsolicited certificate must not become a recipient), and an older
-    /// certificate is never replaced, only joined. Signers whose
-    /// certificate cannot be encrypted to are skipped.
-    pub fn add_verified_signers(&mut self, signers: &[VerifiedSigner]) -> Result<usize> {
-        let mut filed = 0;
-        for signer in signers {
-            if !signer.certificate.can_decrypt() {
-                continue;
-            }
-            let announced = signer.capabilities.clone().map(|caps| {
-                let time = signer.signing_time.map_or(0, backend::unix_seconds);
-                (caps, time)
-            });
-            if self.file_recipient(&signer.certificate, announced)? {
-                filed += 1;
-            }
-        }
-        Ok(filed)
-    }
-
-    /// Files `certificate` under each of its addresses; with `announced`
-    /// (capabilities and the signingTime they came with), also records
-    /// them, replacing older ones only with newer ones.
-    fn file_recipient(
-        &mut self,
-        certificate: &Certificate,
-        announced: Option<(Vec<ContentEncryption>, u64)>,
-    ) -> Result<bool> {
-        let unusable = |reason| Error::CertificateNotUsable {
-            fingerprint: certificate.fingerprint(),
-            reason,
-        };
-        if certificate.is_ca() {
-            return Err(unusable(Unusable::CaCertificate));
-        }
-        let addresses: Vec<Mailbox> = certificate
-            .email_addresses()
-            .iter()
-            .filter_map(|e| e.parse().ok())
-            .collect();
-        if addresses.is_empty() {
-            return Err(unusable(Unusable::NoAddress));
-        }
-        let fingerprint = certificate.fingerprint();
-        let mut changed = false;
-        self.backend.write(&mut |tx| {
-            for address in &addresses {
-                let existing = tx
-                    .recipients(address)?
-                    .into_iter()
-                    .find(|r| r.fingerprint == fingerprint);
-                let (capabilities, capabilities_time) = match &announced {
-                    Some((caps, time)) => (Some(caps.clone()), Some(*time)),
-                    None => (None, None),
-                };
-                let newer = |old: &RecipientRecord| {
-                    old.capabilities_time
-                        .is_none_or(|t| capabilities_time.is_some_and(|n| n > t))
-                };
-                let record = match existing {
-                    None => RecipientRecord {
-                        fingerprint,
-                        certificate: certificate.to_der().to_vec(),
-                        added_at: backend::unix_seconds(SystemTime::now()),
-                        capabilities,
-                        capabilities_time,
-                    },
-                    Some(old)
-                        if capabilities.is_some()
-                            && old.capabilities != capabilities
-                            && newer(&old) =>
-                    {
-                        tx.delete_recipient(address, &fingerprint)?;
-                        RecipientRecord {
-                            capabilities,
-                            capabilities_time,
-                            ..old
-                        }
-                    }
-                    Some(_) => continue,
-                };
-                tx.insert_recipient(address, &record)?;
-                changed = true;
-            }
-            Ok(())
+        let record = self.read(|tx, keys| {
+            let fp = signer_choice(tx, keys, mailbox, time)?;
+            tx.record(mailbox, &fp)?
+                .ok_or_else(|| not_found(mailbox, &fp))
         })?;
-        Ok(changed)
-    }
-
-    /// What the correspondent behind `fingerprint` announced it can
-    /// decrypt; `None` when unknown.
-    pub fn recipient_capabilities(
-        &self,
-        address: &Mailbox,
-        fingerprint: &Fingerprint,
-    ) -> Result<Option<Vec<ContentEncryption>>> {
-        let mut found = None;
-        self.backend.read(&mut |tx| {
-            found = tx
-                .recipients(address)?
-                .into_iter()
-                .find(|r| &r.fingerprint == fingerprint)
-                .and_then(|r| r.capabilities);
-            Ok(())
-        })?;
-        Ok(found)
-    }
-
-    /// The certificates to encrypt a message from `sender` to `addresses`:
-    /// each address's [`Store::encryption_certificate`], plus the sender's
-    /// own (encrypt-to-self, so the sent copy stays readable), without
-    /// duplicates. Fails with [`Error::NotFound`] naming the first address
-    /// that has no usable certificate.
-    pub fn recipients_for(
-        &self,
-        sender: &Mailbox,
-        addresses: &[Mailbox],
-    ) -> Result<Vec<Certificate>> {
-        let mut out: Vec<Certificate> = Vec::with_capacity(addresses.len() + 1);
-        for address in addresses.iter().chain(std::iter::once(sender)) {
-            let cert = self.encryption_certificate(address)?;
-            if !out.iter().any(|c| c.fingerprint() == cert.fingerprint()) {
-                out.push(cert);
-            }
-        }
-        Ok(out)
-    }
-
-    /// The content encryption to use for mail to `addresses`
-    /// ([`ContentEncryption::negotiate`]): AES-GCM only when every
-    /// recipient's chosen certificate is known to support it. The store's
-    /// own mailboxes are this crate, which reads AES-GCM.
-    pub fn negotiate_content_encryption(&self, addresses: &[Mailbox]) -> Result<ContentEncryption> {
-        let mut announced = Vec::with_capacity(addresses.len());
-        for address in addresses {
-            let cert = self.encryption_certificate(address)?;
-            let own = self.list(address)?.iter().any(|s| s.certificate == cert);
-            announced.push(if own {
-                Some(vec![
-                    ContentEncryption::Aes256Gcm,
-                    ContentEncryption::Aes128Gcm,
-                    ContentEncryption::Aes256Cbc,
-                ])
-            } else {
-                self.recipient_capabilities(address, &cert.fingerprint())?
-            });
-        }
-        Ok(ContentEncryption::negotiate(&announced))
-    }
-
-    /// The certificates filed under `address` in the recipient directory.
-    pub fn recipient_certificates(&self, address: &Mailbox) -> Result<Vec<Certificate>> {
-        let mut records = Vec::new();
-        self.backend.read(&mut |tx| {
-            records = tx.recipients(address)?;
-            Ok(())
-        })?;
-        records
-            .iter()
-            .map(|r| Certificate::from_der(&r.certificate))
-            .collect()
-    }
-
-    /// Removes a certificate from the recipient directory entry of `address`.
-    pub fn remove_recipient_certificate(
-        &mut self,
-        address: &Mailbox,
-        fingerprint: &Fingerprint,
-    ) -> Result<()> {
-        self.backend.write(&mut |tx| {
-            if tx.delete_recipient(address, fingerprint)? {
-                Ok(())
-            } else {
-                Err(Error::NotFound(Missing::RecipientCertificate {
-                    address: address.clone(),
-                    fingerprint: *fingerprint,
-                }))
-            }
-        })
-    }
-
-    /// The certificate to encrypt to `address`: among the recipient
-    /// directory's certificates for it and the mailbox's own, the newest
-    /// (latest notBefore) that is valid now and can be encrypted to.
-    pub fn encryption_certificate(&self, address: &Mailbox) -> Result<Certificate> {
-        self.encryption_certificate_at(address, SystemTime::now())
-    }
-
-    /// [`Store::encryption_certificate`] judged at `time`.
-    pub fn encryption_certificate_at(
-        &self,
-        address: &Mailbox,
-        time: SystemTime,
-    ) -> Result<Certificate> {
-        let own = self.list(address)?.into_iter().map(|s| s.certificate);
-        let candidates = self.recipient_certificates(address)?.into_iter().chain(own);
-        candidates
-            .filter(|c| c.can_decrypt() && c.is_valid_at(time) && c.names_mailbox(address))
-            .max_by_key(Certificate::not_before)
-            .ok_or_else(|| Error::NotFound(Missing::EncryptionCertificate(address.clone())))
-    }
-
-    fn records(&self, mailbox: &Mailbox) -> Result<Vec<Record>> {
-        let mut out = Vec::new();
-        self.backend.read(&mut |tx| {
-            out = tx.records(mailbox)?;
-            Ok(())
-        })?;
-        Ok(out)
-    }
-
-    fn record(&self, mailbox: &Mailbox, fingerprint: &Fingerprint) -> Result<Record> {
-        self.records(mailbox)?
-            .into_iter()
-            .find(|r| &r.fingerprint == fingerprint)
-            .ok_or_else(|| not_found(mailbox, fingerprint))
-    }
-
-    fn unseal(&self, mailbox: &Mailbox, record: &Record) -> Result<Identity> {
-        let stored = stored(mailbox, record)?;
-        let pkcs8 = self
-            .kek
-            .open(&record.sealed_key, &key_aad(mailbox, &record.fingerprint))?;
-        let key = PrivateKey::from_pkcs8_der(&pkcs8)?;
-        Identity::new(stored.certificate, key, stored.chain)
+        unseal(&self.keys(), mailbox, &record)
     }
 }
 
-fn stored(mailbox: &Mailbox, record: &Record) -> Result<StoredCertificate> {
+fn poisoned() -> Error {
+    Error::Store("a thread panicked while re-keying the store".into())
+}
+
+fn checked_heads(tx: &dyn Transaction, keys: &Keys, mailbox: &Mailbox) -> Result<Vec<RecordHead>> {
+    let heads = tx.heads(mailbox)?;
+    for h in &heads {
+        keys.mac.check_head(mailbox, h)?;
+    }
+    Ok(heads)
+}
+
+/// The stored settings of `mailbox`, checked; defaults when there is no
+/// row, unless the mailbox holds certificates (then the row was deleted).
+fn stored_settings(tx: &dyn Transaction, keys: &Keys, mailbox: &Mailbox) -> Result<Settings> {
+    match tx.settings(mailbox)? {
+        Some(row) => {
+            keys.mac.check_settings(mailbox, &row.settings, &row.tag)?;
+            Ok(row.settings)
+        }
+        None => stored_settings_given(tx, keys, mailbox, !tx.heads(mailbox)?.is_empty()),
+    }
+}
+
+fn stored_settings_given(
+    tx: &dyn Transaction,
+    keys: &Keys,
+    mailbox: &Mailbox,
+    has_records: bool,
+) -> Result<Settings> {
+    match tx.settings(mailbox)? {
+        Some(row) => {
+            keys.mac.check_settings(mailbox, &row.settings, &row.tag)?;
+            Ok(row.settings)
+        }
+        None if has_records => Err(corrupt(C::Settings {
+            mailbox: mailbox.clone(),
+        })),
+        None => Ok(Settings::default()),
+    }
+}
+
+fn put_settings(
+    tx: &mut dyn Transaction,
+    keys: &Keys,
+    mailbox: &Mailbox,
+    settings: &Settings,
+) -> Result<()> {
+    let tag = keys.mac.settings_tag(mailbox, settings)?;
+    tx.set_settings(
+        mailbox,
+        &StoredSettings {
+            settings: settings.clone(),
+            tag,
+        },
+    )
+}
+
+/// The fingerprint `mailbox` signs with at `time`: the chosen one, else the
+/// newest valid one that can sign (domain policy checked first).
+fn signer_choice(
+    tx: &dyn Transaction,
+    keys: &Keys,
+    mailbox: &Mailbox,
+    time: SystemTime,
+) -> Result<Fingerprint> {
+    allowed(tx, keys, mailbox)?;
+    let heads = checked_heads(tx, keys, mailbox)?;
+    let settings = stored_settings_given(tx, keys, mailbox, !heads.is_empty())?;
+    settings
+        .default_signer
+        .filter(|fp| heads.iter().any(|h| &h.fingerprint == fp))
+        .or_else(|| newest_signer(&heads, time))
+        .ok_or_else(|| Error::NotFound(Missing::SigningCertificate(mailbox.clone())))
+}
+
+/// The newest (notBefore, then import time) head valid at `time` that can sign.
+fn newest_signer(heads: &[RecordHead], time: SystemTime) -> Option<Fingerprint> {
+    heads
+        .iter()
+        .filter(|h| h.facts.can_sign && h.facts.valid_at(time))
+        .max_by_key(|h| (h.facts.not_before, h.imported_at))
+        .map(|h| h.fingerprint)
+}
+
+/// A record checked and parsed.
+fn checked(keys: &Keys, mailbox: &Mailbox, record: &Record) -> Result<StoredCertificate> {
+    keys.mac.check_record(mailbox, record)?;
     Ok(StoredCertificate {
         mailbox: mailbox.clone(),
         certificate: Certificate::from_der(&record.certificate)?,
@@ -668,17 +692,32 @@ fn stored(mailbox: &Mailbox, record: &Record) -> Result<StoredCertificate> {
     })
 }
 
+fn unseal(keys: &Keys, mailbox: &Mailbox, record: &Record) -> Result<Identity> {
+    let stored = checked(keys, mailbox, record)?;
+    let pkcs8 = keys
+        .kek
+        .open(&record.sealed_key, &key_aad(mailbox, &record.fingerprint))
+        .map_err(|_| {
+            corrupt(C::PrivateKey {
+                mailbox: mailbox.clone(),
+                fingerprint: record.fingerprint,
+            })
+        })?;
+    let key = PrivateKey::from_pkcs8_der(&pkcs8)?;
+    Identity::new(stored.certificate, key, stored.chain)
+}
+
 /// The rules every stored [`Settings`] value obeys.
-fn check_settings(mailbox: &Mailbox, records: &[Record], settings: &Settings) -> Result<()> {
-    if settings.encrypt_by_default && !any_can_decrypt(records) {
+fn check_settings(mailbox: &Mailbox, heads: &[RecordHead], settings: &Settings) -> Result<()> {
+    if settings.encrypt_by_default && !heads.iter().any(|h| h.facts.can_decrypt) {
         return Err(Error::NoDecryptionCertificate(mailbox.clone()));
     }
     if let Some(fp) = settings.default_signer {
-        let record = records
+        let head = heads
             .iter()
-            .find(|r| r.fingerprint == fp)
+            .find(|h| h.fingerprint == fp)
             .ok_or_else(|| not_found(mailbox, &fp))?;
-        if !Certificate::from_der(&record.certificate)?.can_sign() {
+        if !head.facts.can_sign {
             return Err(Error::CertificateNotUsable {
                 fingerprint: fp,
                 reason: Unusable::CannotSign,
@@ -686,12 +725,6 @@ fn check_settings(mailbox: &Mailbox, records: &[Record], settings: &Settings) ->
         }
     }
     Ok(())
-}
-
-fn any_can_decrypt(records: &[Record]) -> bool {
-    records
-        .iter()
-        .any(|r| Certificate::from_der(&r.certificate).is_ok_and(|c| c.can_decrypt()))
 }
 
 fn not_found(mailbox: &Mailbox, fingerprint: &Fingerprint) -> Error {

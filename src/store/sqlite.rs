@@ -4,30 +4,46 @@
 //! Crash safety comes from SQLite transactions (WAL journal,
 //! `synchronous=FULL`): every [`Backend::write`] is one `BEGIN IMMEDIATE`
 //! transaction, so a process killed at any instant leaves either the old
-//! or the new state. Concurrent processes wait up to [`BUSY_TIMEOUT`] for
-//! the write lock instead of failing at once.
+//! or the new state. Concurrent writers (threads or processes) wait up to
+//! [`SqliteBackend::BUSY_TIMEOUT`] for the write lock instead of failing at
+//! once; readers never wait (WAL). One backend keeps a small pool of
+//! connections, one per thread that is using the store at the moment, so
+//! one [`crate::Store`] serves many threads.
+//!
+//! The file is created `0600` (SQLite gives its `-wal` and `-shm` files
+//! the same mode), missing directories `0700`; a file (or `-wal`/`-shm`)
+//! that is a symbolic link, not a regular file, or writable by group or
+//! others is refused ([`Error::StoreInsecure`]), like ssh refuses a loose
+//! key file: whoever can write it can delete or roll back rows. A file
+//! readable by others is opened, with [`SqliteBackend::readable_by_others`]
+//! saying so (keys stay sealed; see the README's security notes).
 //!
 //! The schema is versioned with `PRAGMA user_version`; a file written by a
 //! newer schema is refused, never modified.
 #![forbid(unsafe_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
-use super::backend::{Backend, RecipientRecord, Record, Settings, Transaction};
-use crate::algorithm::ContentEncryption;
+use super::Insecurity;
+use super::backend::{
+    Backend, CertFacts, DomainPolicy, RecipientRecord, Record, RecordHead, Settings, StoredDomain,
+    StoredSettings, Transaction,
+};
+use super::backend::{
+    capabilities_column, capabilities_from_column, parse_fingerprint, parse_mailbox,
+};
+use super::integrity::{Corrupted, corrupt};
 use crate::cert::Fingerprint;
 use crate::error::{Error, Result};
 use crate::mailbox::Mailbox;
 
-/// How long a writer waits for another process's transaction.
-pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// The schema this version writes. Each entry of [`MIGRATIONS`] moves a
 /// file from version `i` to `i + 1`.
-const SCHEMA_VERSION: u32 = 3;
+const SCHEMA_VERSION: u32 = 4;
 
 const MIGRATIONS: &[&str] = &[
     // 0 -> 1: the first release.
@@ -71,7 +87,30 @@ const MIGRATIONS: &[&str] = &[
     // its verified signatures (SMIMECapabilities), to choose AES-GCM.
     "ALTER TABLE recipients ADD COLUMN capabilities TEXT;
      ALTER TABLE recipients ADD COLUMN capabilities_time INTEGER;",
+    // 3 -> 4: every row authenticated (tags, see integrity.rs; filled by the
+    // store once the key is proven, in the same run), the facts lookups
+    // decide on, and per-domain policy.
+    "ALTER TABLE certificates ADD COLUMN not_before INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE certificates ADD COLUMN not_after INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE certificates ADD COLUMN flags INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE certificates ADD COLUMN tag BLOB;
+     ALTER TABLE certificates ADD COLUMN chain_tag BLOB;
+     ALTER TABLE mailboxes ADD COLUMN tag BLOB;
+     ALTER TABLE recipients ADD COLUMN not_before INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE recipients ADD COLUMN not_after INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE recipients ADD COLUMN flags INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE recipients ADD COLUMN tag BLOB;
+     CREATE TABLE domains (
+         name               TEXT PRIMARY KEY,   -- lower-case A-labels
+         enabled            INTEGER NOT NULL,
+         encryption_allowed INTEGER NOT NULL,
+         tag                BLOB NOT NULL
+     ) STRICT;",
 ];
+
+/// Idle connections kept for re-use; more are opened while more threads
+/// use the store at once, and closed when they come back.
+const MAX_IDLE: usize = 16;
 
 fn db_err(e: rusqlite::Error) -> Error {
     Error::Store(e.to_string())
@@ -80,133 +119,219 @@ fn db_err(e: rusqlite::Error) -> Error {
 /// The SQLite backend. [`crate::Store::open`] uses it; open it yourself
 /// only to hand it to [`crate::Store::with_backend`].
 pub struct SqliteBackend {
-    conn: Connection,
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+    readable_by_others: Option<u32>,
+}
+
+/// A connection taken from the pool; back into it on drop.
+struct Pooled<'a> {
+    conn: Option<Connection>,
+    pool: &'a SqliteBackend,
+}
+
+impl Drop for Pooled<'_> {
+    fn drop(&mut self) {
+        if let (Some(conn), Ok(mut idle)) = (self.conn.take(), self.pool.idle.lock())
+            && idle.len() < MAX_IDLE
+        {
+            idle.push(conn);
+        }
+    }
+}
+
+impl Pooled<'_> {
+    fn get(&mut self) -> Result<&mut Connection> {
+        self.conn
+            .as_mut()
+            .ok_or_else(|| Error::Store("connection already returned".into()))
+    }
 }
 
 impl SqliteBackend {
+    /// How long a writer waits for another process's (or thread's)
+    /// transaction before the write fails.
+    pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
     /// Opens or creates the file. A new file gets the current schema at
     /// once; an older one is migrated by [`Backend::upgrade`], which the
-    /// store calls only after the passphrase proved right. A file from a
-    /// newer schema, or an SQLite database that is not an `smime` store,
-    /// is refused before anything is written to it.
+    /// store calls only after the key proved right. A file from a newer
+    /// schema, or an SQLite database that is not an `smime` store, is
+    /// refused before anything is written to it; so is a file that is not
+    /// safe to use ([`Error::StoreInsecure`], see the module docs).
     pub fn open(path: &Path) -> Result<Self> {
-        let conn = Connection::open(path).map_err(db_err)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(db_err)?;
-        let backend = SqliteBackend { conn };
-        let version = backend.schema_version()?;
-        if version == 0 && backend.has_tables()? {
+        let readable_by_others = secure_file(path)?;
+        let backend = SqliteBackend {
+            path: path.to_owned(),
+            idle: Mutex::new(Vec::new()),
+            readable_by_others,
+        };
+        let mut pooled = backend.conn()?;
+        let conn = pooled.get()?;
+        // One snapshot: another process may be creating the schema now.
+        let (version, tables) = {
+            let tx = conn.transaction().map_err(db_err)?;
+            let version = schema_version(&tx)?;
+            let tables: i64 = tx
+                .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+                .map_err(db_err)?;
+            tx.commit().map_err(db_err)?;
+            (version, tables)
+        };
+        if version == 0 && tables > 0 {
             return Err(Error::Store(
                 "the file is an SQLite database but not an smime store".into(),
             ));
         }
         // journal_mode answers with a row; WAL lets readers run beside a writer.
-        backend
-            .conn
-            .query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
             .map_err(db_err)?;
-        backend
-            .conn
-            .execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
-            .map_err(db_err)?;
-        let mut backend = backend;
         if version == 0 {
-            backend.migrate()?;
+            migrate(conn)?;
         }
+        drop(pooled);
         Ok(backend)
     }
 
-    fn schema_version(&self) -> Result<u32> {
-        let version: u32 = self
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(db_err)?;
-        if version > SCHEMA_VERSION {
-            return Err(Error::Store(format!(
-                "the store file has schema version {version}, newer than this smime ({SCHEMA_VERSION}); upgrade smime"
-            )));
-        }
-        Ok(version)
+    /// The file's permission bits when group or others may read it (the
+    /// store opened anyway: keys are sealed); `None` otherwise.
+    pub fn readable_by_others(&self) -> Option<u32> {
+        self.readable_by_others
     }
 
-    fn has_tables(&self) -> Result<bool> {
-        self.conn
-            .query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-                r.get::<_, i64>(0)
-            })
-            .map(|n| n > 0)
-            .map_err(db_err)
-    }
-
-    /// Applies the missing migrations in one transaction (re-reading the
-    /// version inside it, in case another process migrated meanwhile).
-    fn migrate(&mut self) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db_err)?;
-        let version: u32 = tx
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(db_err)?;
-        for (from, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            tx.execute_batch(sql).map_err(db_err)?;
-            tx.pragma_update(None, "user_version", (from + 1) as i64)
+    fn conn(&self) -> Result<Pooled<'_>> {
+        let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        let conn = match idle {
+            Some(conn) => conn,
+            None => {
+                let conn = Connection::open_with_flags(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_WRITE
+                        | OpenFlags::SQLITE_OPEN_CREATE
+                        | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
                 .map_err(db_err)?;
-        }
-        tx.commit().map_err(db_err)
+                conn.busy_timeout(Self::BUSY_TIMEOUT).map_err(db_err)?;
+                conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+                    .map_err(db_err)?;
+                conn
+            }
+        };
+        Ok(Pooled {
+            conn: Some(conn),
+            pool: self,
+        })
     }
+}
+
+/// Checks an existing store file (and its `-wal`/`-shm`) or creates it
+/// `0600` (missing directories `0700`). Returns the mode when others may
+/// read the file.
+#[cfg(unix)]
+fn secure_file(path: &Path) -> Result<Option<u32>> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+    let insecure = |reason| Error::StoreInsecure {
+        path: path.to_owned(),
+        reason,
+    };
+    let check = |p: &Path| -> Result<Option<u32>> {
+        let meta = match std::fs::symlink_metadata(p) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        if meta.file_type().is_symlink() {
+            return Err(insecure(Insecurity::Symlink));
+        }
+        if !meta.is_file() {
+            return Err(insecure(Insecurity::NotARegularFile));
+        }
+        let mode = meta.permissions().mode() & 0o7777;
+        if mode & 0o022 != 0 {
+            return Err(insecure(Insecurity::WritableByOthers { mode }));
+        }
+        Ok((mode & 0o044 != 0).then_some(mode))
+    };
+    for side in ["-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(side);
+        check(Path::new(&p))?;
+    }
+    if std::fs::symlink_metadata(path).is_ok() {
+        return check(path);
+    }
+    if let Some(dir) = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+    {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+    {
+        Ok(_) => Ok(None),
+        // Another process created it meanwhile: check what it made.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => check(path),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(not(unix))]
+fn secure_file(_path: &Path) -> Result<Option<u32>> {
+    Ok(None)
+}
+
+fn schema_version(conn: &Connection) -> Result<u32> {
+    let version: u32 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(db_err)?;
+    if version > SCHEMA_VERSION {
+        return Err(Error::Store(format!(
+            "the store file has schema version {version}, newer than this smime ({SCHEMA_VERSION}); upgrade smime"
+        )));
+    }
+    Ok(version)
+}
+
+/// Applies the missing migrations in one transaction (re-reading the
+/// version inside it, in case another process migrated meanwhile).
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db_err)?;
+    let version: u32 = tx
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(db_err)?;
+    for (from, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        tx.execute_batch(sql).map_err(db_err)?;
+        tx.pragma_update(None, "user_version", (from + 1) as i64)
+            .map_err(db_err)?;
+    }
+    tx.commit().map_err(db_err)
 }
 
 struct SqlTx<'a>(&'a Connection);
 
-/// The `recipients.capabilities` column: comma-separated names, most
-/// preferred first (the format schema version 3 introduced).
-fn capabilities_column(capabilities: &[ContentEncryption]) -> String {
-    capabilities
-        .iter()
-        .filter_map(|c| capability_name(*c))
-        .collect::<Vec<_>>()
-        .join(",")
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// The inverse of [`capabilities_column`]; unknown names are skipped.
-fn capabilities_from_column(text: &str) -> Vec<ContentEncryption> {
-    text.split(',')
-        .filter_map(|name| {
-            ContentEncryption::ANNOUNCED
-                .into_iter()
-                .find(|c| capability_name(*c) == Some(name))
-        })
-        .collect()
-}
-
-fn capability_name(c: ContentEncryption) -> Option<&'static str> {
-    Some(match c {
-        ContentEncryption::Aes256Cbc => "aes256-cbc",
-        ContentEncryption::Aes128Gcm => "aes128-gcm",
-        ContentEncryption::Aes256Gcm => "aes256-gcm",
-        _ => return None,
-    })
-}
-
-fn parse_mailbox(text: &str) -> Result<Mailbox> {
-    text.parse()
-        .map_err(|_| Error::Store(format!("corrupt mailbox row {text:?}")))
-}
-
-fn parse_fingerprint(bytes: &[u8]) -> Result<Fingerprint> {
-    let arr: [u8; 32] = bytes
-        .try_into()
-        .map_err(|_| Error::Store("corrupt fingerprint".into()))?;
-    Ok(Fingerprint::from_bytes(arr))
+fn to_u64(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
 }
 
 impl SqlTx<'_> {
     fn ensure_mailbox(&self, mailbox: &Mailbox) -> Result<()> {
         self.0
-            .execute(
-                "INSERT OR IGNORE INTO mailboxes (address, display) VALUES (?1, ?2)",
-                params![mailbox.canonical(), mailbox.as_str()],
-            )
+            .prepare_cached("INSERT OR IGNORE INTO mailboxes (address, display) VALUES (?1, ?2)")
+            .and_then(|mut s| s.execute(params![mailbox.canonical(), mailbox.as_str()]))
             .map_err(db_err)?;
         Ok(())
     }
@@ -221,6 +346,52 @@ impl SqlTx<'_> {
     }
 }
 
+type RecordRow = (
+    i64,
+    Vec<u8>,
+    Vec<u8>,
+    Vec<u8>,
+    i64,
+    i64,
+    i64,
+    i64,
+    Option<Vec<u8>>,
+    Option<Vec<u8>>,
+);
+
+const RECORD_COLUMNS: &str = "id, fingerprint, certificate, sealed_key, imported_at, not_before, not_after, flags, tag, chain_tag";
+
+fn record_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+    ))
+}
+
+impl SqlTx<'_> {
+    fn to_record(&self, row: RecordRow) -> Result<Record> {
+        let (id, fp, certificate, sealed_key, imported_at, nb, na, flags, tag, chain_tag) = row;
+        Ok(Record {
+            fingerprint: parse_fingerprint(&fp, "certificates")?,
+            certificate,
+            chain: self.chain(id)?,
+            sealed_key,
+            imported_at: to_u64(imported_at),
+            facts: CertFacts::from_columns(nb, na, flags),
+            tag: tag.unwrap_or_default(),
+            chain_tag: chain_tag.unwrap_or_default(),
+        })
+    }
+}
+
 impl Transaction for SqlTx<'_> {
     fn mailboxes(&self) -> Result<Vec<Mailbox>> {
         let mut stmt = self
@@ -232,94 +403,146 @@ impl Transaction for SqlTx<'_> {
             .map_err(db_err)?;
         rows.map(|r| {
             let (address, display) = r.map_err(db_err)?;
-            let mailbox = parse_mailbox(&display)?;
+            let mailbox = parse_mailbox(&display, "mailboxes")?;
             // Rows are keyed by the canonical form; should its definition
             // ever change, say so instead of silently missing rows.
             if mailbox.canonical() != address {
-                return Err(Error::Store(format!(
-                    "mailbox row {address:?} is not in canonical form"
-                )));
+                return Err(corrupt(Corrupted::Row { table: "mailboxes" }));
             }
             Ok(mailbox)
         })
         .collect()
     }
 
-    fn records(&self, mailbox: &Mailbox) -> Result<Vec<Record>> {
+    fn heads(&self, mailbox: &Mailbox) -> Result<Vec<RecordHead>> {
         let mut stmt = self
             .0
             .prepare_cached(
-                "SELECT id, fingerprint, certificate, sealed_key, imported_at
+                "SELECT fingerprint, imported_at, not_before, not_after, flags, tag
                  FROM certificates WHERE mailbox = ?1 ORDER BY id",
             )
             .map_err(db_err)?;
         let rows = stmt
             .query_map([mailbox.canonical()], |r| {
                 Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, Vec<u8>>(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
                     r.get::<_, i64>(4)?,
+                    r.get::<_, Option<Vec<u8>>>(5)?,
                 ))
             })
             .map_err(db_err)?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, fp, certificate, sealed_key, imported_at) = row.map_err(db_err)?;
-            out.push(Record {
-                fingerprint: parse_fingerprint(&fp)?,
-                certificate,
-                chain: self.chain(id)?,
-                sealed_key,
-                imported_at: u64::try_from(imported_at).unwrap_or(0),
-            });
-        }
-        Ok(out)
+        rows.map(|row| {
+            let (fp, imported_at, nb, na, flags, tag) = row.map_err(db_err)?;
+            Ok(RecordHead {
+                fingerprint: parse_fingerprint(&fp, "certificates")?,
+                imported_at: to_u64(imported_at),
+                facts: CertFacts::from_columns(nb, na, flags),
+                tag: tag.unwrap_or_default(),
+            })
+        })
+        .collect()
     }
 
-    fn settings(&self, mailbox: &Mailbox) -> Result<Settings> {
+    fn record(&self, mailbox: &Mailbox, fingerprint: &Fingerprint) -> Result<Option<Record>> {
         let row = self
             .0
-            .query_row(
-                "SELECT sign_by_default, encrypt_by_default, default_signer FROM mailboxes WHERE address = ?1",
-                [mailbox.canonical()],
-                |r| Ok((r.get::<_, bool>(0)?, r.get::<_, bool>(1)?, r.get::<_, Option<Vec<u8>>>(2)?)),
-            )
-            .optional()
+            .prepare_cached(&format!(
+                "SELECT {RECORD_COLUMNS} FROM certificates WHERE mailbox = ?1 AND fingerprint = ?2"
+            ))
+            .and_then(|mut s| {
+                s.query_row(
+                    params![mailbox.canonical(), fingerprint.as_bytes().as_slice()],
+                    record_row,
+                )
+                .optional()
+            })
             .map_err(db_err)?;
-        let Some((sign_by_default, encrypt_by_default, signer)) = row else {
-            return Ok(Settings::default());
+        row.map(|row| self.to_record(row)).transpose()
+    }
+
+    fn records(&self, mailbox: &Mailbox) -> Result<Vec<Record>> {
+        let rows: Vec<RecordRow> = {
+            let mut stmt = self
+                .0
+                .prepare_cached(&format!(
+                    "SELECT {RECORD_COLUMNS} FROM certificates WHERE mailbox = ?1 ORDER BY id"
+                ))
+                .map_err(db_err)?;
+            let rows = stmt
+                .query_map([mailbox.canonical()], record_row)
+                .map_err(db_err)?;
+            rows.collect::<Result<_, _>>().map_err(db_err)?
         };
-        Ok(Settings {
-            sign_by_default,
-            encrypt_by_default,
-            default_signer: signer.as_deref().map(parse_fingerprint).transpose()?,
-        })
+        rows.into_iter().map(|row| self.to_record(row)).collect()
+    }
+
+    fn settings(&self, mailbox: &Mailbox) -> Result<Option<StoredSettings>> {
+        let row = self
+            .0
+            .prepare_cached(
+                "SELECT sign_by_default, encrypt_by_default, default_signer, tag FROM mailboxes WHERE address = ?1",
+            )
+            .and_then(|mut s| {
+                s.query_row([mailbox.canonical()], |r| {
+                    Ok((
+                        r.get::<_, bool>(0)?,
+                        r.get::<_, bool>(1)?,
+                        r.get::<_, Option<Vec<u8>>>(2)?,
+                        r.get::<_, Option<Vec<u8>>>(3)?,
+                    ))
+                })
+                .optional()
+            })
+            .map_err(db_err)?;
+        let Some((sign_by_default, encrypt_by_default, signer, tag)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(StoredSettings {
+            settings: Settings {
+                sign_by_default,
+                encrypt_by_default,
+                default_signer: signer
+                    .as_deref()
+                    .map(|f| parse_fingerprint(f, "mailboxes"))
+                    .transpose()?,
+            },
+            tag: tag.unwrap_or_default(),
+        }))
     }
 
     fn insert(&mut self, mailbox: &Mailbox, record: &Record) -> Result<()> {
         self.ensure_mailbox(mailbox)?;
         self.0
-            .execute(
-                "INSERT INTO certificates (mailbox, fingerprint, certificate, sealed_key, imported_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
+            .prepare_cached(
+                "INSERT INTO certificates (mailbox, fingerprint, certificate, sealed_key, imported_at,
+                                           not_before, not_after, flags, tag, chain_tag)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
                     mailbox.canonical(),
                     record.fingerprint.as_bytes().as_slice(),
                     record.certificate,
                     record.sealed_key,
-                    i64::try_from(record.imported_at).unwrap_or(i64::MAX),
-                ],
-            )
+                    to_i64(record.imported_at),
+                    record.facts.not_before,
+                    record.facts.not_after,
+                    record.facts.flags(),
+                    record.tag,
+                    record.chain_tag,
+                ])
+            })
             .map_err(db_err)?;
         let id = self.0.last_insert_rowid();
         for (position, der) in record.chain.iter().enumerate() {
             self.0
-                .execute(
+                .prepare_cached(
                     "INSERT INTO chain (certificate_id, position, der) VALUES (?1, ?2, ?3)",
-                    params![id, position as i64, der],
                 )
+                .and_then(|mut s| s.execute(params![id, position as i64, der]))
                 .map_err(db_err)?;
         }
         Ok(())
@@ -336,36 +559,40 @@ impl Transaction for SqlTx<'_> {
         Ok(n > 0)
     }
 
-    fn set_settings(&mut self, mailbox: &Mailbox, settings: &Settings) -> Result<()> {
+    fn set_settings(&mut self, mailbox: &Mailbox, stored: &StoredSettings) -> Result<()> {
         self.ensure_mailbox(mailbox)?;
+        let settings = &stored.settings;
         self.0
             .execute(
-                "UPDATE mailboxes SET sign_by_default = ?2, encrypt_by_default = ?3, default_signer = ?4
+                "UPDATE mailboxes SET sign_by_default = ?2, encrypt_by_default = ?3, default_signer = ?4, tag = ?5
                  WHERE address = ?1",
                 params![
                     mailbox.canonical(),
                     settings.sign_by_default,
                     settings.encrypt_by_default,
                     settings.default_signer.as_ref().map(|f| f.as_bytes().to_vec()),
+                    stored.tag,
                 ],
             )
             .map_err(db_err)?;
         Ok(())
     }
 
-    fn replace_sealed_key(
-        &mut self,
-        mailbox: &Mailbox,
-        fingerprint: &Fingerprint,
-        sealed_key: &[u8],
-    ) -> Result<()> {
+    fn update_record(&mut self, mailbox: &Mailbox, record: &Record) -> Result<()> {
         self.0
             .execute(
-                "UPDATE certificates SET sealed_key = ?3 WHERE mailbox = ?1 AND fingerprint = ?2",
+                "UPDATE certificates SET sealed_key = ?3, not_before = ?4, not_after = ?5, flags = ?6,
+                                         tag = ?7, chain_tag = ?8
+                 WHERE mailbox = ?1 AND fingerprint = ?2",
                 params![
                     mailbox.canonical(),
-                    fingerprint.as_bytes().as_slice(),
-                    sealed_key
+                    record.fingerprint.as_bytes().as_slice(),
+                    record.sealed_key,
+                    record.facts.not_before,
+                    record.facts.not_after,
+                    record.facts.flags(),
+                    record.tag,
+                    record.chain_tag,
                 ],
             )
             .map_err(db_err)?;
@@ -374,10 +601,8 @@ impl Transaction for SqlTx<'_> {
 
     fn meta(&self, name: &str) -> Result<Option<Vec<u8>>> {
         self.0
-            .query_row("SELECT value FROM meta WHERE name = ?1", [name], |r| {
-                r.get(0)
-            })
-            .optional()
+            .prepare_cached("SELECT value FROM meta WHERE name = ?1")
+            .and_then(|mut s| s.query_row([name], |r| r.get(0)).optional())
             .map_err(db_err)
     }
 
@@ -391,11 +616,24 @@ impl Transaction for SqlTx<'_> {
         Ok(())
     }
 
+    fn recipient_addresses(&self) -> Result<Vec<Mailbox>> {
+        let mut stmt = self
+            .0
+            .prepare_cached("SELECT DISTINCT address FROM recipients ORDER BY address")
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(db_err)?;
+        rows.map(|r| parse_mailbox(&r.map_err(db_err)?, "recipients"))
+            .collect()
+    }
+
     fn recipients(&self, address: &Mailbox) -> Result<Vec<RecipientRecord>> {
         let mut stmt = self
             .0
             .prepare_cached(
-                "SELECT fingerprint, certificate, added_at, capabilities, capabilities_time
+                "SELECT fingerprint, certificate, added_at, capabilities, capabilities_time,
+                        not_before, not_after, flags, tag
                  FROM recipients WHERE address = ?1 ORDER BY id",
             )
             .map_err(db_err)?;
@@ -407,37 +645,68 @@ impl Transaction for SqlTx<'_> {
                     r.get::<_, i64>(2)?,
                     r.get::<_, Option<String>>(3)?,
                     r.get::<_, Option<i64>>(4)?,
+                    r.get::<_, i64>(5)?,
+                    r.get::<_, i64>(6)?,
+                    r.get::<_, i64>(7)?,
+                    r.get::<_, Option<Vec<u8>>>(8)?,
                 ))
             })
             .map_err(db_err)?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (fp, certificate, added_at, capabilities, capabilities_time) =
+        rows.map(|row| {
+            let (fp, certificate, added_at, capabilities, capabilities_time, nb, na, flags, tag) =
                 row.map_err(db_err)?;
-            out.push(RecipientRecord {
-                fingerprint: parse_fingerprint(&fp)?,
+            Ok(RecipientRecord {
+                fingerprint: parse_fingerprint(&fp, "recipients")?,
                 certificate,
-                added_at: u64::try_from(added_at).unwrap_or(0),
+                added_at: to_u64(added_at),
                 capabilities: capabilities.as_deref().map(capabilities_from_column),
                 capabilities_time: capabilities_time.and_then(|t| u64::try_from(t).ok()),
-            });
-        }
-        Ok(out)
+                facts: CertFacts::from_columns(nb, na, flags),
+                tag: tag.unwrap_or_default(),
+            })
+        })
+        .collect()
     }
 
     fn insert_recipient(&mut self, address: &Mailbox, record: &RecipientRecord) -> Result<()> {
         self.0
             .execute(
                 "INSERT INTO recipients
-                 (address, fingerprint, certificate, added_at, capabilities, capabilities_time)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                 (address, fingerprint, certificate, added_at, capabilities, capabilities_time,
+                  not_before, not_after, flags, tag)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     address.canonical(),
                     record.fingerprint.as_bytes().as_slice(),
                     record.certificate,
-                    i64::try_from(record.added_at).unwrap_or(i64::MAX),
+                    to_i64(record.added_at),
                     record.capabilities.as_deref().map(capabilities_column),
-                    record.capabilities_time.and_then(|t| i64::try_from(t).ok()),
+                    record.capabilities_time.map(to_i64),
+                    record.facts.not_before,
+                    record.facts.not_after,
+                    record.facts.flags(),
+                    record.tag,
+                ],
+            )
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    fn update_recipient(&mut self, address: &Mailbox, record: &RecipientRecord) -> Result<()> {
+        self.0
+            .execute(
+                "UPDATE recipients SET capabilities = ?3, capabilities_time = ?4, not_before = ?5,
+                                       not_after = ?6, flags = ?7, tag = ?8
+                 WHERE address = ?1 AND fingerprint = ?2",
+                params![
+                    address.canonical(),
+                    record.fingerprint.as_bytes().as_slice(),
+                    record.capabilities.as_deref().map(capabilities_column),
+                    record.capabilities_time.map(to_i64),
+                    record.facts.not_before,
+                    record.facts.not_after,
+                    record.facts.flags(),
+                    record.tag,
                 ],
             )
             .map_err(db_err)?;
@@ -454,26 +723,82 @@ impl Transaction for SqlTx<'_> {
             .map_err(db_err)?;
         Ok(n > 0)
     }
+
+    fn domains(&self) -> Result<Vec<StoredDomain>> {
+        let mut stmt = self
+            .0
+            .prepare_cached(
+                "SELECT name, enabled, encryption_allowed, tag FROM domains ORDER BY name",
+            )
+            .map_err(db_err)?;
+        let rows = stmt.query_map([], domain_row).map_err(db_err)?;
+        rows.collect::<Result<_, _>>().map_err(db_err)
+    }
+
+    fn domain(&self, name: &str) -> Result<Option<StoredDomain>> {
+        self.0
+            .prepare_cached(
+                "SELECT name, enabled, encryption_allowed, tag FROM domains WHERE name = ?1",
+            )
+            .and_then(|mut s| s.query_row([name], domain_row).optional())
+            .map_err(db_err)
+    }
+
+    fn set_domain(&mut self, domain: &StoredDomain) -> Result<()> {
+        self.0
+            .execute(
+                "INSERT OR REPLACE INTO domains (name, enabled, encryption_allowed, tag) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    domain.name,
+                    domain.policy.enabled,
+                    domain.policy.encryption_allowed,
+                    domain.tag
+                ],
+            )
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    fn delete_domain(&mut self, name: &str) -> Result<bool> {
+        let n = self
+            .0
+            .execute("DELETE FROM domains WHERE name = ?1", [name])
+            .map_err(db_err)?;
+        Ok(n > 0)
+    }
+}
+
+fn domain_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredDomain> {
+    Ok(StoredDomain {
+        name: r.get(0)?,
+        policy: DomainPolicy::new(r.get(1)?, r.get(2)?),
+        tag: r.get(3)?,
+    })
 }
 
 impl Backend for SqliteBackend {
-    fn upgrade(&mut self) -> Result<()> {
-        if self.schema_version()? < SCHEMA_VERSION {
-            self.migrate()?;
+    fn upgrade(&self) -> Result<()> {
+        let mut pooled = self.conn()?;
+        let conn = pooled.get()?;
+        if schema_version(conn)? < SCHEMA_VERSION {
+            migrate(conn)?;
         }
         Ok(())
     }
 
     fn read(&self, f: &mut dyn FnMut(&dyn Transaction) -> Result<()>) -> Result<()> {
+        let mut pooled = self.conn()?;
+        let conn = pooled.get()?;
         // A deferred transaction gives the reads one consistent snapshot.
-        let tx = self.conn.unchecked_transaction().map_err(db_err)?;
+        let tx = conn.transaction().map_err(db_err)?;
         f(&SqlTx(&tx))?;
         tx.commit().map_err(db_err)
     }
 
-    fn write(&mut self, f: &mut dyn FnMut(&mut dyn Transaction) -> Result<()>) -> Result<()> {
-        let tx = self
-            .conn
+    fn write(&self, f: &mut dyn FnMut(&mut dyn Transaction) -> Result<()>) -> Result<()> {
+        let mut pooled = self.conn()?;
+        let conn = pooled.get()?;
+        let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db_err)?;
         f(&mut SqlTx(&tx))?; // dropping `tx` on error rolls back

@@ -282,7 +282,7 @@ fn the_matching_identity_among_several_is_found() {
     // a message to either one of them decrypts with all of the mailbox's
     // identities, and names the one that did it.
     let mailbox: Mailbox = "alice@example.org".parse().unwrap();
-    let mut store = Store::in_memory().unwrap();
+    let store = Store::in_memory().unwrap();
     store
         .import_pkcs12(
             &mailbox,

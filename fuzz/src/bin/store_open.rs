@@ -1,22 +1,28 @@
-//! A hostile SQLite store file: `SqliteBackend::open` (schema version and
-//! foreign-database checks, pragmas, migrations), every row read without the
-//! key-encryption key, then `Store::open` with the fixture passphrase and,
-//! if it opens, mailboxes / list / settings / identities / recipients.
+//! A hostile SQLite store file: `SqliteBackend::open` (file checks, schema
+//! version and foreign-database checks, pragmas, migrations), every row read
+//! without the key-encryption key, then `Store::open` and, if it opens,
+//! mailboxes / list / settings / identities / recipients / domain policy /
+//! lookups (every row's tag checked).
 //!
-//! `Store::open` derives the KEK with PBKDF2 at the iteration count the file
-//! records (600 000 for real stores, about 150 ms an exec). The target only
-//! takes that step for files recording at most [`FAST_KDF`] iterations (the
-//! seeds from `store_seeds` record 1); other files get the row checks only.
-//! Nothing in the library is weakened for fuzzing.
+//! A file whose `kdf` row says `raw` is opened with the fixed raw key the
+//! `store_seeds` tool keys its `-raw` seeds with (no key derivation); a
+//! passphrase file only when it records at most [`FAST_KDF`] PBKDF2
+//! iterations (real stores record 600 000, about 150 ms an exec); other
+//! files get the row checks only. Nothing in the library is weakened for
+//! fuzzing.
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use smime::backend::{Backend, SqliteBackend};
-use smime::{Mailbox, Passphrase, Store};
+use smime::{KeyEncryptionKey, Mailbox, Passphrase, Store};
 
 /// The most PBKDF2 iterations a file may ask for before the target skips
-/// `Store::open` (at about 4 µs each this keeps an exec under 5 ms).
+/// `Store::open` with the passphrase (at about 4 µs each this keeps an exec
+/// under 5 ms).
 const FAST_KDF: u32 = 1000;
+
+/// The raw key of the `-raw` seeds (see store_seeds.rs).
+const FUZZ_KEK: [u8; 32] = [0x42; 32];
 
 /// One file per process, in RAM when /dev/shm exists.
 fn path() -> &'static PathBuf {
@@ -47,8 +53,15 @@ fn write_input(data: &[u8]) -> std::io::Result<()> {
     std::fs::write(path(), data)
 }
 
+enum Key {
+    Raw,
+    Passphrase,
+    Slow,
+}
+
 fn main() {
     let passphrase = Passphrase::new("fixture-passphrase");
+    let raw = KeyEncryptionKey::from_slice(&FUZZ_KEK).expect("key");
     let fixed: Vec<Mailbox> = ["alice@example.org", "bob@example.org"]
         .iter()
         .map(|m| m.parse().expect("mailbox"))
@@ -63,36 +76,44 @@ fn main() {
         let Ok(backend) = SqliteBackend::open(path()) else {
             return;
         };
-        let mut iterations = None;
+        let mut key = Key::Slow;
         let _ = backend.read(&mut |tx| {
             let mut mailboxes = tx.mailboxes().unwrap_or_default();
             mailboxes.truncate(8);
             for m in mailboxes.iter().chain(&fixed) {
-                let _ = (tx.records(m), tx.settings(m), tx.recipients(m));
+                let _ = (tx.heads(m), tx.records(m), tx.settings(m), tx.recipients(m));
             }
-            let kdf = [tx.meta("kdf")?, tx.meta("kdf_salt")?, tx.meta("check")?];
-            if kdf.iter().all(Option::is_some) {
-                iterations = tx.meta("kdf_iterations")?;
-            }
+            let _ = (tx.domains(), tx.recipient_addresses(), tx.meta("policy"));
+            key = match tx.meta("kdf")?.as_deref() {
+                Some(b"raw") => Key::Raw,
+                _ => {
+                    let fast = tx
+                        .meta("kdf_iterations")?
+                        .and_then(|v| String::from_utf8(v).ok())
+                        .and_then(|s| s.parse::<u32>().ok())
+                        .is_some_and(|n| n <= FAST_KDF);
+                    if fast { Key::Passphrase } else { Key::Slow }
+                }
+            };
             Ok(())
         });
         drop(backend);
-        let fast = iterations
-            .and_then(|v| String::from_utf8(v).ok())
-            .and_then(|s| s.parse::<u32>().ok())
-            .is_some_and(|n| n <= FAST_KDF);
-        if !fast {
-            return;
-        }
-        let Ok(store) = Store::open(path(), &passphrase) else {
+        let store = match key {
+            Key::Raw => Store::open(path(), &raw),
+            Key::Passphrase => Store::open(path(), &passphrase),
+            Key::Slow => return,
+        };
+        let Ok(store) = store else {
             return;
         };
         let mut mailboxes = store.mailboxes().unwrap_or_default();
         mailboxes.truncate(8);
         for m in mailboxes.iter().chain(&fixed) {
             let _ = (store.list(m), store.settings(m), store.identities(m));
+            let _ = (store.default_signer(m), store.encryption_certificate(m));
             let _ = store.recipient_certificates(m);
         }
+        let _ = (store.domain_policies(), store.requires_domain_enablement());
     });
     remove_companions();
     let _ = std::fs::remove_file(path());
