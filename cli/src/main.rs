@@ -117,9 +117,14 @@ const ENV_NEW_STORE_PASSPHRASE: &str = "SMIME_NEW_STORE_PASSPHRASE";
 /// Environment variable holding the PKCS#12 password.
 const ENV_P12_PASSWORD: &str = "SMIME_P12_PASSWORD";
 
+/// The top-level `about`: the library's description, as the binary printed
+/// it when it was part of the library crate.
+const ABOUT: &str = "S/MIME for mail clients: PKCS#12 import, a per-mailbox certificate store, \
+                     sign/verify/encrypt/decrypt";
+
 /// S/MIME certificate store for mail clients.
 #[derive(Debug, Parser)]
-#[command(name = "smime", version, about)]
+#[command(name = "smime", version, about = ABOUT)]
 struct Cli {
     /// Store file [default: $SMIME_STORE, else <data dir>/smime/store.db]
     #[arg(long, global = true, value_name = "FILE")]

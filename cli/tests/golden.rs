@@ -17,12 +17,12 @@ use std::process::{Command, Stdio};
 
 /// Where the transcripts and their input messages live.
 fn golden_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("cli/tests/golden")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
 }
 
 /// The repository's `fixtures/`.
 fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
 }
 
 const STORE_PASSPHRASE: &str = "store passphrase for tests";
