@@ -19,8 +19,18 @@ const ENV_NEW_STORE_PASSPHRASE: &str = "SMIME_NEW_STORE_PASSPHRASE";
 const ENV_P12_PASSWORD: &str = "SMIME_P12_PASSWORD";
 
 /// The store passphrase: `$SMIME_STORE_PASSPHRASE`, else the first line of
-/// `--passphrase-file`, else a prompt.
+/// `--passphrase-file`, else a prompt. Never empty or only whitespace: a
+/// store is never created, or opened, under such a passphrase.
 pub fn store_passphrase(file: Option<&Path>) -> Result<Passphrase, Failure> {
+    let passphrase = current_store_passphrase(file)?;
+    refuse_blank("the store passphrase", &passphrase)?;
+    Ok(passphrase)
+}
+
+/// The store passphrase as [`store_passphrase`] finds it, blank or not:
+/// only for `passwd`, so a store given an empty passphrase by an earlier
+/// version can still be given a real one.
+pub fn current_store_passphrase(file: Option<&Path>) -> Result<Passphrase, Failure> {
     if let Some(value) = env_secret(ENV_STORE_PASSPHRASE)? {
         return Ok(Passphrase::new(value));
     }
@@ -35,7 +45,8 @@ pub fn store_passphrase(file: Option<&Path>) -> Result<Passphrase, Failure> {
 }
 
 /// The new store passphrase for `passwd`: `--new-passphrase-file`, else
-/// `$SMIME_NEW_STORE_PASSPHRASE`, else a prompt asked twice. Never empty.
+/// `$SMIME_NEW_STORE_PASSPHRASE`, else a prompt asked twice. Never empty
+/// or only whitespace.
 pub fn new_store_passphrase(file: Option<&Path>) -> Result<Passphrase, Failure> {
     let new = if let Some(file) = file {
         Passphrase::from_file(file)?
@@ -52,12 +63,19 @@ pub fn new_store_passphrase(file: Option<&Path>) -> Result<Passphrase, Failure> 
         }
         first
     };
-    if new.is_empty() {
-        return Err(Failure::Usage(
-            "the new store passphrase is empty".to_owned(),
-        ));
-    }
+    refuse_blank("the new store passphrase", &new)?;
     Ok(new)
+}
+
+/// Refuses an empty or whitespace-only passphrase (`what` names it).
+fn refuse_blank(what: &str, passphrase: &Passphrase) -> Result<(), Failure> {
+    if passphrase.is_empty() {
+        Err(Failure::Usage(format!("{what} is empty")))
+    } else if passphrase.expose().trim().is_empty() {
+        Err(Failure::Usage(format!("{what} is only whitespace")))
+    } else {
+        Ok(())
+    }
 }
 
 /// The PKCS#12 password: the first line of `--password-file`, else
@@ -95,4 +113,26 @@ fn prompt(question: &str, hint: &str) -> Result<String, Failure> {
         return Err(no_tty("no terminal to prompt on".to_owned()));
     }
     rpassword::prompt_password(question).map_err(|e| no_tty(format!("cannot prompt ({e})")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_passphrases_are_refused_with_what_they_are() {
+        let refused = |p: &str| match refuse_blank("the store passphrase", &Passphrase::new(p)) {
+            Err(Failure::Usage(message)) => Some(message),
+            _ => None,
+        };
+        assert_eq!(
+            refused("").as_deref(),
+            Some("the store passphrase is empty")
+        );
+        assert_eq!(
+            refused(" \t ").as_deref(),
+            Some("the store passphrase is only whitespace")
+        );
+        assert_eq!(refused(" a real one "), None);
+    }
 }

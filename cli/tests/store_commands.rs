@@ -363,3 +363,45 @@ fn showing_settings_writes_nothing() {
         .unwrap();
     assert_eq!(n, 0);
 }
+
+#[test]
+fn an_empty_or_blank_store_passphrase_is_refused_and_creates_no_store() {
+    let env = Env::new();
+    for (value, why) in [("", "is empty"), ("  \t ", "is only whitespace")] {
+        let mut cmd = env.command(&["import", "--mailbox", ALICE]);
+        cmd.arg(alice_p12())
+            .env("SMIME_P12_PASSWORD", PASSWORD)
+            .env("SMIME_STORE_PASSPHRASE", value);
+        let out = run(cmd).expect(2).one_line_error();
+        assert_eq!(out.stderr, format!("smime: the store passphrase {why}\n"));
+        assert!(!env.store.exists(), "a store was created under {value:?}");
+    }
+    for (contents, why) in [
+        (&b"\n"[..], "is empty"),
+        (b"   \nsecond line\n", "is only whitespace"),
+    ] {
+        let file = env.file("blank-passphrase", contents);
+        let mut cmd = env.command(&["--passphrase-file"]);
+        cmd.arg(&file)
+            .args(["list"])
+            .env_remove("SMIME_STORE_PASSPHRASE");
+        let out = run(cmd).expect(2).one_line_error();
+        assert!(out.stderr.contains(why), "{}", out.stderr);
+        assert!(!env.store.exists(), "a store was created from {contents:?}");
+    }
+}
+
+#[test]
+fn passwd_refuses_a_whitespace_only_new_passphrase() {
+    let env = Env::new();
+    env.import(ALICE, &alice_p12(), &[]).expect(0);
+    let blank = env.file("blank", b" \t \n");
+    let mut cmd = env.command(&["passwd", "--new-passphrase-file"]);
+    cmd.arg(&blank);
+    let out = run(cmd).expect(2).one_line_error();
+    assert_eq!(
+        out.stderr,
+        "smime: the new store passphrase is only whitespace\n"
+    );
+    assert_eq!(env.list_json(None).len(), 1);
+}

@@ -9,7 +9,9 @@ use crate::failure::Failure;
 use crate::{output, secrets};
 
 pub fn run(ctx: &Context, args: &PasswdArgs, out: &mut impl Write) -> Result<(), Failure> {
-    let passphrase = secrets::store_passphrase(ctx.passphrase_file.as_deref())?;
+    // The current one may be blank (a store from an earlier version): this
+    // is how it gets a real one.
+    let passphrase = secrets::current_store_passphrase(ctx.passphrase_file.as_deref())?;
     let new = secrets::new_store_passphrase(args.new_passphrase_file.as_deref())?;
     let mut store = ctx.open_store_with(&passphrase)?;
     store.change_passphrase(&new)?;
