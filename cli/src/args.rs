@@ -1,6 +1,8 @@
 //! The command line: every option, its help text and its checks that need
 //! nothing but the arguments (required groups, conflicts, value lists).
 //! No library type appears here; the commands convert.
+// The doc comments are the help text, `<data dir>` and all.
+#![allow(rustdoc::invalid_html_tags)]
 
 use std::path::PathBuf;
 

@@ -23,6 +23,10 @@
 //!   `sign --p12` and `decrypt --p12` never.
 //! * A prompt is attempted only when stdin is a terminal; otherwise the
 //!   command fails at once naming the variable or option to use.
+//! * `--out` replaces only regular files, atomically; links, hard-linked
+//!   files, FIFOs, devices and stdout are written through ([`files`] has
+//!   the rules); temporary files are unnamed while written, or removed on
+//!   SIGINT/SIGTERM/SIGHUP where they must have a name.
 //! * Messages stream in memory that does not grow with their size: `sign`
 //!   and `encrypt` read their input twice (a 7-bit transport scan first;
 //!   stdin is spooled to an anonymous temporary file), `verify` and

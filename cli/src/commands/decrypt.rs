@@ -8,38 +8,32 @@ use smime::{Error, Identity, VerifyOptions, VerifyReport};
 use super::{Context, identity_from_p12, mailbox, read_all_certificates};
 use crate::args::DecryptArgs;
 use crate::failure::Failure;
-use crate::{files, output};
+use crate::files::{self, Content};
+use crate::output;
 
 pub fn run(ctx: &Context, args: &DecryptArgs, out: &mut impl Write) -> Result<(), Failure> {
     let anchors = read_all_certificates(&args.trust)?;
     let identities = identities(ctx, args)?;
     let message = files::stream_input(args.input.as_deref())?;
-    // The plaintext is only authenticated at its end: it reaches --out
-    // (renamed into place) or stdout (spooled) only once decryption
-    // succeeded.
-    let (decrypted, report) = match (&args.output, args.verify) {
-        (Some(_), false) => {
-            let info = files::with_output(args.output.as_deref(), out, |w| {
-                Ok(smime::decrypt_stream(message, w, &identities)?)
-            })?;
-            (info, None)
-        }
-        _ => {
-            let mut plain = files::spool()?;
-            let (info, report) = if args.verify {
-                let options = VerifyOptions::new(&anchors);
-                smime::decrypt_and_verify_stream(message, &mut plain, &identities, &options)?
-            } else {
-                let w = io::BufWriter::new(&mut plain);
-                (smime::decrypt_stream(message, w, &identities)?, None)
-            };
-            plain.seek(io::SeekFrom::Start(0))?;
-            files::with_output(args.output.as_deref(), out, |w| {
-                io::copy(&mut plain, w)?;
-                Ok(())
-            })?;
-            (info, report)
-        }
+    let output = args.output.as_deref();
+    // The plaintext is authenticated (CBC padding, GCM tag) only at its
+    // end: nothing of it is seen, at --out or on stdout, before that.
+    let (decrypted, report) = if args.verify {
+        let mut plain = files::spool()?;
+        let options = VerifyOptions::new(&anchors);
+        let (info, report) =
+            smime::decrypt_and_verify_stream(message, &mut plain, &identities, &options)?;
+        plain.rewind()?;
+        files::with_output(output, out, Content::AsWritten, |w| {
+            io::copy(&mut plain, w)?;
+            Ok(())
+        })?;
+        (info, report)
+    } else {
+        let info = files::with_output(output, out, Content::WhenComplete, |w| {
+            Ok(smime::decrypt_stream(message, w, &identities)?)
+        })?;
+        (info, None)
     };
     if args.json {
         output::write_json(out, &output::decrypted_json(&decrypted, report.as_ref()))?;

@@ -13,7 +13,7 @@ use smime::{
 use super::{Context, mailbox, read_all_certificates};
 use crate::args::{Cipher, EncryptArgs};
 use crate::failure::Failure;
-use crate::files;
+use crate::files::{self, Content};
 
 pub fn run(ctx: &Context, args: &EncryptArgs, out: &mut impl Write) -> Result<(), Failure> {
     let addresses = args
@@ -58,7 +58,7 @@ pub fn run(ctx: &Context, args: &EncryptArgs, out: &mut impl Write) -> Result<()
         signed.seek(io::SeekFrom::Start(0))?;
         message = signed;
     }
-    files::with_output(args.output.as_deref(), out, |w| {
+    files::with_output(args.output.as_deref(), out, Content::AsWritten, |w| {
         Ok(smime::encrypt_stream(message, w, &recipients, &options)?)
     })?;
     Ok(())

@@ -8,7 +8,7 @@ use smime::{DigestAlgorithm, SignOptions};
 use super::{Context, identity_from_p12, mailbox};
 use crate::args::{Digest, SignArgs};
 use crate::failure::Failure;
-use crate::files;
+use crate::files::{self, Content};
 
 pub fn run(ctx: &Context, args: &SignArgs, out: &mut impl Write) -> Result<(), Failure> {
     let mut options = SignOptions::default().digest(digest(args.digest));
@@ -25,7 +25,7 @@ pub fn run(ctx: &Context, args: &SignArgs, out: &mut impl Write) -> Result<(), F
         (None, None) => return Err(Failure::Usage("--mailbox or --p12 is required".into())),
     };
     let message = files::seekable_input(args.input.as_deref())?;
-    files::with_output(args.output.as_deref(), out, |w| {
+    files::with_output(args.output.as_deref(), out, Content::AsWritten, |w| {
         Ok(smime::sign_stream(message, w, &signer, &options)?)
     })?;
     Ok(())

@@ -10,7 +10,8 @@ use smime::VerifyOptions;
 use super::{Context, read_all_certificates};
 use crate::args::VerifyArgs;
 use crate::failure::Failure;
-use crate::{files, output};
+use crate::files::{self, Content};
+use crate::output;
 
 pub fn run(ctx: &Context, args: &VerifyArgs, out: &mut impl Write) -> Result<(), Failure> {
     let anchors = read_all_certificates(&args.trust)?;
@@ -20,7 +21,8 @@ pub fn run(ctx: &Context, args: &VerifyArgs, out: &mut impl Write) -> Result<(),
     }
     let message = files::stream_input(args.input.as_deref())?;
     let report = match &args.output {
-        Some(path) => files::with_output(Some(path), out, |w| {
+        // Written as it streams: the report says whether to trust it.
+        Some(path) => files::with_output(Some(path), out, Content::AsWritten, |w| {
             Ok(smime::verify_stream(message, w, &options)?)
         })?,
         None => smime::verify_stream(message, io::sink(), &options)?,
