@@ -16,7 +16,7 @@ size=${1:-64}
 reps=${2:-5}
 here=$(cd "$(dirname "$0")/.." && pwd)
 fx="$here/fixtures"
-cargo build --release -q --manifest-path "$here/Cargo.toml"
+cargo build --release -q -p smime-cli --manifest-path "$here/Cargo.toml"
 bin="$here/target/release/smime"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -19,7 +19,7 @@ seeds="$here/out/$target/seeds"
 rm -rf "$seeds" && mkdir -p "$seeds"
 # The smime CLI (release build of the root crate), for seeds it encrypts.
 smime_bin() {
-  cargo build --release -q --manifest-path "$here/../Cargo.toml"
+  cargo build --release -q -p smime-cli --manifest-path "$here/../Cargo.toml"
   echo "${CARGO_TARGET_DIR:-$here/../target}/release/smime"
 }
 # The CMS structure of an S/MIME message, DER.

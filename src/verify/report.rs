@@ -84,10 +84,14 @@ impl fmt::Display for ChainStatus {
 #[non_exhaustive]
 pub enum ChainFailure {
     /// No issuer certificate among the message's, the intermediates given
-    /// and the trust anchors.
+    /// and the trust anchors (`X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY`).
     UnknownIssuer,
-    /// A self-signed certificate that is not a trust anchor.
+    /// The signer's certificate is self-signed and no trust anchor
+    /// (`X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT`).
     SelfSigned,
+    /// The path ends in a self-signed certificate that is no trust anchor
+    /// (`X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN`).
+    SelfSignedInChain,
     /// A certificate's signature does not verify with its issuer's key.
     BadSignature,
     /// An issuer that is not a CA (basicConstraints, keyCertSign).
@@ -109,8 +113,9 @@ impl ChainFailure {
     /// From OpenSSL's `X509_V_ERR_*` code.
     pub(crate) fn from_code(code: i32) -> Self {
         match code {
-            2 | 20 => ChainFailure::UnknownIssuer,
-            18 | 19 => ChainFailure::SelfSigned,
+            20 => ChainFailure::UnknownIssuer,
+            18 => ChainFailure::SelfSigned,
+            19 => ChainFailure::SelfSignedInChain,
             7 => ChainFailure::BadSignature,
             24 => ChainFailure::InvalidCa,
             26 => ChainFailure::InvalidPurpose,
@@ -121,12 +126,12 @@ impl ChainFailure {
         }
     }
 
-    /// The `X509_V_ERR_*` code (for the variants that stand for two, the
-    /// more common one).
+    /// The `X509_V_ERR_*` code.
     pub fn code(&self) -> i32 {
         match self {
             ChainFailure::UnknownIssuer => 20,
             ChainFailure::SelfSigned => 18,
+            ChainFailure::SelfSignedInChain => 19,
             ChainFailure::BadSignature => 7,
             ChainFailure::InvalidCa => 24,
             ChainFailure::InvalidPurpose => 26,

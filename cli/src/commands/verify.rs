@@ -1,0 +1,76 @@
+//! `smime verify`: the report on stdout (exit 1 when not valid), the
+//! signed content to `--out`; no store unless `--remember`.
+
+use std::io::{self, Write};
+use std::str::FromStr;
+use std::time::SystemTime;
+
+use smime::VerifyOptions;
+
+use super::{Context, read_all_certificates};
+use crate::args::VerifyArgs;
+use crate::failure::Failure;
+use crate::files::{self, Content};
+use crate::output;
+
+pub fn run(ctx: &Context, args: &VerifyArgs, out: &mut impl Write) -> Result<(), Failure> {
+    let anchors = read_all_certificates(&args.trust)?;
+    let mut options = VerifyOptions::new(&anchors);
+    if let Some(at) = &args.at {
+        options = options.at(parse_time(at)?);
+    }
+    let message = files::stream_input(args.input.as_deref())?;
+    let report = match &args.output {
+        // Written as it streams: the report says whether to trust it.
+        Some(path) => files::with_output(Some(path), out, Content::AsWritten, |w| {
+            Ok(smime::verify_stream(message, w, &options)?)
+        })?,
+        None => smime::verify_stream(message, io::sink(), &options)?,
+    };
+    if args.remember {
+        ctx.open_store()?
+            .add_verified_signers(&report.verified_signers())?;
+    }
+    if args.json {
+        output::write_json(out, &output::report_json(&report))?;
+    } else {
+        output::write_report(out, &report)?;
+    }
+    out.flush()?;
+    if !report.valid {
+        return Err(Failure::Invalid);
+    }
+    Ok(())
+}
+
+/// `--at`: RFC 3339 UTC, `YYYY-MM-DDTHH:MM:SSZ` (a `+00:00` suffix is
+/// accepted for `Z`).
+fn parse_time(text: &str) -> Result<SystemTime, Failure> {
+    let normalised = match text.strip_suffix("+00:00") {
+        Some(rest) => format!("{rest}Z"),
+        None => text.to_owned(),
+    };
+    der::DateTime::from_str(&normalised)
+        .map(|t| t.to_system_time())
+        .map_err(|_| {
+            Failure::Usage(format!(
+                "invalid --at time {:?}: expected YYYY-MM-DDTHH:MM:SSZ",
+                text.chars().take(64).collect::<String>()
+            ))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_accepts_z_and_plus_zero_only() {
+        let z = parse_time("2030-06-01T12:00:00Z").ok();
+        assert!(z.is_some());
+        assert_eq!(parse_time("2030-06-01T12:00:00+00:00").ok(), z);
+        for bad in ["garbage", "2030-06-01", "2030-06-01T12:00:00+02:00"] {
+            assert!(matches!(parse_time(bad), Err(Failure::Usage(_))), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,411 @@
+//! Every line and JSON object the CLI prints on stdout, and the one-line
+//! reasons of `decrypt --verify`, built from the library's types. The words
+//! (`trusted`, `whole-body`, `sign,decrypt`, ...) are the CLI contract of
+//! README.md and live here, not in the library.
+
+use std::io::{self, Write};
+use std::time::SystemTime;
+
+use serde_json::{Map, Value, json};
+use smime::{
+    Certificate, ChainStatus, Coverage, Decryption, Fingerprint, Mailbox, Settings, SignatureForm,
+    SignatureStatus, SignerReport, StoredCertificate, VerifyReport,
+};
+
+/// A JSON value, pretty-printed on its own lines.
+pub fn write_json(out: &mut impl Write, value: &Value) -> io::Result<()> {
+    writeln!(out, "{value:#}")
+}
+
+/// RFC 3339 UTC (`YYYY-MM-DDTHH:MM:SSZ`), or `None` outside 1970..=9999.
+fn rfc3339(time: SystemTime) -> Option<String> {
+    der::DateTime::from_system_time(time)
+        .ok()
+        .map(|t| t.to_string())
+}
+
+// ------------------------------------------------------------ import, remove
+
+/// `import`: `imported <fp> <subject> into <mailbox>`, or `already present:
+/// <fp> in <mailbox>` when the mailbox held it already.
+pub fn write_imported(
+    out: &mut impl Write,
+    mailbox: &Mailbox,
+    cert: &Certificate,
+    added: bool,
+) -> io::Result<()> {
+    if added {
+        writeln!(
+            out,
+            "imported {} {} into {}",
+            cert.fingerprint(),
+            cert.subject(),
+            mailbox.canonical()
+        )
+    } else {
+        writeln!(
+            out,
+            "already present: {} in {}",
+            cert.fingerprint(),
+            mailbox.canonical()
+        )
+    }
+}
+
+/// `remove`: `removed <fp> from <mailbox>`.
+pub fn write_removed(
+    out: &mut impl Write,
+    mailbox: &Mailbox,
+    fingerprint: &Fingerprint,
+) -> io::Result<()> {
+    writeln!(out, "removed {fingerprint} from {}", mailbox.canonical())
+}
+
+/// `passwd`.
+pub fn write_passphrase_changed(out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "store passphrase changed")
+}
+
+/// `add-cert`: `added <fp> for <addresses>`, or `already present: <fp>`.
+pub fn write_added(out: &mut impl Write, cert: &Certificate, added: bool) -> io::Result<()> {
+    if added {
+        writeln!(
+            out,
+            "added {} for {}",
+            cert.fingerprint(),
+            cert.email_addresses().join(", ")
+        )
+    } else {
+        writeln!(out, "already present: {}", cert.fingerprint())
+    }
+}
+
+// ------------------------------------------------------------------- list
+
+/// One certificate as `list` shows it: a text line and a JSON object.
+pub struct Listed {
+    line: String,
+    object: Value,
+}
+
+impl Listed {
+    /// A mailbox's own certificate (`source: "mailbox"`).
+    pub fn own(entry: &StoredCertificate) -> Self {
+        let mut object = cert_fields(&entry.mailbox, &entry.certificate, "mailbox");
+        object.insert("imported_at".into(), json!(rfc3339(entry.imported_at)));
+        let chain: Vec<&str> = entry.chain.iter().map(|c| c.subject()).collect();
+        object.insert("chain".into(), json!(chain));
+        Listed {
+            line: cert_line(&entry.mailbox, &entry.certificate),
+            object: Value::Object(object),
+        }
+    }
+
+    /// A correspondent's certificate filed under `address` (`source:
+    /// "recipient"`, no `imported_at`, no `chain`).
+    pub fn recipient(address: &Mailbox, cert: &Certificate) -> Self {
+        Listed {
+            line: cert_line(address, cert),
+            object: Value::Object(cert_fields(address, cert, "recipient")),
+        }
+    }
+}
+
+/// `list`: one line per certificate, or (`--json`) one array.
+pub fn write_list(out: &mut impl Write, listed: Vec<Listed>, json: bool) -> io::Result<()> {
+    if json {
+        let objects = listed.into_iter().map(|l| l.object).collect();
+        write_json(out, &Value::Array(objects))
+    } else {
+        for entry in &listed {
+            writeln!(out, "{}", entry.line)?;
+        }
+        Ok(())
+    }
+}
+
+/// The `list --json` fields every certificate has.
+fn cert_fields(mailbox: &Mailbox, cert: &Certificate, source: &str) -> Map<String, Value> {
+    let fields = [
+        ("mailbox", json!(mailbox.canonical())),
+        ("source", json!(source)),
+        ("fingerprint", json!(cert.fingerprint().to_string())),
+        ("subject", json!(cert.subject())),
+        ("issuer", json!(cert.issuer())),
+        ("serial", json!(cert.serial_hex())),
+        ("emails", json!(cert.email_addresses())),
+        ("not_before", json!(rfc3339(cert.not_before()))),
+        ("not_after", json!(rfc3339(cert.not_after()))),
+        ("key_algorithm", json!(cert.key_algorithm().to_string())),
+        ("can_sign", json!(cert.can_sign())),
+        ("can_decrypt", json!(cert.can_decrypt())),
+    ];
+    fields
+        .into_iter()
+        .map(|(key, value)| (key.to_owned(), value))
+        .collect()
+}
+
+/// One `list` text line: mailbox, fingerprint, expiry date, usages, subject.
+fn cert_line(mailbox: &Mailbox, cert: &Certificate) -> String {
+    let until =
+        rfc3339(cert.not_after()).map_or_else(|| "?".to_owned(), |t| t.chars().take(10).collect());
+    format!(
+        "{} {} {until} {} {}",
+        mailbox.canonical(),
+        cert.fingerprint(),
+        usage_word(cert.can_sign(), cert.can_decrypt()),
+        cert.subject()
+    )
+}
+
+/// `sign,decrypt`, `sign`, `decrypt` or `-`.
+fn usage_word(can_sign: bool, can_decrypt: bool) -> &'static str {
+    match (can_sign, can_decrypt) {
+        (true, true) => "sign,decrypt",
+        (true, false) => "sign",
+        (false, true) => "decrypt",
+        (false, false) => "-",
+    }
+}
+
+// --------------------------------------------------------------- settings
+
+/// The settings, one `key: value` per line.
+pub fn write_settings(out: &mut impl Write, settings: &Settings) -> io::Result<()> {
+    writeln!(out, "sign_by_default: {}", settings.sign_by_default)?;
+    writeln!(out, "encrypt_by_default: {}", settings.encrypt_by_default)?;
+    match settings.default_signer {
+        Some(fp) => writeln!(out, "default_signer: {fp}"),
+        None => writeln!(out, "default_signer: auto"),
+    }
+}
+
+// ----------------------------------------------------------------- verify
+
+/// `detached` / `opaque`.
+fn form_word(form: SignatureForm) -> &'static str {
+    match form {
+        SignatureForm::Opaque => "opaque",
+        _ => "detached",
+    }
+}
+
+/// `trusted`, `untrusted`, `expired`, `not-yet-valid`, `bad-usage` or
+/// `revoked`. A signer whose certificate is missing is `untrusted`, and so
+/// is any status this version does not know.
+fn chain_word(chain: &ChainStatus) -> &'static str {
+    match chain {
+        ChainStatus::Trusted => "trusted",
+        ChainStatus::Expired => "expired",
+        ChainStatus::NotYetValid => "not-yet-valid",
+        ChainStatus::BadUsage => "bad-usage",
+        ChainStatus::Revoked => "revoked",
+        _ => "untrusted",
+    }
+}
+
+/// `chain_detail`: why a chain is untrusted, when the library says.
+fn chain_detail(chain: &ChainStatus) -> Option<String> {
+    match chain {
+        ChainStatus::Untrusted(why) => Some(why.to_string()),
+        ChainStatus::NoCertificate => Some("the signer's certificate is not in the message".into()),
+        _ => None,
+    }
+}
+
+/// `valid` / `invalid`, and why it is invalid when the library says.
+fn signature_words(signature: &SignatureStatus) -> (&'static str, Option<String>) {
+    match signature {
+        SignatureStatus::Valid => ("valid", None),
+        SignatureStatus::Invalid(why) => ("invalid", Some(why.to_string())),
+        _ => ("invalid", None),
+    }
+}
+
+/// Each value's one-line `Display`, as the JSON arrays and the `weak:` list
+/// print them.
+fn words<T: std::fmt::Display>(values: &[T]) -> Vec<String> {
+    values.iter().map(T::to_string).collect()
+}
+
+/// `matches`, `mismatch`, or `n/a` without a `From`.
+fn from_word(from_matches: Option<bool>) -> &'static str {
+    match from_matches {
+        Some(true) => "matches",
+        Some(false) => "mismatch",
+        None => "n/a",
+    }
+}
+
+/// The `verify --json` object.
+pub fn report_json(report: &VerifyReport) -> Value {
+    let coverage = match &report.coverage {
+        Coverage::Part(path) => json!({ "part": path }),
+        _ => json!("whole-body"),
+    };
+    json!({
+        "valid": report.valid,
+        "form": form_word(report.form),
+        "from": report.from,
+        "coverage": coverage,
+        "problems": report.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+        "signers": report.signers.iter().map(signer_json).collect::<Vec<_>>(),
+    })
+}
+
+/// One signer of `verify --json`.
+fn signer_json(signer: &SignerReport) -> Value {
+    let (signature, signature_error) = signature_words(&signer.signature);
+    json!({
+        "emails": signer.emails(),
+        "fingerprint": signer.fingerprint().map(|f| f.to_string()),
+        "signature": signature,
+        "signature_error": signature_error,
+        "chain": chain_word(&signer.chain),
+        "chain_detail": chain_detail(&signer.chain),
+        "from_matches": signer.from_matches,
+        "digest_algorithm": signer.digest_algorithm.to_string(),
+        "signature_algorithm": signer.signature_algorithm.to_string(),
+        "weaknesses": words(&signer.weaknesses),
+        "signing_time": signer.signing_time.and_then(rfc3339),
+        "revocation": signer.revocation.word(),
+        "revocation_urls": signer.revocation_urls(),
+    })
+}
+
+/// The `verify` text report: `valid` / `NOT valid`, one line per signer,
+/// the coverage, one line per problem.
+pub fn write_report(out: &mut impl Write, report: &VerifyReport) -> io::Result<()> {
+    writeln!(out, "{}", if report.valid { "valid" } else { "NOT valid" })?;
+    for signer in &report.signers {
+        writeln!(out, "{}", signer_line(signer).replace(['\r', '\n'], " "))?;
+    }
+    match &report.coverage {
+        Coverage::Part(path) => {
+            let path: Vec<String> = path.iter().map(usize::to_string).collect();
+            writeln!(out, "coverage: part {}", path.join("."))?;
+        }
+        _ => writeln!(out, "coverage: whole body")?,
+    }
+    for problem in &report.problems {
+        writeln!(
+            out,
+            "problem: {}",
+            problem.to_string().replace(['\r', '\n'], " ")
+        )?;
+    }
+    Ok(())
+}
+
+/// `signer <emails> <fingerprint>: signature ..., chain ..., from ...,
+/// <digest>/<signature algorithm>[ weak: ...]`.
+fn signer_line(signer: &SignerReport) -> String {
+    let emails = match signer.emails() {
+        [] => "-".to_owned(),
+        emails => emails.join(","),
+    };
+    let fingerprint = signer
+        .fingerprint()
+        .map_or_else(|| "no certificate".to_owned(), |f| f.to_string());
+    let signature = match signature_words(&signer.signature) {
+        (word, Some(why)) => format!("{word} ({why})"),
+        (word, None) => word.to_owned(),
+    };
+    let mut line = format!(
+        "signer {emails} {fingerprint}: signature {signature}, chain {}, from {}, {}/{}",
+        chain_word(&signer.chain),
+        from_word(signer.from_matches),
+        signer.digest_algorithm,
+        signer.signature_algorithm
+    );
+    if !signer.weaknesses.is_empty() {
+        line.push_str(&format!(" weak: {}", words(&signer.weaknesses).join(", ")));
+    }
+    line
+}
+
+// ---------------------------------------------------------------- decrypt
+
+/// The `decrypt --json` object; `signature` is the `verify --json` object
+/// of the signature inside (`--verify`), else null.
+pub fn decrypted_json(decrypted: &Decryption, report: Option<&VerifyReport>) -> Value {
+    json!({
+        "recipient": decrypted.recipient.to_string(),
+        "content_encryption": decrypted.content_encryption.to_string(),
+        "authenticated": decrypted.authenticated,
+        "weaknesses": words(&decrypted.weaknesses),
+        "signature": report.map(report_json),
+    })
+}
+
+/// `decrypt --verify`'s reason for exit 1 when the signature inside is not
+/// valid: the `verify` text report after its `NOT valid` line, on one line.
+pub fn not_valid_line(report: &VerifyReport) -> io::Result<String> {
+    let mut text = Vec::new();
+    write_report(&mut text, report)?;
+    let text = String::from_utf8_lossy(&text);
+    let details: Vec<&str> = text.lines().skip(1).collect();
+    Ok(format!(
+        "the signature inside is NOT valid: {}",
+        details.join("; ")
+    ))
+}
+
+/// A store-opening warning, for stderr.
+pub fn warning_line(warning: &smime::OpenWarning) -> String {
+    match warning {
+        smime::OpenWarning::ReadableByOthers { path, mode } => format!(
+            "{} is readable by other users (mode {:o}): chmod 600 it",
+            path.display(),
+            mode & 0o777
+        ),
+        smime::OpenWarning::BlankPassphrase => {
+            "the store passphrase is blank: change it with `smime passwd`".to_owned()
+        }
+        other => format!("{other:?}"),
+    }
+}
+
+/// `decrypt --verify`'s reason for exit 1 when the content is not signed.
+pub const NOT_SIGNED: &str = "the decrypted message is not signed";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chain_words_are_the_contract_words() {
+        assert_eq!(chain_word(&ChainStatus::Trusted), "trusted");
+        assert_eq!(
+            chain_word(&ChainStatus::Untrusted(smime::ChainFailure::UnknownIssuer)),
+            "untrusted"
+        );
+        assert_eq!(chain_word(&ChainStatus::Revoked), "revoked");
+        assert_eq!(chain_word(&ChainStatus::NoCertificate), "untrusted");
+        assert_eq!(chain_word(&ChainStatus::Expired), "expired");
+        assert_eq!(chain_word(&ChainStatus::NotYetValid), "not-yet-valid");
+        assert_eq!(chain_word(&ChainStatus::BadUsage), "bad-usage");
+        assert_eq!(chain_detail(&ChainStatus::Trusted), None);
+        assert!(chain_detail(&ChainStatus::NoCertificate).is_some());
+    }
+
+    #[test]
+    fn usage_and_from_words() {
+        assert_eq!(usage_word(true, true), "sign,decrypt");
+        assert_eq!(usage_word(true, false), "sign");
+        assert_eq!(usage_word(false, true), "decrypt");
+        assert_eq!(usage_word(false, false), "-");
+        assert_eq!(from_word(Some(true)), "matches");
+        assert_eq!(from_word(Some(false)), "mismatch");
+        assert_eq!(from_word(None), "n/a");
+        assert_eq!(form_word(SignatureForm::Opaque), "opaque");
+        assert_eq!(form_word(SignatureForm::Detached), "detached");
+    }
+
+    #[test]
+    fn times_are_rfc3339_utc() {
+        let t = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(86_400 + 61);
+        assert_eq!(rfc3339(t).as_deref(), Some("1970-01-02T00:01:01Z"));
+    }
+}

@@ -1,0 +1,695 @@
+//! Before/after guard for the CLI contract: each case runs a fixed
+//! sequence of `smime` commands on fixed inputs (fixtures, and messages
+//! signed or encrypted once and committed under `golden/inputs/`) in a
+//! fresh temp dir, and compares the exact stdout, stderr and exit code of
+//! every step (and the files named by `--out`) with the transcript recorded
+//! in `golden/<case>.txt`.
+//!
+//! The transcripts were recorded with the binary built from the tree before
+//! the CLI became its own crate (`SMIME_GOLDEN_RECORD=1 cargo test --test
+//! golden` writes them instead of comparing). Only what differs from run to
+//! run is normalised: the temp dir, fixture and golden paths become `$DIR`,
+//! `$FIX` and `$GOLD`, and `imported_at` values become `<time>`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Where the transcripts and their input messages live.
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+/// The repository's `fixtures/`.
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+}
+
+const STORE_PASSPHRASE: &str = "store passphrase for tests";
+const P12_PASSWORD: &str = "test-password";
+/// Fingerprint placeholders usable in arguments: `$NAME_FP` is the SHA-256
+/// of `fixtures/certs/name.pem`'s certificate (from `certs/name.der` or the PEM).
+const FINGERPRINTS: [(&str, &str); 2] = [("$ALICE_FP", "alice"), ("$EXPIRED_FP", "expired")];
+
+/// One thing a case does.
+enum Step {
+    /// Runs `smime` with these arguments (placeholders expanded).
+    Run(Run),
+    /// Writes a file (placeholders expanded in the path); not recorded
+    /// beyond a comment line.
+    Write(&'static str, &'static [u8]),
+}
+
+/// One `smime` invocation.
+struct Run {
+    args: Vec<String>,
+    /// Prepend `--store $DIR/store.db`.
+    store: bool,
+    /// `(name, Some(value))` sets, `(name, None)` removes a variable.
+    env: Vec<(&'static str, Option<String>)>,
+    stdin: Option<String>,
+    /// Files (placeholders expanded) whose content is recorded after the run.
+    files: Vec<&'static str>,
+    /// stdout differs from run to run (fresh signatures, encryptions): only
+    /// its being empty or not is recorded.
+    ignore_stdout: bool,
+}
+
+/// `smime --store $DIR/store.db <args>` (split on whitespace).
+fn smime(args: &str) -> Run {
+    Run {
+        args: args.split_whitespace().map(str::to_owned).collect(),
+        store: true,
+        env: Vec::new(),
+        stdin: None,
+        files: Vec::new(),
+        ignore_stdout: false,
+    }
+}
+
+impl Run {
+    /// Without `--store`.
+    fn bare(mut self) -> Self {
+        self.store = false;
+        self
+    }
+    fn arg(mut self, arg: &str) -> Self {
+        self.args.push(arg.to_owned());
+        self
+    }
+    fn env(mut self, name: &'static str, value: &str) -> Self {
+        self.env.push((name, Some(value.to_owned())));
+        self
+    }
+    fn env_remove(mut self, name: &'static str) -> Self {
+        self.env.push((name, None));
+        self
+    }
+    fn p12(self) -> Self {
+        self.env("SMIME_P12_PASSWORD", P12_PASSWORD)
+    }
+    fn stdin(mut self, file: &str) -> Self {
+        self.stdin = Some(file.to_owned());
+        self
+    }
+    fn file(mut self, file: &'static str) -> Self {
+        self.files.push(file);
+        self
+    }
+    fn ignore_stdout(mut self) -> Self {
+        self.ignore_stdout = true;
+        self
+    }
+    fn step(self) -> Step {
+        Step::Run(self)
+    }
+}
+
+/// The placeholders of one case and their values.
+struct Places {
+    dir: String,
+    fix: String,
+    gold: String,
+    fingerprints: Vec<(&'static str, String)>,
+}
+
+impl Places {
+    fn expand(&self, text: &str) -> String {
+        let mut text = text
+            .replace("$DIR", &self.dir)
+            .replace("$FIX", &self.fix)
+            .replace("$GOLD", &self.gold);
+        for (name, value) in &self.fingerprints {
+            text = text.replace(name, value);
+        }
+        text
+    }
+
+    fn normalise(&self, text: &str) -> String {
+        let text = text
+            .replace(&self.dir, "$DIR")
+            .replace(&self.fix, "$FIX")
+            .replace(&self.gold, "$GOLD");
+        let mut out = String::with_capacity(text.len());
+        for line in text.split_inclusive('\n') {
+            match line.find("\"imported_at\": \"") {
+                Some(at) => {
+                    let head = &line[..at + "\"imported_at\": \"".len()];
+                    let tail = line[head.len()..]
+                        .split_once('"')
+                        .map_or("", |(_, rest)| rest);
+                    out.push_str(head);
+                    out.push_str("<time>\"");
+                    out.push_str(tail);
+                }
+                None => out.push_str(line),
+            }
+        }
+        out
+    }
+}
+
+fn canonical(path: &Path) -> String {
+    path.canonicalize()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .display()
+        .to_string()
+}
+
+/// Appends `label: N bytes` and the text to the transcript.
+fn section(out: &mut String, label: &str, bytes: &[u8], places: &Places) {
+    let text = places.normalise(&String::from_utf8_lossy(bytes));
+    // The length of what is shown: with the checkout's and the temporary
+    // directory's paths replaced, so no transcript depends on where the
+    // repository was cloned.
+    writeln!(out, "{label}: {} bytes", text.len()).unwrap();
+    out.push_str(&text);
+    if !text.is_empty() && !text.ends_with('\n') {
+        out.push_str("\n\\ no newline at end\n");
+    }
+}
+
+/// Runs every step of a case; the transcript.
+fn transcript(steps: &[Step]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let places = Places {
+        dir: canonical(dir.path()),
+        fix: canonical(&fixtures_dir()),
+        gold: canonical(&golden_dir()),
+        fingerprints: FINGERPRINTS
+            .iter()
+            .map(|(name, cert)| {
+                (
+                    *name,
+                    fingerprint(&fixtures_dir().join(format!("certs/{cert}.pem"))),
+                )
+            })
+            .collect(),
+    };
+    let mut out = String::new();
+    for step in steps {
+        match step {
+            Step::Write(path, bytes) => {
+                std::fs::write(places.expand(path), bytes).unwrap();
+                writeln!(out, "# write {path} ({} bytes)", bytes.len()).unwrap();
+            }
+            Step::Run(run) => record(&mut out, run, &places),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// SHA-256 of a PEM certificate's DER, lowercase hex.
+fn fingerprint(pem: &Path) -> String {
+    let pem = std::fs::read(pem).unwrap();
+    let der = openssl::x509::X509::from_pem(&pem)
+        .unwrap()
+        .to_der()
+        .unwrap();
+    openssl::sha::sha256(&der)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn record(out: &mut String, run: &Run, places: &Places) {
+    let mut args: Vec<String> = Vec::new();
+    if run.store {
+        args.extend(["--store".to_owned(), "$DIR/store.db".to_owned()]);
+    }
+    args.extend(run.args.iter().cloned());
+    let shown: Vec<String> = args
+        .iter()
+        .map(|a| {
+            if a.is_empty() || a.contains(' ') {
+                format!("'{a}'")
+            } else {
+                a.clone()
+            }
+        })
+        .collect();
+    writeln!(out, "$ smime {}", shown.join(" ")).unwrap();
+    for (name, value) in &run.env {
+        match value {
+            Some(value) => writeln!(out, "  env {name}={value}").unwrap(),
+            None => writeln!(out, "  env -u {name}").unwrap(),
+        }
+    }
+    if let Some(stdin) = &run.stdin {
+        writeln!(out, "  < {stdin}").unwrap();
+    }
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_smime"));
+    cmd.args(args.iter().map(|a| places.expand(a)))
+        .env_remove("SMIME_STORE")
+        .env_remove("SMIME_P12_PASSWORD")
+        .env_remove("SMIME_NEW_STORE_PASSPHRASE")
+        .env("SMIME_STORE_PASSPHRASE", STORE_PASSPHRASE)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (name, value) in &run.env {
+        match value {
+            Some(value) => cmd.env(name, places.expand(value)),
+            None => cmd.env_remove(name),
+        };
+    }
+    match &run.stdin {
+        Some(file) => cmd.stdin(std::fs::File::open(places.expand(file)).unwrap()),
+        None => cmd.stdin(Stdio::null()),
+    };
+    let output = cmd.output().unwrap();
+    match output.status.code() {
+        Some(code) => writeln!(out, "exit {code}").unwrap(),
+        None => writeln!(out, "exit by signal").unwrap(),
+    }
+    if run.ignore_stdout {
+        let what = if output.stdout.is_empty() {
+            "empty"
+        } else {
+            "not empty"
+        };
+        writeln!(out, "stdout: {what} (not compared)").unwrap();
+    } else {
+        section(out, "stdout", &output.stdout, places);
+    }
+    section(out, "stderr", &output.stderr, places);
+    for file in &run.files {
+        let path = places.expand(file);
+        match std::fs::read(&path) {
+            Ok(bytes) => section(out, &format!("file {file}"), &bytes, places),
+            Err(e) => writeln!(out, "file {file}: {:?}", e.kind()).unwrap(),
+        }
+    }
+}
+
+/// Records (with `SMIME_GOLDEN_RECORD=1`) or compares one case.
+fn check(case: &str, steps: &[Step]) {
+    let got = transcript(steps);
+    let path = golden_dir().join(format!("{case}.txt"));
+    if std::env::var_os("SMIME_GOLDEN_RECORD").is_some() {
+        std::fs::write(&path, &got).unwrap();
+        eprintln!("recorded {}", path.display());
+        return;
+    }
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (record with SMIME_GOLDEN_RECORD=1)",
+            path.display()
+        )
+    });
+    if got != want {
+        let mut diff = String::new();
+        let (g, w): (Vec<&str>, Vec<&str>) = (got.lines().collect(), want.lines().collect());
+        for i in 0..g.len().max(w.len()) {
+            let (gl, wl) = (g.get(i).copied(), w.get(i).copied());
+            if gl != wl {
+                writeln!(diff, "line {}:\n  want {wl:?}\n  got  {gl:?}", i + 1).unwrap();
+            }
+        }
+        panic!(
+            "{case}: output differs from {}\n{diff}\n--- got:\n{got}",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn help_version_and_usage_errors() {
+    let mut steps = vec![
+        smime("--help").bare().step(),
+        smime("--version").bare().step(),
+        smime("").bare().step(),
+        smime("frobnicate").bare().step(),
+    ];
+    for command in [
+        "import", "list", "remove", "settings", "passwd", "add-cert", "sign", "verify", "encrypt",
+        "decrypt",
+    ] {
+        steps.push(smime(&format!("{command} --help")).bare().step());
+    }
+    steps.extend([
+        smime("import $FIX/p12/alice.p12").step(),
+        smime("import --mailbox alice@example.org --password test-password $FIX/p12/alice.p12")
+            .step(),
+        smime("list --recipients").step(),
+        smime("settings --mailbox alice@example.org --sign-by-default maybe").step(),
+        smime("sign --mailbox alice@example.org --p12 $FIX/p12/alice.p12").step(),
+        smime("sign --mailbox alice@example.org --digest md5").step(),
+        smime("sign").step(),
+        smime("encrypt").step(),
+        smime("encrypt --to $FIX/certs/bob.pem --cipher des").step(),
+        smime("decrypt --mailbox bob@example.org --json").step(),
+        smime("decrypt --mailbox bob@example.org --trust $FIX/ca/root.pem").step(),
+        smime("add-cert").step(),
+        smime("remove --mailbox alice@example.org").step(),
+    ]);
+    check("usage", &steps);
+}
+
+#[test]
+fn import_list_settings_remove() {
+    let alice = "alice@example.org";
+    let steps = [
+        smime(&format!("import --mailbox {alice} $FIX/p12/alice.p12"))
+            .p12()
+            .step(),
+        smime(&format!("import --mailbox {alice} $FIX/p12/alice.p12"))
+            .p12()
+            .step(),
+        smime("import --mailbox Bob@Example.ORG $FIX/p12/bob-legacy.p12")
+            .p12()
+            .step(),
+        smime("import --mailbox carol@example.org $FIX/p12/carol.p12")
+            .p12()
+            .step(),
+        smime("import --mailbox noeku@example.org $FIX/p12/noeku.p12")
+            .p12()
+            .step(),
+        smime("import --mailbox expired@example.org $FIX/p12/expired.p12")
+            .p12()
+            .step(),
+        smime("import --mailbox frank@example.org $FIX/p12/frank.p12")
+            .p12()
+            .step(),
+        Step::Write("$DIR/p12-password", b"test-password\n"),
+        smime("import --mailbox grace@example.org --password-file $DIR/p12-password $FIX/p12/grace.p12").step(),
+        smime("import --mailbox nopass@example.org --allow-address-mismatch $FIX/p12/alice-nopass.p12")
+            .env("SMIME_P12_PASSWORD", "")
+            .step(),
+        smime("list").step(),
+        smime("list --json").step(),
+        smime(&format!("list --mailbox {alice}")).step(),
+        smime("list --mailbox bob@example.org --json").step(),
+        smime("list --mailbox nobody@example.org --json").step(),
+        smime("list --mailbox nobody@example.org").step(),
+        smime(&format!("settings --mailbox {alice}")).step(),
+        smime(&format!("settings --mailbox {alice} --sign-by-default on --encrypt-by-default on --default-signer $ALICE_FP")).step(),
+        smime(&format!("settings --mailbox {alice}")).step(),
+        smime(&format!("settings --mailbox {alice} --default-signer auto --sign-by-default off")).step(),
+        smime("settings --mailbox nobody@example.org --encrypt-by-default on").step(),
+        smime("settings --mailbox noeku@example.org --default-signer 0000000000000000000000000000000000000000000000000000000000000000").step(),
+        smime("settings --mailbox").arg("not an address").step(),
+        smime("settings --mailbox grace@example.org --encrypt-by-default on").step(),
+        smime(&format!("remove --mailbox {alice} $ALICE_FP")).step(),
+        smime(&format!("remove --mailbox {alice} $ALICE_FP")).step(),
+        smime(&format!("remove --mailbox {alice} not-a-fingerprint")).step(),
+        smime(&format!("remove --mailbox {alice}"))
+            .arg(&"AB:".repeat(32))
+            .step(),
+        smime(&format!("list --mailbox {alice}")).step(),
+    ];
+    check("store", &steps);
+}
+
+#[test]
+fn import_errors_and_passphrases() {
+    let steps = [
+        smime("import --mailbox alice@example.org $FIX/p12/alice.p12")
+            .env("SMIME_P12_PASSWORD", "not the password")
+            .step(),
+        Step::Write("$DIR/garbage.p12", b"this is not a PKCS#12 bundle at all"),
+        smime("import --mailbox alice@example.org $DIR/garbage.p12")
+            .p12()
+            .step(),
+        smime("import --mailbox alice@example.org $DIR/missing.p12")
+            .p12()
+            .step(),
+        smime("import --mailbox alice@example.org $FIX/p12/certs-only.p12")
+            .p12()
+            .step(),
+        smime("import --mailbox")
+            .arg("not an address")
+            .arg("$FIX/p12/alice.p12")
+            .p12()
+            .step(),
+        smime("import --mailbox alice@example.org $FIX/p12/mallory.p12")
+            .p12()
+            .step(),
+        smime("import --mailbox alice@example.org $FIX/p12/alice.p12").step(),
+        smime("list").env_remove("SMIME_STORE_PASSPHRASE").step(),
+        smime("import --mailbox alice@example.org $FIX/p12/alice.p12")
+            .p12()
+            .step(),
+        smime("list")
+            .env("SMIME_STORE_PASSPHRASE", "not the passphrase")
+            .step(),
+        Step::Write("$DIR/wrong-passphrase", b"not the passphrase\n"),
+        Step::Write("$DIR/passphrase", b"store passphrase for tests\n"),
+        smime("--passphrase-file $DIR/wrong-passphrase list").step(),
+        smime("--passphrase-file $DIR/wrong-passphrase list")
+            .env_remove("SMIME_STORE_PASSPHRASE")
+            .step(),
+        smime("--passphrase-file $DIR/passphrase list")
+            .env_remove("SMIME_STORE_PASSPHRASE")
+            .step(),
+        smime("--passphrase-file $DIR/missing list")
+            .env_remove("SMIME_STORE_PASSPHRASE")
+            .step(),
+        smime("passwd").step(),
+        Step::Write("$DIR/empty", b"\n"),
+        smime("passwd --new-passphrase-file $DIR/empty").step(),
+        smime("passwd").env("SMIME_NEW_STORE_PASSPHRASE", "").step(),
+        Step::Write("$DIR/new-passphrase", b"the new passphrase\n"),
+        smime("passwd --new-passphrase-file $DIR/new-passphrase").step(),
+        smime("list").step(),
+        smime("list")
+            .env("SMIME_STORE_PASSPHRASE", "the new passphrase")
+            .step(),
+        smime("passwd")
+            .env("SMIME_STORE_PASSPHRASE", "the new passphrase")
+            .env("SMIME_NEW_STORE_PASSPHRASE", "third")
+            .step(),
+        smime("list --json")
+            .env("SMIME_STORE_PASSPHRASE", "third")
+            .step(),
+        Step::Write("$DIR/not-a-store.db", b"SQLite format 3\0 but not really"),
+        smime("list")
+            .arg("--store")
+            .arg("$DIR/not-a-store.db")
+            .bare()
+            .step(),
+        smime("list")
+            .bare()
+            .env("SMIME_STORE", "$DIR/store.db")
+            .env("SMIME_STORE_PASSPHRASE", "third")
+            .step(),
+    ];
+    check("import-errors", &steps);
+}
+
+#[test]
+fn add_cert_and_recipients() {
+    let steps = [
+        smime("add-cert $FIX/certs/bob.pem").step(),
+        smime("add-cert $FIX/certs/bob.pem").step(),
+        smime("add-cert $FIX/certs/bundle.pem $FIX/certs/alice.der").step(),
+        smime("add-cert $FIX/certs/dave.pem $FIX/ca/root.pem").step(),
+        smime("add-cert $FIX/certs/dave.pem").step(),
+        Step::Write("$DIR/garbage.pem", b"not a certificate"),
+        smime("add-cert $DIR/garbage.pem").step(),
+        smime("add-cert $DIR/missing.pem").step(),
+        Step::Write("$DIR/empty.pem", b""),
+        smime("add-cert $DIR/empty.pem").step(),
+        smime("list --recipients --mailbox bob@example.org").step(),
+        smime("list --recipients --mailbox bob@example.org --json").step(),
+        smime("list --recipients --mailbox alice@example.org --json").step(),
+        smime("list --recipients --mailbox nobody@example.org --json").step(),
+        smime("list --json").step(),
+    ];
+    check("add-cert", &steps);
+}
+
+#[test]
+fn verify_reports() {
+    let trust = "--trust $FIX/ca/root.pem";
+    let mut steps = Vec::new();
+    for input in [
+        "signed-detached",
+        "signed-opaque",
+        "signed-sha512",
+        "signed-tampered",
+        "signed-by-openssl",
+        "signed-p256",
+    ] {
+        let file = format!("$GOLD/inputs/{input}.eml");
+        steps.extend([
+            smime(&format!("verify {trust} --in {file}")).step(),
+            smime(&format!("verify {trust} --json --in {file}")).step(),
+            smime(&format!("verify --json --in {file}")).step(),
+            smime(&format!("verify {trust} --in {file}"))
+                .env_remove("SMIME_STORE_PASSPHRASE")
+                .step(),
+        ]);
+    }
+    let detached = "$GOLD/inputs/signed-detached.eml";
+    steps.extend([
+        smime(&format!("verify {trust} --at 2130-01-01T00:00:00Z --in {detached}")).step(),
+        smime(&format!("verify {trust} --json --at 2130-01-01T00:00:00+00:00 --in {detached}"))
+            .step(),
+        smime(&format!("verify {trust} --json --at 2000-01-01T00:00:00Z --in {detached}")).step(),
+        smime(&format!("verify {trust} --at garbage --in {detached}")).step(),
+        smime(&format!("verify {trust} --at 2030-06-01T12:00:00+02:00 --in {detached}")).step(),
+        smime(&format!("verify --trust $FIX/ca/intermediate.pem --trust $FIX/ca/chain.pem --in {detached}")).step(),
+        smime(&format!("verify --trust $FIX/certs/alice.der --in {detached}")).step(),
+        Step::Write("$DIR/garbage.pem", b"not a certificate"),
+        smime(&format!("verify --trust $DIR/garbage.pem --in {detached}")).step(),
+        smime(&format!("verify {trust}")).stdin(detached).step(),
+        smime(&format!("verify {trust} --in $GOLD/inputs/unsigned.eml")).step(),
+        smime(&format!("verify {trust} --in $GOLD/inputs/encrypted-cbc.eml")).step(),
+        smime(&format!("verify {trust} --in $DIR/missing.eml")).step(),
+        smime(&format!("verify {trust} --in {detached} --out $DIR/content.eml"))
+            .file("$DIR/content.eml")
+            .step(),
+        smime(&format!(
+            "verify {trust} --in $GOLD/inputs/signed-opaque.eml --out $DIR/opaque-content.eml"
+        ))
+        .file("$DIR/opaque-content.eml")
+        .step(),
+        smime(&format!(
+            "verify {trust} --json --in $GOLD/inputs/signed-tampered.eml --out $DIR/tampered-content.eml"
+        ))
+        .file("$DIR/tampered-content.eml")
+        .step(),
+        smime(&format!("verify --remember {trust} --in $GOLD/inputs/signed-bob.eml")).step(),
+        smime("list --recipients --mailbox bob@example.org").step(),
+    ]);
+    check("verify", &steps);
+}
+
+#[test]
+fn decrypt_results_and_errors() {
+    let bob = "decrypt --mailbox bob@example.org";
+    let gold = "$GOLD/inputs";
+    let steps = [
+        smime("import --mailbox bob@example.org $FIX/p12/bob.p12")
+            .p12()
+            .step(),
+        smime("import --mailbox alice@example.org $FIX/p12/alice.p12")
+            .p12()
+            .step(),
+        smime("import --mailbox carol@example.org $FIX/p12/carol.p12")
+            .p12()
+            .step(),
+        smime(&format!("{bob} --in {gold}/encrypted-cbc.eml")).step(),
+        smime(bob).stdin(&format!("{gold}/encrypted-cbc.eml")).step(),
+        smime(&format!("{bob} --json --in {gold}/encrypted-cbc.eml --out $DIR/cbc.eml"))
+            .file("$DIR/cbc.eml")
+            .step(),
+        smime(&format!("{bob} --json --in {gold}/encrypted-gcm.eml --out $DIR/gcm.eml"))
+            .file("$DIR/gcm.eml")
+            .step(),
+        smime(&format!("{bob} --json --in {gold}/encrypted-oaep.eml --out $DIR/oaep.eml"))
+            .file("$DIR/oaep.eml")
+            .step(),
+        smime(&format!("decrypt --mailbox carol@example.org --json --in {gold}/encrypted-carol.eml --out $DIR/carol.eml"))
+            .file("$DIR/carol.eml")
+            .step(),
+        smime(&format!("{bob} --in {gold}/encrypted-signed.eml")).step(),
+        smime(&format!("{bob} --verify --trust $FIX/ca/root.pem --in {gold}/encrypted-signed.eml")).step(),
+        smime(&format!("{bob} --verify --in {gold}/encrypted-signed.eml")).step(),
+        smime(&format!("{bob} --verify --json --out $DIR/v1.eml --in {gold}/encrypted-signed.eml"))
+            .file("$DIR/v1.eml")
+            .step(),
+        smime(&format!("{bob} --verify --trust $FIX/ca/root.pem --json --out $DIR/v2.eml --in {gold}/encrypted-signed.eml"))
+            .file("$DIR/v2.eml")
+            .step(),
+        smime(&format!("decrypt --mailbox alice@example.org --json --out $DIR/self.eml --in {gold}/encrypted-signed.eml"))
+            .file("$DIR/self.eml")
+            .step(),
+        smime(&format!("{bob} --verify --trust $FIX/ca/root.pem --in {gold}/encrypted-cbc.eml")).step(),
+        smime(&format!("{bob} --verify --json --out $DIR/v3.eml --in {gold}/encrypted-cbc.eml"))
+            .file("$DIR/v3.eml")
+            .step(),
+        smime(&format!("decrypt --mailbox alice@example.org --in {gold}/encrypted-cbc.eml")).step(),
+        smime(&format!("decrypt --mailbox nobody@example.org --in {gold}/encrypted-cbc.eml")).step(),
+        smime(&format!("{bob} --in {gold}/unsigned.eml")).step(),
+        smime(&format!("{bob} --in {gold}/signed-detached.eml")).step(),
+        smime(&format!("{bob} --in {gold}/encrypted-gcm-tampered.eml --out $DIR/tampered.eml"))
+            .file("$DIR/tampered.eml")
+            .step(),
+        smime(&format!("{bob} --in {gold}/encrypted-gcm-tampered.eml")).step(),
+        smime(&format!("decrypt --p12 $FIX/p12/bob.p12 --in {gold}/encrypted-gcm.eml"))
+            .p12()
+            .env_remove("SMIME_STORE_PASSPHRASE")
+            .step(),
+        smime(&format!("decrypt --p12 $FIX/p12/bob.p12 --in {gold}/encrypted-gcm.eml"))
+            .env("SMIME_P12_PASSWORD", "wrong")
+            .step(),
+        smime(&format!("decrypt --p12 $FIX/p12/alice.p12 --in {gold}/encrypted-gcm.eml"))
+            .p12()
+            .step(),
+    ];
+    check("decrypt", &steps);
+}
+
+#[test]
+fn sign_and_encrypt_outcomes() {
+    let message = "$GOLD/inputs/unsigned.eml";
+    let steps = [
+        smime("import --mailbox alice@example.org $FIX/p12/alice.p12")
+            .p12()
+            .step(),
+        smime("import --mailbox grace@example.org $FIX/p12/grace.p12")
+            .p12()
+            .step(),
+        smime("import --mailbox expired@example.org $FIX/p12/expired.p12")
+            .p12()
+            .step(),
+        smime("add-cert $FIX/certs/bob.pem").step(),
+        smime(&format!("sign --mailbox alice@example.org --in {message}"))
+            .ignore_stdout()
+            .step(),
+        smime("sign --mailbox alice@example.org --opaque --digest sha384")
+            .stdin(message)
+            .ignore_stdout()
+            .step(),
+        smime(&format!("sign --mailbox alice@example.org --in {message} --out $DIR/signed.eml")).step(),
+        smime("verify --trust $FIX/ca/root.pem --in $DIR/signed.eml --out $DIR/signed-content.eml")
+            .ignore_stdout()
+            .file("$DIR/signed-content.eml")
+            .step(),
+        smime(&format!("sign --p12 $FIX/p12/alice.p12 --in {message}"))
+            .p12()
+            .env_remove("SMIME_STORE_PASSPHRASE")
+            .ignore_stdout()
+            .step(),
+        smime(&format!("sign --mailbox nobody@example.org --in {message}")).step(),
+        smime(&format!("sign --mailbox expired@example.org --in {message}")).step(),
+        smime("settings --mailbox expired@example.org --default-signer $EXPIRED_FP").step(),
+        smime(&format!("sign --mailbox expired@example.org --in {message}")).step(),
+        smime("sign --mailbox alice@example.org --in $DIR/missing.eml").step(),
+        smime(&format!("encrypt --to $FIX/certs/bob.pem --in {message}"))
+            .env_remove("SMIME_STORE_PASSPHRASE")
+            .ignore_stdout()
+            .step(),
+        smime(&format!("encrypt --to-addr bob@example.org --to-addr alice@example.org --in {message} --out $DIR/sealed.eml")).step(),
+        smime("decrypt --mailbox alice@example.org --json --in $DIR/sealed.eml --out $DIR/opened.eml")
+            .file("$DIR/opened.eml")
+            .step(),
+        smime(&format!("encrypt --to $FIX/certs/bob.pem --sign-with alice@example.org --cipher aes256-gcm --oaep --in {message}"))
+            .ignore_stdout()
+            .step(),
+        smime(&format!("encrypt --to $FIX/certs/grace.pem --in {message}")).step(),
+        smime(&format!("encrypt --to $FIX/certs/expired.pem --in {message}")).step(),
+        smime(&format!("encrypt --to $FIX/certs/expired.pem --allow-expired --in {message}"))
+            .ignore_stdout()
+            .step(),
+        smime(&format!("encrypt --to $FIX/ca/root.pem --in {message}")).step(),
+        Step::Write("$DIR/garbage.pem", b"not a certificate"),
+        smime(&format!("encrypt --to $DIR/garbage.pem --in {message}")).step(),
+        smime(&format!("encrypt --to-addr nobody@example.org --in {message}")).step(),
+        smime("encrypt --to-addr")
+            .arg("not an address")
+            .arg("--in")
+            .arg(message)
+            .step(),
+        smime(&format!("encrypt --to $FIX/certs/bob.pem --sign-with grace@example.org --in {message}")).step(),
+        smime(&format!("encrypt --to $FIX/certs/bob.pem --sign-with nobody@example.org --in {message}")).step(),
+        smime(&format!("encrypt --to $FIX/certs/bob.pem --in {message}"))
+            .env_remove("SMIME_STORE_PASSPHRASE")
+            .env("SMIME_STORE", "$DIR/unused.db")
+            .ignore_stdout()
+            .step(),
+    ];
+    check("sign-encrypt", &steps);
+}
