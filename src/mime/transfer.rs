@@ -119,7 +119,7 @@ pub(crate) fn base64_lines(bytes: &[u8]) -> Vec<u8> {
 /// Quoted-printable (RFC 2045 §6.7) of canonical CRLF text, keeping its
 /// line structure. "From " at the start of a line is encoded too, so mbox
 /// "From " quoting cannot break the signature.
-pub(super) fn encode_quoted_printable(text: &[u8]) -> Vec<u8> {
+pub(crate) fn encode_quoted_printable(text: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(text.len() + text.len() / 8 + 8);
     let mut rest = text;
     loop {
