@@ -10,6 +10,7 @@ mod api {
     mod compressed;
     mod differential;
     mod envelope;
+    mod message;
     mod message_rfc9788;
     mod pkcs12;
     mod sign_verify;
