@@ -25,7 +25,7 @@
 //! | `src/verify/` | verification: `mod` (entry points), `report` (typed outcomes), `locate`, `digest`, `policy` (the `valid` rule), `chain` | [`verify()`], [`verify_stream()`], [`VerifyReport`] |
 //! | `src/envelope/` | encryption and decryption: `mod` (EnvelopedData / AuthEnvelopedData), `open` (the streaming decryptor) | [`encrypt()`], [`decrypt()`] and their `_stream` forms |
 //! | `src/message/` | the mail-client layer: the combined operations of RFC 8551 §3.7, `compose` (settings → sign/encrypt, RFC 9788 Header Protection), `open` (every layer → a displayable message and one verdict), `header_protection`, `legacy_display`, `verdict` | [`sign_and_encrypt()`], [`decrypt_and_verify()`], [`compose()`], [`open()`], [`Verdict`] |
-//! | `src/store/` | the per-mailbox store: rules (`mod`), `backend` traits, `memory`, `sqlite`, `seal` (keys at rest) | [`Store`], [`backend`] |
+//! | `src/store/` | the per-mailbox store: rules (`mod`), `open`, `import`, `settings`, `directory` (recipients), `policy` (domains), `backend` traits, `memory`, `sqlite/`, `postgres/`, `seal` (keys at rest), `integrity` (row tags), `rekey` | [`Store`], [`backend`] |
 //! | `src/pkcs12/` | PKCS#12 import (every identity of a bundle; modern and legacy bundles) and export | [`pkcs12::import`], [`pkcs12::import_all`], [`pkcs12::export()`] |
 //! | `src/certs_only.rs` | certs-only messages and PKCS#7 certificate bundles | [`read_certificates()`], [`certs_only()`] |
 //! | `src/compress.rs` | compressed-data (RFC 3274) | [`compress()`], [`decompress()`] |
@@ -33,8 +33,8 @@
 //! | `src/algorithm.rs` | every algorithm name: digests, content encryption, key transport, signature and key algorithms | [`DigestAlgorithm`], [`ContentEncryption`], [`KeyAlgorithm`] |
 //! | `src/mime/` (internal) | MIME, one file per RFC area: `header`, `entity`, `content_type`, `transfer`, `multipart`, `canonical`, `address`, each streaming form beside its in-memory twin | — |
 //! | `src/cms/` (internal) | CMS: `ber` (pull reader), `asn1` (typed S/MIME structures), `signed`, `signer`, `enveloped`, `compressed` | [`SignatureFailure`] |
-//! | `src/error.rs`, `src/limits.rs`, `src/secret.rs`, `src/mailbox.rs`, `src/oid.rs` | errors and their reasons, resource limits, zeroized secrets, addresses, object identifiers | [`Error`], [`Limits`], [`Password`], [`Mailbox`], [`ObjectId`] |
-//! | `src/ffi.rs` | the few libcrypto calls the `openssl` crate lacks (the only `unsafe`) | — |
+//! | `src/error/` (`mod`: [`Error`]; `reasons`; `store`), `src/limits.rs`, `src/secret.rs`, `src/mailbox.rs`, `src/oid.rs` | errors and their reasons, resource limits, zeroized secrets, addresses, object identifiers | [`Error`], [`Limits`], [`Password`], [`Mailbox`], [`ObjectId`] |
+//! | `src/ffi/` | the few libcrypto calls the `openssl` crate lacks (the only `unsafe`) | — |
 //! | `src/manual/` | the why: [`manual::attacks`], [`manual::defaults`], [`manual::streaming`] | — |
 //!
 //! ## Quick start

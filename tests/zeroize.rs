@@ -449,7 +449,7 @@ fn password_patterns(heap: Heap, bundle: &[u8], what: &str) {
 /// The PKCS#12 password (a bundle as OpenSSL 3 writes it, read by
 /// `PKCS12_parse`) is not left in freed Rust memory, in ASCII or UTF-16BE,
 /// after `pkcs12::import`, `Store::import_pkcs12` and a wrong-password
-/// attempt: `Password` and src/ffi.rs's NUL-terminated copy are zeroized.
+/// attempt: `Password` and src/ffi/pkcs12.rs's NUL-terminated copy are zeroized.
 #[test]
 fn pkcs12_password_is_not_left_in_freed_rust_memory() {
     let _lock = exclusive();
@@ -632,7 +632,7 @@ fn store_passphrase_kek_and_unsealed_key_are_not_left_in_freed_rust_memory() {
 
 /// The same, for the OpenSSL heap.
 #[test]
-#[ignore = "leak inside OpenSSL 3.0: its decoder chain (decode_der2key.c:284, decode_spki2typespki.c:110) frees copies of the PKCS#8 DER given to PrivateKey::from_pkcs8_der (src/identity.rs:22, from src/store/mod.rs:625) with OPENSSL_free"]
+#[ignore = "leak inside OpenSSL 3.0: its decoder chain (decode_der2key.c:284, decode_spki2typespki.c:110) frees copies of the PKCS#8 DER given to PrivateKey::from_pkcs8_der (src/identity.rs:22, from src/store/mod.rs, fn unseal) with OPENSSL_free"]
 fn store_passphrase_kek_and_unsealed_key_are_not_left_in_freed_openssl_memory() {
     let _lock = exclusive();
     store_path_clean(Heap::OpenSsl);
