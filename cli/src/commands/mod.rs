@@ -2,10 +2,12 @@
 //! every argument has been checked), certificate files, `--p12` identities.
 
 mod add_cert;
+mod compose;
 mod decrypt;
 mod encrypt;
 mod import;
 mod list;
+mod open;
 mod passwd;
 mod remove;
 mod settings;
@@ -74,6 +76,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Verify(args) => verify::run(&ctx, &args, &mut out)?,
         Command::Encrypt(args) => encrypt::run(&ctx, &args, &mut out)?,
         Command::Decrypt(args) => decrypt::run(&ctx, &args, &mut out)?,
+        Command::Compose(args) => compose::run(&ctx, &args, &mut out)?,
+        Command::Open(args) => open::run(&ctx, &args, &mut out)?,
     }
     out.flush()?;
     Ok(())
@@ -125,4 +129,23 @@ fn identity_from_p12(file: &Path) -> Result<Identity, Failure> {
         &password,
         &smime::Limits::default(),
     )?)
+}
+
+/// A whole message from `--in` or stdin, up to the library's in-memory
+/// limit (`compose` and `open` work on whole messages).
+fn read_message(file: Option<&Path>) -> Result<Vec<u8>, Failure> {
+    use std::io::Read;
+    let max = smime::Limits::default().max_in_memory;
+    let mut message = Vec::new();
+    files::stream_input(file)?
+        .take(max + 1)
+        .read_to_end(&mut message)?;
+    if message.len() as u64 > max {
+        return Err(smime::Error::LimitExceeded {
+            limit: "max_in_memory",
+            max,
+        }
+        .into());
+    }
+    Ok(message)
 }
