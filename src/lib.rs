@@ -115,6 +115,8 @@ pub use fingerprint::{Fingerprint, InvalidFingerprint};
 pub use identity::{Identity, PrivateKey};
 pub use limits::Limits;
 pub use mailbox::Mailbox;
+#[cfg(feature = "async")]
+pub use message::AsyncStore;
 pub use message::{
     ComposeOptions, FieldProtection, HeaderConfidentialityPolicy, HeaderField, HeaderProtection,
     Invalid, Layer, OpenOptions, Opened, Verdict, compose, decrypt_and_verify,

@@ -11,6 +11,8 @@ mod api {
     mod differential;
     mod envelope;
     mod message;
+    #[cfg(feature = "async")]
+    mod message_async;
     mod message_rfc9788;
     mod pkcs12;
     mod sign_verify;

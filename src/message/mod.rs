@@ -11,12 +11,16 @@
 //! protection states), `legacy_display`, `verdict`.
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "async")]
+mod async_io;
 mod compose;
 mod header_protection;
 mod legacy_display;
 mod open;
 mod verdict;
 
+#[cfg(feature = "async")]
+pub use async_io::AsyncStore;
 pub use compose::{ComposeOptions, compose};
 pub use header_protection::{FieldProtection, HeaderConfidentialityPolicy, HeaderProtection};
 pub use open::{HeaderField, OpenOptions, Opened, open};
