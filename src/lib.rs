@@ -35,7 +35,7 @@
 //! | `src/cms/` (internal) | CMS: `ber` (pull reader), `asn1` (typed S/MIME structures), `signed`, `signer`, `enveloped`, `compressed` | [`SignatureFailure`] |
 //! | `src/error/` (`mod`: [`Error`]; `reasons`; `store`), `src/limits.rs`, `src/secret.rs`, `src/mailbox.rs`, `src/oid.rs` | errors and their reasons, resource limits, zeroized secrets, addresses, object identifiers | [`Error`], [`Limits`], [`Password`], [`Mailbox`], [`ObjectId`] |
 //! | `src/ffi/` | the few libcrypto calls the `openssl` crate lacks (the only `unsafe`) | — |
-//! | `src/manual/` | the why: [`manual::attacks`], [`manual::defaults`], [`manual::streaming`] | — |
+//! | `src/manual/` | the why: [`manual::attacks`], [`manual::defaults`], [`manual::header_protection`], [`manual::streaming`] | — |
 //!
 //! ## Quick start
 //!
