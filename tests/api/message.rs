@@ -46,6 +46,7 @@ fn rfc_input(layer: &str) -> Vec<u8> {
         .filter(|line| !line.starts_with("HP-Outer:"))
         .collect::<String>()
         .replace("; hp=\"cipher\"", "")
+        .replace("; hp=\"clear\"", "")
         .into_bytes()
 }
 
@@ -135,6 +136,69 @@ fn compose_writes_the_rfc9788_structure_for_the_rfcs_inputs() {
         };
         assert_eq!(body(&ours), body(&theirs), "{vector}");
     }
+}
+
+#[test]
+fn signed_only_compose_writes_the_rfc9788_hp_clear_structure() {
+    let (store, alice) = alice_store();
+    let layer = "C.2.1.1-smime-one-part-hp.unwrapped.eml";
+    let options = ComposeOptions::default()
+        .sign(true)
+        .encrypt(false)
+        .sign_options(SignOptions::default().opaque());
+    let sent = smime::compose(&rfc_input(layer), &store, &alice, &options)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let rfc = read_fixture("rfc9788/vectors/C.2.1-smime-one-part-hp.eml");
+    // Signed only: every field outside as it was, and the same inside.
+    assert_eq!(non_structural(fields(&sent)), non_structural(fields(&rfc)));
+    let report = smime::verify(&sent, &rfc9216_options().verify).unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.valid);
+    let theirs = read_fixture(&format!("rfc9788/layers/{layer}"));
+    assert_eq!(fields(&report.content), fields(&theirs));
+    assert!(!String::from_utf8_lossy(&report.content).contains("HP-Outer"));
+}
+
+#[test]
+fn compressed_layers_are_unwrapped_and_bounded_by_the_depth_limit() {
+    let (store, alice) = alice_store();
+    let message =
+        b"From: alice@smime.example\r\nTo: bob@smime.example\r\nSubject: zipped\r\n\r\nbody\r\n";
+    let options = ComposeOptions::default()
+        .sign(true)
+        .sign_options(SignOptions::default().compress());
+    let sent = smime::compose(message, &store, &alice, &options).unwrap_or_else(|e| panic!("{e}"));
+    let none: [Identity; 0] = [];
+    let opened = smime::open(&sent, &none, &rfc9216_options()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(opened.verdict, Verdict::SignedAndValid);
+    assert!(matches!(
+        opened.layers.as_slice(),
+        [smime::Layer::Signed(_), smime::Layer::Compressed]
+    ));
+    assert_eq!(
+        opened.header("Subject").map(|h| h.protection),
+        Some(FieldProtection::SignedOnly)
+    );
+    assert!(opened.message.ends_with(b"body\r\n"));
+    // Layers inside layers, beyond max_mime_depth: refused, named.
+    let mut nested = message.to_vec();
+    for _ in 0..4 {
+        nested =
+            smime::compress(&nested, &smime::Limits::default()).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let mut limits = smime::Limits::default();
+    limits.max_mime_depth = 3;
+    let mut shallow = rfc9216_options();
+    shallow.verify = shallow.verify.limits(limits);
+    assert!(matches!(
+        smime::open(&nested, &none, &shallow),
+        Err(smime::Error::LimitExceeded {
+            limit: "max_mime_depth",
+            ..
+        })
+    ));
+    let deep = smime::open(&nested, &none, &rfc9216_options()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(deep.layers.len(), 4);
+    assert_eq!(deep.verdict, Verdict::Unsigned);
 }
 
 #[test]
