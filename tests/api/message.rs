@@ -528,3 +528,36 @@ fn mail_builder_to_compose_to_open_to_mail_parser_keeps_non_ascii_and_attachment
         assert_eq!(attachment.contents(), png);
     }
 }
+
+#[test]
+fn a_signature_by_someone_other_than_the_sender_is_signed_but_invalid() {
+    let (store, alice) = alice_store();
+    // Alice's signer, but the message claims to come from Mallory.
+    let message =
+        b"From: mallory@evil.example\r\nTo: bob@smime.example\r\nSubject: s\r\n\r\nbody\r\n";
+    let sent = smime::compose(
+        message,
+        &store,
+        &alice,
+        &ComposeOptions::default().sign(true),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let none: [Identity; 0] = [];
+    let opened = smime::open(&sent, &none, &rfc9216_options()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        matches!(
+            opened.verdict,
+            Verdict::SignedButInvalid {
+                encrypted: false,
+                ..
+            }
+        ),
+        "{:?}",
+        opened.verdict
+    );
+    assert!(!opened.verdict.is_valid());
+    assert_eq!(
+        opened.header("From").map(|h| h.protection),
+        Some(FieldProtection::Unprotected)
+    );
+}

@@ -514,3 +514,79 @@ fn untrusted_signer_is_signed_but_invalid_and_fields_drop_to_encrypted_only() {
     );
     assert_eq!(protection(&opened, "From"), FieldProtection::Unprotected);
 }
+
+#[test]
+fn every_intermediate_layer_of_the_corpus_is_what_we_decrypt_and_verify() {
+    let Some(corpus) = crate::common::corpus() else {
+        eprintln!(
+            "skipped: ../shared/corpus is not there (the layers are only in the shared corpus)"
+        );
+        return;
+    };
+    let dir = corpus.join("rfc9788");
+    let bob = rfc9216_identities("bob");
+    let verify = rfc9216_options().verify;
+    let mut checked = 0;
+    for vector in &VECTORS {
+        let name = vector.file;
+        let message = std::fs::read(dir.join(format!("vectors/{name}.eml")))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let section = name.split('-').next().unwrap_or_default();
+        let stem = name.split_once('-').map_or("", |(_, s)| s);
+        let layer = |kind: &str| {
+            let (number, kind) = kind.split_at(2);
+            std::fs::read(dir.join(format!("layers/{section}{number}-{stem}{kind}")))
+        };
+        match vector.crypto {
+            Both => {
+                let decrypted = smime::decrypt(&message, &bob, &smime::DecryptOptions::default())
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                let expected = layer(".1.decrypted.eml").unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert_eq!(decrypted.content, expected, "{name}: decrypted layer");
+                let report = smime::verify(&decrypted.content, &verify)
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert!(report.valid, "{name}");
+                let payload =
+                    layer(".2.decrypted-unwrapped.eml").unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert_eq!(report.content, payload, "{name}: payload");
+                checked += 2;
+            }
+            Signed if vector.file.contains("one-part") => {
+                let report =
+                    smime::verify(&message, &verify).unwrap_or_else(|e| panic!("{name}: {e}"));
+                let payload = layer(".1.unwrapped.eml").unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert_eq!(report.content, payload, "{name}: payload");
+                checked += 1;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(checked, 43, "every layer the corpus has");
+}
+
+#[test]
+fn outer_fields_changed_in_transit_do_not_change_what_is_shown() {
+    let message = String::from_utf8(read_fixture("rfc9788/vectors/C.2.2-smime-multipart-hp.eml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    // A relay (or an attacker) rewrites the outer Subject and adds a
+    // Reply-To: the outer header is not signed.
+    let tampered = message.replacen(
+        "Subject: smime-multipart-hp\r\n",
+        "Subject: URGENT: wire the money\r\nReply-To: mallory@evil.example\r\n",
+        1,
+    );
+    assert_ne!(tampered, message);
+    let none: Vec<Identity> = Vec::new();
+    let opened = smime::open(tampered.as_bytes(), &none, &rfc9216_options())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(opened.verdict, Verdict::SignedAndValid);
+    assert_eq!(value(&opened, "Subject"), "smime-multipart-hp");
+    assert_eq!(protection(&opened, "Subject"), FieldProtection::SignedOnly);
+    // Shown, but marked as what it is.
+    assert_eq!(value(&opened, "Reply-To"), "mallory@evil.example");
+    assert_eq!(
+        protection(&opened, "Reply-To"),
+        FieldProtection::Unprotected
+    );
+    assert!(!String::from_utf8_lossy(&opened.message).contains("URGENT"));
+}
