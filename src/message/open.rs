@@ -151,7 +151,7 @@ pub fn open(message: &[u8], identities: &[Identity], options: &OpenOptions) -> R
     let verdict = verdict(&layers, encrypted);
     let signed_valid = verdict.is_valid();
     let payload: &[u8] = &current;
-    let display = Display::of(
+    let display = Shown::of(
         payload,
         &outer_fields,
         encrypted,
@@ -289,7 +289,7 @@ fn verdict(layers: &[Layer], encrypted: bool) -> Verdict {
 }
 
 /// The displayed header and the entity to render below it.
-struct Display {
+struct Shown {
     protection: HeaderProtection,
     headers: Vec<HeaderField>,
     /// The raw lines of the displayed fields.
@@ -298,7 +298,7 @@ struct Display {
     entity: Vec<u8>,
 }
 
-impl Display {
+impl Shown {
     /// RFC 9788 §4.1-4.3 over the Cryptographic Payload `payload`.
     fn of(
         payload: &[u8],
@@ -306,7 +306,7 @@ impl Display {
         encrypted: bool,
         signed_valid: bool,
         protected: bool,
-    ) -> Result<Display> {
+    ) -> Result<Shown> {
         let root = Entity::parse(payload)?;
         let ct = root.content_type();
         let hp = ct.param("hp").map(str::to_ascii_lowercase);
@@ -376,7 +376,7 @@ impl Display {
             headers.push(header(field, FieldProtection::Unprotected));
             raw.push(line(field));
         }
-        Ok(Display {
+        Ok(Shown {
             protection,
             headers,
             raw,
@@ -385,12 +385,12 @@ impl Display {
     }
 
     /// No Header Protection: the outer fields, all unprotected (§4.3).
-    fn unprotected(payload: &[u8], outer: &[Field]) -> Display {
+    fn unprotected(payload: &[u8], outer: &[Field]) -> Shown {
         let shown: Vec<&Field> = outer.iter().filter(|f| !is_structural(&f.name)).collect();
         let entity = Entity::parse(payload)
             .map(|e| structural_entity(&e))
             .unwrap_or_else(|_| payload.to_vec());
-        Display {
+        Shown {
             protection: HeaderProtection::None,
             headers: shown
                 .iter()

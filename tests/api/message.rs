@@ -561,3 +561,40 @@ fn a_signature_by_someone_other_than_the_sender_is_signed_but_invalid() {
         Some(FieldProtection::Unprotected)
     );
 }
+
+#[test]
+fn reports_display_the_words_a_client_shows() {
+    let alice = Certificate::from_pem(&read_fixture("rfc9788/keys/alice.sign.crt"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(alice.common_name().as_deref(), Some("Alice Lovelace"));
+    let root =
+        Certificate::from_pem(&read_fixture("ca/root.pem")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(root.common_name().as_deref(), Some("smime test Root CA"));
+
+    let message = read_fixture("rfc9788/vectors/C.3.1-smime-signed-enc-hp-baseline.eml");
+    let opened = smime::open(&message, &rfc9216_identities("bob"), &rfc9216_options())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(opened.verdict.to_string(), "signed and encrypted, valid");
+    let lines: Vec<String> = opened.layers.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        lines,
+        [
+            "encrypted with AES-128-CBC (not integrity protected)",
+            "valid: signed by Alice Lovelace <alice@smime.example>: signature valid, chain trusted",
+        ]
+    );
+    let untrusted = smime::open(
+        &message,
+        &rfc9216_identities("bob"),
+        &smime::OpenOptions::new(smime::VerifyOptions::new(&[])),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        untrusted
+            .verdict
+            .to_string()
+            .starts_with("signed (encrypted), NOT valid: certificate untrusted"),
+        "{}",
+        untrusted.verdict
+    );
+}
