@@ -119,11 +119,62 @@ fn content_type_with(entity: &Entity<'_>, param: &str) -> Vec<u8> {
 }
 
 /// `entity` with `param` added to its Content-Type (for `hp=` on the
-/// root of a Cryptographic Payload, RFC 9788 §5.2.1 steps 4-5).
+/// root of a Cryptographic Payload, RFC 9788 §5.2.1 steps 4-5), any `hp`
+/// parameter it had (a message opened earlier, sent again) removed.
 pub(crate) fn add_content_type_param(entity: &[u8], param: &str) -> Result<Vec<u8>> {
     let parsed = Entity::parse(entity)?;
-    let line = content_type_with(&parsed, param);
+    let line = without_param(&content_type_with(&parsed, param), "hp");
+    let line = [line.as_slice(), format!("; {param}\r\n").as_bytes()].concat();
     Ok(assemble(&parsed, &[("Content-Type", line)], parsed.body()))
+}
+
+/// A Content-Type line (`param` already appended last, which is kept
+/// out) without any `; name=value` parameter called `name`, and without
+/// its line end. Quoted values are skipped whole.
+fn without_param(line: &[u8], name: &str) -> Vec<u8> {
+    let text = String::from_utf8_lossy(line);
+    let text = text.trim_end_matches(['\r', '\n']);
+    // The parameter this call appended is the last "; ..." segment.
+    let body = text.rsplit_once(';').map_or(text, |(head, _)| head);
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    let mut first = true;
+    while !rest.is_empty() {
+        let (segment, next) = split_unquoted(rest);
+        let is_named = segment
+            .split_once('=')
+            .is_some_and(|(n, _)| n.trim().eq_ignore_ascii_case(name));
+        if first || !is_named {
+            if !first {
+                out.push(';');
+            }
+            out.push_str(segment);
+        }
+        first = false;
+        rest = next;
+    }
+    out.into_bytes()
+}
+
+/// `text` up to its first `;` outside a quoted string, and what follows.
+fn split_unquoted(text: &str) -> (&str, &str) {
+    let mut quoted = false;
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            ';' if !quoted => {
+                return (
+                    text.get(..i).unwrap_or_default(),
+                    text.get(i + 1..).unwrap_or_default(),
+                );
+            }
+            _ => {}
+        }
+    }
+    (text, "")
 }
 
 /// The body re-encoded in the part's transfer encoding after `change`
@@ -328,6 +379,19 @@ Subject: Thursday's meeting\r\n\r\nI think we should skip the meeting.\r\n"
         assert!(removed);
         assert!(!String::from_utf8_lossy(&stripped).contains("legacy-display\">"));
         assert!(String::from_utf8_lossy(&stripped).contains("<p>x</p>"));
+    }
+
+    #[test]
+    fn an_old_hp_parameter_is_replaced() {
+        let entity = b"Content-Type: text/plain; hp=\"clear\"; charset=\"a;b\"\r\n\r\nx\r\n";
+        let out = add_content_type_param(entity, "hp=\"cipher\"").unwrap_or_default();
+        assert_eq!(
+            out,
+            b"Content-Type: text/plain; charset=\"a;b\"; hp=\"cipher\"\r\n\r\nx\r\n"
+        );
+        let plain = b"Content-Type: text/plain\r\n\r\nx\r\n";
+        let out = add_content_type_param(plain, "hp=\"clear\"").unwrap_or_default();
+        assert_eq!(out, b"Content-Type: text/plain; hp=\"clear\"\r\n\r\nx\r\n");
     }
 
     #[test]
