@@ -43,8 +43,9 @@ impl OpenOptions {
     }
 }
 
-/// One header field of the displayed message.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One header field of the displayed message. `Debug` does not print the
+/// value (a confidential Subject is as secret as the body).
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct HeaderField {
     /// The field name as written.
@@ -54,6 +55,16 @@ pub struct HeaderField {
     pub value: String,
     /// Whether it was signed, encrypted, both, or neither.
     pub protection: FieldProtection,
+}
+
+impl fmt::Debug for HeaderField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HeaderField")
+            .field("name", &self.name)
+            .field("value", &format_args!("<{} bytes>", self.value.len()))
+            .field("protection", &self.protection)
+            .finish()
+    }
 }
 
 impl HeaderField {

@@ -162,8 +162,7 @@ impl fmt::Display for Invalid {
 }
 
 /// One cryptographic layer [`open`](crate::open()) unwrapped, outermost
-/// first.
-#[derive(Debug)]
+/// first. `Debug` does not print the signed content a report holds.
 #[non_exhaustive]
 pub enum Layer {
     /// EnvelopedData or AuthEnvelopedData, decrypted.
@@ -183,6 +182,36 @@ pub enum Layer {
     SignatureUnreadable(Error),
     /// compressed-data (RFC 3274), inflated.
     Compressed,
+}
+
+impl fmt::Debug for Layer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Layer::Encrypted {
+                content_encryption,
+                authenticated,
+                weaknesses,
+                recipient,
+            } => f
+                .debug_struct("Encrypted")
+                .field("content_encryption", content_encryption)
+                .field("authenticated", authenticated)
+                .field("weaknesses", weaknesses)
+                .field("recipient", recipient)
+                .finish(),
+            Layer::Signed(report) => f
+                .debug_struct("Signed")
+                .field("valid", &report.valid)
+                .field("signers", &report.signers)
+                .field("problems", &report.problems)
+                .field("content", &format_args!("<{} bytes>", report.content.len()))
+                .finish(),
+            Layer::SignatureUnreadable(why) => {
+                f.debug_tuple("SignatureUnreadable").field(why).finish()
+            }
+            Layer::Compressed => f.write_str("Compressed"),
+        }
+    }
 }
 
 impl fmt::Display for Layer {

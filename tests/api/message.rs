@@ -598,3 +598,20 @@ fn reports_display_the_words_a_client_shows() {
         untrusted.verdict
     );
 }
+
+#[test]
+fn debug_output_shows_no_decrypted_content() {
+    let message = read_fixture("rfc9788/vectors/C.3.3-smime-signed-enc-hp-shy.eml");
+    let opened = smime::open(&message, &rfc9216_identities("bob"), &rfc9216_options())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let debug = format!("{opened:?}");
+    for secret in [
+        "smime-signed-enc-hp-shy\r\nmessage",
+        "Alice <alice",
+        "10:12:02 -0500",
+        "This is the",
+    ] {
+        assert!(!debug.contains(secret), "{secret:?} in {debug}");
+    }
+    assert!(debug.contains("SignedAndEncrypted"));
+}
