@@ -322,8 +322,19 @@ fn help_version_and_usage_errors() {
         smime("frobnicate").bare().step(),
     ];
     for command in [
-        "import", "list", "remove", "settings", "passwd", "add-cert", "sign", "verify", "encrypt",
+        "import",
+        "list",
+        "remove",
+        "settings",
+        "passwd",
+        "add-cert",
+        "sign",
+        "verify",
+        "encrypt",
         "decrypt",
+        "domain",
+        "export",
+        "export-certs",
     ] {
         steps.push(smime(&format!("{command} --help")).bare().step());
     }

@@ -3,7 +3,10 @@
 
 mod add_cert;
 mod decrypt;
+mod domain;
 mod encrypt;
+mod export;
+mod export_certs;
 mod import;
 mod list;
 mod passwd;
@@ -74,6 +77,9 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Verify(args) => verify::run(&ctx, &args, &mut out)?,
         Command::Encrypt(args) => encrypt::run(&ctx, &args, &mut out)?,
         Command::Decrypt(args) => decrypt::run(&ctx, &args, &mut out)?,
+        Command::Domain(command) => domain::run(&ctx, &command, &mut out)?,
+        Command::Export(args) => export::run(&ctx, &args, &mut out)?,
+        Command::ExportCerts(args) => export_certs::run(&ctx, &args, &mut out)?,
     }
     out.flush()?;
     Ok(())
@@ -102,7 +108,7 @@ fn read_certificates(file: &Path) -> Result<Vec<Certificate>, Failure> {
     let bytes = files::read(file)?;
     let certs = Certificate::all_from_pem_or_der(&bytes).map_err(|e| in_file(e.to_string()))?;
     if certs.is_empty() {
-        return Err(in_file("no certificate found".to_owned()));
+        return Err(in_file(crate::output::NO_CERTIFICATE_FOUND.to_owned()));
     }
     Ok(certs)
 }

@@ -15,6 +15,9 @@ pub fn run(ctx: &Context, args: &SignArgs, out: &mut impl Write) -> Result<(), F
     if args.opaque {
         options = options.opaque();
     }
+    if args.compress {
+        options = options.compress();
+    }
     let signer = match (&args.mailbox, &args.p12) {
         (_, Some(p12)) => identity_from_p12(p12)?,
         (Some(address), None) => {

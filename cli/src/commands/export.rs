@@ -1,0 +1,45 @@
+//! `smime export`: one identity of a mailbox — private key, certificate,
+//! chain — as a PKCS#12 bundle, modern (PBES2, PBKDF2-HMAC-SHA256,
+//! AES-256-CBC, SHA-256 MAC) or `--legacy` (PBE-SHA1-3DES, SHA-1 MAC, for
+//! gpgsm 2.2 and old Windows). A new `--out` file is created 0600.
+
+use std::io::Write;
+
+use smime::Fingerprint;
+use smime::pkcs12::ExportOptions;
+
+use super::{Context, mailbox};
+use crate::args::ExportArgs;
+use crate::failure::Failure;
+use crate::files::{self, Content};
+use crate::{output, secrets};
+
+pub fn run(ctx: &Context, args: &ExportArgs, out: &mut impl Write) -> Result<(), Failure> {
+    let mailbox = mailbox(&args.mailbox)?;
+    let fingerprint: Fingerprint = args.fingerprint.parse()?;
+    // The store passphrase first (a wrong one fails before the export
+    // password is asked twice), then the export password, before the key
+    // is unsealed.
+    let store = ctx.open_store()?;
+    store.check_domain_enabled(&mailbox)?;
+    store.get(&mailbox, &fingerprint)?;
+    let password = secrets::export_password(args.password_file.as_deref())?;
+    let identity = store.identity(&mailbox, &fingerprint)?;
+    let mut options = ExportOptions::default().friendly_name(mailbox.canonical());
+    if args.legacy {
+        options = options.legacy();
+    }
+    // Sealed under the export password: not a secret in clear.
+    let bundle = smime::pkcs12::export(&identity, &password, &options)?;
+    files::with_output(args.output.as_deref(), out, Content::WhenComplete, |w| {
+        Ok(w.write_all(&bundle)?)
+    })?;
+    if args.output.is_some() {
+        writeln!(
+            out,
+            "{}",
+            output::exported_line(&mailbox, &fingerprint, args.legacy)
+        )?;
+    }
+    Ok(())
+}
