@@ -124,6 +124,11 @@ fn policy_words(policy: &smime::DomainPolicy) -> &'static str {
     }
 }
 
+/// `domain enable|disable`: not a domain name.
+pub fn invalid_domain(domain: &str) -> String {
+    format!("invalid domain {domain:?}")
+}
+
 /// `domain require on|off`.
 pub fn write_require(out: &mut impl Write, on: bool) -> io::Result<()> {
     if on {

@@ -14,7 +14,9 @@ use crate::output;
 pub fn run(ctx: &Context, command: &DomainCommand, out: &mut impl Write) -> Result<(), Failure> {
     // The domain is checked before the store is opened.
     let checked = |args: &DomainArgs| -> Result<String, Failure> {
-        let probe: smime::Mailbox = format!("postmaster@{}", args.domain.trim()).parse()?;
+        let probe: smime::Mailbox = format!("postmaster@{}", args.domain.trim())
+            .parse()
+            .map_err(|_| Failure::Usage(output::invalid_domain(&args.domain)))?;
         Ok(probe
             .canonical()
             .rsplit_once('@')
