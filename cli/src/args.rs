@@ -226,8 +226,9 @@ pub struct SignArgs {
     /// The mailbox whose signing identity is used
     #[arg(long, value_name = "ADDR")]
     pub mailbox: Option<String>,
-    /// Sign with the identity of a PKCS#12 file instead of the store
-    /// (password: $SMIME_P12_PASSWORD, else a prompt)
+    /// Sign with the identity of a PKCS#12 file instead of the store (of
+    /// several, the one that can sign; password: $SMIME_P12_PASSWORD, else
+    /// a prompt)
     #[arg(long, value_name = "BUNDLE.p12")]
     pub p12: Option<PathBuf>,
     /// Opaque `application/pkcs7-mime` instead of `multipart/signed`
@@ -311,7 +312,7 @@ pub struct DecryptArgs {
     /// The mailbox whose private keys are tried
     #[arg(long, value_name = "ADDR")]
     pub mailbox: Option<String>,
-    /// Decrypt with the identity of a PKCS#12 file instead of the store
+    /// Decrypt with the identities of a PKCS#12 file instead of the store
     /// (password: $SMIME_P12_PASSWORD, else a prompt)
     #[arg(long, value_name = "BUNDLE.p12")]
     pub p12: Option<PathBuf>,

@@ -106,6 +106,51 @@ fn import_stores_every_identity_and_key_usage_decides() {
 }
 
 #[test]
+fn sign_and_decrypt_with_p12_pick_by_key_usage_too() {
+    let env = Env::new();
+    import_rfc_alice(&env).expect(0);
+    let (signing, decrypting) = by_usage(&env.list_json(Some(RFC_ALICE)));
+    let message = env.file(
+        "m.eml",
+        format!("From: {RFC_ALICE}\r\nSubject: x\r\n\r\nhi\r\n").as_bytes(),
+    );
+    let signed = env.dir.path().join("signed.eml");
+    let mut cmd = env.command(&["sign", "--p12"]);
+    cmd.arg(rfc9216("alice"))
+        .arg("--in")
+        .arg(&message)
+        .arg("--out")
+        .arg(&signed)
+        .env("SMIME_P12_PASSWORD", "alice");
+    run(cmd).expect(0);
+    let report = env.verify_json(
+        &std::fs::read(&signed).unwrap(),
+        &["--trust", &fixture_arg("interop/rfc9216-ca.rsa.crt")],
+        0,
+    );
+    assert_eq!(
+        report["signers"][0]["fingerprint"],
+        Value::from(signing[0].clone())
+    );
+
+    let sealed = env.dir.path().join("sealed.eml");
+    let mut cmd = env.command(&["encrypt", "--to-addr", RFC_ALICE, "--in"]);
+    cmd.arg(&message).arg("--out").arg(&sealed);
+    run(cmd).expect(0);
+    let opened = env.dir.path().join("opened.eml");
+    let mut cmd = env.command(&["decrypt", "--p12"]);
+    cmd.arg(rfc9216("alice"))
+        .args(["--json", "--in"])
+        .arg(&sealed)
+        .arg("--out")
+        .arg(&opened)
+        .env("SMIME_P12_PASSWORD", "alice");
+    let out = run(cmd).expect(0);
+    let json: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["recipient"], Value::from(decrypting[0].clone()));
+}
+
+#[test]
 fn a_bundle_that_needs_the_thirty_first_slot_stores_nothing() {
     let env = Env::new();
     let dir = env.dir.path();
