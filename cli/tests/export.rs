@@ -223,6 +223,15 @@ fn the_export_password_is_never_blank_and_never_asked_without_a_terminal() {
 }
 
 #[test]
+fn a_missing_export_password_touches_no_store() {
+    let env = Env::new();
+    let fp = fingerprint_of("certs/alice.pem");
+    export(&env, &fp, &[], None).expect(2).one_line_error();
+    export(&env, &fp, &[], Some("")).expect(2).one_line_error();
+    assert!(!env.store.exists(), "no store created");
+}
+
+#[test]
 fn exporting_what_the_mailbox_does_not_hold_is_refused() {
     let env = Env::new();
     let fp = with_alice(&env);

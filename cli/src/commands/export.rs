@@ -17,13 +17,10 @@ use crate::{output, secrets};
 pub fn run(ctx: &Context, args: &ExportArgs, out: &mut impl Write) -> Result<(), Failure> {
     let mailbox = mailbox(&args.mailbox)?;
     let fingerprint: Fingerprint = args.fingerprint.parse()?;
-    // The store passphrase first (a wrong one fails before the export
-    // password is asked twice), then the export password, before the key
-    // is unsealed.
-    let store = ctx.open_store()?;
-    store.check_domain_enabled(&mailbox)?;
-    store.get(&mailbox, &fingerprint)?;
+    // The export password is settled before the store is opened, as
+    // import's bundle password is: a missing or blank one touches no store.
     let password = secrets::export_password(args.password_file.as_deref())?;
+    let store = ctx.open_store()?;
     let identity = store.identity(&mailbox, &fingerprint)?;
     let mut options = ExportOptions::default().friendly_name(mailbox.canonical());
     if args.legacy {
