@@ -189,6 +189,15 @@ pub fn exported_line(mailbox: &Mailbox, fingerprint: &Fingerprint, legacy: bool)
     )
 }
 
+/// `export --out F` onto an existing file others may read (stderr).
+pub fn bundle_readable_by_others(path: &std::path::Path, mode: u32) -> String {
+    format!(
+        "{} is readable by other users (mode {:o}): chmod 600 it",
+        path.display(),
+        mode & 0o777
+    )
+}
+
 /// `export-certs`: `exported N certificates of <address>`.
 pub fn exported_certs_line(address: &Mailbox, count: usize) -> String {
     let noun = if count == 1 {
@@ -532,6 +541,38 @@ mod tests {
         assert_eq!(from_word(None), "n/a");
         assert_eq!(form_word(SignatureForm::Opaque), "opaque");
         assert_eq!(form_word(SignatureForm::Detached), "detached");
+    }
+
+    #[test]
+    fn domain_and_export_words() {
+        assert_eq!(policy_words(&smime::DomainPolicy::ENABLED), "enabled");
+        assert_eq!(policy_words(&smime::DomainPolicy::DISABLED), "disabled");
+        assert_eq!(
+            policy_words(&smime::DomainPolicy::new(true, false)),
+            "enabled, no encryption by default"
+        );
+        let mut text = Vec::new();
+        write_domains(
+            &mut text,
+            true,
+            &[("a.example".into(), smime::DomainPolicy::ENABLED)],
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(text).unwrap(),
+            "hosted mode: on\na.example enabled\n"
+        );
+        let address: Mailbox = "a@b.example".parse().unwrap();
+        assert_eq!(
+            exported_certs_line(&address, 1),
+            "exported 1 certificate of a@b.example"
+        );
+        assert_eq!(
+            exported_certs_line(&address, 2),
+            "exported 2 certificates of a@b.example"
+        );
+        assert_eq!(invalid_domain("x y"), "invalid domain \"x y\"");
     }
 
     #[test]

@@ -57,6 +57,22 @@ fn an_export_reimports_here_and_in_openssl_and_is_0600() {
     let mode = std::fs::metadata(&p12).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "a new bundle file is 0600");
 
+    // Onto an existing file others may read: written, its mode kept, a
+    // warning on stderr.
+    let shared = env.file("shared.p12", b"old");
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = export(&env, &fp, &["--out", path(&shared)], Some(PASSWORD)).expect(0);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "smime: warning: {} is readable by other users (mode 644): chmod 600 it\n",
+            shared.display()
+        )
+    );
+    assert_ne!(std::fs::read(&shared).unwrap(), b"old");
+    let out = export(&env, &fp, &["--out", path(&p12)], Some(PASSWORD)).expect(0);
+    assert_eq!(out.stderr, "", "no warning for a 0600 file");
+
     // Our import reads it, into another store.
     let other = Env::new();
     let out = other.import(ALICE, &p12, &[]).expect(0);

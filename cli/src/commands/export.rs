@@ -31,7 +31,8 @@ pub fn run(ctx: &Context, args: &ExportArgs, out: &mut impl Write) -> Result<(),
     files::with_output(args.output.as_deref(), out, Content::WhenComplete, |w| {
         Ok(w.write_all(&bundle)?)
     })?;
-    if args.output.is_some() {
+    if let Some(path) = &args.output {
+        warn_if_readable_by_others(path);
         writeln!(
             out,
             "{}",
@@ -40,3 +41,23 @@ pub fn run(ctx: &Context, args: &ExportArgs, out: &mut impl Write) -> Result<(),
     }
     Ok(())
 }
+
+/// A bundle is only as strong as its password against whoever can read
+/// it: a replaced file keeps its mode (the `--out` rule), so say so when
+/// others may read it. A new file is 0600.
+#[cfg(unix)]
+fn warn_if_readable_by_others(path: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.is_file()
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        eprintln!(
+            "smime: warning: {}",
+            output::bundle_readable_by_others(path, meta.permissions().mode())
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_readable_by_others(_path: &std::path::Path) {}
