@@ -1424,6 +1424,11 @@ mod bundles {
                 )
             };
             assert!(matches!(import(&alice, "nope"), Err(Error::WrongPassword)));
+            // The one-key import points elsewhere rather than pick one.
+            assert!(matches!(
+                store.import_pkcs12(&alice, &rfc9216("alice"), &Password::new("alice")),
+                Err(Error::UnsupportedBundle(smime::BundleError::SeveralKeys(2)))
+            ));
             let other = mb("carol@smime.example");
             assert!(
                 matches!(import(&other, "alice"), Err(Error::AddressMismatch { .. })),

@@ -4,7 +4,10 @@
 use super::*;
 
 impl Store {
-    /// Imports a PKCS#12 bundle into `mailbox`; see [`Store::import_identity`].
+    /// Imports a PKCS#12 bundle holding one private key into `mailbox`;
+    /// see [`Store::import_identity`]. A bundle with several (a signing and
+    /// an encryption pair) is [`crate::BundleError::SeveralKeys`]: import
+    /// it with [`Store::import_pkcs12_all`].
     pub fn import_pkcs12(
         &self,
         mailbox: &Mailbox,
