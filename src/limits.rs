@@ -39,6 +39,15 @@ pub struct Limits {
     pub max_certificates: usize,
     /// SignerInfos in one `SignedData` (a mail has one or two). Default 16.
     pub max_signers: usize,
+    /// Public-key operations (signature verifications) one `SignedData`
+    /// may cost, over all its SignerInfos and every certificate each one
+    /// names: the certificate set is not signed, so each certificate
+    /// claiming a signer's issuer and serial number (or key identifier) is
+    /// tried, and 16 signers × 64 such certificates would be 1 024
+    /// operations. Keys are bounded before any operation (RSA ≤ 16 384
+    /// bits, public exponent ≤ 2³²+1, EC on P-256/P-384/P-521 only).
+    /// Default 64.
+    pub max_signature_operations: usize,
     /// RecipientInfos in one envelope: decryption work is bounded by it.
     /// Default 256.
     pub max_recipients: usize,
@@ -71,6 +80,7 @@ impl Default for Limits {
             max_parts: 10_000,
             max_certificates: 64,
             max_signers: 16,
+            max_signature_operations: 64,
             max_recipients: 256,
             max_pkcs12_iterations: 10_000_000,
             max_ber_depth: 32,

@@ -21,9 +21,9 @@ use x509_cert::spki::AlgorithmIdentifierOwned;
 use x509_cert::time::Time;
 
 use super::asn1::{RsassaPssParams, SmimeCapabilities};
-use crate::algorithm::{DigestAlgorithm, KeyAlgorithm, Named, SignatureAlgorithm};
+use crate::algorithm::{DigestAlgorithm, EcCurve, KeyAlgorithm, Named, SignatureAlgorithm};
 use crate::cert::Certificate;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::oid::{self, ObjectId};
 
 /// Why a signature did not verify (RFC 5652 §5.4-5.6).
@@ -98,11 +98,100 @@ pub enum SignatureFailure {
         /// The modulus length.
         bits: u32,
     },
+    /// An RSA public exponent above 2³²+1: refused before any work. Real
+    /// keys use 65537 (Windows CryptoAPI cannot even hold an exponent
+    /// above 32 bits); a 64-bit exponent, which OpenSSL still accepts for
+    /// moduli above 3072 bits, makes each verification 4× slower.
+    #[error("the signer's RSA public exponent of {bits} bits is absurdly large")]
+    ExponentTooLarge {
+        /// The exponent's length in bits.
+        bits: u32,
+    },
+    /// An EC key on a curve we do not support (only P-256, P-384 and
+    /// P-521 by name; explicit curve parameters are refused, RFC 5480
+    /// §2.1.1): refused before any work.
+    #[error("the signer's EC key is not on a supported named curve")]
+    UnsupportedCurve,
 }
 
 /// RSA moduli above this many bits are refused (OpenSSL's own
 /// `OPENSSL_RSA_MAX_MODULUS_BITS`).
 pub(crate) const MAX_RSA_BITS: u32 = 16384;
+
+/// The largest RSA public exponent accepted: 2³²+1 (F5).
+const MAX_RSA_EXPONENT: u64 = (1 << 32) + 1;
+
+/// The public-key operations one SignedData may still cost
+/// ([`Limits::max_signature_operations`](crate::Limits)), shared by all
+/// its SignerInfos and every candidate certificate each one names.
+pub(crate) struct Budget {
+    left: usize,
+    max: usize,
+}
+
+impl Budget {
+    /// A budget of `max` operations.
+    pub(crate) fn new(max: usize) -> Self {
+        Budget { left: max, max }
+    }
+
+    /// Takes one operation, or says the limit is reached.
+    fn spend(&mut self) -> std::result::Result<(), Stop> {
+        self.left = self.left.checked_sub(1).ok_or(Stop::Budget)?;
+        Ok(())
+    }
+
+    fn exceeded(&self) -> Error {
+        Error::LimitExceeded {
+            limit: "max_signature_operations",
+            max: self.max as u64,
+        }
+    }
+}
+
+/// Why checking one candidate stopped: its signature failed, or the
+/// message's budget of public-key operations is spent.
+enum Stop {
+    Failure(SignatureFailure),
+    Budget,
+}
+
+impl From<SignatureFailure> for Stop {
+    fn from(failure: SignatureFailure) -> Self {
+        Stop::Failure(failure)
+    }
+}
+
+/// Refuses, before any public-key operation, a key that would make one
+/// expensive: an RSA modulus above [`MAX_RSA_BITS`], an RSA exponent above
+/// [`MAX_RSA_EXPONENT`], an EC key not on a named curve we support.
+fn bounded_key(
+    key: &KeyAlgorithm,
+    public: &PKeyRef<Public>,
+) -> std::result::Result<(), SignatureFailure> {
+    match key {
+        KeyAlgorithm::Rsa { bits } | KeyAlgorithm::RsaPss { bits } => {
+            if *bits > MAX_RSA_BITS {
+                return Err(SignatureFailure::KeyTooLarge { bits: *bits });
+            }
+            let rsa = public.rsa().map_err(|_| SignatureFailure::UnusableKey)?;
+            let e = rsa.e();
+            let bits = u32::try_from(e.num_bits()).unwrap_or(u32::MAX);
+            let value = e
+                .to_vec()
+                .iter()
+                .fold(0u64, |v, b| (v << 8) | u64::from(*b));
+            if bits > 33 || value > MAX_RSA_EXPONENT {
+                return Err(SignatureFailure::ExponentTooLarge { bits });
+            }
+            Ok(())
+        }
+        KeyAlgorithm::Ec {
+            curve: EcCurve::Other(_),
+        } => Err(SignatureFailure::UnsupportedCurve),
+        _ => Ok(()),
+    }
+}
 
 /// Whether `key` can make signatures of the `label` algorithm.
 fn key_fits(label: SignatureAlgorithm, key: &KeyAlgorithm) -> bool {
@@ -170,6 +259,16 @@ impl ContentDigests {
             .is_some_and(|c| c.iter().any(|(a, _)| *a == alg))
     }
 
+    /// Each candidate's `alg` digest, in order (empty for a candidate
+    /// not hashed with it, which cannot match).
+    fn each(&self, alg: DigestAlgorithm) -> impl Iterator<Item = &[u8]> {
+        self.candidates.iter().map(move |c| {
+            c.iter()
+                .find(|(a, _)| *a == alg)
+                .map_or(&[][..], |(_, d)| d.as_slice())
+        })
+    }
+
     /// The first candidate whose `alg` digest satisfies `matches`.
     fn position(
         &self,
@@ -202,13 +301,17 @@ pub(crate) fn signer_digests(signed_data: &cms::signed_data::SignedData) -> Vec<
 
 /// Checks one signer against the first candidate in `content` (the
 /// content as received, then alternative canonical forms) whose digest
-/// matches.
+/// matches; each public-key operation is taken from `budget`, and
+/// [`Error::LimitExceeded`] (`max_signature_operations`) ends the whole
+/// verification when it is spent: a message that asks for more work than
+/// any real one is refused, not half-reported.
 pub(crate) fn check_signer(
     si: &SignerInfo,
     econtent_type: &Oid,
     content: &ContentDigests,
     certificates: &[Certificate],
-) -> SignerCheck {
+    budget: &mut Budget,
+) -> Result<SignerCheck> {
     // The certificate set is not signed: anyone on the path can add a
     // certificate that claims the signer's issuer and serial. Every match
     // is tried; the first under which the signature verifies is the signer.
@@ -222,19 +325,25 @@ pub(crate) fn check_signer(
         result: Err(SignatureFailure::NoCertificate),
     };
     let mut first_failure = None;
+    let mut run = |mut check: SignerCheck| {
+        check.result = match verify_signer(si, econtent_type, content, &mut check, budget) {
+            Ok(index) => Ok(index),
+            Err(Stop::Failure(failure)) => Err(failure),
+            Err(Stop::Budget) => return Err(budget.exceeded()),
+        };
+        Ok(check)
+    };
     for cert in matching {
-        let mut check = new_check(Some(cert));
-        check.result = verify_signer(si, econtent_type, content, &mut check);
+        let check = run(new_check(Some(cert)))?;
         if check.result.is_ok() {
-            return check;
+            return Ok(check);
         }
         first_failure.get_or_insert(check);
     }
-    first_failure.unwrap_or_else(|| {
-        let mut check = new_check(None);
-        check.result = verify_signer(si, econtent_type, content, &mut check);
-        check
-    })
+    match first_failure {
+        Some(check) => Ok(check),
+        None => run(new_check(None)),
+    }
 }
 
 fn verify_signer(
@@ -242,44 +351,48 @@ fn verify_signer(
     econtent_type: &Oid,
     content: &ContentDigests,
     check: &mut SignerCheck,
-) -> std::result::Result<usize, SignatureFailure> {
+    budget: &mut Budget,
+) -> std::result::Result<usize, Stop> {
     let cert = check
         .certificate
         .clone()
         .ok_or(SignatureFailure::NoCertificate)?;
     let digest = match check.digest {
         Named::Known(d) => d,
-        Named::Unknown(oid) => return Err(SignatureFailure::UnsupportedDigest(oid)),
+        Named::Unknown(oid) => return Err(SignatureFailure::UnsupportedDigest(oid).into()),
     };
     if let KeyAlgorithm::Rsa { bits } | KeyAlgorithm::RsaPss { bits } = cert.key_algorithm()
         && *bits > MAX_RSA_BITS
     {
-        return Err(SignatureFailure::KeyTooLarge { bits: *bits });
+        return Err(SignatureFailure::KeyTooLarge { bits: *bits }.into());
     }
     if let Some(label) = SignatureAlgorithm::from_oid(&si.signature_algorithm.oid)
         && !key_fits(label, cert.key_algorithm())
     {
         // Never report the label as what signed.
         check.signature_algorithm = Named::Unknown(ObjectId(si.signature_algorithm.oid));
-        return Err(SignatureFailure::KeyMismatch { label });
+        return Err(SignatureFailure::KeyMismatch { label }.into());
     }
     let public = cert
         .public_key()
         .map_err(|_| SignatureFailure::UnusableKey)?;
+    bounded_key(cert.key_algorithm(), &public)?;
     if !content.has(digest) {
-        return Err(SignatureFailure::DigestNotComputed(digest));
+        return Err(SignatureFailure::DigestNotComputed(digest).into());
     }
     let Some(attrs) = &si.signed_attrs else {
         // No signed attributes: the signature is over the content itself,
         // which RFC 5652 §5.3 allows only for id-data.
         if *econtent_type != oid::DATA {
-            return Err(SignatureFailure::UnprotectedContentType);
+            return Err(SignatureFailure::UnprotectedContentType.into());
         }
-        return content
-            .position(digest, |d| {
-                verify_signature(si, digest, &public, Signed::Digest(d)).is_ok()
-            })
-            .ok_or(SignatureFailure::ContentMismatch);
+        for (index, d) in content.each(digest).enumerate() {
+            budget.spend()?;
+            if verify_signature(si, digest, &public, Signed::Digest(d)).is_ok() {
+                return Ok(index);
+            }
+        }
+        return Err(SignatureFailure::ContentMismatch.into());
     };
     check.capabilities = single_value(attrs, &oid::SMIME_CAPABILITIES).and_then(capability_oids);
     check.signing_time = single_value(attrs, &oid::SIGNING_TIME)
@@ -295,7 +408,8 @@ fn verify_signer(
         return Err(SignatureFailure::ContentTypeMismatch {
             attribute: ObjectId(content_type),
             content: ObjectId(*econtent_type),
-        });
+        }
+        .into());
     }
     let expected = single_value(attrs, &oid::MESSAGE_DIGEST)
         .and_then(|v| v.decode_as::<OctetString>().ok())
@@ -305,6 +419,7 @@ fn verify_signer(
         .position(digest, |d| d == expected.as_bytes())
         .ok_or(SignatureFailure::DigestMismatch)?;
     let signed = attrs.to_der().map_err(|_| SignatureFailure::BadSignature)?;
+    budget.spend()?;
     verify_signature(si, digest, &public, Signed::Data(&signed))?;
     Ok(matched)
 }
@@ -432,7 +547,6 @@ pub(crate) fn find_signer_certificates(
     }
     found
 }
-
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

@@ -32,6 +32,10 @@ use x509_cert::spki::AlgorithmIdentifierOwned;
 use crate::error::{CmsError, Error, Result};
 use ber::{BerReader, tag};
 
+pub use check::SignatureFailure;
+pub(crate) use check::{Budget, ContentDigests, MAX_RSA_BITS, SignerCheck, check_signer, pss_hash};
+#[cfg(feature = "fuzzing")]
+pub(crate) use check::{find_signer_certificates, signer_digests};
 pub(crate) use compressed::{build_compressed_data, decompress, decompress_into, is_compressed};
 pub(crate) use enveloped::{
     AeadParams, EnvelopeHead, definite_envelope, definite_mac, kek_wrapped_key, parse_envelope,
@@ -41,10 +45,6 @@ pub(crate) use signed::{
     OpaqueSignedData, Parsed, SignParams, build_detached_signed_data, build_signed_data,
     opaque_prefix, parse_signed_data, signer_fields,
 };
-pub use check::SignatureFailure;
-pub(crate) use check::{ContentDigests, MAX_RSA_BITS, SignerCheck, check_signer, pss_hash};
-#[cfg(feature = "fuzzing")]
-pub(crate) use check::{find_signer_certificates, signer_digests};
 pub(crate) use signer::take_revocation_info;
 
 /// An [`Error::InvalidCms`] for `reason`.

@@ -207,4 +207,3 @@ pub(crate) fn take_revocation_info(content_info: &[u8]) -> Result<(Vec<u8>, Vec<
     .map_err(&bad)?;
     Ok((der, found))
 }
-

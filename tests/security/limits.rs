@@ -214,3 +214,72 @@ fn max_ber_depth_bounds_streamed_cms() {
             .valid
     );
 }
+
+/// Issue 15 item 5, with cheap keys: 16 SignerInfos × 64 certificates that
+/// all claim the signer's issuer and serial number would be 1 024
+/// signature verifications; `max_signature_operations` refuses the message
+/// after 64, before any path validation.
+#[test]
+fn max_signature_operations_bounds_signers_times_certificates() {
+    use crate::security::crafted::signer_flood;
+    let e = openssl::bn::BigNum::from_u32(65537).unwrap();
+    let flood = signer_flood(16, 64, 1024, &e);
+    let options = VerifyOptions::new(&[root()]);
+    assert_limit(verify(&flood, &options), "max_signature_operations");
+    assert_limit(
+        verify_stream(&flood[..], std::io::sink(), &options),
+        "max_signature_operations",
+    );
+    // Within a raised limit every candidate is tried and none verifies.
+    let raised = options.limits(limited(|l| l.max_signature_operations = 16 * 64));
+    let report = verify(&flood, &raised).unwrap();
+    assert_eq!(report.signers.len(), 16);
+    assert!(
+        report.signers.iter().all(|s| s.signature
+            == smime::SignatureStatus::Invalid(smime::SignatureFailure::BadSignature))
+    );
+}
+
+/// The key bounds act before any public-key operation, so they cost no
+/// budget: the issue's input (RSA-16384, a 64-bit exponent, 16 × 64) is
+/// a report of 16 refused signers within the default limit, and an
+/// exponent of 2³²+1 is still accepted (and then tried).
+#[test]
+fn rsa_exponent_above_2_32_plus_1_is_refused_before_any_work() {
+    use crate::security::crafted::{exponent_64, signer_flood};
+    use smime::{SignatureFailure, SignatureStatus};
+    let options = VerifyOptions::new(&[root()]);
+    let started = std::time::Instant::now();
+    let report = verify(&read_fixture("hostile/signer-flood.eml"), &options).unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(report.signers.len(), 16);
+    assert!(!report.valid);
+    for s in &report.signers {
+        assert_eq!(
+            s.signature,
+            SignatureStatus::Invalid(SignatureFailure::ExponentTooLarge { bits: 64 })
+        );
+    }
+    // Generous for a debug build on a shared machine; the release CLI
+    // figure is in the closing note of issue 15.
+    assert!(elapsed.as_secs() < 20, "{elapsed:?}");
+    let status = |e: &openssl::bn::BigNum| {
+        verify(&signer_flood(1, 1, 1024, e), &options)
+            .unwrap()
+            .signers[0]
+            .signature
+    };
+    let big = |hex: &str| openssl::bn::BigNum::from_hex_str(hex).unwrap();
+    assert_eq!(
+        status(&big("100000003")),
+        SignatureStatus::Invalid(SignatureFailure::ExponentTooLarge { bits: 33 })
+    );
+    assert_eq!(
+        status(&big("100000001")),
+        SignatureStatus::Invalid(SignatureFailure::BadSignature)
+    );
+    assert_eq!(
+        status(&exponent_64()),
+        SignatureStatus::Invalid(SignatureFailure::ExponentTooLarge { bits: 64 })
+    );
+}

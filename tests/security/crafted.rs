@@ -1,0 +1,118 @@
+//! Hostile messages crafted at test time (issue 15, items 5–7), and the
+//! writer of their copies in `fixtures/hostile/` (for the fuzz corpus and
+//! for measuring the CLI with `/usr/bin/time -v`):
+//!
+//! ```text
+//! SMIME_WRITE_HOSTILE=1 cargo test --test security crafted::write -- --ignored
+//! ```
+
+use der::Decode;
+use openssl::asn1::Asn1Time;
+use openssl::bn::{BigNum, MsbOption};
+use openssl::ec::{EcGroup, EcKey};
+use openssl::hash::MessageDigest;
+use openssl::nid::Nid;
+use openssl::pkey::PKey;
+use openssl::rsa::Rsa;
+use openssl::x509::{X509, X509NameBuilder};
+
+use crate::common::pki::edit_signed_data;
+use crate::common::{identity, read_fixture};
+use smime::SignOptions;
+
+/// A public RSA key of `bits` with exponent `e`. Nothing but its public
+/// operation is ever used, so the modulus is any odd number with its top
+/// bit set: no prime search (an RSA-16384 key pair takes minutes).
+fn public_rsa(bits: i32, e: &BigNum) -> PKey<openssl::pkey::Public> {
+    let mut n = BigNum::new().unwrap();
+    n.rand(bits, MsbOption::ONE, true).unwrap();
+    let e = BigNum::from_slice(&e.to_vec()).unwrap();
+    PKey::from_rsa(Rsa::from_public_components(n, e).unwrap()).unwrap()
+}
+
+/// `alice`'s signed message with its certificates replaced by `certs`
+/// certificates that all claim her issuer and serial number (each with a
+/// key of `bits` and exponent `e`), and its one SignerInfo by `signers`
+/// copies with signatures that verify under none of them: every signer
+/// tries every certificate.
+pub fn signer_flood(signers: usize, certs: usize, bits: i32, e: &BigNum) -> Vec<u8> {
+    let signed = smime::sign(
+        b"From: alice@example.org\r\nContent-Type: text/plain\r\n\r\nhello\r\n",
+        &identity("alice"),
+        &SignOptions::default(),
+    )
+    .unwrap();
+    let alice = X509::from_pem(&read_fixture("certs/alice.pem")).unwrap();
+    let ca = PKey::from_ec_key(
+        EcKey::generate(&EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap()).unwrap(),
+    )
+    .unwrap();
+    let forged: Vec<x509_cert::Certificate> = (0..certs)
+        .map(|i| {
+            let mut name = X509NameBuilder::new().unwrap();
+            name.append_entry_by_text("CN", &format!("flood {i}"))
+                .unwrap();
+            let mut b = X509::builder().unwrap();
+            b.set_version(2).unwrap();
+            b.set_serial_number(alice.serial_number()).unwrap();
+            b.set_issuer_name(alice.issuer_name()).unwrap();
+            b.set_subject_name(&name.build()).unwrap();
+            b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
+                .unwrap();
+            b.set_not_after(&Asn1Time::days_from_now(3650).unwrap())
+                .unwrap();
+            b.set_pubkey(&public_rsa(bits, e)).unwrap();
+            b.sign(&ca, MessageDigest::sha256()).unwrap();
+            x509_cert::Certificate::from_der(&b.build().to_der().unwrap()).unwrap()
+        })
+        .collect();
+    edit_signed_data(&signed, |sd| {
+        let choices = forged
+            .into_iter()
+            .map(cms::cert::CertificateChoices::Certificate)
+            .collect::<Vec<_>>();
+        sd.certificates = Some(cms::signed_data::CertificateSet(
+            der::asn1::SetOfVec::try_from(choices).unwrap(),
+        ));
+        let alice_si = sd.signer_infos.0.iter().next().unwrap().clone();
+        let infos = (0..signers)
+            .map(|i| {
+                let mut si = alice_si.clone();
+                // As long as the modulus and below it (OpenSSL checks both
+                // before its modular exponentiation), distinct per signer.
+                let mut signature = vec![0x5a; (bits as usize).div_ceil(8)];
+                signature[0] = 0x01;
+                signature[1..9].copy_from_slice(&(i as u64).to_be_bytes());
+                si.signature = der::asn1::OctetString::new(signature).unwrap();
+                si
+            })
+            .collect::<Vec<_>>();
+        sd.signer_infos =
+            cms::signed_data::SignerInfos(der::asn1::SetOfVec::try_from(infos).unwrap());
+    })
+}
+
+/// The exponent of the issue's input: 64 bits (OpenSSL accepts up to 64
+/// bits for moduli above 3072 bits).
+pub fn exponent_64() -> BigNum {
+    BigNum::from_hex_str("FFFFFFFFFFFFFFC5").unwrap()
+}
+
+/// Writes the crafted inputs to `fixtures/hostile/` (see the module
+/// documentation); ignored unless asked for.
+#[test]
+#[ignore = "writes fixtures; run with SMIME_WRITE_HOSTILE=1 and --ignored"]
+fn write() {
+    if std::env::var_os("SMIME_WRITE_HOSTILE").is_none() {
+        println!("skipped: SMIME_WRITE_HOSTILE is not set");
+        return;
+    }
+    let dir = crate::common::fixture("hostile");
+    // Issue 15 item 5: 16 SignerInfos × 64 certificates sharing one
+    // issuer/serial, RSA-16384 with a 64-bit public exponent.
+    std::fs::write(
+        dir.join("signer-flood.eml"),
+        signer_flood(16, 64, 16384, &exponent_64()),
+    )
+    .unwrap();
+}
