@@ -36,6 +36,20 @@ fn public_rsa(bits: i32, e: &BigNum) -> PKey<openssl::pkey::Public> {
 /// copies with signatures that verify under none of them: every signer
 /// tries every certificate.
 pub fn signer_flood(signers: usize, certs: usize, bits: i32, e: &BigNum) -> Vec<u8> {
+    signer_flood_with(signers, certs, (bits as usize).div_ceil(8), None, &|| {
+        public_rsa(bits, e)
+    })
+}
+
+/// [`signer_flood`] with keys from `key`, signatures of `signature_len`
+/// bytes, and the SignerInfos' signatureAlgorithm replaced by `label`.
+pub fn signer_flood_with(
+    signers: usize,
+    certs: usize,
+    signature_len: usize,
+    label: Option<const_oid::ObjectIdentifier>,
+    key: &dyn Fn() -> PKey<openssl::pkey::Public>,
+) -> Vec<u8> {
     let signed = smime::sign(
         b"From: alice@example.org\r\nContent-Type: text/plain\r\n\r\nhello\r\n",
         &identity("alice"),
@@ -61,7 +75,7 @@ pub fn signer_flood(signers: usize, certs: usize, bits: i32, e: &BigNum) -> Vec<
                 .unwrap();
             b.set_not_after(&Asn1Time::days_from_now(3650).unwrap())
                 .unwrap();
-            b.set_pubkey(&public_rsa(bits, e)).unwrap();
+            b.set_pubkey(&key()).unwrap();
             b.sign(&ca, MessageDigest::sha256()).unwrap();
             x509_cert::Certificate::from_der(&b.build().to_der().unwrap()).unwrap()
         })
@@ -80,7 +94,11 @@ pub fn signer_flood(signers: usize, certs: usize, bits: i32, e: &BigNum) -> Vec<
                 let mut si = alice_si.clone();
                 // As long as the modulus and below it (OpenSSL checks both
                 // before its modular exponentiation), distinct per signer.
-                let mut signature = vec![0x5a; (bits as usize).div_ceil(8)];
+                if let Some(oid) = label {
+                    si.signature_algorithm.oid = oid;
+                    si.signature_algorithm.parameters = None;
+                }
+                let mut signature = vec![0x5a; signature_len];
                 signature[0] = 0x01;
                 signature[1..9].copy_from_slice(&(i as u64).to_be_bytes());
                 si.signature = der::asn1::OctetString::new(signature).unwrap();

@@ -283,3 +283,25 @@ fn rsa_exponent_above_2_32_plus_1_is_refused_before_any_work() {
         SignatureStatus::Invalid(SignatureFailure::ExponentTooLarge { bits: 64 })
     );
 }
+
+/// An EC signer key off the curves we support (here secp256k1) is refused
+/// before any public-key operation.
+#[test]
+fn ec_keys_off_the_named_curves_are_refused_before_any_work() {
+    use crate::security::crafted::signer_flood_with;
+    use openssl::ec::{EcGroup, EcKey};
+    use smime::{SignatureFailure, SignatureStatus};
+    let key = || {
+        let group = EcGroup::from_curve_name(openssl::nid::Nid::SECP256K1).unwrap();
+        let private = EcKey::generate(&group).unwrap();
+        let public = EcKey::from_public_key(&group, private.public_key()).unwrap();
+        openssl::pkey::PKey::from_ec_key(public).unwrap()
+    };
+    let ecdsa_sha256 = const_oid::ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+    let message = signer_flood_with(1, 1, 72, Some(ecdsa_sha256), &key);
+    let report = verify(&message, &VerifyOptions::new(&[root()])).unwrap();
+    assert_eq!(
+        report.signers[0].signature,
+        SignatureStatus::Invalid(SignatureFailure::UnsupportedCurve)
+    );
+}
