@@ -51,6 +51,11 @@ pub struct Limits {
     /// RecipientInfos in one envelope: decryption work is bounded by it.
     /// Default 256.
     pub max_recipients: usize,
+    /// Private-key operations trial decryption may cost (identities tried
+    /// × key-transport RecipientInfos), checked before the first; only
+    /// with [`DecryptOptions::trial_decryption`](crate::DecryptOptions).
+    /// Default 32: a full mailbox (30 keys) against one recipient.
+    pub max_trial_keys: usize,
     /// PBKDF2 / PKCS#12 KDF / MAC iterations a PKCS#12 bundle may ask for,
     /// checked before any derivation. Default 10 000 000 (seconds of CPU;
     /// real bundles use 2 048 to 600 000).
@@ -82,6 +87,7 @@ impl Default for Limits {
             max_signers: 16,
             max_signature_operations: 64,
             max_recipients: 256,
+            max_trial_keys: 32,
             max_pkcs12_iterations: 10_000_000,
             max_ber_depth: 32,
             max_revocation_items: 64,

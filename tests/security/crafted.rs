@@ -126,11 +126,29 @@ fn write() {
         return;
     }
     let dir = crate::common::fixture("hostile");
+    // Existing inputs are kept (they are random; a fixture should not
+    // change under the fuzz corpus): delete one to write it anew.
+    let put = |name: &str, bytes: &dyn Fn() -> Vec<u8>| {
+        let path = dir.join(name);
+        if !path.exists() {
+            std::fs::write(path, bytes()).unwrap();
+        }
+    };
     // Issue 15 item 5: 16 SignerInfos × 64 certificates sharing one
     // issuer/serial, RSA-16384 with a 64-bit public exponent.
-    std::fs::write(
-        dir.join("signer-flood.eml"),
-        signer_flood(16, 64, 16384, &exponent_64()),
-    )
-    .unwrap();
+    put("signer-flood.eml", &|| {
+        signer_flood(16, 64, 16384, &exponent_64())
+    });
+    // Issue 15 items 5 and 7: AES-256-CBC for bob, its RecipientInfo
+    // naming mallory (a client writing wrong identifiers): only trial
+    // decryption opens it.
+    put("wrong-recipient-id.eml", &|| {
+        let sealed = smime::encrypt(
+            b"Content-Type: text/plain\r\n\r\nfound by trial decryption\r\n",
+            &[crate::common::cert("bob")],
+            &smime::EncryptOptions::default(),
+        )
+        .unwrap();
+        crate::security::attacks::mislabelled(&sealed, &identity("mallory"))
+    });
 }
