@@ -60,6 +60,15 @@ pub struct Limits {
     /// checked before any derivation. Default 10 000 000 (seconds of CPU;
     /// real bundles use 2 048 to 600 000).
     pub max_pkcs12_iterations: u64,
+    /// Parameters of one `Content-*` header field (`; name=value`, RFC
+    /// 2045 §5.1; RFC 2231 continuations count one each), checked before
+    /// they are parsed. Default 128 (mail uses fewer than ten; a long
+    /// file name split by RFC 2231 a few dozen).
+    pub max_header_params: usize,
+    /// Bytes of header sections across all the nested parts of one
+    /// message (each section is also at most 1 MiB), charged as a walk
+    /// (verify, sign, encrypt) parses each part. Default 4 MiB.
+    pub max_header_bytes: u64,
     /// Nesting of constructed BER encodings read from a stream. Default 32.
     pub max_ber_depth: usize,
     /// CRLs and OCSP responses one verification reads, from the caller
@@ -89,6 +98,8 @@ impl Default for Limits {
             max_recipients: 256,
             max_trial_keys: 32,
             max_pkcs12_iterations: 10_000_000,
+            max_header_params: 128,
+            max_header_bytes: 4 << 20,
             max_ber_depth: 32,
             max_revocation_items: 64,
             max_crl_size: 32 << 20,

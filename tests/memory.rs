@@ -73,3 +73,57 @@ fn a_declared_ber_length_is_not_allocated() {
     );
     assert!(peak < 4 << 20, "peak heap growth {peak} bytes");
 }
+
+/// Issue 15 item 6: 30 MB of nested `multipart/mixed` parts, each with a
+/// Content-Type of 48 000 parameters (about 1 MB of header per part;
+/// `tests/security/crafted.rs` writes the same input for the CLI figures).
+/// It used to reach 974 MB of RSS and 8 s; now the root's header is
+/// refused by `max_header_params` before any parameter is parsed.
+fn nested_params(levels: usize, params: usize, value_len: usize) -> Vec<u8> {
+    let value = "v".repeat(value_len);
+    let mut message = b"Content-Type: text/plain\r\n\r\nhello\r\n".to_vec();
+    for level in (0..levels).rev() {
+        let mut head = format!("Content-Type: multipart/mixed; boundary=b{level}");
+        for i in 0..params {
+            head.push_str(&format!(";\r\n\tp{i}={value}"));
+        }
+        let mut outer = head.into_bytes();
+        outer.extend_from_slice(format!("\r\n\r\n--b{level}\r\n").as_bytes());
+        outer.extend_from_slice(&message);
+        outer.extend_from_slice(format!("\r\n--b{level}--\r\n").as_bytes());
+        message = outer;
+    }
+    message
+}
+
+#[test]
+fn nested_parameter_lists_are_refused_within_a_few_mib() {
+    let message = nested_params(30, 48_000, 10);
+    assert!(message.len() > 28 << 20, "{}", message.len());
+    let options = smime::VerifyOptions::new(&[]);
+    let limit = |result: &Option<smime::Result<smime::VerifyReport>>| {
+        matches!(
+            result,
+            Some(Err(smime::Error::LimitExceeded {
+                limit: "max_header_params",
+                ..
+            }))
+        )
+    };
+    let mut result = None;
+    let peak = peak_during(|| result = Some(smime::verify(&message, &options)));
+    assert!(limit(&result), "{result:?}");
+    assert!(peak < 8 << 20, "verify: peak heap growth {peak} bytes");
+    let peak = peak_during(|| {
+        result = Some(smime::verify_stream(
+            &message[..],
+            std::io::sink(),
+            &options,
+        ))
+    });
+    assert!(limit(&result), "{result:?}");
+    assert!(
+        peak < 8 << 20,
+        "verify_stream: peak heap growth {peak} bytes"
+    );
+}

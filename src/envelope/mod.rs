@@ -456,6 +456,7 @@ pub fn decrypt_stream<R: Read, W: Write>(
     let mut input = BufReader::with_capacity(io::CHUNK, input);
     let head = mime::read_head(&mut input)?;
     let root = Entity::parse(&head)?;
+    mime::HeaderBudget::new(limits).charge(&root)?;
     if !root.is_pkcs7_mime() {
         return Err(Error::NotEncrypted);
     }

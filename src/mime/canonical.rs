@@ -8,7 +8,7 @@
 use std::io::{self, Read, Seek, SeekFrom};
 
 use super::entity::{Entity, split_message, with_content_type};
-use super::header::read_head;
+use super::header::{HeaderBudget, read_head};
 use super::multipart::multipart_spans;
 use super::transfer::{base64_lines, encode_quoted_printable};
 use super::{MAX_LINE, sub};
@@ -90,9 +90,15 @@ fn assemble(entity: &Entity<'_>, encoding: Option<&str>, body: &[u8]) -> Vec<u8>
     out
 }
 
-fn prepare(bytes: &[u8], depth: usize, limits: &Limits) -> Result<Vec<u8>> {
+fn prepare(
+    bytes: &[u8],
+    depth: usize,
+    limits: &Limits,
+    headers: &mut HeaderBudget,
+) -> Result<Vec<u8>> {
     limits::check("max_mime_depth", depth as u64, limits.max_mime_depth as u64)?;
     let entity = Entity::parse(bytes)?;
+    headers.charge(&entity)?;
     let content_type = entity.content_type();
     let encoding = entity.transfer_encoding();
     let identity = matches!(encoding.as_str(), "7bit" | "8bit" | "binary");
@@ -103,7 +109,7 @@ fn prepare(bytes: &[u8], depth: usize, limits: &Limits) -> Result<Vec<u8>> {
         let mut pos = 0;
         for (start, end) in multipart_spans(body, boundary, limits.max_parts)? {
             rebuilt.extend_from_slice(&canonicalize(sub(body, pos, start)));
-            rebuilt.extend_from_slice(&prepare(sub(body, start, end), depth + 1, limits)?);
+            rebuilt.extend_from_slice(&prepare(sub(body, start, end), depth + 1, limits, headers)?);
             pos = end;
         }
         rebuilt.extend_from_slice(&canonicalize(sub(body, pos, body.len())));
@@ -111,7 +117,7 @@ fn prepare(bytes: &[u8], depth: usize, limits: &Limits) -> Result<Vec<u8>> {
     }
     if content_type.is("message/rfc822") && identity {
         // RFC 2046 §5.2.1: no encoding allowed here; make the inner message safe.
-        let inner = prepare(entity.body(), depth + 1, limits)?;
+        let inner = prepare(entity.body(), depth + 1, limits, headers)?;
         return Ok(assemble(&entity, None, &inner));
     }
     if identity && needs_encoding(entity.body()) {
@@ -131,10 +137,11 @@ fn prepare(bytes: &[u8], depth: usize, limits: &Limits) -> Result<Vec<u8>> {
 /// lines, so the entity is put in canonical CRLF form and every leaf that
 /// would not survive a 7-bit transport is re-encoded (quoted-printable for
 /// text, base64 otherwise), recursively through multiparts and
-/// message/rfc822, within `limits` (MIME depth, parts). Everything
+/// message/rfc822, within `limits` (MIME depth, parts, header bytes and
+/// parameters). Everything
 /// else stays byte-exact.
 pub(crate) fn prepare_for_signing(entity: &[u8], limits: &Limits) -> Result<Vec<u8>> {
-    prepare(entity, 0, limits)
+    prepare(entity, 0, limits, &mut HeaderBudget::new(limits))
 }
 
 /// What a first pass over an entity found.

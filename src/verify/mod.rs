@@ -143,6 +143,8 @@ pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
 /// `max_mime_depth` times.
 fn verify_layer(message: &[u8], options: &VerifyOptions, depth: usize) -> Result<VerifyReport> {
     let root = Entity::parse(message)?;
+    let mut headers = mime::HeaderBudget::new(&options.limits);
+    headers.charge(&root)?;
     if root.is_pkcs7_mime()
         && locate::opaque_content_type(&root, root.body()) == Some(oid::COMPRESSED_DATA)
     {
@@ -154,7 +156,8 @@ fn verify_layer(message: &[u8], options: &VerifyOptions, depth: usize) -> Result
     let mut problems = Vec::new();
     let from = sender(&root, &mut problems);
     let limits = &options.limits;
-    let (found, path) = find_signed(&root, 0, &mut Vec::new(), limits)?.ok_or(Error::NotSigned)?;
+    let (found, path) =
+        find_signed(&root, 0, &mut Vec::new(), limits, &mut headers)?.ok_or(Error::NotSigned)?;
     let message = |form| Message {
         form,
         from,
@@ -234,6 +237,7 @@ pub fn verify_stream<R: Read, W: Write>(
     let mut input = BufReader::with_capacity(io::CHUNK, input);
     let head = mime::read_head(&mut input)?;
     let root = Entity::parse(&head)?;
+    mime::HeaderBudget::new(&options.limits).charge(&root)?;
     let ct = root.content_type();
     let content_types = root
         .fields()

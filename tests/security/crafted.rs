@@ -110,6 +110,26 @@ pub fn signer_flood_with(
     })
 }
 
+/// Issue 15 item 6: `levels` nested `multipart/mixed` parts, each with a
+/// Content-Type of `params` parameters of `value_len` bytes (folded into
+/// lines a transport keeps), around one text part.
+pub fn nested_params(levels: usize, params: usize, value_len: usize) -> Vec<u8> {
+    let value = "v".repeat(value_len);
+    let mut message = b"Content-Type: text/plain\r\n\r\nhello\r\n".to_vec();
+    for level in (0..levels).rev() {
+        let mut head = format!("Content-Type: multipart/mixed; boundary=b{level}");
+        for i in 0..params {
+            head.push_str(&format!(";\r\n\tp{i}={value}"));
+        }
+        let mut outer = head.into_bytes();
+        outer.extend_from_slice(format!("\r\n\r\n--b{level}\r\n").as_bytes());
+        outer.extend_from_slice(&message);
+        outer.extend_from_slice(format!("\r\n--b{level}--\r\n").as_bytes());
+        message = outer;
+    }
+    message
+}
+
 /// The exponent of the issue's input: 64 bits (OpenSSL accepts up to 64
 /// bits for moduli above 3072 bits).
 pub fn exponent_64() -> BigNum {
@@ -142,6 +162,17 @@ fn write() {
     // Issue 15 items 5 and 7: AES-256-CBC for bob, its RecipientInfo
     // naming mallory (a client writing wrong identifiers): only trial
     // decryption opens it.
+    // Issue 15 item 6, small: 3 levels of 10 000 parameters each.
+    put("nested-params.eml", &|| nested_params(3, 10_000, 1));
+    // And the 30 MB one of the issue, for measuring only (not committed).
+    if let Some(big) = std::env::var_os("SMIME_WRITE_BIG") {
+        let big = std::path::Path::new(&big);
+        std::fs::write(
+            big.join("nested-params-30mb.eml"),
+            nested_params(30, 48_000, 10),
+        )
+        .unwrap();
+    }
     put("wrong-recipient-id.eml", &|| {
         let sealed = smime::encrypt(
             b"Content-Type: text/plain\r\n\r\nfound by trial decryption\r\n",
