@@ -21,7 +21,7 @@ use x509_cert::spki::AlgorithmIdentifierOwned;
 use x509_cert::time::Time;
 
 use super::asn1::{RsassaPssParams, SmimeCapabilities};
-use crate::algorithm::{DigestAlgorithm, EcCurve, KeyAlgorithm, Named, SignatureAlgorithm};
+use crate::algorithm::{DigestAlgorithm, KeyAlgorithm, Named, SignatureAlgorithm};
 use crate::cert::Certificate;
 use crate::error::{Error, Result};
 use crate::oid::{self, ObjectId};
@@ -107,10 +107,11 @@ pub enum SignatureFailure {
         /// The exponent's length in bits.
         bits: u32,
     },
-    /// An EC key on a curve we do not support (only P-256, P-384 and
-    /// P-521 by name; explicit curve parameters are refused, RFC 5480
-    /// §2.1.1): refused before any work.
-    #[error("the signer's EC key is not on a supported named curve")]
+    /// An EC key with explicit curve parameters instead of a named curve
+    /// (RFC 5480 §2.1.1 allows only namedCurve): refused before any work,
+    /// since its field may be of any size. A named curve below P-256 is a
+    /// [`Weakness`](crate::Weakness) instead.
+    #[error("the signer's EC key does not name its curve")]
     UnsupportedCurve,
 }
 
@@ -164,7 +165,7 @@ impl From<SignatureFailure> for Stop {
 
 /// Refuses, before any public-key operation, a key that would make one
 /// expensive: an RSA modulus above [`MAX_RSA_BITS`], an RSA exponent above
-/// [`MAX_RSA_EXPONENT`], an EC key not on a named curve we support.
+/// [`MAX_RSA_EXPONENT`], an EC key with explicit curve parameters.
 fn bounded_key(
     key: &KeyAlgorithm,
     public: &PKeyRef<Public>,
@@ -186,9 +187,13 @@ fn bounded_key(
             }
             Ok(())
         }
-        KeyAlgorithm::Ec {
-            curve: EcCurve::Other(_),
-        } => Err(SignatureFailure::UnsupportedCurve),
+        KeyAlgorithm::Ec { .. } => {
+            let ec = public.ec_key().map_err(|_| SignatureFailure::UnusableKey)?;
+            match ec.group().curve_name() {
+                Some(_) => Ok(()),
+                None => Err(SignatureFailure::UnsupportedCurve),
+            }
+        }
         _ => Ok(()),
     }
 }
