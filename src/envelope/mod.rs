@@ -102,9 +102,11 @@ pub struct DecryptOptions {
     /// is chosen only by the CBC padding or the AEAD tag over the whole
     /// content, never by what the plaintext looks like: the outcome does
     /// not depend on the IV or the first blocks. A wrong key passes a CBC
-    /// padding check about once in 256 tries, so a CBC result found by
-    /// trial may be garbage: like every CBC result it is unauthenticated
-    /// ([`Decrypted::authenticated`] is false).
+    /// padding check about once in 256 tries (OpenSSL then decrypts with a
+    /// random content key), so a CBC candidate is decrypted a second time
+    /// and kept only when both give the same bytes (one more private-key
+    /// operation for the key chosen). Like every CBC result it stays
+    /// unauthenticated ([`Decrypted::authenticated`] is false).
     pub trial_decryption: bool,
 }
 

@@ -9,11 +9,14 @@
 //! operation. With it, each RSA identity is tried (at most
 //! `Limits::max_trial_keys` private-key operations, counted before the
 //! first), and the only signal that picks one is the one every decryption
-//! ends with: the CBC padding or the AEAD tag over the whole content. No
-//! look at the plaintext decides, so the outcome never depends on the IV
-//! or on the first blocks (which an attacker flips at will, EFAIL); what
-//! remains is the padding check of every CBC decryption. The content is
-//! held (within `Limits::max_in_memory`) until a key is chosen.
+//! ends with: the CBC padding or the AEAD tag over the whole content (for
+//! CBC confirmed by a second decryption that must give the same bytes:
+//! a wrong key passes the padding check once in 256 tries, but with a
+//! fresh random content key each time). No look at the plaintext decides,
+//! so the outcome never depends on the IV or on the first blocks (which an
+//! attacker flips at will, EFAIL); what remains is the padding check of
+//! every CBC decryption. The content is held (within
+//! `Limits::max_in_memory`) until a key is chosen.
 //!
 //! OpenSSL's CMS engine keys AES-CBC, 3DES and 12-byte-nonce AES-GCM
 //! itself. For the AEADs it does not implement (ChaCha20-Poly1305,
@@ -264,6 +267,34 @@ fn trial_candidates(identities: &[Identity]) -> Vec<&Identity> {
         .collect()
 }
 
+/// Whether `ciphertext` decrypts under `id` to `plain` once more, with a
+/// fresh CMS context (so a fresh random content key when `id`'s key
+/// transport fails), compared chunk by chunk.
+fn same_again(der: &[u8], id: &Identity, ciphertext: &[u8], plain: &[u8]) -> bool {
+    let Ok(cms) = CmsContentInfo::from_der(der) else {
+        return false;
+    };
+    let Ok(mut stream) = CmsDecryptStream::new(cms, id.private_key().openssl(), None) else {
+        return false;
+    };
+    let cipher = stream.cipher();
+    let mut buf = Zeroizing::new(vec![0u8; io::CHUNK + 64]);
+    let mut at = 0;
+    for piece in ciphertext.chunks(io::CHUNK) {
+        let Ok(n) = cipher.cipher_update(piece, Some(&mut buf)) else {
+            return false;
+        };
+        if plain.get(at..at + n) != buf.get(..n) {
+            return false;
+        }
+        at += n;
+    }
+    match cipher.cipher_final(&mut buf) {
+        Ok(n) => plain.get(at..) == buf.get(..n),
+        Err(_) => false,
+    }
+}
+
 enum State<'a> {
     /// Decrypting with the chosen identity.
     Open { content: Content, id: &'a Identity },
@@ -342,10 +373,12 @@ impl<'a, W: Write> ContentSink<'a, W> {
     /// recipient (OpenSSL substitutes a random content key for a failed
     /// key transport, so neither timing nor errors tell which recipient
     /// was ours) and on the whole content. The first identity under which
-    /// the padding (CBC) or `tag` (AEAD) verifies is chosen; a wrong key
-    /// passes a CBC padding check about once in 256 tries, which is why
-    /// trial decryption is off by default and its CBC result is, like any
-    /// CBC result, unauthenticated.
+    /// the padding (CBC) or `tag` (AEAD) verifies is chosen. A wrong key
+    /// passes a CBC padding check about once in 256 tries; without a tag,
+    /// the content is therefore decrypted once more under the chosen key
+    /// and must come out the same ([`same_again`]): the right key gives
+    /// the same plaintext every time, a wrong one a fresh random content
+    /// key each time. Neither check looks at what the plaintext says.
     fn try_each(&mut self, tag: Option<&[u8]>) -> Result<&'a Identity> {
         let State::Trial {
             ciphertext,
@@ -377,9 +410,11 @@ impl<'a, W: Write> ContentSink<'a, W> {
             let Ok(last) = cipher.cipher_final(plain.get_mut(n..).unwrap_or_default()) else {
                 continue;
             };
-            self.output
-                .write_all(plain.get(..n + last).unwrap_or_default())
-                .map_err(io::from_io)?;
+            let found = plain.get(..n + last).unwrap_or_default();
+            if tag.is_none() && !same_again(der, id, ciphertext, found) {
+                continue;
+            }
+            self.output.write_all(found).map_err(io::from_io)?;
             return Ok(id);
         }
         Err(Error::NotForRecipient)

@@ -140,9 +140,12 @@
 //! private-key operation), and when on, only the signal every decryption
 //! ends with picks a key: the CBC padding or the AEAD tag over the whole
 //! content. The IV and the first blocks no longer change the outcome; what
-//! remains is the padding check every CBC decryption has, and a wrong key
-//! passes it about once in 256 tries, so a CBC result found by trial is as
-//! unauthenticated as any CBC result. Its cost is bounded by
+//! remains is the padding check every CBC decryption has. A wrong key
+//! passes that check about once in 256 tries (OpenSSL's countermeasure
+//! decrypts with a random content key), so a CBC candidate is decrypted
+//! twice and kept only when both give the same bytes, which a random key
+//! drawn afresh never does; the result is still as unauthenticated as any
+//! CBC result. The cost is bounded by
 //! [`Limits::max_trial_keys`](crate::Limits::max_trial_keys).
 //!
 //! ## Denial of service: CPU and memory

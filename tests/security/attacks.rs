@@ -1163,11 +1163,12 @@ fn trial_decryption_is_off_by_default_for_a_full_mailbox() {
     );
     assert!(matches!(err, Error::NotForRecipient), "{err:?}");
     let trial = smime::DecryptOptions::default().trial_decryption(true);
-    // The 29 others are tried first: each wrong key passes CBC padding
-    // about once in 256, so this may pick one of them (p ≈ 0.11); what must hold
-    // is that trial decryption was attempted and found a key.
+    // The 29 others are tried first (each wrong key passes CBC padding
+    // about once in 256, and is then caught by the second decryption).
     let opened = decrypt(&message, &mailbox, &trial).unwrap();
     assert!(!opened.authenticated);
+    assert_eq!(opened.content, ENTITY);
+    assert_eq!(opened.recipient, cert("bob").fingerprint());
     let bob_only = decrypt(&message, &[identity("bob")], &trial).unwrap();
     assert_eq!(bob_only.content, ENTITY);
     assert_eq!(bob_only.recipient, cert("bob").fingerprint());
@@ -1219,4 +1220,32 @@ fn trial_decryption_outcome_does_not_depend_on_iv_bits() {
             "nonce bit {bit}: {err:?}"
         );
     }
+}
+
+/// With trial decryption on, a stranger's key meets OpenSSL's MMA
+/// countermeasure (a random content key) and passes CBC padding about
+/// once in 256 tries; the second decryption that must agree makes such a
+/// message `NotForRecipient` every time, never `Ok` with garbage.
+#[test]
+fn trial_decryption_never_returns_a_strangers_garbage() {
+    let trial = smime::DecryptOptions::default().trial_decryption(true);
+    let alice = [identity("alice")];
+    let mut garbage = 0;
+    for oaep in [false, true] {
+        let options = if oaep {
+            EncryptOptions::default().rsa_oaep()
+        } else {
+            EncryptOptions::default()
+        };
+        for _ in 0..300 {
+            let sealed = encrypt(ENTITY, &[cert("bob")], &options).unwrap();
+            let message = mislabelled(&sealed, &identity("mallory"));
+            match decrypt(&message, &alice, &trial) {
+                Err(Error::NotForRecipient) => {}
+                Err(e) => panic!("oaep={oaep}: {e:?}"),
+                Ok(_) => garbage += 1,
+            }
+        }
+    }
+    assert_eq!(garbage, 0, "garbage accepted {garbage} times in 600");
 }
