@@ -172,6 +172,21 @@ fn write() {
             nested_params(30, 48_000, 10),
         )
         .unwrap();
+        // Within max_header_params (120 per field) but 30 × 960 KB of
+        // headers: max_header_bytes.
+        std::fs::write(
+            big.join("nested-long-params-30mb.eml"),
+            nested_params(30, 120, 8000),
+        )
+        .unwrap();
+        // The budget's worst case: exponents within the bound (2³²+1), so
+        // every candidate costs an RSA-16384 operation until the budget
+        // is spent.
+        std::fs::write(
+            big.join("signer-flood-f5.eml"),
+            signer_flood(16, 64, 16384, &BigNum::from_hex_str("100000001").unwrap()),
+        )
+        .unwrap();
     }
     put("wrong-recipient-id.eml", &|| {
         let sealed = smime::encrypt(
