@@ -103,8 +103,7 @@ fn prepare(
     out: &mut Vec<u8>,
 ) -> Result<()> {
     limits::check("max_mime_depth", depth as u64, limits.max_mime_depth as u64)?;
-    let entity = Entity::parse(bytes)?;
-    headers.charge(&entity)?;
+    let entity = Entity::parse_within(bytes, headers)?;
     let content_type = entity.content_type();
     let encoding = entity.transfer_encoding();
     let identity = matches!(encoding.as_str(), "7bit" | "8bit" | "binary");

@@ -39,11 +39,24 @@ impl HeaderBudget {
     /// `Content-*` fields (the ones parsed for parameters, RFC 2045 §5.1,
     /// RFC 2183 §2).
     pub(crate) fn charge(&mut self, entity: &Entity<'_>) -> Result<()> {
-        let len = entity.header_bytes().len() as u64;
-        self.left = self.left.checked_sub(len).ok_or(Error::LimitExceeded {
-            limit: "max_header_bytes",
-            max: self.max,
-        })?;
+        self.charge_bytes(entity.header_bytes().len())?;
+        self.count_params(entity)
+    }
+
+    /// Charges `len` bytes of header section.
+    pub(super) fn charge_bytes(&mut self, len: usize) -> Result<()> {
+        self.left = self
+            .left
+            .checked_sub(len as u64)
+            .ok_or(Error::LimitExceeded {
+                limit: "max_header_bytes",
+                max: self.max,
+            })?;
+        Ok(())
+    }
+
+    /// Counts the parameters of `entity`'s `Content-*` fields.
+    pub(super) fn count_params(&self, entity: &Entity<'_>) -> Result<()> {
         for field in entity.fields() {
             let content = field
                 .name

@@ -126,8 +126,7 @@ pub(super) fn find_signed<'a>(
             .enumerate()
         {
             path.push(i);
-            let part = Entity::parse(part)?;
-            headers.charge(&part)?;
+            let part = Entity::parse_within(part, headers)?;
             if let Some(found) = find_signed(&part, depth + 1, path, limits, headers)? {
                 return Ok(Some(found));
             }

@@ -152,9 +152,8 @@ fn verify_layer<'a>(
     options: &VerifyOptions,
     depth: usize,
 ) -> Result<(VerifyReport, Cow<'a, [u8]>)> {
-    let root = Entity::parse(message)?;
     let mut headers = mime::HeaderBudget::new(&options.limits);
-    headers.charge(&root)?;
+    let root = Entity::parse_within(message, &mut headers)?;
     if root.is_pkcs7_mime()
         && locate::opaque_content_type(&root, root.body()) == Some(oid::COMPRESSED_DATA)
     {

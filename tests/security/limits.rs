@@ -352,3 +352,57 @@ fn ec_keys_with_explicit_parameters_are_refused_before_any_work() {
         SignatureStatus::Invalid(SignatureFailure::BadSignature)
     );
 }
+
+/// Issue 15 item 6: parameters per `Content-*` field are counted before
+/// they are parsed, on every walk (verify in memory and streaming, sign).
+#[test]
+fn max_header_params_bounds_each_field() {
+    use crate::security::crafted::nested_params;
+    let message = nested_params(2, 200, 1);
+    let options = VerifyOptions::new(&[root()]);
+    assert_limit(verify(&message, &options), "max_header_params");
+    assert_limit(
+        verify_stream(&message[..], std::io::sink(), &options),
+        "max_header_params",
+    );
+    assert_limit(
+        sign(&message, &identity("alice"), &SignOptions::default()),
+        "max_header_params",
+    );
+    let raised = options.limits(limited(|l| l.max_header_params = 201));
+    assert!(matches!(verify(&message, &raised), Err(Error::NotSigned)));
+    // The committed small input (3 × 10 000 parameters).
+    assert_limit(
+        verify(
+            &read_fixture("hostile/nested-params.eml"),
+            &VerifyOptions::new(&[root()]),
+        ),
+        "max_header_params",
+    );
+}
+
+/// Issue 15 item 6: header bytes are charged across every nested part of
+/// one message, on the verify and sign walks.
+#[test]
+fn max_header_bytes_bounds_all_nested_parts_together() {
+    use crate::security::crafted::nested_params;
+    // 8 levels of 100 parameters of 200 bytes: about 160 KiB of headers,
+    // each part's section far below the 1 MiB bound.
+    let message = nested_params(8, 100, 200);
+    let small = limited(|l| l.max_header_bytes = 64 << 10);
+    let options = VerifyOptions::new(&[root()]);
+    assert_limit(
+        verify(&message, &options.clone().limits(small)),
+        "max_header_bytes",
+    );
+    assert_limit(
+        sign(
+            &message,
+            &identity("alice"),
+            &SignOptions::default().limits(small),
+        ),
+        "max_header_bytes",
+    );
+    assert!(matches!(verify(&message, &options), Err(Error::NotSigned)));
+    sign(&message, &identity("alice"), &SignOptions::default()).unwrap();
+}
