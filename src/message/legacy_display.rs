@@ -191,7 +191,11 @@ fn rewrite_body(
     Ok(Some(match encoding.as_str() {
         "7bit" | "8bit" | "binary" => changed,
         "base64" => mime::base64_lines(&changed),
-        "quoted-printable" => mime::encode_quoted_printable(&changed),
+        "quoted-printable" => {
+            let mut out = Vec::with_capacity(changed.len() + changed.len() / 8 + 8);
+            mime::encode_quoted_printable_into(&changed, &mut out);
+            out
+        }
         _ => return Ok(None),
     }))
 }

@@ -5,7 +5,7 @@ use std::io::{self, Seek, Write};
 
 use smime::{DecryptOptions, Error, Identity, Missing, VerifyOptions, VerifyReport};
 
-use super::{Context, identity_from_p12, mailbox, read_all_certificates};
+use super::{Context, identities_from_p12, mailbox, read_all_certificates};
 use crate::args::DecryptArgs;
 use crate::failure::Failure;
 use crate::files::{self, Content};
@@ -16,6 +16,7 @@ pub fn run(ctx: &Context, args: &DecryptArgs, out: &mut impl Write) -> Result<()
     let identities = identities(ctx, args)?;
     let message = files::stream_input(args.input.as_deref())?;
     let output = args.output.as_deref();
+    let decrypt_options = DecryptOptions::default().trial_decryption(args.trial_decryption);
     // The plaintext is authenticated (CBC padding, GCM tag) only at its
     // end: nothing of it is seen, at --out or on stdout, before that.
     let (decrypted, report) = if args.verify {
@@ -25,7 +26,7 @@ pub fn run(ctx: &Context, args: &DecryptArgs, out: &mut impl Write) -> Result<()
             message,
             &mut plain,
             &identities,
-            &DecryptOptions::default(),
+            &decrypt_options,
             &options,
         )?;
         plain.rewind()?;
@@ -40,7 +41,7 @@ pub fn run(ctx: &Context, args: &DecryptArgs, out: &mut impl Write) -> Result<()
                 message,
                 w,
                 &identities,
-                &DecryptOptions::default(),
+                &decrypt_options,
             )?)
         })?;
         (info, None)
@@ -59,7 +60,7 @@ pub fn run(ctx: &Context, args: &DecryptArgs, out: &mut impl Write) -> Result<()
 /// one).
 fn identities(ctx: &Context, args: &DecryptArgs) -> Result<Vec<Identity>, Failure> {
     match (&args.mailbox, &args.p12) {
-        (_, Some(p12)) => Ok(vec![identity_from_p12(p12)?]),
+        (_, Some(p12)) => identities_from_p12(p12),
         (Some(address), None) => {
             let mailbox = mailbox(address)?;
             let identities = ctx.open_store()?.identities(&mailbox)?;
