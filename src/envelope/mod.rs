@@ -491,3 +491,33 @@ pub fn decrypt_stream<R: Read, W: Write>(
     output.flush()?;
     Ok(info)
 }
+
+/// [`encrypt()`] of an `entity` that is encrypted exactly as given, its
+/// header fields included, with the header fields `outer` (complete
+/// CRLF-ended lines) put outside: for a payload that carries protected
+/// header fields (RFC 9788 §5.2), which [`encrypt()`] would move outside.
+pub(crate) fn encrypt_entity(
+    outer: &[u8],
+    entity: &[u8],
+    recipients: &[Certificate],
+    options: &EncryptOptions,
+) -> Result<Vec<u8>> {
+    let keys = recipient_keys(recipients, options)?;
+    let entity = Zeroizing::new(mime::prepare_for_signing(entity, &options.limits)?);
+    let mut der = Vec::with_capacity(entity.len() + 4096);
+    seal(
+        &keys,
+        options.cipher,
+        entity.len() as u64,
+        |put| put(&entity),
+        &mut |bytes| {
+            der.extend_from_slice(bytes);
+            Ok(())
+        },
+    )?;
+    let mut out = Vec::with_capacity(outer.len() + der.len() * 2 + 256);
+    out.extend_from_slice(outer);
+    out.extend_from_slice(&pkcs7_head(options.cipher));
+    out.extend_from_slice(&mime::base64_lines(&der));
+    Ok(out)
+}

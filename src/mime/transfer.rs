@@ -133,7 +133,7 @@ pub(crate) fn base64_lines(bytes: &[u8]) -> Vec<u8> {
 /// line structure. "From " at the start of a line is encoded too, so mbox
 /// "From " quoting cannot break the signature.
 /// Appended to `out`.
-pub(super) fn encode_quoted_printable_into(text: &[u8], out: &mut Vec<u8>) {
+pub(crate) fn encode_quoted_printable_into(text: &[u8], out: &mut Vec<u8>) {
     let mut rest = text;
     loop {
         let (line, next) = match rest.windows(2).position(|w| w == b"\r\n") {
