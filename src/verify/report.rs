@@ -448,8 +448,9 @@ impl SignerReport {
     }
 }
 
-/// The result of [`verify`](crate::verify()).
-#[derive(Clone, Debug)]
+/// The result of [`verify`](crate::verify()). `Debug` does not print the
+/// content (it may be decrypted plaintext), only its length.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct VerifyReport {
     /// True only when there is at least one signer, every signature is
@@ -477,6 +478,21 @@ pub struct VerifyReport {
     pub content: Vec<u8>,
     /// Every certificate the message carried, for the recipient directory.
     pub certificates: Vec<Certificate>,
+}
+
+impl std::fmt::Debug for VerifyReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyReport")
+            .field("valid", &self.valid)
+            .field("form", &self.form)
+            .field("signers", &self.signers)
+            .field("from", &self.from)
+            .field("coverage", &self.coverage)
+            .field("problems", &self.problems)
+            .field("content_len", &self.content.len())
+            .field("certificates", &self.certificates)
+            .finish()
+    }
 }
 
 impl VerifyReport {

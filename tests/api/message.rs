@@ -615,3 +615,25 @@ fn debug_output_shows_no_decrypted_content() {
     }
     assert!(debug.contains("SignedAndEncrypted"));
 }
+
+#[test]
+fn verify_report_debug_shows_no_signed_content() {
+    let message = read_fixture("rfc9788/vectors/C.3.3-smime-signed-enc-hp-shy.eml");
+    let decrypted = smime::decrypt(
+        &message,
+        &rfc9216_identities("bob"),
+        &smime::DecryptOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let report = smime::verify(&decrypted.content, &rfc9216_options().verify)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!report.content.is_empty());
+    let debug = format!("{report:?}");
+    // A derived Debug would print the bytes as a list of numbers.
+    let content_bytes = format!("{:?}", report.content);
+    assert!(
+        !debug.contains(&content_bytes[..content_bytes.len().min(40)]),
+        "the signed plaintext is in {debug}"
+    );
+    assert!(debug.contains(&format!("content_len: {}", report.content.len())));
+}
