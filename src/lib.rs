@@ -127,6 +127,7 @@ pub use store::{
     MAX_CERTS_PER_MAILBOX, OpenWarning, Settings, Store, StoreKey, StoredCertificate,
     VerifiedSigner,
 };
+pub use store::{CrlUpdate, RecipientLookup, TrustAnchor};
 pub use verify::{
     ChainCertificate, ChainFailure, ChainStatus, Coverage, PathCertificate, Problem,
     SignatureStatus, SignerReport, VerifyOptions, VerifyReport, Weakness, verify, verify_stream,
@@ -150,4 +151,5 @@ pub mod backend {
         Backend, CertFacts, Lock, MemoryBackend, RecipientRecord, Record, RecordHead, StoredDomain,
         StoredSettings, Transaction,
     };
+    pub use crate::store::{Provenance, TrustKind, TrustRecord};
 }

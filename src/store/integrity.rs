@@ -34,7 +34,9 @@ use openssl::pkey::{PKey, Private};
 use openssl::sign::Signer;
 use zeroize::Zeroizing;
 
-use super::backend::{CertFacts, DomainPolicy, RecipientRecord, Record, RecordHead, Settings};
+use super::backend::{
+    CertFacts, DomainPolicy, RecipientRecord, Record, RecordHead, Settings, TrustKind, TrustRecord,
+};
 use crate::algorithm::ContentEncryption;
 use crate::cert::Fingerprint;
 use crate::error::{Error, Result};
@@ -80,6 +82,17 @@ pub enum Corrupted {
         /// The fingerprint the row claims.
         fingerprint: Fingerprint,
     },
+    /// A trust anchor or intermediate CA row of the store.
+    TrustAnchor {
+        /// The fingerprint the row claims.
+        fingerprint: Fingerprint,
+    },
+    /// A CRL row of the store.
+    Crl {
+        /// The issuer the row is filed under (RFC 4514 form, or hex when
+        /// the stored name does not decode).
+        issuer: String,
+    },
     /// A domain policy row.
     Domain {
         /// The domain.
@@ -121,6 +134,8 @@ impl fmt::Display for Corrupted {
                 address,
                 fingerprint,
             } => write!(f, "recipient certificate {fingerprint} for {address}"),
+            Corrupted::TrustAnchor { fingerprint } => write!(f, "trust anchor {fingerprint}"),
+            Corrupted::Crl { issuer } => write!(f, "CRL of {issuer}"),
             Corrupted::Domain { domain } => write!(f, "policy of domain {domain}"),
             Corrupted::Meta { name } => write!(f, "store value {name:?}"),
             Corrupted::Row { table } => write!(f, "a row of table {table}"),
@@ -324,7 +339,19 @@ impl MacKey {
                 out.extend_from_slice(&t.to_be_bytes());
             }
         }
+        if let Some(p) = record.provenance {
+            out.push(p.code() as u8);
+        }
         out
+    }
+
+    /// Rows from schema 5 on carry a provenance and a v2 tag over it; older
+    /// rows keep their v1 tag (and count as `Provenance::Added`).
+    fn recipient_label(record: &RecipientRecord) -> &'static [u8] {
+        match record.provenance {
+            Some(_) => b"recipient v2",
+            None => b"recipient v1",
+        }
     }
 
     pub(crate) fn recipient_tag(
@@ -333,7 +360,7 @@ impl MacKey {
         record: &RecipientRecord,
     ) -> Result<Vec<u8>> {
         self.tag(
-            b"recipient v1",
+            Self::recipient_label(record),
             &[
                 address.canonical().as_bytes(),
                 record.fingerprint.as_bytes(),
@@ -354,7 +381,7 @@ impl MacKey {
         };
         self.check(
             &record.tag,
-            b"recipient v1",
+            Self::recipient_label(record),
             &[
                 address.canonical().as_bytes(),
                 record.fingerprint.as_bytes(),
@@ -363,6 +390,48 @@ impl MacKey {
             what,
         )?;
         if Fingerprint::of(&record.certificate) != record.fingerprint {
+            return Err(corrupt(what()));
+        }
+        Ok(())
+    }
+
+    // Trust rows (anchors, CRLs).
+
+    pub(crate) fn trust_tag(&self, record: &TrustRecord) -> Result<Vec<u8>> {
+        self.tag(
+            b"trust v1",
+            &[
+                record.kind.name().as_bytes(),
+                &record.key,
+                &record.der,
+                &record.added_at.to_be_bytes(),
+            ],
+        )
+    }
+
+    /// Tag, and for an anchor its certificate bytes against the
+    /// fingerprint it is keyed by.
+    pub(crate) fn check_trust(&self, record: &TrustRecord) -> Result<()> {
+        let what = || match record.kind {
+            TrustKind::Anchor | TrustKind::Intermediate => Corrupted::TrustAnchor {
+                fingerprint: record
+                    .key
+                    .as_slice()
+                    .try_into()
+                    .map(Fingerprint::from_bytes)
+                    .unwrap_or_else(|_| Fingerprint::of(&record.der)),
+            },
+            TrustKind::Crl => Corrupted::Crl {
+                issuer: issuer_text(&record.key),
+            },
+        };
+        let expected = self.trust_tag(record)?;
+        if record.tag.len() != expected.len() || !memcmp::eq(&record.tag, &expected) {
+            return Err(corrupt(what()));
+        }
+        if record.kind != TrustKind::Crl
+            && Fingerprint::of(&record.der).as_bytes().as_slice() != record.key.as_slice()
+        {
             return Err(corrupt(what()));
         }
         Ok(())
@@ -401,6 +470,15 @@ impl MacKey {
             Corrupted::Meta { name }
         })?;
         Ok(value)
+    }
+}
+
+/// A DER name as RFC 4514 text, or hex when it does not decode.
+pub(crate) fn issuer_text(der: &[u8]) -> String {
+    use der::Decode;
+    match x509_cert::name::Name::from_der(der) {
+        Ok(name) => name.to_string(),
+        Err(_) => der.iter().map(|b| format!("{b:02x}")).collect(),
     }
 }
 

@@ -44,14 +44,16 @@ mod seal;
 mod settings;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+mod trust;
+mod trusted;
 
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
 pub use backend::{
-    Backend, CertFacts, DomainPolicy, Lock, RecipientRecord, Record, RecordHead, Settings,
-    StoredDomain, StoredSettings, Transaction,
+    Backend, CertFacts, DomainPolicy, Lock, Provenance, RecipientRecord, Record, RecordHead,
+    Settings, StoredDomain, StoredSettings, Transaction, TrustKind, TrustRecord,
 };
 pub use integrity::Corrupted;
 pub use memory::MemoryBackend;
@@ -61,6 +63,8 @@ pub use postgres::PostgresBackend;
 pub use seal::{KeyEncryptionKey, StoreKey};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteBackend;
+pub use trust::{CrlUpdate, TrustAnchor};
+pub use trusted::RecipientLookup;
 
 use crate::algorithm::ContentEncryption;
 use crate::cert::{Certificate, Fingerprint};

@@ -1,0 +1,271 @@
+//! Trusted recipients: which certificate mail to an address is encrypted
+//! to ("Mailto: Me Your Secrets", Müller et al. 2020: one unsolicited
+//! certificate naming bob@example.org must not receive Bob's mail).
+//!
+//! A candidate (a directory certificate or one of the mailbox's own, that
+//! names the address, can be encrypted to and is valid at the lookup time)
+//! is *trusted* when
+//! - it is one of the store's own identities (the user holds its key), or
+//! - the directory learnt it from a verified signature with a trusted
+//!   chain ([`Provenance::Signature`]) or the user pinned it
+//!   ([`Provenance::Pinned`]), or
+//! - it chains to a store trust anchor ([`Store::anchors`]) at the lookup
+//!   time, through CA certificates the store holds ([`Store::known_cas`]),
+//!   with e-mail protection allowed by the extended key usage of every
+//!   certificate of the path (RFC 8550 §4.4.4) and encryption by the
+//!   leaf's key usage.
+//!
+//! A candidate that a stored CRL lists as revoked at the lookup time is
+//! never chosen. The newest trusted candidate (latest notBefore) wins; an
+//! untrusted one never displaces it. With only untrusted candidates the
+//! lookup fails with [`Error::UntrustedRecipient`] naming the address,
+//! unless the caller allows untrusted ones
+//! ([`RecipientLookup::allow_untrusted`]).
+#![forbid(unsafe_code)]
+
+use openssl::stack::Stack;
+use openssl::x509::store::X509StoreBuilder;
+use openssl::x509::verify::X509VerifyParam;
+use openssl::x509::{X509, X509StoreContext};
+
+use super::directory::Choice;
+use super::*;
+use crate::cert::KeyPurpose;
+use crate::revocation::Crl;
+
+/// How [`Store::encryption_certificate_with`] chooses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RecipientLookup {
+    time: Option<SystemTime>,
+    allow_untrusted: bool,
+}
+
+impl RecipientLookup {
+    /// Trusted certificates only, valid now.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Judges validity, revocation and chains at `time` instead of now.
+    pub fn at(mut self, time: SystemTime) -> Self {
+        self.time = Some(time);
+        self
+    }
+
+    /// When an address has no trusted certificate, use its newest untrusted
+    /// one instead of failing with [`Error::UntrustedRecipient`] (a trusted
+    /// one is still preferred). For a user who checked the certificate
+    /// another way.
+    pub fn allow_untrusted(mut self) -> Self {
+        self.allow_untrusted = true;
+        self
+    }
+}
+
+/// One candidate certificate of an address.
+struct Candidate {
+    not_before: i64,
+    /// The store vouches for it without a chain (own, signature, pinned).
+    vouched: bool,
+    certificate: Certificate,
+    choice: Choice,
+}
+
+impl Store {
+    /// [`Store::encryption_certificate`] with explicit options.
+    pub fn encryption_certificate_with(
+        &self,
+        address: &Mailbox,
+        lookup: &RecipientLookup,
+    ) -> Result<Certificate> {
+        let time = lookup.time.unwrap_or_else(SystemTime::now);
+        self.trusted_choice(address, time, lookup.allow_untrusted)
+            .map(|(cert, _)| cert)
+    }
+
+    /// [`Store::recipients_for`] with explicit options.
+    pub fn recipients_for_with(
+        &self,
+        sender: &Mailbox,
+        addresses: &[Mailbox],
+        lookup: &RecipientLookup,
+    ) -> Result<Vec<Certificate>> {
+        let mut out: Vec<Certificate> = Vec::with_capacity(addresses.len() + 1);
+        for address in addresses.iter().chain(std::iter::once(sender)) {
+            let cert = self.encryption_certificate_with(address, lookup)?;
+            if !out.iter().any(|c| c.fingerprint() == cert.fingerprint()) {
+                out.push(cert);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The chosen certificate of `address` and where it came from.
+    pub(super) fn trusted_choice(
+        &self,
+        address: &Mailbox,
+        time: SystemTime,
+        allow_untrusted: bool,
+    ) -> Result<(Certificate, Choice)> {
+        let mut candidates = self.candidates(address, time)?;
+        let missing = || Error::NotFound(Missing::EncryptionCertificate(address.clone()));
+        if candidates.is_empty() {
+            return Err(missing());
+        }
+        // Newest first; on a tie an own certificate (pushed last) first.
+        candidates.reverse();
+        candidates.sort_by_key(|c| std::cmp::Reverse(c.not_before));
+        let crls = self.crls()?;
+        candidates.retain(|c| !revoked(&crls, &c.certificate, time));
+        if candidates.is_empty() {
+            return Err(missing());
+        }
+        let mut anchors = None;
+        let mut pool = None;
+        let mut untrusted = None;
+        for candidate in candidates {
+            if candidate.vouched {
+                return Ok((candidate.certificate, candidate.choice));
+            }
+            let anchors = match &anchors {
+                Some(a) => a,
+                None => anchors.insert(self.anchors()?),
+            };
+            let pool = match &pool {
+                Some(p) => p,
+                None => pool.insert(self.known_cas()?),
+            };
+            if chains_for_encryption(&candidate.certificate, pool, anchors, time) {
+                return Ok((candidate.certificate, candidate.choice));
+            }
+            untrusted.get_or_insert(candidate);
+        }
+        match untrusted {
+            Some(c) if allow_untrusted => Ok((c.certificate, c.choice)),
+            _ => Err(Error::UntrustedRecipient {
+                address: address.clone(),
+            }),
+        }
+    }
+
+    /// The usable certificates of `address`: directory entries first, own
+    /// certificates after, each authenticated.
+    fn candidates(&self, address: &Mailbox, time: SystemTime) -> Result<Vec<Candidate>> {
+        let usable = |f: &CertFacts| f.can_decrypt && f.names_address && f.valid_at(time);
+        let (recipients, own) = self.read(|tx, keys| {
+            let recipients = tx.recipients(address)?;
+            for r in &recipients {
+                keys.mac.check_recipient(address, r)?;
+            }
+            let mut own = Vec::new();
+            for h in checked_heads(tx, keys, address)? {
+                if usable(&h.facts)
+                    && let Some(record) = tx.record(address, &h.fingerprint)?
+                {
+                    keys.mac.check_record(address, &record)?;
+                    own.push(record);
+                }
+            }
+            Ok((recipients, own))
+        })?;
+        let mut out = Vec::new();
+        for r in recipients.into_iter().filter(|r| usable(&r.facts)) {
+            out.push(Candidate {
+                not_before: r.facts.not_before,
+                vouched: r.provenance.is_some_and(Provenance::trusted),
+                certificate: Certificate::from_der(&r.certificate)?,
+                choice: Choice::Recipient(r),
+            });
+        }
+        for record in own {
+            out.push(Candidate {
+                not_before: record.facts.not_before,
+                vouched: true,
+                certificate: Certificate::from_der(&record.certificate)?,
+                choice: Choice::Own(record),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Whether a stored CRL of the certificate's issuer lists it as revoked
+/// at `time`. Stored CRLs were verified against a known issuer when they
+/// were added (and are authenticated rows since).
+fn revoked(crls: &[Crl], cert: &Certificate, time: SystemTime) -> bool {
+    let tbs = &cert.x509().tbs_certificate;
+    crls.iter()
+        .filter(|crl| crl.parsed().tbs_cert_list.issuer == tbs.issuer)
+        .flat_map(|crl| {
+            crl.parsed()
+                .tbs_cert_list
+                .revoked_certificates
+                .iter()
+                .flatten()
+        })
+        .any(|entry| {
+            entry.serial_number == tbs.serial_number
+                && entry.revocation_date.to_system_time() <= time
+        })
+}
+
+/// Path validation (RFC 5280 §6) at `time` for S/MIME encryption: a
+/// path to an anchor, and every certificate of it allows e-mail protection
+/// (extended key usage absent, emailProtection or anyExtendedKeyUsage).
+/// The leaf's key usage was decided before ([`Certificate::can_decrypt`]):
+/// OpenSSL's `smimeencrypt` purpose wants keyEncipherment, which refuses
+/// every ECDH (keyAgreement) certificate.
+fn chains_for_encryption(
+    cert: &Certificate,
+    pool: &[Certificate],
+    anchors: &[Certificate],
+    time: SystemTime,
+) -> bool {
+    if anchors.is_empty() {
+        return false;
+    }
+    let run = || -> std::result::Result<bool, openssl::error::ErrorStack> {
+        let mut builder = X509StoreBuilder::new()?;
+        for anchor in anchors {
+            builder.add_cert(anchor.openssl().clone())?;
+        }
+        let mut param = X509VerifyParam::new()?;
+        let seconds = time
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        param.set_time(libc::time_t::try_from(seconds).unwrap_or(libc::time_t::MAX));
+        builder.set_param(&param)?;
+        let store = builder.build();
+        let mut untrusted = Stack::<X509>::new()?;
+        for c in pool {
+            untrusted.push(c.openssl().clone())?;
+        }
+        let mut ctx = X509StoreContext::new()?;
+        ctx.init(&store, cert.openssl(), &untrusted, |c| {
+            if !c.verify_cert()? {
+                return Ok(false);
+            }
+            let Some(chain) = c.chain() else {
+                return Ok(false);
+            };
+            Ok(chain.iter().all(|x| {
+                x.to_der()
+                    .ok()
+                    .and_then(|der| Certificate::from_der(&der).ok())
+                    .is_some_and(|c| allows_email(&c))
+            }))
+        })
+    };
+    run().unwrap_or(false)
+}
+
+/// The extended key usage rule of S/MIME (RFC 8550 §4.4.4), with
+/// anyExtendedKeyUsage accepted.
+fn allows_email(cert: &Certificate) -> bool {
+    cert.extended_key_usage().is_none_or(|purposes| {
+        purposes
+            .iter()
+            .any(|p| matches!(p, KeyPurpose::EmailProtection | KeyPurpose::Any))
+    })
+}
