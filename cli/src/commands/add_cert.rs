@@ -1,5 +1,6 @@
 //! `smime add-cert`: correspondents' certificates into the recipient
-//! directory, filed under every address they name. Every file is read and
+//! directory, filed under every address they name (`--pin`: trusted for
+//! encryption as they are). Every file is read and
 //! checked first, so a bad one adds nothing at all.
 
 use std::io::Write;
@@ -19,8 +20,13 @@ pub fn run(ctx: &Context, args: &AddCertArgs, out: &mut impl Write) -> Result<()
     }
     let store = ctx.open_store()?;
     for cert in &certs {
-        let added = store.add_recipient_certificate(cert)?;
-        output::write_added(out, cert, added)?;
+        if args.pin {
+            let pinned = store.pin_recipient_certificate(cert)?;
+            output::write_pinned(out, cert, pinned)?;
+        } else {
+            let added = store.add_recipient_certificate(cert)?;
+            output::write_added(out, cert, added)?;
+        }
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! every argument has been checked), certificate files, `--p12` identities.
 
 mod add_cert;
+mod add_crl;
 mod decrypt;
 mod encrypt;
 mod import;
@@ -10,6 +11,7 @@ mod passwd;
 mod remove;
 mod settings;
 mod sign;
+mod trust;
 mod verify;
 
 use std::io::{self, Write};
@@ -74,6 +76,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Verify(args) => verify::run(&ctx, &args, &mut out)?,
         Command::Encrypt(args) => encrypt::run(&ctx, &args, &mut out)?,
         Command::Decrypt(args) => decrypt::run(&ctx, &args, &mut out)?,
+        Command::Trust(command) => trust::run(&ctx, &command, &mut out)?,
+        Command::AddCrl(args) => add_crl::run(&ctx, &args, &mut out)?,
     }
     out.flush()?;
     Ok(())
