@@ -15,6 +15,12 @@
 //! [`KeyEncryptionKey`]) and authenticates every row with an HMAC tag (see
 //! the `seal` and `integrity` module docs in the source).
 //!
+//! The store also keeps trust: anchors, intermediates, the opt-in system
+//! roots and CRLs ([`Store::add_trust_anchor`], [`Store::add_crl`], used by
+//! `VerifyOptions::with_store_trust`), and it encrypts to an address only
+//! with a trusted certificate ([`Store::encryption_certificate`]; the
+//! `trust` and `trusted` module docs in the source say which).
+//!
 //! # Threads and what blocks
 //!
 //! `Store` is `Send + Sync` and every method takes `&self`: share one

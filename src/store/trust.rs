@@ -51,6 +51,27 @@ pub enum CrlUpdate {
 impl Store {
     /// Adds a trust anchor (a root CA, or a certificate trusted as is).
     /// Returns false when it was already one.
+    ///
+    /// ```
+    /// use smime::{Certificate, Error, Mailbox, Store};
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/");
+    /// let read = |name: &str| std::fs::read(format!("{dir}{name}"));
+    /// let root = Certificate::from_pem(&read("ca/root.pem")?)?;
+    /// let intermediate = Certificate::from_pem(&read("ca/intermediate.pem")?)?;
+    /// let bob = Certificate::from_pem(&read("certs/bob.pem")?)?;
+    /// let address: Mailbox = "bob@example.org".parse()?;
+    /// let store = Store::in_memory()?;
+    /// store.add_recipient_certificate(&bob)?;
+    /// // Anyone can make a certificate naming Bob: not trusted yet.
+    /// assert!(matches!(
+    ///     store.encryption_certificate(&address),
+    ///     Err(Error::UntrustedRecipient { .. })
+    /// ));
+    /// store.add_trust_anchor(&root)?;
+    /// store.add_intermediate(&intermediate)?;
+    /// assert_eq!(store.encryption_certificate(&address)?, bob);
+    /// # Ok::<(), smime::Error>(())
+    /// ```
     pub fn add_trust_anchor(&self, certificate: &Certificate) -> Result<bool> {
         self.add_trust_certificate(TrustKind::Anchor, certificate)
     }
