@@ -63,13 +63,19 @@ impl RecipientLookup {
     }
 }
 
-/// One candidate certificate of an address.
+/// One candidate certificate of an address, decided on its authenticated
+/// facts; only the candidates looked at are parsed (in the common case one).
 struct Candidate {
     not_before: i64,
     /// The store vouches for it without a chain (own, signature, pinned).
     vouched: bool,
-    certificate: Certificate,
-    choice: Choice,
+    source: Source,
+}
+
+enum Source {
+    Recipient(RecipientRecord),
+    /// An own certificate, by fingerprint (its record is read when chosen).
+    Own(Fingerprint),
 }
 
 impl Store {
@@ -110,23 +116,25 @@ impl Store {
     ) -> Result<(Certificate, Choice)> {
         let mut candidates = self.candidates(address, time)?;
         let missing = || Error::NotFound(Missing::EncryptionCertificate(address.clone()));
-        if candidates.is_empty() {
-            return Err(missing());
-        }
-        // Newest first; on a tie an own certificate (pushed last) first.
+        // Newest first; on a tie an own certificate (listed last) first.
         candidates.reverse();
         candidates.sort_by_key(|c| std::cmp::Reverse(c.not_before));
-        let crls = self.crls()?;
-        candidates.retain(|c| !revoked(&crls, &c.certificate, time));
-        if candidates.is_empty() {
-            return Err(missing());
-        }
+        let crls = if candidates.is_empty() {
+            Vec::new()
+        } else {
+            self.crls()?
+        };
         let mut anchors = None;
         let mut pool = None;
         let mut untrusted = None;
         for candidate in candidates {
-            if candidate.vouched {
-                return Ok((candidate.certificate, candidate.choice));
+            let vouched = candidate.vouched;
+            let (certificate, choice) = self.materialize(address, candidate)?;
+            if revoked(&crls, &certificate, time) {
+                continue;
+            }
+            if vouched {
+                return Ok((certificate, choice));
             }
             let anchors = match &anchors {
                 Some(a) => a,
@@ -136,57 +144,74 @@ impl Store {
                 Some(p) => p,
                 None => pool.insert(self.known_cas()?),
             };
-            if chains_for_encryption(&candidate.certificate, pool, anchors, time) {
-                return Ok((candidate.certificate, candidate.choice));
+            if chains_for_encryption(&certificate, pool, anchors, time) {
+                return Ok((certificate, choice));
             }
-            untrusted.get_or_insert(candidate);
+            untrusted.get_or_insert((certificate, choice));
         }
         match untrusted {
-            Some(c) if allow_untrusted => Ok((c.certificate, c.choice)),
-            _ => Err(Error::UntrustedRecipient {
+            Some(chosen) if allow_untrusted => Ok(chosen),
+            Some(_) => Err(Error::UntrustedRecipient {
                 address: address.clone(),
             }),
+            None => Err(missing()),
         }
     }
 
-    /// The usable certificates of `address`: directory entries first, own
-    /// certificates after, each authenticated.
+    /// The certificate of a candidate, parsed (an own one read and
+    /// authenticated first).
+    fn materialize(
+        &self,
+        address: &Mailbox,
+        candidate: Candidate,
+    ) -> Result<(Certificate, Choice)> {
+        match candidate.source {
+            Source::Recipient(r) => {
+                Ok((Certificate::from_der(&r.certificate)?, Choice::Recipient(r)))
+            }
+            Source::Own(fingerprint) => {
+                let record = self.read(|tx, keys| {
+                    let record = tx
+                        .record(address, &fingerprint)?
+                        .ok_or_else(|| not_found(address, &fingerprint))?;
+                    keys.mac.check_record(address, &record)?;
+                    Ok(record)
+                })?;
+                Ok((
+                    Certificate::from_der(&record.certificate)?,
+                    Choice::Own(record),
+                ))
+            }
+        }
+    }
+
+    /// The usable certificates of `address` by their authenticated facts:
+    /// directory entries first, own certificates after.
     fn candidates(&self, address: &Mailbox, time: SystemTime) -> Result<Vec<Candidate>> {
         let usable = |f: &CertFacts| f.can_decrypt && f.names_address && f.valid_at(time);
-        let (recipients, own) = self.read(|tx, keys| {
-            let recipients = tx.recipients(address)?;
-            for r in &recipients {
-                keys.mac.check_recipient(address, r)?;
-            }
-            let mut own = Vec::new();
-            for h in checked_heads(tx, keys, address)? {
-                if usable(&h.facts)
-                    && let Some(record) = tx.record(address, &h.fingerprint)?
-                {
-                    keys.mac.check_record(address, &record)?;
-                    own.push(record);
+        self.read(|tx, keys| {
+            let mut out = Vec::new();
+            for r in tx.recipients(address)? {
+                keys.mac.check_recipient(address, &r)?;
+                if usable(&r.facts) {
+                    out.push(Candidate {
+                        not_before: r.facts.not_before,
+                        vouched: r.provenance.is_some_and(Provenance::trusted),
+                        source: Source::Recipient(r),
+                    });
                 }
             }
-            Ok((recipients, own))
-        })?;
-        let mut out = Vec::new();
-        for r in recipients.into_iter().filter(|r| usable(&r.facts)) {
-            out.push(Candidate {
-                not_before: r.facts.not_before,
-                vouched: r.provenance.is_some_and(Provenance::trusted),
-                certificate: Certificate::from_der(&r.certificate)?,
-                choice: Choice::Recipient(r),
-            });
-        }
-        for record in own {
-            out.push(Candidate {
-                not_before: record.facts.not_before,
-                vouched: true,
-                certificate: Certificate::from_der(&record.certificate)?,
-                choice: Choice::Own(record),
-            });
-        }
-        Ok(out)
+            for h in checked_heads(tx, keys, address)? {
+                if usable(&h.facts) {
+                    out.push(Candidate {
+                        not_before: h.facts.not_before,
+                        vouched: true,
+                        source: Source::Own(h.fingerprint),
+                    });
+                }
+            }
+            Ok(out)
+        })
     }
 }
 
