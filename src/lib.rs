@@ -33,7 +33,7 @@
 //! | `src/algorithm.rs` | every algorithm name: digests, content encryption, key transport, signature and key algorithms | [`DigestAlgorithm`], [`ContentEncryption`], [`KeyAlgorithm`] |
 //! | `src/mime/` (internal) | MIME, one file per RFC area: `header`, `entity`, `content_type`, `transfer`, `multipart`, `canonical`, `address`, each streaming form beside its in-memory twin | — |
 //! | `src/cms/` (internal) | CMS: `ber` (pull reader), `asn1` (typed S/MIME structures), `signed`, `signer`, `enveloped`, `compressed` | [`SignatureFailure`] |
-//! | `src/error.rs`, `src/limits.rs`, `src/secret.rs`, `src/mailbox.rs`, `src/oid.rs` | errors and their reasons, resource limits, zeroized secrets, addresses, object identifiers | [`Error`], [`Limits`], [`Password`], [`Mailbox`], [`ObjectId`] |
+//! | `src/error/` (`mod`: [`Error`]; `reasons`; `store`), `src/limits.rs`, `src/secret.rs`, `src/mailbox.rs`, `src/oid.rs` | errors and their reasons, resource limits, zeroized secrets, addresses, object identifiers | [`Error`], [`Limits`], [`Password`], [`Mailbox`], [`ObjectId`] |
 //! | `src/ffi/` | the few libcrypto calls the `openssl` crate lacks (the only `unsafe`) | — |
 //! | `src/manual/` | the why: [`manual::attacks`], [`manual::defaults`], [`manual::streaming`] | — |
 //!

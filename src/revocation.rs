@@ -21,28 +21,7 @@ use x509_ocsp::{BasicOcspResponse, OcspResponseStatus};
 
 use crate::error::{Error, Result};
 
-/// Why revocation information could not be read, for
-/// [`Error::InvalidRevocationInfo`].
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum RevocationError {
-    /// Not a DER `CertificateList` (RFC 5280 §5.1).
-    #[error("not a DER X.509 CRL")]
-    NotCrl,
-    /// Not a DER `OCSPResponse` (RFC 6960 §4.2.1).
-    #[error("not a DER OCSP response")]
-    NotOcspResponse,
-    /// An OCSP response whose responseStatus is not successful: it holds
-    /// no certificate status.
-    #[error("the OCSP response says {0}, not successful")]
-    OcspStatus(&'static str),
-    /// An OCSP response of another type than id-pkix-ocsp-basic.
-    #[error("the OCSP response is not a BasicOCSPResponse")]
-    NotBasic,
-    /// A PEM text without the expected block.
-    #[error("no PEM {0} block found")]
-    NoPem(&'static str),
-}
+pub use crate::error::RevocationError;
 
 fn invalid(reason: RevocationError) -> Error {
     Error::InvalidRevocationInfo(reason)

@@ -17,10 +17,10 @@
 
 use std::time::{Duration, SystemTime};
 
-use super::integrity::{Corrupted, corrupt};
 use crate::algorithm::ContentEncryption;
 use crate::cert::{Certificate, Fingerprint};
 use crate::error::Result;
+use crate::error::{Corrupted, corrupt};
 use crate::mailbox::Mailbox;
 
 /// Facts about a certificate that the store's lookups decide on, derived

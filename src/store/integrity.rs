@@ -26,8 +26,6 @@
 //! rolling the whole store back to an older copy.
 #![forbid(unsafe_code)]
 
-use std::fmt;
-
 use openssl::hash::MessageDigest;
 use openssl::memcmp;
 use openssl::pkey::{PKey, Private};
@@ -42,110 +40,8 @@ use crate::cert::Fingerprint;
 use crate::error::{Error, Result};
 use crate::mailbox::Mailbox;
 
-/// Which row of a store failed authentication, for
-/// [`Error::StoreCorrupt`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Corrupted {
-    /// A certificate row of a mailbox (fingerprint, import time, facts, or
-    /// the certificate bytes not matching the fingerprint).
-    Certificate {
-        /// The mailbox the row is filed under.
-        mailbox: Mailbox,
-        /// The fingerprint the row claims.
-        fingerprint: Fingerprint,
-    },
-    /// The chain (CA certificates) of a certificate row.
-    Chain {
-        /// The mailbox.
-        mailbox: Mailbox,
-        /// The end-entity certificate whose chain was altered.
-        fingerprint: Fingerprint,
-    },
-    /// A sealed private key (its AEAD tag failed).
-    PrivateKey {
-        /// The mailbox.
-        mailbox: Mailbox,
-        /// The certificate whose key failed.
-        fingerprint: Fingerprint,
-    },
-    /// The settings row of a mailbox (edited, or missing while the mailbox
-    /// holds certificates).
-    Settings {
-        /// The mailbox.
-        mailbox: Mailbox,
-    },
-    /// A recipient-directory row.
-    Recipient {
-        /// The address it is filed under.
-        address: Mailbox,
-        /// The fingerprint the row claims.
-        fingerprint: Fingerprint,
-    },
-    /// A trust anchor or intermediate CA row of the store.
-    TrustAnchor {
-        /// The fingerprint the row claims.
-        fingerprint: Fingerprint,
-    },
-    /// A CRL row of the store.
-    Crl {
-        /// The issuer the row is filed under (RFC 4514 form, or hex when
-        /// the stored name does not decode).
-        issuer: String,
-    },
-    /// A domain policy row.
-    Domain {
-        /// The domain.
-        domain: String,
-    },
-    /// A store-wide row (key parameters, the store policy), by name.
-    Meta {
-        /// The row's name.
-        name: &'static str,
-    },
-    /// A row that cannot be decoded at all (a bad fingerprint, address or
-    /// number in a column).
-    Row {
-        /// The table.
-        table: &'static str,
-    },
-}
-
-impl fmt::Display for Corrupted {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Corrupted::Certificate {
-                mailbox,
-                fingerprint,
-            } => write!(f, "certificate {fingerprint} of mailbox {mailbox}"),
-            Corrupted::Chain {
-                mailbox,
-                fingerprint,
-            } => write!(f, "chain of certificate {fingerprint} of mailbox {mailbox}"),
-            Corrupted::PrivateKey {
-                mailbox,
-                fingerprint,
-            } => write!(
-                f,
-                "sealed private key of certificate {fingerprint} of mailbox {mailbox}"
-            ),
-            Corrupted::Settings { mailbox } => write!(f, "settings of mailbox {mailbox}"),
-            Corrupted::Recipient {
-                address,
-                fingerprint,
-            } => write!(f, "recipient certificate {fingerprint} for {address}"),
-            Corrupted::TrustAnchor { fingerprint } => write!(f, "trust anchor {fingerprint}"),
-            Corrupted::Crl { issuer } => write!(f, "CRL of {issuer}"),
-            Corrupted::Domain { domain } => write!(f, "policy of domain {domain}"),
-            Corrupted::Meta { name } => write!(f, "store value {name:?}"),
-            Corrupted::Row { table } => write!(f, "a row of table {table}"),
-        }
-    }
-}
-
-pub(crate) fn corrupt(what: Corrupted) -> Error {
-    Error::StoreCorrupt { what }
-}
+pub use crate::error::Corrupted;
+pub(crate) use crate::error::corrupt;
 
 const MAC_INFO: &[u8] = b"smime store row mac v1";
 

@@ -26,37 +26,7 @@ pub enum OpenWarning {
     BlankPassphrase,
 }
 
-/// Why a store file was refused ([`Error::StoreInsecure`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Insecurity {
-    /// The path (or its `-wal`/`-shm` companion) is a symbolic link:
-    /// whoever placed it chooses which file the keys go to.
-    Symlink,
-    /// The path is not a regular file (a directory, device, FIFO, ...).
-    NotARegularFile,
-    /// Group or others may write the file (`mode` = its permission bits):
-    /// they could delete rows or roll the store back. `chmod 600` it.
-    WritableByOthers {
-        /// The file's permission bits.
-        mode: u32,
-    },
-}
-
-impl std::fmt::Display for Insecurity {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Insecurity::Symlink => f.write_str("it is a symbolic link"),
-            Insecurity::NotARegularFile => f.write_str("it is not a regular file"),
-            Insecurity::WritableByOthers { mode } => {
-                write!(
-                    f,
-                    "it is writable by group or others (mode {mode:04o}); chmod 600 it"
-                )
-            }
-        }
-    }
-}
+pub use crate::error::Insecurity;
 
 /// True for `postgres://…` and `postgresql://…` locations.
 fn is_postgres_url(location: &str) -> bool {
