@@ -4,7 +4,8 @@
 //! recipient provenance cannot be raised behind the store's back.
 
 use smime::{
-    Certificate, Corrupted, Crl, CrlUpdate, Error, Missing, Passphrase, Unusable, VerifyOptions,
+    Certificate, Corrupted, Crl, CrlUpdate, Error, Missing, Passphrase, Store, Unusable,
+    VerifyOptions,
 };
 
 use crate::backends::{self, Kind, on_each_backend, on_each_place, pp};
@@ -248,4 +249,68 @@ fn a_revoked_recipient_certificate_is_not_chosen() {
             smime_cert(&old)
         );
     });
+}
+
+/// `fixtures/store/v4.db` (schema 4, written by the release before trust
+/// rows: alice's identity and bob's certificate added with `add-cert`,
+/// passphrase `fixture-passphrase`) migrates to schema 5 on open: bob's row
+/// keeps its old tag and counts as added (untrusted until its CA is an
+/// anchor), alice's own certificate stays trusted, and the new rows work.
+#[test]
+fn a_schema_4_file_is_migrated_and_its_recipients_count_as_added() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v4.db");
+    std::fs::copy(crate::common::fixture("store/v4.db"), &path).unwrap();
+    let version = || -> i64 {
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(version(), 4);
+    let store = Store::open(&path, &Passphrase::new("fixture-passphrase")).unwrap();
+    assert_eq!(version(), 5);
+    let bob: smime::Mailbox = "bob@example.org".parse().unwrap();
+    let alice: smime::Mailbox = "alice@example.org".parse().unwrap();
+    assert_eq!(store.recipient_certificates(&bob).unwrap(), [cert("bob")]);
+    assert!(matches!(
+        store.encryption_certificate(&bob),
+        Err(Error::UntrustedRecipient { .. })
+    ));
+    assert_eq!(store.encryption_certificate(&alice).unwrap(), cert("alice"));
+    store.add_trust_anchor(&root()).unwrap();
+    // Alice's bundle brought the intermediate: bob now chains.
+    assert_eq!(store.encryption_certificate(&bob).unwrap(), cert("bob"));
+    // Pinning rewrites the old row with a provenance and the new tag.
+    store.remove_trust_anchor(&root().fingerprint()).unwrap();
+    store.pin_recipient_certificate(&cert("bob")).unwrap();
+    drop(store);
+    let store = Store::open(&path, &Passphrase::new("fixture-passphrase")).unwrap();
+    assert_eq!(store.encryption_certificate(&bob).unwrap(), cert("bob"));
+}
+
+/// A PostgreSQL schema at version 4 (made here by taking version 5's
+/// additions away from an empty store) is upgraded in place on open.
+#[test]
+fn a_schema_4_postgres_database_is_upgraded() {
+    let Some(place) = backends::postgres() else {
+        return;
+    };
+    drop(place.open(&pp()).unwrap());
+    place.sql(
+        "DROP TABLE trust; ALTER TABLE recipients DROP COLUMN provenance;
+         UPDATE smime_schema SET version = 4;",
+    );
+    assert_eq!(
+        place.count("SELECT max(version)::bigint FROM smime_schema"),
+        4
+    );
+    let store = place.open(&pp()).unwrap();
+    assert_eq!(
+        place.count("SELECT max(version)::bigint FROM smime_schema"),
+        5
+    );
+    assert!(store.add_trust_anchor(&root()).unwrap());
+    assert!(store.add_recipient_certificate(&cert("carol")).unwrap());
+    assert_eq!(store.trust_anchors().unwrap().len(), 1);
 }
