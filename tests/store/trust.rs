@@ -314,3 +314,48 @@ fn a_schema_4_postgres_database_is_upgraded() {
     assert!(store.add_recipient_certificate(&cert("carol")).unwrap());
     assert_eq!(store.trust_anchors().unwrap().len(), 1);
 }
+
+/// The system roots are OpenSSL's default paths, opt-in: run in a child
+/// process whose `SSL_CERT_FILE` names a temporary file holding the
+/// fixture root (and `SSL_CERT_DIR` an empty directory), so no real
+/// system path is read. Off, the root is not an anchor; on, it is, and
+/// alice's signed mail verifies with `with_store_trust`.
+#[test]
+fn system_roots_come_from_openssl_default_paths_when_enabled() {
+    const CHILD: &str = "SMIME_TEST_SYSTEM_ROOTS_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        let store = Store::in_memory().unwrap();
+        assert!(store.anchors().unwrap().is_empty(), "off by default");
+        store.set_use_system_roots(true).unwrap();
+        assert_eq!(store.anchors().unwrap(), [root()]);
+        assert!(store.trust_anchors().unwrap().is_empty(), "not stored");
+        let alice = crate::common::identity("alice");
+        let mail = b"From: alice@example.org\r\nContent-Type: text/plain\r\n\r\nhi\r\n";
+        let signed = smime::sign(mail, &alice, &smime::SignOptions::default()).unwrap();
+        let options = VerifyOptions::new(&[]).with_store_trust(&store).unwrap();
+        assert!(smime::verify(&signed, &options).unwrap().valid);
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("roots.pem");
+    std::fs::write(&file, read_fixture("ca/root.pem")).unwrap();
+    let empty = dir.path().join("certs");
+    std::fs::create_dir(&empty).unwrap();
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "store::trust::system_roots_come_from_openssl_default_paths_when_enabled",
+            "--test-threads=1",
+        ])
+        .env(CHILD, "1")
+        .env("SSL_CERT_FILE", &file)
+        .env("SSL_CERT_DIR", &empty)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
