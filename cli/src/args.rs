@@ -66,8 +66,7 @@ pub enum Command {
     #[command(subcommand)]
     Trust(TrustCommand),
     /// Keep CRLs (DER or PEM) in the store, one per issuer, newest wins;
-    /// each must be signed by a trust anchor or a CA certificate the store
-    /// holds
+    /// each must be signed by a trust anchor of the store
     AddCrl(AddCrlArgs),
 }
 

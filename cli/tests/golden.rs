@@ -666,7 +666,7 @@ fn sign_and_encrypt_outcomes() {
             .step(),
         // Bob's added certificate is untrusted until its CA is an anchor.
         smime(&format!("encrypt --to-addr bob@example.org --in {message}")).step(),
-        smime("trust add $FIX/ca/root.pem").step(),
+        smime("trust add $FIX/ca/chain.pem").step(),
         smime(&format!("encrypt --to-addr bob@example.org --to-addr alice@example.org --in {message} --out $DIR/sealed.eml")).step(),
         smime("decrypt --mailbox alice@example.org --json --in $DIR/sealed.eml --out $DIR/opened.eml")
             .file("$DIR/opened.eml")

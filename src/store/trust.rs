@@ -8,8 +8,8 @@
 //! One CRL per issuer (RFC 5280 §5: a complete CRL replaces the previous
 //! one). A CRL is stored only when its signature verifies under a
 //! certificate the store already trusts or holds: a trust anchor (system
-//! roots included when enabled), an intermediate the store keeps or that
-//! came with one of its identities, or an issuer the caller hands over. An older
+//! roots included when enabled), an intermediate the store keeps, or an
+//! issuer the caller hands over. An older
 //! CRL (smaller cRLNumber, or an earlier thisUpdate) never replaces a
 //! newer one, so replaying last month's CRL cannot un-revoke anyone, and
 //! a CRL from an unknown key cannot take an issuer's place at all.
@@ -193,13 +193,13 @@ impl Store {
     }
 
     /// Keeps `crl` as its issuer's CRL (see the module docs for which CRLs
-    /// are kept). Its signature must verify under a trust anchor, a CA
-    /// certificate of one of the store's identities, or one of `issuers`;
+    /// are kept). Its signature must verify under a trust anchor, an
+    /// intermediate the store keeps, or one of `issuers`;
     /// otherwise it is refused with [`Error::CrlNotVerified`]. Only a newer
     /// CRL replaces the one kept.
     pub fn add_crl(&self, crl: &Crl, issuers: &[Certificate]) -> Result<CrlUpdate> {
         let mut known = self.anchors()?;
-        known.extend(self.known_cas()?);
+        known.extend(self.intermediates()?);
         known.extend_from_slice(issuers);
         if !known.iter().any(|c| signs_crl(c, crl)) {
             return Err(Error::CrlNotVerified {
@@ -243,40 +243,6 @@ impl Store {
             .iter()
             .map(|r| Crl::from_der(&r.der))
             .collect()
-    }
-
-    /// The CA certificates the store holds without trusting them: the
-    /// intermediates kept and those that came with its identities.
-    pub fn known_cas(&self) -> Result<Vec<Certificate>> {
-        let mut out = self.intermediates()?;
-        for cert in self.identity_cas()? {
-            if !out.iter().any(|c| c.fingerprint() == cert.fingerprint()) {
-                out.push(cert);
-            }
-        }
-        Ok(out)
-    }
-
-    /// The CA certificates that came with the store's identities.
-    fn identity_cas(&self) -> Result<Vec<Certificate>> {
-        let chains = self.read(|tx, keys| {
-            let mut out: Vec<Vec<u8>> = Vec::new();
-            for mailbox in tx.mailboxes()? {
-                for record in tx.records(&mailbox)? {
-                    keys.mac.check_record(&mailbox, &record)?;
-                    out.extend(record.chain);
-                }
-            }
-            Ok(out)
-        })?;
-        let mut out: Vec<Certificate> = Vec::new();
-        for der in chains {
-            let cert = Certificate::from_der(&der)?;
-            if !out.iter().any(|c| c.fingerprint() == cert.fingerprint()) {
-                out.push(cert);
-            }
-        }
-        Ok(out)
     }
 }
 

@@ -10,7 +10,7 @@
 //!   chain ([`Provenance::Signature`]) or the user pinned it
 //!   ([`Provenance::Pinned`]), or
 //! - it chains to a store trust anchor ([`Store::anchors`]) at the lookup
-//!   time, through CA certificates the store holds ([`Store::known_cas`]),
+//!   time, through the intermediates the store keeps ([`Store::intermediates`]),
 //!   with e-mail protection allowed by the extended key usage of every
 //!   certificate of the path (RFC 8550 §4.4.4) and encryption by the
 //!   leaf's key usage.
@@ -28,7 +28,9 @@ use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::verify::X509VerifyParam;
 use openssl::x509::{X509, X509StoreContext};
 
+use super::backend::{TrustKind, TrustRecord};
 use super::directory::Choice;
+use super::trust::checked_trust;
 use super::*;
 use crate::cert::KeyPurpose;
 use crate::revocation::Crl;
@@ -114,16 +116,15 @@ impl Store {
         time: SystemTime,
         allow_untrusted: bool,
     ) -> Result<(Certificate, Choice)> {
-        let mut candidates = self.candidates(address, time)?;
+        let (mut candidates, crl_rows) = self.candidates(address, time)?;
         let missing = || Error::NotFound(Missing::EncryptionCertificate(address.clone()));
         // Newest first; on a tie an own certificate (listed last) first.
         candidates.reverse();
         candidates.sort_by_key(|c| std::cmp::Reverse(c.not_before));
-        let crls = if candidates.is_empty() {
-            Vec::new()
-        } else {
-            self.crls()?
-        };
+        let crls = crl_rows
+            .iter()
+            .map(|r| Crl::from_der(&r.der))
+            .collect::<Result<Vec<_>>>()?;
         let mut anchors = None;
         let mut pool = None;
         let mut untrusted = None;
@@ -142,7 +143,7 @@ impl Store {
             };
             let pool = match &pool {
                 Some(p) => p,
-                None => pool.insert(self.known_cas()?),
+                None => pool.insert(self.intermediates()?),
             };
             if chains_for_encryption(&certificate, pool, anchors, time) {
                 return Ok((certificate, choice));
@@ -185,9 +186,14 @@ impl Store {
         }
     }
 
-    /// The usable certificates of `address` by their authenticated facts:
-    /// directory entries first, own certificates after.
-    fn candidates(&self, address: &Mailbox, time: SystemTime) -> Result<Vec<Candidate>> {
+    /// The usable certificates of `address` by their authenticated facts
+    /// (directory entries first, own certificates after), and the stored
+    /// CRLs when there is any candidate, from one snapshot.
+    fn candidates(
+        &self,
+        address: &Mailbox,
+        time: SystemTime,
+    ) -> Result<(Vec<Candidate>, Vec<TrustRecord>)> {
         let usable = |f: &CertFacts| f.can_decrypt && f.names_address && f.valid_at(time);
         self.read(|tx, keys| {
             let mut out = Vec::new();
@@ -210,7 +216,12 @@ impl Store {
                     });
                 }
             }
-            Ok(out)
+            let crls = if out.is_empty() {
+                Vec::new()
+            } else {
+                checked_trust(tx, keys, TrustKind::Crl)?
+            };
+            Ok((out, crls))
         })
     }
 }

@@ -118,13 +118,13 @@ impl VerifyOptions {
     }
 
     /// Adds what `store` keeps for verification: its trust anchors (with
-    /// the system roots when [`crate::Store::uses_system_roots`]), the CA
-    /// certificates it holds for building paths
-    /// ([`crate::Store::known_cas`]) and its CRLs ([`crate::Store::crls`]),
+    /// the system roots when [`crate::Store::uses_system_roots`]), the
+    /// intermediates it keeps for building paths
+    /// ([`crate::Store::intermediates`]) and its CRLs ([`crate::Store::crls`]),
     /// so a client need not pass them on every call.
     pub fn with_store_trust(mut self, store: &crate::Store) -> Result<Self> {
         self.trust_anchors.extend(store.anchors()?);
-        self.intermediates.extend(store.known_cas()?);
+        self.intermediates.extend(store.intermediates()?);
         self.crls.extend(store.crls()?);
         Ok(self)
     }

@@ -1,6 +1,6 @@
 //! `smime add-crl`: CRLs into the store, one per issuer. Every file is read
 //! first, so a bad one adds nothing; each CRL must then be signed by a
-//! trust anchor or a CA certificate the store holds (exit 3 otherwise).
+//! trust anchor or intermediate of the store (exit 3 otherwise).
 
 use std::io::Write;
 
