@@ -126,6 +126,15 @@ mod tests {
         };
         assert_eq!(Failure::from(domain).outcome().0, 3);
         assert_eq!(Failure::from(Error::EmptyPassphrase).outcome().0, 2);
+        // Trust refusals are store/policy refusals.
+        let untrusted = Error::UntrustedRecipient {
+            address: "bob@example.org".parse().unwrap(),
+        };
+        assert_eq!(Failure::from(untrusted).outcome().0, 3);
+        let crl = Error::CrlNotVerified {
+            issuer: "CN=x".into(),
+        };
+        assert_eq!(Failure::from(crl).outcome().0, 3);
     }
 
     #[test]

@@ -36,8 +36,10 @@ impl Store {
     /// certificates were filed or had their capabilities updated.
     ///
     /// Only trusted signers belong here ("Mailto: Me Your Secrets", 2020: an
-    /// unsolicited certificate must not become a recipient), and an older
-    /// certificate is never replaced, only joined. Signers whose
+    /// unsolicited certificate must not become a recipient): a certificate
+    /// filed this way is trusted for encryption as is
+    /// ([`Provenance::Signature`]). An older certificate is never
+    /// replaced, only joined. Signers whose
     /// certificate cannot be encrypted to are skipped.
     pub fn add_verified_signers(&self, signers: &[VerifiedSigner]) -> Result<usize> {
         let mut filed = 0;
