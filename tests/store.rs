@@ -1269,3 +1269,185 @@ mod batches {
         ));
     }
 }
+
+/// Bundles with several identities (RFC 9216's samples: a signing and an
+/// encryption pair in one .p12; `fixtures/interop/rfc9216-*.p12`).
+mod bundles {
+    use super::*;
+
+    fn rfc9216(name: &str) -> Vec<u8> {
+        read_fixture(&format!("interop/rfc9216-{name}.p12"))
+    }
+
+    fn crt(name: &str, usage: &str) -> smime::Certificate {
+        let path = common::corpus().map(|d| d.join(format!("rfc9788/keys/{name}.{usage}.crt")));
+        match path.and_then(|p| std::fs::read(p).ok()) {
+            Some(pem) => smime::Certificate::from_pem(&pem).unwrap(),
+            // Without the corpus: tell them apart by key usage.
+            None => {
+                let bundle = smime::pkcs12::import_all(
+                    &rfc9216(name),
+                    &Password::new(name),
+                    &Default::default(),
+                )
+                .unwrap();
+                let want_sign = usage == "sign";
+                bundle
+                    .identities
+                    .into_iter()
+                    .map(|i| i.certificate().clone())
+                    .find(|c| c.can_sign() == want_sign)
+                    .unwrap()
+            }
+        }
+    }
+
+    #[test]
+    fn every_pair_is_stored_and_key_usage_picks_the_signer_and_the_encryption_key() {
+        on_each_backend(|store, kind| {
+            for name in ["alice", "bob"] {
+                let mailbox = mb(&format!("{name}@smime.example"));
+                let (signing, encryption) = (crt(name, "sign"), crt(name, "encrypt"));
+                let imported = store
+                    .import_pkcs12_all(
+                        &mailbox,
+                        &rfc9216(name),
+                        &Password::new(name),
+                        ImportOptions::default(),
+                    )
+                    .unwrap();
+                assert_eq!(imported.len(), 2, "{kind:?} {name}");
+                assert!(imported.iter().all(|i| i.added));
+                let listed: Vec<_> = store
+                    .list(&mailbox)
+                    .unwrap()
+                    .into_iter()
+                    .map(|s| s.certificate)
+                    .collect();
+                assert_eq!(listed.len(), 2, "each pair one slot");
+                assert!(listed.contains(&signing) && listed.contains(&encryption));
+                assert_eq!(
+                    store.default_signer(&mailbox).unwrap().certificate(),
+                    &signing
+                );
+                assert_eq!(store.encryption_certificate(&mailbox).unwrap(), encryption);
+                // Mail encrypted to the mailbox opens with its keys.
+                let sealed = smime::encrypt(
+                    b"Subject: hi\r\n\r\nfor the encryption key\r\n",
+                    std::slice::from_ref(&encryption),
+                    &smime::EncryptOptions::default(),
+                )
+                .unwrap();
+                let opened = smime::decrypt(
+                    &sealed,
+                    &store.identities(&mailbox).unwrap(),
+                    &smime::DecryptOptions::default(),
+                )
+                .unwrap();
+                assert!(common::find(&opened.content, b"for the encryption key").is_some());
+                // Again: idempotent, no new slot.
+                let again = store
+                    .import_pkcs12_all(
+                        &mailbox,
+                        &rfc9216(name),
+                        &Password::new(name),
+                        ImportOptions::default(),
+                    )
+                    .unwrap();
+                assert!(again.iter().all(|i| !i.added));
+                assert_eq!(store.list(&mailbox).unwrap().len(), 2);
+            }
+        });
+    }
+
+    #[test]
+    fn a_bundle_that_needs_the_thirty_first_slot_is_refused_whole() {
+        let fillers: Vec<smime::Identity> = (0..29u32)
+            .map(|i| {
+                smime::pkcs12::import(
+                    &minted_bundle("alice@smime.example", 900 + i),
+                    &pw(),
+                    &smime::Limits::default(),
+                )
+                .unwrap()
+            })
+            .collect();
+        on_each_backend(|store, kind| {
+            let alice = mb("alice@smime.example");
+            store
+                .import_bundle(&alice, &fillers, ImportOptions::default())
+                .unwrap();
+            assert_eq!(store.list(&alice).unwrap().len(), 29);
+            let settings = store.settings(&alice).unwrap();
+            let err = store
+                .import_pkcs12_all(
+                    &alice,
+                    &rfc9216("alice"),
+                    &Password::new("alice"),
+                    ImportOptions::default(),
+                )
+                .unwrap_err();
+            assert!(
+                matches!(&err, Error::MailboxFull { mailbox, max: 30 } if mailbox == &alice),
+                "{kind:?}: {err:?}"
+            );
+            assert_eq!(
+                store.list(&alice).unwrap().len(),
+                29,
+                "{kind:?}: not one pair stored"
+            );
+            assert_eq!(store.settings(&alice).unwrap(), settings);
+            // Two free slots: both pairs fit.
+            store
+                .remove(&alice, &fillers[0].certificate().fingerprint())
+                .unwrap();
+            let imported = store
+                .import_pkcs12_all(
+                    &alice,
+                    &rfc9216("alice"),
+                    &Password::new("alice"),
+                    ImportOptions::default(),
+                )
+                .unwrap();
+            assert_eq!(imported.len(), 2);
+            assert_eq!(store.list(&alice).unwrap().len(), MAX_CERTS_PER_MAILBOX);
+        });
+    }
+
+    #[test]
+    fn a_refused_bundle_stores_nothing() {
+        on_each_backend(|store, kind| {
+            let alice = mb("alice@smime.example");
+            let import = |mailbox: &Mailbox, password: &str| {
+                store.import_pkcs12_all(
+                    mailbox,
+                    &rfc9216("alice"),
+                    &Password::new(password),
+                    ImportOptions::default(),
+                )
+            };
+            assert!(matches!(import(&alice, "nope"), Err(Error::WrongPassword)));
+            // The one-key import points elsewhere rather than pick one.
+            assert!(matches!(
+                store.import_pkcs12(&alice, &rfc9216("alice"), &Password::new("alice")),
+                Err(Error::UnsupportedBundle(smime::BundleError::SeveralKeys(2)))
+            ));
+            let other = mb("carol@smime.example");
+            assert!(
+                matches!(import(&other, "alice"), Err(Error::AddressMismatch { .. })),
+                "{kind:?}"
+            );
+            store.set_require_domain_enablement(true).unwrap();
+            assert!(matches!(
+                import(&alice, "alice"),
+                Err(Error::DomainNotEnabled { domain }) if domain == "smime.example"
+            ));
+            assert!(matches!(
+                store.import_bundle(&alice, &[], ImportOptions::default()),
+                Err(Error::NoPrivateKey)
+            ));
+            assert!(store.list(&alice).unwrap().is_empty());
+            assert!(store.list(&other).unwrap().is_empty());
+        });
+    }
+}

@@ -61,6 +61,18 @@ pub enum Command {
     /// Decrypt a message with the private keys of a mailbox
     #[command(group(ArgGroup::new("identity").required(true).args(["mailbox", "p12"])))]
     Decrypt(DecryptArgs),
+    /// Per-domain S/MIME policy (enable, disable, list) and hosted mode
+    #[command(subcommand)]
+    Domain(DomainCommand),
+    /// Export an identity of a mailbox (key, certificate, chain) as a
+    /// PKCS#12 bundle
+    Export(ExportArgs),
+    /// Write the certificates of a mailbox, or a correspondent's, as a
+    /// certs-only S/MIME message
+    #[command(group(
+        ArgGroup::new("whose").required(true).args(["mailbox", "recipient"])
+    ))]
+    ExportCerts(ExportCertsArgs),
     /// Trust anchors kept in the store (used by `verify --store-trust` and
     /// to trust recipients' certificates for `encrypt --to-addr`)
     #[command(subcommand)]
@@ -106,6 +118,76 @@ pub struct AddCrlArgs {
     /// CRL files: PEM with one or more CRLs, or one DER
     #[arg(value_name = "CRL", required = true)]
     pub files: Vec<PathBuf>,
+}
+
+/// `smime domain ...`.
+#[derive(Debug, Subcommand)]
+pub enum DomainCommand {
+    /// Let the domain's mailboxes use S/MIME
+    Enable(DomainArgs),
+    /// Refuse S/MIME to the domain's mailboxes (their certificates stay)
+    Disable(DomainArgs),
+    /// List the domains with a policy of their own, and the hosted mode
+    List(DomainListArgs),
+    /// Hosted mode: when on, only enabled domains may use S/MIME
+    Require(RequireArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DomainArgs {
+    /// The domain (e.g. example.org; IDN domains in either form)
+    pub domain: String,
+    /// Enabled, but encryption by default may not be switched on
+    #[arg(long)]
+    pub no_encrypt_by_default: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DomainListArgs {
+    /// Print a JSON object instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RequireArgs {
+    /// on: only enabled domains may use S/MIME; off: every domain without
+    /// a policy of its own may
+    #[arg(value_name = "on|off")]
+    pub switch: Switch,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The mailbox holding the identity
+    #[arg(long, value_name = "ADDR")]
+    pub mailbox: String,
+    /// SHA-256 fingerprint of the certificate (as `list` prints it)
+    pub fingerprint: String,
+    /// Legacy protection (PBE-SHA1-3DES, SHA-1 MAC) for importers that
+    /// need it (gpgsm 2.2, old Windows); default: PBES2/AES-256-CBC
+    #[arg(long)]
+    pub legacy: bool,
+    /// Read the export password from the first line of F
+    /// [default: $SMIME_EXPORT_PASSWORD, else a prompt, asked twice]
+    #[arg(long, value_name = "F")]
+    pub password_file: Option<PathBuf>,
+    /// Write the bundle to F [default: stdout]
+    #[arg(long = "out", value_name = "F.p12")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportCertsArgs {
+    /// The certificates of this mailbox (with their chains)
+    #[arg(long, value_name = "ADDR")]
+    pub mailbox: Option<String>,
+    /// The correspondent's certificates filed under this address
+    #[arg(long, value_name = "ADDR")]
+    pub recipient: Option<String>,
+    /// Write the message to F [default: stdout]
+    #[arg(long = "out", value_name = "F")]
+    pub output: Option<PathBuf>,
 }
 
 // The argument structs carry no doc comments of their own: a subcommand's
@@ -177,7 +259,9 @@ pub struct PasswdArgs {
 
 #[derive(Debug, Args)]
 pub struct AddCertArgs {
-    /// Certificate files: PEM with one or more certificates, or one DER
+    /// Certificate files: PEM with one or more certificates, one DER, or
+    /// a certs-only message or PKCS#7 bundle (.p7c/.p7b/.eml; DER, PEM or
+    /// MIME)
     #[arg(value_name = "CERT", required = true)]
     pub files: Vec<PathBuf>,
     /// Trust these certificates for encryption as they are (you checked
@@ -191,8 +275,9 @@ pub struct SignArgs {
     /// The mailbox whose signing identity is used
     #[arg(long, value_name = "ADDR")]
     pub mailbox: Option<String>,
-    /// Sign with the identity of a PKCS#12 file instead of the store
-    /// (password: $SMIME_P12_PASSWORD, else a prompt)
+    /// Sign with the identity of a PKCS#12 file instead of the store (of
+    /// several, the one that can sign; password: $SMIME_P12_PASSWORD, else
+    /// a prompt)
     #[arg(long, value_name = "BUNDLE.p12")]
     pub p12: Option<PathBuf>,
     /// Opaque `application/pkcs7-mime` instead of `multipart/signed`
@@ -201,6 +286,9 @@ pub struct SignArgs {
     /// Digest algorithm
     #[arg(long, value_name = "ALG", default_value = "sha256")]
     pub digest: Digest,
+    /// Compress the message (RFC 3274 compressed-data) inside the signature
+    #[arg(long)]
+    pub compress: bool,
     /// Read the message from F [default: stdin]
     #[arg(long = "in", value_name = "F")]
     pub input: Option<PathBuf>,
@@ -305,7 +393,7 @@ pub struct DecryptArgs {
     /// The mailbox whose private keys are tried
     #[arg(long, value_name = "ADDR")]
     pub mailbox: Option<String>,
-    /// Decrypt with the identity of a PKCS#12 file instead of the store
+    /// Decrypt with the identities of a PKCS#12 file instead of the store
     /// (password: $SMIME_P12_PASSWORD, else a prompt)
     #[arg(long, value_name = "BUNDLE.p12")]
     pub p12: Option<PathBuf>,

@@ -23,6 +23,9 @@ pub enum Failure {
     /// Decrypted content whose signature is missing or not valid (`decrypt
     /// --verify` without `--json`): exit 1, this one line on stderr.
     Unverified(String),
+    /// The store holds nothing to do it with (`export-certs` of an address
+    /// without certificates): exit 3, as the library's `NotFound`.
+    NotFound(String),
 }
 
 impl From<Error> for Failure {
@@ -50,6 +53,7 @@ impl Failure {
             Failure::Usage(message) => (2, Some(message.clone())),
             Failure::Smime(e) => (exit_code(e), Some(e.to_string())),
             Failure::Unverified(message) => (1, Some(message.clone())),
+            Failure::NotFound(message) => (3, Some(message.clone())),
             Failure::Invalid => (1, None),
         }
     }
@@ -135,6 +139,7 @@ mod tests {
             issuer: "CN=x".into(),
         };
         assert_eq!(Failure::from(crl).outcome().0, 3);
+        assert_eq!(Failure::NotFound("x".into()).outcome().0, 3);
     }
 
     #[test]

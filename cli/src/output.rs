@@ -80,6 +80,146 @@ pub fn write_added(out: &mut impl Write, cert: &Certificate, added: bool) -> io:
     }
 }
 
+/// `add-cert`: why a file's certificate cannot be filed.
+pub fn unusable_certificate(file: &std::path::Path, cert: &Certificate, reason: &str) -> String {
+    format!(
+        "{}: certificate {} cannot be used: {reason}",
+        file.display(),
+        cert.fingerprint()
+    )
+}
+
+/// `add-cert`: a CA certificate given as a correspondent's.
+pub const REASON_CA_CERTIFICATE: &str = "a CA certificate is not a correspondent's certificate";
+/// `add-cert`: a certificate without a usable address.
+pub const REASON_NO_ADDRESS: &str = "it names no e-mail address";
+/// A certificate file without a certificate.
+pub const NO_CERTIFICATE_FOUND: &str = "no certificate found";
+
+/// `add-cert`: a certs-only message or PKCS#7 bundle of CA certificates only.
+pub fn only_ca_certificates(file: &std::path::Path) -> String {
+    format!(
+        "{}: holds only CA certificates, no correspondent's certificate",
+        file.display()
+    )
+}
+
+// ----------------------------------------------------------------- domain
+
+/// `domain enable` / `domain disable`.
+pub fn write_domain_set(
+    out: &mut impl Write,
+    domain: &str,
+    policy: &smime::DomainPolicy,
+) -> io::Result<()> {
+    writeln!(out, "domain {domain} {}", policy_words(policy))
+}
+
+/// `enabled`, `enabled, no encryption by default` or `disabled`.
+fn policy_words(policy: &smime::DomainPolicy) -> &'static str {
+    match (policy.enabled, policy.encryption_allowed) {
+        (true, true) => "enabled",
+        (true, false) => "enabled, no encryption by default",
+        (false, _) => "disabled",
+    }
+}
+
+/// `domain enable|disable`: not a domain name.
+pub fn invalid_domain(domain: &str) -> String {
+    format!("invalid domain {domain:?}")
+}
+
+/// `domain require on|off`.
+pub fn write_require(out: &mut impl Write, on: bool) -> io::Result<()> {
+    if on {
+        writeln!(out, "hosted mode on: only enabled domains may use S/MIME")
+    } else {
+        writeln!(
+            out,
+            "hosted mode off: every domain without a policy of its own may use S/MIME"
+        )
+    }
+}
+
+/// `domain list`: `hosted mode: on|off`, then `<domain> <policy>` per
+/// domain; `--json`: `{"require_enablement": bool, "domains": [{"domain",
+/// "enabled", "encryption_allowed"}]}`.
+pub fn write_domains(
+    out: &mut impl Write,
+    require: bool,
+    domains: &[(String, smime::DomainPolicy)],
+    json: bool,
+) -> io::Result<()> {
+    if json {
+        let domains: Vec<Value> = domains
+            .iter()
+            .map(|(name, policy)| {
+                json!({
+                    "domain": name,
+                    "enabled": policy.enabled,
+                    "encryption_allowed": policy.encryption_allowed,
+                })
+            })
+            .collect();
+        return write_json(
+            out,
+            &json!({ "require_enablement": require, "domains": domains }),
+        );
+    }
+    writeln!(out, "hosted mode: {}", if require { "on" } else { "off" })?;
+    for (name, policy) in domains {
+        writeln!(out, "{name} {}", policy_words(policy))?;
+    }
+    Ok(())
+}
+
+// ----------------------------------------------------------------- export
+
+/// `export`, on stderr when the bundle goes to stdout: `exported <fp> from
+/// <mailbox> (modern|legacy)`.
+pub fn exported_line(mailbox: &Mailbox, fingerprint: &Fingerprint, legacy: bool) -> String {
+    let profile = if legacy {
+        "legacy: PBE-SHA1-3DES, SHA-1 MAC"
+    } else {
+        "PBES2, AES-256-CBC, SHA-256 MAC"
+    };
+    format!(
+        "exported {fingerprint} from {} ({profile})",
+        mailbox.canonical()
+    )
+}
+
+/// `export --out F` onto an existing file others may read (stderr).
+pub fn bundle_readable_by_others(path: &std::path::Path, mode: u32) -> String {
+    format!(
+        "{} is readable by other users (mode {:o}): chmod 600 it",
+        path.display(),
+        mode & 0o777
+    )
+}
+
+/// `export-certs`: `exported N certificates of <address>`.
+pub fn exported_certs_line(address: &Mailbox, count: usize) -> String {
+    let noun = if count == 1 {
+        "certificate"
+    } else {
+        "certificates"
+    };
+    format!("exported {count} {noun} of {}", address.canonical())
+}
+
+/// `export-certs`: nothing to export.
+pub fn no_certificates(address: &Mailbox, recipient: bool) -> String {
+    if recipient {
+        format!(
+            "no correspondent's certificate is filed under {}",
+            address.canonical()
+        )
+    } else {
+        format!("mailbox {} holds no certificate", address.canonical())
+    }
+}
+
 // ------------------------------------------------------------------- list
 
 /// One certificate as `list` shows it: a text line and a JSON object.
@@ -481,6 +621,38 @@ mod tests {
         assert_eq!(from_word(None), "n/a");
         assert_eq!(form_word(SignatureForm::Opaque), "opaque");
         assert_eq!(form_word(SignatureForm::Detached), "detached");
+    }
+
+    #[test]
+    fn domain_and_export_words() {
+        assert_eq!(policy_words(&smime::DomainPolicy::ENABLED), "enabled");
+        assert_eq!(policy_words(&smime::DomainPolicy::DISABLED), "disabled");
+        assert_eq!(
+            policy_words(&smime::DomainPolicy::new(true, false)),
+            "enabled, no encryption by default"
+        );
+        let mut text = Vec::new();
+        write_domains(
+            &mut text,
+            true,
+            &[("a.example".into(), smime::DomainPolicy::ENABLED)],
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(text).unwrap(),
+            "hosted mode: on\na.example enabled\n"
+        );
+        let address: Mailbox = "a@b.example".parse().unwrap();
+        assert_eq!(
+            exported_certs_line(&address, 1),
+            "exported 1 certificate of a@b.example"
+        );
+        assert_eq!(
+            exported_certs_line(&address, 2),
+            "exported 2 certificates of a@b.example"
+        );
+        assert_eq!(invalid_domain("x y"), "invalid domain \"x y\"");
     }
 
     #[test]

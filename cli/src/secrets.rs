@@ -94,6 +94,43 @@ pub fn p12_password(file: Option<&Path>) -> Result<Password, Failure> {
     Ok(Password::new(typed))
 }
 
+/// Environment variable holding the export password (`export`).
+const ENV_EXPORT_PASSWORD: &str = "SMIME_EXPORT_PASSWORD";
+
+/// The password protecting an exported PKCS#12 bundle: the first line of
+/// `--password-file`, else `$SMIME_EXPORT_PASSWORD`, else a prompt asked
+/// twice. Never empty or only whitespace: the bundle carries a private key.
+pub fn export_password(file: Option<&Path>) -> Result<Password, Failure> {
+    let password = if let Some(file) = file {
+        Password::from_file(file)?
+    } else if let Some(value) = env_secret(ENV_EXPORT_PASSWORD)? {
+        Password::new(value)
+    } else {
+        let hint = format!("set ${ENV_EXPORT_PASSWORD} or use --password-file");
+        let first = Password::new(prompt("Export password: ", &hint)?);
+        let again = Password::new(prompt("Repeat export password: ", &hint)?);
+        if first.expose() != again.expose() {
+            return Err(Failure::Usage(
+                "the export passwords do not match".to_owned(),
+            ));
+        }
+        first
+    };
+    refuse_blank_password("the export password", &password)?;
+    Ok(password)
+}
+
+/// [`refuse_blank`] for a [`Password`].
+fn refuse_blank_password(what: &str, password: &Password) -> Result<(), Failure> {
+    if password.expose().is_empty() {
+        Err(Failure::Usage(format!("{what} is empty")))
+    } else if password.expose().trim().is_empty() {
+        Err(Failure::Usage(format!("{what} is only whitespace")))
+    } else {
+        Ok(())
+    }
+}
+
 /// A secret from the environment: `None` when unset, an error when not UTF-8.
 fn env_secret(name: &str) -> Result<Option<String>, Failure> {
     match std::env::var(name) {
@@ -134,5 +171,19 @@ mod tests {
             Some("the store passphrase is only whitespace")
         );
         assert_eq!(refused(" a real one "), None);
+        let refused_password =
+            |p: &str| match refuse_blank_password("the export password", &Password::new(p)) {
+                Err(Failure::Usage(message)) => Some(message),
+                _ => None,
+            };
+        assert_eq!(
+            refused_password("").as_deref(),
+            Some("the export password is empty")
+        );
+        assert_eq!(
+            refused_password("  ").as_deref(),
+            Some("the export password is only whitespace")
+        );
+        assert_eq!(refused_password("x"), None);
     }
 }

@@ -4,7 +4,10 @@
 use super::*;
 
 impl Store {
-    /// Imports a PKCS#12 bundle into `mailbox`; see [`Store::import_identity`].
+    /// Imports a PKCS#12 bundle holding one private key into `mailbox`;
+    /// see [`Store::import_identity`]. A bundle with several (a signing and
+    /// an encryption pair) is [`crate::BundleError::SeveralKeys`]: import
+    /// it with [`Store::import_pkcs12_all`].
     pub fn import_pkcs12(
         &self,
         mailbox: &Mailbox,
@@ -26,6 +29,67 @@ impl Store {
         self.read(|tx, keys| allowed(tx, keys, mailbox).map(|_| ()))?;
         let identity = crate::pkcs12::import(bundle, password, &options.limits)?;
         self.import_identity(mailbox, &identity, options)
+    }
+
+    /// Imports every identity of a PKCS#12 bundle into `mailbox` (e.g. the
+    /// signing and the encryption pair of RFC 9216's samples and of many
+    /// enterprise exports; see [`crate::pkcs12::import_all`]): each pair
+    /// takes one of the mailbox's [`MAX_CERTS_PER_MAILBOX`] slots, and the
+    /// whole bundle is one transaction, all pairs or none. When the bundle
+    /// needs more slots than are free the import is
+    /// [`Error::MailboxFull`] and nothing of it is stored; a pair the
+    /// mailbox already holds takes no second slot (`added: false`). The
+    /// rules of [`Store::import_identity`] hold for every pair (domain,
+    /// address). Returns one [`Imported`] per identity, in bundle order.
+    ///
+    /// Which pair is used for what is then decided by key usage, as for
+    /// any certificates of a mailbox: [`Store::default_signer`] picks one
+    /// that can sign, [`Store::encryption_certificate`] one that can be
+    /// encrypted to, and [`Store::identities`] offers every key to
+    /// [`crate::decrypt`].
+    ///
+    /// ```
+    /// use smime::{ImportOptions, Mailbox, Password, Store};
+    /// let p12 = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/interop/rfc9216-alice.p12"))?;
+    /// let alice: Mailbox = "alice@smime.example".parse()?;
+    /// let store = Store::in_memory()?;
+    /// let imported = store.import_pkcs12_all(&alice, &p12, &Password::new("alice"), ImportOptions::default())?;
+    /// assert_eq!(imported.len(), 2);
+    /// let signer = store.default_signer(&alice)?;
+    /// let encryption = store.encryption_certificate(&alice)?;
+    /// assert!(signer.certificate().can_sign() && encryption.can_decrypt());
+    /// assert_ne!(signer.certificate(), &encryption);
+    /// # Ok::<(), smime::Error>(())
+    /// ```
+    pub fn import_pkcs12_all(
+        &self,
+        mailbox: &Mailbox,
+        bundle: &[u8],
+        password: &Password,
+        options: ImportOptions,
+    ) -> Result<Vec<Imported>> {
+        // The domain rule first: a disabled domain costs no PKCS#12 work.
+        self.read(|tx, keys| allowed(tx, keys, mailbox).map(|_| ()))?;
+        let bundle = crate::pkcs12::import_all(bundle, password, &options.limits)?;
+        self.import_bundle(mailbox, &bundle.identities, options)
+    }
+
+    /// Imports the identities of one bundle (already read, e.g. by
+    /// [`crate::pkcs12::import_all`]) into `mailbox`, all or none, as
+    /// [`Store::import_pkcs12_all`] does: one transaction, each pair one
+    /// slot, [`Error::MailboxFull`] with nothing stored when the pairs do
+    /// not all fit.
+    pub fn import_bundle(
+        &self,
+        mailbox: &Mailbox,
+        identities: &[Identity],
+        options: ImportOptions,
+    ) -> Result<Vec<Imported>> {
+        if identities.is_empty() {
+            return Err(Error::NoPrivateKey);
+        }
+        let batch: Vec<(&Mailbox, &Identity)> = identities.iter().map(|i| (mailbox, i)).collect();
+        self.import_identities(&batch, options)
     }
 
     /// Adds an identity to `mailbox`.

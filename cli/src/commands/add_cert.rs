@@ -1,17 +1,20 @@
 //! `smime add-cert`: correspondents' certificates into the recipient
-//! directory, filed under every address they name (`--pin`: trusted for
-//! encryption as they are). Every file is read and
-//! checked first, so a bad one adds nothing at all.
+//! directory, filed under every address they name. A file is PEM (one or
+//! many certificates), one DER certificate, or a certs-only message or
+//! PKCS#7 bundle (`.p7c`/`.p7b`/`.eml`: DER, PEM or MIME; its CA
+//! certificates travel as the chain and are skipped). Every file is read
+//! and checked first, so a bad one adds nothing at all. `--pin`: trusted
+//! for encryption as they are.
 
 use std::io::Write;
 use std::path::Path;
 
 use smime::{Certificate, Mailbox};
 
-use super::{Context, read_certificates};
+use super::Context;
 use crate::args::AddCertArgs;
 use crate::failure::Failure;
-use crate::output;
+use crate::{files, output};
 
 pub fn run(ctx: &Context, args: &AddCertArgs, out: &mut impl Write) -> Result<(), Failure> {
     let mut certs = Vec::new();
@@ -31,30 +34,58 @@ pub fn run(ctx: &Context, args: &AddCertArgs, out: &mut impl Write) -> Result<()
     Ok(())
 }
 
+/// What one file holds.
+enum Held {
+    /// Plain certificates (PEM or one DER): each must be a correspondent's.
+    Certificates(Vec<Certificate>),
+    /// A certs-only message or PKCS#7 bundle: its end-entity certificates
+    /// (its CA certificates are the chain that came with them).
+    Bundle(Vec<Certificate>),
+}
+
 /// The certificates of one file, checked as the recipient directory will
 /// check them: no CA certificate, at least one usable e-mail address.
 fn recipient_certificates(file: &Path) -> Result<Vec<Certificate>, Failure> {
-    let certs = read_certificates(file)?;
+    let certs = match read(file)? {
+        Held::Certificates(certs) => certs,
+        Held::Bundle(certs) => {
+            let end_entity: Vec<Certificate> = certs.into_iter().filter(|c| !c.is_ca()).collect();
+            if end_entity.is_empty() {
+                return Err(Failure::Usage(output::only_ca_certificates(file)));
+            }
+            end_entity
+        }
+    };
     for cert in &certs {
-        let unusable = |reason: &str| {
-            Failure::Usage(format!(
-                "{}: certificate {} cannot be used: {reason}",
-                file.display(),
-                cert.fingerprint()
-            ))
-        };
+        let unusable =
+            |reason: &str| Failure::Usage(output::unusable_certificate(file, cert, reason));
         if cert.is_ca() {
-            return Err(unusable(
-                "a CA certificate is not a correspondent's certificate",
-            ));
+            return Err(unusable(output::REASON_CA_CERTIFICATE));
         }
         if !cert
             .email_addresses()
             .iter()
             .any(|e| e.parse::<Mailbox>().is_ok())
         {
-            return Err(unusable("it names no e-mail address"));
+            return Err(unusable(output::REASON_NO_ADDRESS));
         }
     }
     Ok(certs)
+}
+
+/// Plain certificates first; else a certs-only message or PKCS#7 bundle.
+/// When the file is neither, the plain reading's error is the one shown.
+fn read(file: &Path) -> Result<Held, Failure> {
+    let in_file = |what: String| Failure::Usage(format!("{}: {what}", file.display()));
+    let bytes = files::read(file)?;
+    let plain = match Certificate::all_from_pem_or_der(&bytes) {
+        Ok(certs) if !certs.is_empty() => return Ok(Held::Certificates(certs)),
+        Ok(_) => output::NO_CERTIFICATE_FOUND.to_owned(),
+        Err(e) => e.to_string(),
+    };
+    match smime::read_certificates(&bytes, &smime::Limits::default()) {
+        Ok(certs) => Ok(Held::Bundle(certs)),
+        Err(e @ smime::Error::LimitExceeded { .. }) => Err(e.into()),
+        Err(_) => Err(in_file(plain)),
+    }
 }

@@ -5,7 +5,7 @@ use std::io::{self, Seek, Write};
 
 use smime::{DecryptOptions, Error, Identity, Missing, VerifyOptions, VerifyReport};
 
-use super::{Context, identity_from_p12, mailbox, read_all_certificates};
+use super::{Context, identities_from_p12, mailbox, read_all_certificates};
 use crate::args::DecryptArgs;
 use crate::failure::Failure;
 use crate::files::{self, Content};
@@ -59,7 +59,7 @@ pub fn run(ctx: &Context, args: &DecryptArgs, out: &mut impl Write) -> Result<()
 /// one).
 fn identities(ctx: &Context, args: &DecryptArgs) -> Result<Vec<Identity>, Failure> {
     match (&args.mailbox, &args.p12) {
-        (_, Some(p12)) => Ok(vec![identity_from_p12(p12)?]),
+        (_, Some(p12)) => identities_from_p12(p12),
         (Some(address), None) => {
             let mailbox = mailbox(address)?;
             let identities = ctx.open_store()?.identities(&mailbox)?;

@@ -1,4 +1,5 @@
-//! `smime import`: a PKCS#12 bundle into a mailbox.
+//! `smime import`: every identity of a PKCS#12 bundle into a mailbox, all
+//! or none (a signing and an encryption pair each take one slot).
 
 use std::io::Write;
 
@@ -20,10 +21,14 @@ pub fn run(ctx: &Context, args: &ImportArgs, out: &mut impl Write) -> Result<(),
     // Everything about the bundle is settled before the store is opened
     // (or created): a refused import leaves no trace.
     let password = secrets::p12_password(args.password_file.as_deref())?;
-    let identity = smime::pkcs12::import(&bytes, &password, &smime::Limits::default())?;
-    options.check(&mailbox, identity.certificate())?;
+    let bundle = smime::pkcs12::import_all(&bytes, &password, &smime::Limits::default())?;
+    for identity in &bundle.identities {
+        options.check(&mailbox, identity.certificate())?;
+    }
     let store = ctx.open_store()?;
-    let imported = store.import_identity(&mailbox, &identity, options)?;
-    output::write_imported(out, &mailbox, &imported.certificate, imported.added)?;
+    let imported = store.import_bundle(&mailbox, &bundle.identities, options)?;
+    for one in &imported {
+        output::write_imported(out, &mailbox, &one.certificate, one.added)?;
+    }
     Ok(())
 }

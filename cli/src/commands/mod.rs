@@ -4,7 +4,10 @@
 mod add_cert;
 mod add_crl;
 mod decrypt;
+mod domain;
 mod encrypt;
+mod export;
+mod export_certs;
 mod import;
 mod list;
 mod passwd;
@@ -78,6 +81,9 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Decrypt(args) => decrypt::run(&ctx, &args, &mut out)?,
         Command::Trust(command) => trust::run(&ctx, &command, &mut out)?,
         Command::AddCrl(args) => add_crl::run(&ctx, &args, &mut out)?,
+        Command::Domain(command) => domain::run(&ctx, &command, &mut out)?,
+        Command::Export(args) => export::run(&ctx, &args, &mut out)?,
+        Command::ExportCerts(args) => export_certs::run(&ctx, &args, &mut out)?,
     }
     out.flush()?;
     Ok(())
@@ -106,7 +112,7 @@ fn read_certificates(file: &Path) -> Result<Vec<Certificate>, Failure> {
     let bytes = files::read(file)?;
     let certs = Certificate::all_from_pem_or_der(&bytes).map_err(|e| in_file(e.to_string()))?;
     if certs.is_empty() {
-        return Err(in_file("no certificate found".to_owned()));
+        return Err(in_file(crate::output::NO_CERTIFICATE_FOUND.to_owned()));
     }
     Ok(certs)
 }
@@ -120,13 +126,28 @@ fn read_all_certificates(files: &[PathBuf]) -> Result<Vec<Certificate>, Failure>
     Ok(certs)
 }
 
-/// The identity of a PKCS#12 file (`--p12`), password as for `import`.
-fn identity_from_p12(file: &Path) -> Result<Identity, Failure> {
+/// Every identity of a PKCS#12 file (`--p12`), password as for `import`:
+/// one, or (RFC 9216 and many enterprise exports) a signing and an
+/// encryption pair.
+fn identities_from_p12(file: &Path) -> Result<Vec<Identity>, Failure> {
     let bytes = files::read(file)?;
     let password = secrets::p12_password(None)?;
-    Ok(smime::pkcs12::import(
-        &bytes,
-        &password,
-        &smime::Limits::default(),
-    )?)
+    let bundle = smime::pkcs12::import_all(&bytes, &password, &smime::Limits::default())?;
+    Ok(bundle.identities)
+}
+
+/// The identity of a PKCS#12 file (`--p12`) to sign with: key usage
+/// decides between several (the first whose certificate can sign), else
+/// the first, which `sign` then refuses as it would from the store.
+fn signer_from_p12(file: &Path) -> Result<Identity, Failure> {
+    let mut identities = identities_from_p12(file)?;
+    let index = identities
+        .iter()
+        .position(|i| i.certificate().can_sign())
+        .unwrap_or(0);
+    if index < identities.len() {
+        Ok(identities.swap_remove(index))
+    } else {
+        Err(smime::Error::NoPrivateKey.into())
+    }
 }

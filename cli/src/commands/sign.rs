@@ -5,7 +5,7 @@ use std::io::Write;
 
 use smime::{DigestAlgorithm, SignOptions};
 
-use super::{Context, identity_from_p12, mailbox};
+use super::{Context, mailbox, signer_from_p12};
 use crate::args::{Digest, SignArgs};
 use crate::failure::Failure;
 use crate::files::{self, Content};
@@ -15,8 +15,11 @@ pub fn run(ctx: &Context, args: &SignArgs, out: &mut impl Write) -> Result<(), F
     if args.opaque {
         options = options.opaque();
     }
+    if args.compress {
+        options = options.compress();
+    }
     let signer = match (&args.mailbox, &args.p12) {
-        (_, Some(p12)) => identity_from_p12(p12)?,
+        (_, Some(p12)) => signer_from_p12(p12)?,
         (Some(address), None) => {
             let mailbox = mailbox(address)?;
             ctx.open_store()?.default_signer(&mailbox)?

@@ -1,7 +1,7 @@
 //! The `smime` binary, driven as a user (or a script) would: each test gets
 //! its own store file in a temp dir, the store passphrase through
 //! `$SMIME_STORE_PASSPHRASE`, and stdin from `/dev/null`, so a prompt can
-//! never hang. `$SMIME_STORE`, `$SMIME_P12_PASSWORD` and
+//! never hang. `$SMIME_STORE`, `$SMIME_P12_PASSWORD`, `$SMIME_EXPORT_PASSWORD` and
 //! `$SMIME_NEW_STORE_PASSPHRASE` are removed from the child's environment so
 //! the caller's cannot leak in.
 //!
@@ -162,6 +162,7 @@ impl Env {
             .args(args)
             .env_remove("SMIME_STORE")
             .env_remove("SMIME_P12_PASSWORD")
+            .env_remove("SMIME_EXPORT_PASSWORD")
             .env_remove("SMIME_NEW_STORE_PASSPHRASE")
             .env("SMIME_STORE_PASSPHRASE", STORE_PASSPHRASE)
             .stdin(Stdio::null());

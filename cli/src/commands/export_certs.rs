@@ -1,0 +1,64 @@
+//! `smime export-certs`: the certificates of a mailbox (each with its
+//! chain) or a correspondent's as a certs-only message (RFC 8551 §3.6.2,
+//! `application/pkcs7-mime; smime-type=certs-only`), what a correspondent
+//! imports with `add-cert` (or `openssl pkcs7 -print_certs`).
+
+use std::io::Write;
+
+use smime::{Certificate, Mailbox, Store};
+
+use super::{Context, mailbox};
+use crate::args::ExportCertsArgs;
+use crate::failure::Failure;
+use crate::files::{self, Content};
+use crate::output;
+
+pub fn run(ctx: &Context, args: &ExportCertsArgs, out: &mut impl Write) -> Result<(), Failure> {
+    let (address, recipient) = match (&args.mailbox, &args.recipient) {
+        (Some(address), None) => (mailbox(address)?, false),
+        (None, Some(address)) => (mailbox(address)?, true),
+        // clap's group makes exactly one of them required.
+        _ => {
+            return Err(Failure::Usage(
+                "one of --mailbox or --recipient is required".into(),
+            ));
+        }
+    };
+    let store = ctx.open_store()?;
+    let certs = if recipient {
+        store.recipient_certificates(&address)?
+    } else {
+        own_certificates(&store, &address)?
+    };
+    if certs.is_empty() {
+        return Err(Failure::NotFound(output::no_certificates(
+            &address, recipient,
+        )));
+    }
+    let message = smime::certs_only(&certs)?;
+    files::with_output(args.output.as_deref(), out, Content::AsWritten, |w| {
+        Ok(w.write_all(&message)?)
+    })?;
+    if args.output.is_some() {
+        writeln!(
+            out,
+            "{}",
+            output::exported_certs_line(&address, certs.len())
+        )?;
+    }
+    Ok(())
+}
+
+/// The mailbox's certificates and the CA certificates of their chains,
+/// each once.
+fn own_certificates(store: &Store, mailbox: &Mailbox) -> Result<Vec<Certificate>, Failure> {
+    let mut certs: Vec<Certificate> = Vec::new();
+    for stored in store.list(mailbox)? {
+        for cert in std::iter::once(stored.certificate).chain(stored.chain) {
+            if !certs.iter().any(|c| c.fingerprint() == cert.fingerprint()) {
+                certs.push(cert);
+            }
+        }
+    }
+    Ok(certs)
+}
