@@ -309,3 +309,22 @@ fn to_addr_skips_a_certificate_revoked_by_a_stored_crl() {
     env.run(&["add-crl", crl.to_str().unwrap()]).expect(0);
     env.encrypt(&["--to-addr", BOB]).expect(3).one_line_error();
 }
+
+/// A certs-only bundle (bob and the intermediate that issued him) through
+/// `add-cert`: the intermediate is kept for building paths, so trusting
+/// only the root makes bob trusted for `--to-addr`; without the root he is
+/// not (the intermediate is not trusted itself).
+#[test]
+fn add_cert_of_a_bundle_keeps_its_ca_for_paths_to_an_anchor() {
+    let env = Env::new();
+    let read = |rel: &str| smime::Certificate::from_pem(&read_fixture(rel)).unwrap();
+    let bundle =
+        smime::certs_only_der(&[read("certs/bob.pem"), read("ca/intermediate.pem")]).unwrap();
+    let file = env.file("bob.p7c", &bundle);
+    let added = env.add_cert(&[file]).expect(0);
+    assert_eq!(added.stdout.lines().count(), 1, "{}", added.stdout);
+    env.encrypt(&["--to-addr", BOB]).expect(3).one_line_error();
+    env.run(&["trust", "add", &root_pem()]).expect(0);
+    let sealed = env.encrypt(&["--to-addr", BOB]).expect(0).stdout;
+    assert_is_the_entity(&real_bob_decrypts(&env, &sealed).expect(0).stdout);
+}
