@@ -446,4 +446,52 @@ mod tests {
         assert!(other.open_meta("policy", &sealed).is_err());
         assert!(key.open_meta("policy", &sealed[..10]).is_err());
     }
+
+    #[test]
+    fn trust_and_provenance_tags_bind_their_fields() {
+        let key = MacKey::derive(&[7u8; 32]).unwrap();
+        let der = b"not really a certificate".to_vec();
+        let mut row = TrustRecord {
+            kind: TrustKind::Anchor,
+            key: Fingerprint::of(&der).as_bytes().to_vec(),
+            der,
+            added_at: 5,
+            tag: Vec::new(),
+        };
+        row.tag = key.trust_tag(&row).unwrap();
+        assert!(key.check_trust(&row).is_ok());
+        let edits: [fn(&mut TrustRecord); 4] = [
+            |r| r.kind = TrustKind::Intermediate,
+            |r| r.added_at += 1,
+            |r| r.der.push(0),
+            |r| r.key[0] ^= 1,
+        ];
+        for edit in edits {
+            let mut edited = row.clone();
+            edit(&mut edited);
+            assert!(key.check_trust(&edited).is_err());
+        }
+        // A recipient row's provenance is tagged, and a v2 row cannot pass
+        // as a v1 row (provenance cleared).
+        let address: Mailbox = "a@example.org".parse().unwrap();
+        let mut r = RecipientRecord {
+            fingerprint: Fingerprint::of(b"c"),
+            certificate: b"c".to_vec(),
+            added_at: 1,
+            capabilities: None,
+            capabilities_time: None,
+            facts: CertFacts::default(),
+            provenance: Some(super::super::backend::Provenance::Added),
+            tag: Vec::new(),
+        };
+        r.tag = key.recipient_tag(&address, &r).unwrap();
+        assert!(key.check_recipient(&address, &r).is_ok());
+        for p in [Some(super::super::backend::Provenance::Pinned), None] {
+            let edited = RecipientRecord {
+                provenance: p,
+                ..r.clone()
+            };
+            assert!(key.check_recipient(&address, &edited).is_err());
+        }
+    }
 }
