@@ -23,6 +23,7 @@
 //! ([`RecipientLookup::allow_untrusted`]).
 #![forbid(unsafe_code)]
 
+use der::Encode;
 use openssl::stack::Stack;
 use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::verify::X509VerifyParam;
@@ -121,17 +122,13 @@ impl Store {
         // Newest first; on a tie an own certificate (listed last) first.
         candidates.reverse();
         candidates.sort_by_key(|c| std::cmp::Reverse(c.not_before));
-        let crls = crl_rows
-            .iter()
-            .map(|r| Crl::from_der(&r.der))
-            .collect::<Result<Vec<_>>>()?;
         let mut anchors = None;
         let mut pool = None;
         let mut untrusted = None;
         for candidate in candidates {
             let vouched = candidate.vouched;
             let (certificate, choice) = self.materialize(address, candidate)?;
-            if revoked(&crls, &certificate, time) {
+            if revoked(&crl_rows, &certificate, time)? {
                 continue;
             }
             if vouched {
@@ -228,22 +225,30 @@ impl Store {
 
 /// Whether a stored CRL of the certificate's issuer lists it as revoked
 /// at `time`. Stored CRLs were verified against a known issuer when they
-/// were added (and are authenticated rows since).
-fn revoked(crls: &[Crl], cert: &Certificate, time: SystemTime) -> bool {
+/// were added (and are authenticated rows since); they are keyed by issuer
+/// name, so only the issuer's own CRL is parsed.
+fn revoked(crl_rows: &[TrustRecord], cert: &Certificate, time: SystemTime) -> Result<bool> {
     let tbs = &cert.x509().tbs_certificate;
-    crls.iter()
-        .filter(|crl| crl.parsed().tbs_cert_list.issuer == tbs.issuer)
-        .flat_map(|crl| {
-            crl.parsed()
-                .tbs_cert_list
-                .revoked_certificates
-                .iter()
-                .flatten()
-        })
-        .any(|entry| {
-            entry.serial_number == tbs.serial_number
-                && entry.revocation_date.to_system_time() <= time
-        })
+    let Ok(issuer) = tbs.issuer.to_der() else {
+        return Ok(false);
+    };
+    for row in crl_rows.iter().filter(|r| r.key == issuer) {
+        let crl = Crl::from_der(&row.der)?;
+        let listed = crl
+            .parsed()
+            .tbs_cert_list
+            .revoked_certificates
+            .iter()
+            .flatten()
+            .any(|entry| {
+                entry.serial_number == tbs.serial_number
+                    && entry.revocation_date.to_system_time() <= time
+            });
+        if listed {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Path validation (RFC 5280 §6) at `time` for S/MIME encryption: a
