@@ -328,3 +328,18 @@ fn add_cert_of_a_bundle_keeps_its_ca_for_paths_to_an_anchor() {
     let sealed = env.encrypt(&["--to-addr", BOB]).expect(0).stdout;
     assert_is_the_entity(&real_bob_decrypts(&env, &sealed).expect(0).stdout);
 }
+
+/// A certificate learnt by `verify --remember` from a valid signature with
+/// a trusted chain (`--trust`, not a store anchor) is trusted for
+/// `--to-addr` without any anchor in the store.
+#[test]
+fn verify_remember_makes_the_signer_a_trusted_recipient() {
+    let signer = Env::new();
+    let signed = sign_as_bob(&signer);
+    let env = Env::new();
+    env.verify(signed.as_bytes(), &["--trust", &root_pem(), "--remember"])
+        .expect(0);
+    assert!(env.run(&["trust", "list"]).expect(0).stdout.is_empty());
+    let sealed = env.encrypt(&["--to-addr", BOB]).expect(0).stdout;
+    assert_is_the_entity(&real_bob_decrypts(&env, &sealed).expect(0).stdout);
+}
