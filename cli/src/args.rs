@@ -415,6 +415,10 @@ pub struct DecryptArgs {
     /// Write the decrypted MIME entity to F [default: stdout]
     #[arg(long = "out", value_name = "F")]
     pub output: Option<PathBuf>,
+    /// When no recipient names one of the keys (clients writing wrong
+    /// identifiers), try each RSA key; chosen by padding or tag only
+    #[arg(long)]
+    pub trial_decryption: bool,
 }
 
 /// The content-encryption algorithms `encrypt` offers.
