@@ -25,7 +25,7 @@
 //! | `src/verify/` | verification: `mod` (entry points), `report` (typed outcomes), `locate`, `digest`, `policy` (the `valid` rule), `chain` | [`verify()`], [`verify_stream()`], [`VerifyReport`] |
 //! | `src/envelope/` | encryption and decryption: `mod` (EnvelopedData / AuthEnvelopedData), `open` (the streaming decryptor) | [`encrypt()`], [`decrypt()`] and their `_stream` forms |
 //! | `src/message/` | the mail-client layer: the combined operations of RFC 8551 §3.7, `compose` (settings → sign/encrypt, RFC 9788 Header Protection), `open` (every layer → a displayable message and one verdict), `header_protection`, `legacy_display`, `verdict` | [`sign_and_encrypt()`], [`decrypt_and_verify()`], [`compose()`], [`open()`], [`Verdict`] |
-//! | `src/store/` | the per-mailbox store: rules (`mod`), `open`, `import`, `settings`, `directory` (recipients), `policy` (domains), `backend` traits, `memory`, `sqlite/`, `postgres/`, `seal` (keys at rest), `integrity` (row tags), `rekey` | [`Store`], [`backend`] |
+//! | `src/store/` | the per-mailbox store: rules (`mod`), `open`, `import`, `settings`, `directory` (recipients), `trust` (anchors, intermediates, system roots, CRLs), `trusted` (which recipient certificate is trusted), `policy` (domains), `backend` traits, `memory`, `sqlite/`, `postgres/`, `seal` (keys at rest), `integrity` (row tags), `rekey` | [`Store`], [`backend`], [`RecipientLookup`], [`TrustAnchor`], [`CrlUpdate`] |
 //! | `src/pkcs12/` | PKCS#12 import (every identity of a bundle; modern and legacy bundles) and export | [`pkcs12::import`], [`pkcs12::import_all`], [`pkcs12::export()`] |
 //! | `src/certs_only.rs` | certs-only messages and PKCS#7 certificate bundles | [`read_certificates()`], [`certs_only()`] |
 //! | `src/compress.rs` | compressed-data (RFC 3274) | [`compress()`], [`decompress()`] |
@@ -133,6 +133,7 @@ pub use store::{
     MAX_CERTS_PER_MAILBOX, OpenWarning, Settings, Store, StoreKey, StoredCertificate,
     VerifiedSigner,
 };
+pub use store::{CrlUpdate, RecipientLookup, TrustAnchor};
 pub use verify::{
     ChainCertificate, ChainFailure, ChainStatus, Coverage, PathCertificate, Problem,
     SignatureStatus, SignerReport, VerifyOptions, VerifyReport, Weakness, verify, verify_stream,
@@ -156,4 +157,5 @@ pub mod backend {
         Backend, CertFacts, Lock, MemoryBackend, RecipientRecord, Record, RecordHead, StoredDomain,
         StoredSettings, Transaction,
     };
+    pub use crate::store::{Provenance, TrustKind, TrustRecord};
 }

@@ -156,7 +156,7 @@ fn a_schema_1_file_is_migrated_and_keeps_its_data() {
     );
     assert_eq!(version(&path), 1);
     let store = open(&path, "fixture-passphrase").unwrap();
-    assert_eq!(version(&path), 4);
+    assert_eq!(version(&path), 5);
     let untagged: i64 = rusqlite::Connection::open(&path)
         .unwrap()
         .query_row(
@@ -276,6 +276,15 @@ fn recipient_directory_on_every_backend() {
                 .unwrap(),
             [cert("bob")]
         );
+        // Untrusted until its CA is (issue 14 case 8; tests/store/trust.rs).
+        assert!(matches!(
+            store.encryption_certificate(&bob),
+            Err(Error::UntrustedRecipient { .. })
+        ));
+        store.add_trust_anchor(&common::root()).unwrap();
+        store
+            .add_intermediate(&Certificate::from_pem(&read_fixture("ca/intermediate.pem")).unwrap())
+            .unwrap();
         assert_eq!(store.encryption_certificate(&bob).unwrap(), cert("bob"));
 
         // Certificates that cannot be encrypted to are kept but never chosen.
@@ -876,6 +885,13 @@ fn recipients_for_adds_the_sender_itself() {
         .import_pkcs12(&alice, &read_fixture("p12/alice.p12"), &pw())
         .unwrap();
     store.add_recipient_certificate(&cert("bob")).unwrap();
+    // Bob's certificate is trusted through the fixture CA.
+    store.add_trust_anchor(&common::root()).unwrap();
+    store
+        .add_intermediate(
+            &smime::Certificate::from_der(&common::intermediate().0.to_der().unwrap()).unwrap(),
+        )
+        .unwrap();
     let certs = store
         .recipients_for(&alice, &[mb("bob@example.org"), alice.clone()])
         .unwrap();

@@ -12,4 +12,5 @@ mod security {
     mod path_validation;
     mod revocation;
     mod sender_binding;
+    mod trusted_recipients;
 }

@@ -5,6 +5,9 @@
 
 mod backends;
 mod common;
+mod store {
+    mod trust;
+}
 
 use common::{Mint, PASSWORD, bundle, intermediate, mint, minted_bundle, read_fixture};
 use smime::{Error, ImportOptions, MAX_CERTS_PER_MAILBOX, Mailbox, Passphrase, Password, Store};

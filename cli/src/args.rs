@@ -79,6 +79,51 @@ pub enum Command {
     /// Decrypt, verify and unwrap a received message for display: the
     /// verdict, each header field's protection, the displayable message
     Open(OpenArgs),
+    /// Trust anchors kept in the store (used by `verify --store-trust` and
+    /// to trust recipients' certificates for `encrypt --to-addr`)
+    #[command(subcommand)]
+    Trust(TrustCommand),
+    /// Keep CRLs (DER or PEM) in the store, one per issuer, newest wins;
+    /// each must be signed by a trust anchor of the store
+    AddCrl(AddCrlArgs),
+}
+
+/// `trust add | list | remove`.
+#[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// Add every certificate of the files as a trust anchor
+    Add(TrustAddArgs),
+    /// List the store's trust anchors
+    List(TrustListArgs),
+    /// Remove a trust anchor
+    Remove(TrustRemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrustAddArgs {
+    /// CA certificate files: PEM with one or more certificates, or one DER
+    #[arg(value_name = "CA.pem", required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustListArgs {
+    /// Print a JSON array instead of one line per anchor
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustRemoveArgs {
+    /// SHA-256 fingerprint of the anchor (as `trust list` prints it)
+    pub fingerprint: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AddCrlArgs {
+    /// CRL files: PEM with one or more CRLs, or one DER
+    #[arg(value_name = "CRL", required = true)]
+    pub files: Vec<PathBuf>,
 }
 
 /// `smime domain ...`.
@@ -225,6 +270,10 @@ pub struct AddCertArgs {
     /// MIME)
     #[arg(value_name = "CERT", required = true)]
     pub files: Vec<PathBuf>,
+    /// Trust these certificates for encryption as they are (you checked
+    /// them, e.g. by fingerprint), without a chain to a trust anchor
+    #[arg(long)]
+    pub pin: bool,
 }
 
 #[derive(Debug, Args)]
@@ -278,6 +327,33 @@ pub struct VerifyArgs {
     /// the store)
     #[arg(long)]
     pub remember: bool,
+    /// CRLs to check the signers' paths against: PEM with one or more
+    /// CRLs, or one DER (repeatable)
+    #[arg(long, value_name = "F")]
+    pub crl: Vec<PathBuf>,
+    /// OCSP responses to check the signers' paths against: PEM or DER
+    /// (repeatable)
+    #[arg(long, value_name = "F")]
+    pub ocsp_response: Vec<PathBuf>,
+    /// What revocation does to the verdict: off (not checked), soft
+    /// (revoked is not valid; unknown is reported), hard (unknown is not
+    /// valid either)
+    #[arg(long, value_name = "off|soft|hard", default_value = "soft")]
+    pub revocation: Revocation,
+    /// Also use the store's trust anchors and CRLs (opens the store)
+    #[arg(long)]
+    pub store_trust: bool,
+}
+
+/// `verify --revocation`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Revocation {
+    /// Revocation is not checked.
+    Off,
+    /// Revoked is not valid; unknown is reported, still valid.
+    Soft,
+    /// Revoked or unknown is not valid.
+    Hard,
 }
 
 #[derive(Debug, Args)]
@@ -301,6 +377,11 @@ pub struct EncryptArgs {
     /// Encrypt to expired `--to` certificates too (key usage still applies)
     #[arg(long)]
     pub allow_expired: bool,
+    /// `--to-addr`: use an address's untrusted certificate when it has no
+    /// trusted one (trusted: chains to a store anchor, learnt from a
+    /// trusted signature, or pinned with `add-cert --pin`)
+    #[arg(long)]
+    pub allow_untrusted: bool,
     /// Sign with this mailbox's default signer first; its own encryption
     /// certificate is always added as a recipient
     #[arg(long, value_name = "ADDR")]

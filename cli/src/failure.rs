@@ -134,6 +134,15 @@ mod tests {
             addresses: vec!["carol@example.org".parse().unwrap()],
         };
         assert_eq!(Failure::from(no_cert).outcome().0, 3);
+        // Trust refusals are store/policy refusals.
+        let untrusted = Error::UntrustedRecipient {
+            address: "bob@example.org".parse().unwrap(),
+        };
+        assert_eq!(Failure::from(untrusted).outcome().0, 3);
+        let crl = Error::CrlNotVerified {
+            issuer: "CN=x".into(),
+        };
+        assert_eq!(Failure::from(crl).outcome().0, 3);
         assert_eq!(Failure::NotFound("x".into()).outcome().0, 3);
     }
 

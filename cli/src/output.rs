@@ -678,6 +678,86 @@ pub fn warning_line(warning: &smime::OpenWarning) -> String {
 /// `decrypt --verify`'s reason for exit 1 when the content is not signed.
 pub const NOT_SIGNED: &str = "the decrypted message is not signed";
 
+// ------------------------------------------------- trust, add-crl, --pin
+
+/// `add-cert --pin`: `pinned <fp> for <addresses>`, or `already pinned:
+/// <fp>`.
+pub fn write_pinned(out: &mut impl Write, cert: &Certificate, pinned: bool) -> io::Result<()> {
+    if pinned {
+        writeln!(
+            out,
+            "pinned {} for {}",
+            cert.fingerprint(),
+            cert.email_addresses().join(", ")
+        )
+    } else {
+        writeln!(out, "already pinned: {}", cert.fingerprint())
+    }
+}
+
+/// `trust add`: `trusted <fp> <subject>`, or `already trusted: <fp>`.
+pub fn write_trusted(out: &mut impl Write, cert: &Certificate, added: bool) -> io::Result<()> {
+    if added {
+        writeln!(out, "trusted {} {}", cert.fingerprint(), cert.subject())
+    } else {
+        writeln!(out, "already trusted: {}", cert.fingerprint())
+    }
+}
+
+/// `trust remove`: `removed trust anchor <fp>`.
+pub fn write_untrusted(out: &mut impl Write, fingerprint: &Fingerprint) -> io::Result<()> {
+    writeln!(out, "removed trust anchor {fingerprint}")
+}
+
+/// `trust list`: `<fp> <expiry date> <subject>` per anchor, or (`--json`)
+/// an array of `{fingerprint, subject, not_after, added_at}`.
+pub fn write_anchors(
+    out: &mut impl Write,
+    anchors: &[smime::TrustAnchor],
+    json: bool,
+) -> io::Result<()> {
+    if json {
+        let objects = anchors
+            .iter()
+            .map(|a| {
+                json!({
+                    "fingerprint": a.certificate.fingerprint().to_string(),
+                    "subject": a.certificate.subject(),
+                    "not_after": rfc3339(a.certificate.not_after()),
+                    "added_at": rfc3339(a.added_at),
+                })
+            })
+            .collect();
+        return write_json(out, &Value::Array(objects));
+    }
+    for a in anchors {
+        let until = rfc3339(a.certificate.not_after())
+            .map_or_else(|| "?".to_owned(), |t| t.chars().take(10).collect());
+        writeln!(
+            out,
+            "{} {until} {}",
+            a.certificate.fingerprint(),
+            a.certificate.subject()
+        )?;
+    }
+    Ok(())
+}
+
+/// `add-crl`: `added CRL of <issuer>`, `replaced CRL of <issuer>`, or
+/// `kept newer CRL of <issuer>`.
+pub fn write_crl_update(
+    out: &mut impl Write,
+    crl: &smime::Crl,
+    update: smime::CrlUpdate,
+) -> io::Result<()> {
+    let word = match update {
+        smime::CrlUpdate::Added => "added",
+        smime::CrlUpdate::Replaced => "replaced",
+        _ => "kept newer",
+    };
+    writeln!(out, "{word} CRL of {}", crl.issuer())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -97,6 +97,9 @@ fn oaep_round_trip() {
 fn to_addr_finds_an_added_ec_certificate_and_carol_decrypts() {
     let env = Env::new();
     env.add_cert(&[fixture("certs/carol.pem")]).expect(0);
+    // Trusted through the fixture CA (root and intermediate as anchors).
+    env.run(&["trust", "add", &fixture_arg("ca/chain.pem")])
+        .expect(0);
     let sealed = env
         .encrypt(&["--to-addr", CAROL, "--cipher", "aes128-gcm"])
         .expect(0)

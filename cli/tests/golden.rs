@@ -40,6 +40,8 @@ fn help_version_and_usage_errors() {
         "export-certs",
         "compose",
         "open",
+        "trust",
+        "add-crl",
     ] {
         steps.push(smime(&format!("{command} --help")).bare().step());
     }
@@ -58,6 +60,8 @@ fn help_version_and_usage_errors() {
         smime("decrypt --mailbox bob@example.org --trust $FIX/ca/root.pem").step(),
         smime("add-cert").step(),
         smime("remove --mailbox alice@example.org").step(),
+        smime("trust").step(),
+        smime("add-crl").step(),
     ]);
     check("usage", &steps);
 }
@@ -378,6 +382,9 @@ fn sign_and_encrypt_outcomes() {
             .env_remove("SMIME_STORE_PASSPHRASE")
             .ignore_stdout()
             .step(),
+        // Bob's added certificate is untrusted until its CA is an anchor.
+        smime(&format!("encrypt --to-addr bob@example.org --in {message}")).step(),
+        smime("trust add $FIX/ca/chain.pem").step(),
         smime(&format!("encrypt --to-addr bob@example.org --to-addr alice@example.org --in {message} --out $DIR/sealed.eml")).step(),
         smime("decrypt --mailbox alice@example.org --json --in $DIR/sealed.eml --out $DIR/opened.eml")
             .file("$DIR/opened.eml")

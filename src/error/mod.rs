@@ -247,6 +247,27 @@ pub enum Error {
         domain: String,
     },
 
+    /// No certificate for `address` may be encrypted to without the caller
+    /// allowing untrusted ones: each of its certificates neither chains to
+    /// a trust anchor of the store, nor came from a verified trusted
+    /// signature, nor was pinned (an unsolicited certificate naming the
+    /// address must not receive its mail).
+    #[error(
+        "no trusted certificate for {address}: add its CA as a trust anchor, pin the certificate, or allow untrusted recipients"
+    )]
+    UntrustedRecipient {
+        /// The address.
+        address: Mailbox,
+    },
+
+    /// A CRL whose signature does not verify under any certificate the
+    /// store trusts or holds (nor one the caller gave): not kept.
+    #[error("CRL of {issuer} is not signed by a trust anchor or known CA certificate")]
+    CrlNotVerified {
+        /// The issuer the CRL names (RFC 4514).
+        issuer: String,
+    },
+
     /// The certificate store failed (database error, unreadable file,
     /// schema from a newer version, ...). The store is unchanged.
     #[error("store error: {0}")]

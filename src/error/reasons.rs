@@ -296,6 +296,9 @@ pub enum Missing {
     /// The mailbox holds no private key.
     #[error("private key in mailbox {0}")]
     PrivateKey(Mailbox),
+    /// A trust anchor of the store, by fingerprint.
+    #[error("trust anchor {0}")]
+    TrustAnchor(Fingerprint),
 }
 
 /// An algorithm we do not implement or no longer accept, for
@@ -357,6 +360,9 @@ pub enum Unusable {
     /// A certificate that names no e-mail address.
     #[error("it names no e-mail address")]
     NoAddress,
+    /// An end-entity certificate offered as an intermediate CA.
+    #[error("it is not a CA certificate")]
+    NotCa,
 }
 
 /// Why revocation information could not be read, for

@@ -46,6 +46,17 @@ pub enum Corrupted {
         /// The fingerprint the row claims.
         fingerprint: Fingerprint,
     },
+    /// A trust anchor or intermediate CA row of the store.
+    TrustAnchor {
+        /// The fingerprint the row claims.
+        fingerprint: Fingerprint,
+    },
+    /// A CRL row of the store.
+    Crl {
+        /// The issuer the row is filed under (RFC 4514 form, or hex when
+        /// the stored name does not decode).
+        issuer: String,
+    },
     /// A domain policy row.
     Domain {
         /// The domain.
@@ -87,6 +98,8 @@ impl fmt::Display for Corrupted {
                 address,
                 fingerprint,
             } => write!(f, "recipient certificate {fingerprint} for {address}"),
+            Corrupted::TrustAnchor { fingerprint } => write!(f, "trust anchor {fingerprint}"),
+            Corrupted::Crl { issuer } => write!(f, "CRL of {issuer}"),
             Corrupted::Domain { domain } => write!(f, "policy of domain {domain}"),
             Corrupted::Meta { name } => write!(f, "store value {name:?}"),
             Corrupted::Row { table } => write!(f, "a row of table {table}"),

@@ -126,6 +126,32 @@
 //! Only trusted signers' certificates enter the recipient directory
 //! ("Mailto: Me Your Secrets", 2020).
 //!
+//! ## Encryption hijack: a certificate that claims someone's address
+//!
+//! Anyone can make a self-signed certificate naming bob@example.org. If
+//! the newest certificate filed under an address won, one such file
+//! (mailed as an attachment, imported by a helpful user) would receive
+//! Bob's mail and lock Bob out. The recipient directory remembers how it
+//! learnt each certificate ([`Provenance`](crate::backend::Provenance):
+//! added, learnt from a trusted signature, pinned by the user), and
+//! [`Store::encryption_certificate`](crate::Store::encryption_certificate)
+//! chooses only a *trusted* one: an own identity, one from a trusted
+//! signature or pinned, or one that chains to a store trust anchor
+//! ([`Store::add_trust_anchor`](crate::Store::add_trust_anchor)) with
+//! e-mail protection on the whole path. Expired certificates and those a
+//! stored CRL revokes are never chosen; an untrusted certificate never
+//! displaces a trusted one, whatever its notBefore; an address with only
+//! untrusted certificates is
+//! [`Error::UntrustedRecipient`](crate::Error::UntrustedRecipient) naming
+//! it, unless the caller asks for
+//! [`RecipientLookup::allow_untrusted`](crate::RecipientLookup::allow_untrusted).
+//! The provenance is part of the row's tag: raising it through SQL is
+//! [`Error::StoreCorrupt`](crate::Error::StoreCorrupt). CRLs kept by the
+//! store ([`Store::add_crl`](crate::Store::add_crl)) must verify under a
+//! certificate the store already holds, and an older CRL never replaces a
+//! newer one of its issuer, so neither a forged nor a replayed CRL can
+//! un-revoke a certificate.
+//!
 //! ## Trial decryption as an oracle
 //!
 //! Some clients write wrong recipient identifiers, so a decryptor may try

@@ -148,8 +148,96 @@ pub struct RecipientRecord {
     pub capabilities_time: Option<u64>,
     /// Facts derived from the certificate.
     pub facts: CertFacts,
+    /// How the directory learnt the certificate; `None` for a row written
+    /// before schema 5, which counts as [`Provenance::Added`] (and is
+    /// tagged in the older format, without this column).
+    pub provenance: Option<Provenance>,
     /// Tag over address, fingerprint, added_at, capabilities (with their
-    /// time) and facts.
+    /// time), facts and provenance.
+    pub tag: Vec<u8>,
+}
+
+/// How the recipient directory learnt a certificate: what decides whether
+/// mail may be encrypted to it without the caller allowing untrusted
+/// certificates (see [`crate::Store::encryption_certificate`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Provenance {
+    /// Added as is ([`crate::Store::add_recipient_certificate`]): trusted
+    /// only if it chains to a store trust anchor.
+    Added,
+    /// Learnt from a verified signature with a trusted chain
+    /// ([`crate::Store::add_verified_signers`]).
+    Signature,
+    /// Pinned by the user ([`crate::Store::pin_recipient_certificate`]):
+    /// trusted as is.
+    Pinned,
+}
+
+impl Provenance {
+    /// The `recipients.provenance` column (schema 5).
+    pub fn code(self) -> i64 {
+        match self {
+            Provenance::Added => 0,
+            Provenance::Signature => 1,
+            Provenance::Pinned => 2,
+        }
+    }
+
+    /// The inverse of [`Provenance::code`].
+    pub fn from_code(code: i64) -> Option<Self> {
+        Some(match code {
+            0 => Provenance::Added,
+            1 => Provenance::Signature,
+            2 => Provenance::Pinned,
+            _ => return None,
+        })
+    }
+
+    /// Whether a certificate learnt this way is trusted for encryption as
+    /// is (without a chain to an anchor).
+    pub fn trusted(self) -> bool {
+        self != Provenance::Added
+    }
+}
+
+/// The kinds of store-wide trust rows ([`TrustRecord`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TrustKind {
+    /// A trust anchor, keyed by its SHA-256 fingerprint.
+    Anchor,
+    /// A CRL, keyed by its issuer name (DER): one per issuer.
+    Crl,
+    /// An intermediate CA certificate, keyed by its fingerprint: not
+    /// trusted, only used to build paths to an anchor.
+    Intermediate,
+}
+
+impl TrustKind {
+    /// The `trust.kind` column.
+    pub fn name(self) -> &'static str {
+        match self {
+            TrustKind::Anchor => "anchor",
+            TrustKind::Crl => "crl",
+            TrustKind::Intermediate => "intermediate",
+        }
+    }
+}
+
+/// A store-wide trust row: a trust anchor or a CRL (schema 5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrustRecord {
+    /// What it is.
+    pub kind: TrustKind,
+    /// Its key within the kind: an anchor's fingerprint, a CRL's issuer
+    /// name (DER).
+    pub key: Vec<u8>,
+    /// The certificate or CRL, DER.
+    pub der: Vec<u8>,
+    /// When it was added, seconds since the Unix epoch.
+    pub added_at: u64,
+    /// Tag over kind, key, DER and added_at.
     pub tag: Vec<u8>,
 }
 
@@ -222,7 +310,7 @@ pub struct StoredDomain {
 
 /// What a write transaction locks before it reads what it will decide on,
 /// so that writers on other connections or nodes cannot interleave. The
-/// store always locks in this order: key, domain, mailbox.
+/// store always locks in this order: key, trust, domain, mailbox.
 #[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
 pub enum Lock<'a> {
@@ -234,6 +322,8 @@ pub enum Lock<'a> {
     },
     /// A domain's policy row (shared: a write for one of its mailboxes).
     Domain(&'a str),
+    /// The store-wide trust rows (anchors, CRLs): exclusive.
+    Trust,
     /// One mailbox: its certificates and settings (exclusive).
     Mailbox(&'a Mailbox),
 }
@@ -294,6 +384,13 @@ pub trait Transaction {
     fn set_domain(&mut self, domain: &StoredDomain) -> Result<()>;
     /// Removes a domain policy row; false when there was none.
     fn delete_domain(&mut self, name: &str) -> Result<bool>;
+
+    /// The trust rows of `kind`, oldest first.
+    fn trust_records(&self, kind: TrustKind) -> Result<Vec<TrustRecord>>;
+    /// Adds a trust row or replaces the one with the same kind and key.
+    fn put_trust_record(&mut self, record: &TrustRecord) -> Result<()>;
+    /// Removes a trust row; false when there was none.
+    fn delete_trust_record(&mut self, kind: TrustKind, key: &[u8]) -> Result<bool>;
 }
 
 /// A place to keep mailboxes, shared by every thread of a process
@@ -383,4 +480,15 @@ pub(crate) fn parse_fingerprint(bytes: &[u8], table: &'static str) -> Result<Fin
         .try_into()
         .map_err(|_| corrupt(Corrupted::Row { table }))?;
     Ok(Fingerprint::from_bytes(arr))
+}
+
+/// The `recipients.provenance` column: NULL for rows older than schema 5,
+/// an unknown code is a corrupt row.
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+pub(crate) fn provenance_column(
+    code: Option<i64>,
+    table: &'static str,
+) -> Result<Option<Provenance>> {
+    code.map(|c| Provenance::from_code(c).ok_or_else(|| corrupt(Corrupted::Row { table })))
+        .transpose()
 }

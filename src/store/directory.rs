@@ -10,8 +10,22 @@ impl Store {
     /// Returns false when it was already filed under all of them. The
     /// directory is not subject to [`MAX_CERTS_PER_MAILBOX`]; a newer
     /// certificate never replaces an older one, it is kept beside it.
+    ///
+    /// The certificate is filed as [`Provenance::Added`]: mail is encrypted
+    /// to it only if it chains to a trust anchor of the store (see
+    /// [`Store::encryption_certificate`]); pin it
+    /// ([`Store::pin_recipient_certificate`]) to trust it as is.
     pub fn add_recipient_certificate(&self, certificate: &Certificate) -> Result<bool> {
-        self.file_recipient(certificate, None)
+        self.file_recipient(certificate, None, Provenance::Added)
+    }
+
+    /// Files a correspondent's certificate like
+    /// [`Store::add_recipient_certificate`], pinned: trusted for encryption
+    /// as is, without a chain to a trust anchor (the user checked it, e.g.
+    /// by its fingerprint). Pinning a certificate already filed upgrades
+    /// it. Returns false when it was already pinned under every address.
+    pub fn pin_recipient_certificate(&self, certificate: &Certificate) -> Result<bool> {
+        self.file_recipient(certificate, None, Provenance::Pinned)
     }
 
     /// Files the certificates of the signers of a verified message whose
@@ -22,8 +36,10 @@ impl Store {
     /// certificates were filed or had their capabilities updated.
     ///
     /// Only trusted signers belong here ("Mailto: Me Your Secrets", 2020: an
-    /// unsolicited certificate must not become a recipient), and an older
-    /// certificate is never replaced, only joined. Signers whose
+    /// unsolicited certificate must not become a recipient): a certificate
+    /// filed this way is trusted for encryption as is
+    /// ([`Provenance::Signature`]). An older certificate is never
+    /// replaced, only joined. Signers whose
     /// certificate cannot be encrypted to are skipped.
     pub fn add_verified_signers(&self, signers: &[VerifiedSigner]) -> Result<usize> {
         let mut filed = 0;
@@ -35,7 +51,7 @@ impl Store {
                 let time = signer.signing_time.map_or(0, backend::unix_seconds);
                 (caps, time)
             });
-            if self.file_recipient(&signer.certificate, announced)? {
+            if self.file_recipient(&signer.certificate, announced, Provenance::Signature)? {
                 filed += 1;
             }
         }
@@ -44,11 +60,13 @@ impl Store {
 
     /// Files `certificate` under each of its addresses; with `announced`
     /// (capabilities and the signingTime they came with), also records
-    /// them, replacing older ones only with newer ones.
+    /// them, replacing older ones only with newer ones. A row's provenance
+    /// only ever rises (added < signature < pinned).
     fn file_recipient(
         &self,
         certificate: &Certificate,
         announced: Option<(Vec<ContentEncryption>, u64)>,
+        provenance: Provenance,
     ) -> Result<bool> {
         let unusable = |reason| Error::CertificateNotUsable {
             fingerprint: certificate.fingerprint(),
@@ -92,26 +110,32 @@ impl Store {
                             capabilities: capabilities.clone(),
                             capabilities_time,
                             facts: CertFacts::of(certificate, address),
+                            provenance: Some(provenance),
                             tag: Vec::new(),
                         };
                         record.tag = keys.mac.recipient_tag(address, &record)?;
                         tx.insert_recipient(address, &record)?;
                     }
-                    Some(old)
-                        if capabilities.is_some()
-                            && old.capabilities != capabilities
-                            && newer(&old) =>
-                    {
+                    Some(old) => {
                         keys.mac.check_recipient(address, &old)?;
+                        let old_provenance = old.provenance.unwrap_or(Provenance::Added);
+                        let new_caps = capabilities.is_some()
+                            && old.capabilities != capabilities
+                            && newer(&old);
+                        if !new_caps && provenance <= old_provenance {
+                            continue;
+                        }
                         let mut record = RecipientRecord {
-                            capabilities: capabilities.clone(),
-                            capabilities_time,
+                            provenance: Some(provenance.max(old_provenance)),
                             ..old
                         };
+                        if new_caps {
+                            record.capabilities = capabilities.clone();
+                            record.capabilities_time = capabilities_time;
+                        }
                         record.tag = keys.mac.recipient_tag(address, &record)?;
                         tx.update_recipient(address, &record)?;
                     }
-                    Some(_) => continue,
                 }
                 changed = true;
             }
@@ -143,7 +167,8 @@ impl Store {
     /// each address's [`Store::encryption_certificate`], plus the sender's
     /// own (encrypt-to-self, so the sent copy stays readable), without
     /// duplicates. Fails with [`Error::NotFound`] naming the first address
-    /// that has no usable certificate.
+    /// that has no usable certificate, [`Error::UntrustedRecipient`] for
+    /// the first that has only untrusted ones.
     pub fn recipients_for(
         &self,
         sender: &Mailbox,
@@ -162,12 +187,14 @@ impl Store {
     /// The content encryption to use for mail to `addresses`
     /// ([`ContentEncryption::negotiate`]): AES-GCM only when every
     /// recipient's chosen certificate is known to support it. The store's
-    /// own mailboxes are this crate, which reads AES-GCM.
+    /// own mailboxes are this crate, which reads AES-GCM. An address with
+    /// only untrusted certificates is judged by the one
+    /// [`RecipientLookup::allow_untrusted`] would choose.
     pub fn negotiate_content_encryption(&self, addresses: &[Mailbox]) -> Result<ContentEncryption> {
         let now = SystemTime::now();
         let mut announced = Vec::with_capacity(addresses.len());
         for address in addresses {
-            announced.push(match self.encryption_choice(address, now)? {
+            announced.push(match self.trusted_choice(address, now, true)?.1 {
                 Choice::Own(_) => Some(vec![
                     ContentEncryption::Aes256Gcm,
                     ContentEncryption::Aes128Gcm,
@@ -214,13 +241,15 @@ impl Store {
     }
 
     /// The certificate to encrypt to `address`: among the recipient
-    /// directory's certificates for it and the mailbox's own, the newest
-    /// (latest notBefore) that is valid now and can be encrypted to.
-    ///
-    /// Decided on the authenticated facts of each row; only the chosen
-    /// certificate is parsed.
+    /// directory's certificates for it and the mailbox's own that are
+    /// valid now, can be encrypted to and are not revoked by a stored CRL,
+    /// the newest (latest notBefore) *trusted* one: an own certificate, one
+    /// learnt from a trusted signature or pinned, or one that chains to a
+    /// store trust anchor for S/MIME encryption. With only untrusted
+    /// candidates, [`Error::UntrustedRecipient`] names the address
+    /// ([`Store::encryption_certificate_with`] can allow them).
     pub fn encryption_certificate(&self, address: &Mailbox) -> Result<Certificate> {
-        self.encryption_certificate_at(address, SystemTime::now())
+        self.encryption_certificate_with(address, &RecipientLookup::new())
     }
 
     /// [`Store::encryption_certificate`] judged at `time`.
@@ -229,58 +258,12 @@ impl Store {
         address: &Mailbox,
         time: SystemTime,
     ) -> Result<Certificate> {
-        match self.encryption_choice(address, time)? {
-            Choice::Own(record) => Certificate::from_der(&record.certificate),
-            Choice::Recipient(record) => Certificate::from_der(&record.certificate),
-        }
-    }
-
-    fn encryption_choice(&self, address: &Mailbox, time: SystemTime) -> Result<Choice> {
-        self.read(|tx, keys| {
-            let recipients = tx.recipients(address)?;
-            let heads = checked_heads(tx, keys, address)?;
-            let usable = |f: &CertFacts| f.can_decrypt && f.names_address && f.valid_at(time);
-            // Recipients first, own certificates after: on a tie the last
-            // one (an own certificate) wins, as before.
-            let mut best: Option<(i64, Result<usize, Fingerprint>)> = None;
-            for (i, r) in recipients.iter().enumerate() {
-                keys.mac.check_recipient(address, r)?;
-                if usable(&r.facts)
-                    && best
-                        .as_ref()
-                        .is_none_or(|(nb, _)| r.facts.not_before >= *nb)
-                {
-                    best = Some((r.facts.not_before, Ok(i)));
-                }
-            }
-            for h in &heads {
-                if usable(&h.facts)
-                    && best
-                        .as_ref()
-                        .is_none_or(|(nb, _)| h.facts.not_before >= *nb)
-                {
-                    best = Some((h.facts.not_before, Err(h.fingerprint)));
-                }
-            }
-            let missing = || Error::NotFound(Missing::EncryptionCertificate(address.clone()));
-            match best {
-                None => Err(missing()),
-                Some((_, Ok(i))) => recipients
-                    .get(i)
-                    .cloned()
-                    .map(Choice::Recipient)
-                    .ok_or_else(missing),
-                Some((_, Err(fp))) => {
-                    let record = tx.record(address, &fp)?.ok_or_else(missing)?;
-                    keys.mac.check_record(address, &record)?;
-                    Ok(Choice::Own(record))
-                }
-            }
-        })
+        self.encryption_certificate_with(address, &RecipientLookup::new().at(time))
     }
 }
 
 /// The chosen encryption certificate and where it came from.
+#[allow(dead_code)]
 pub(super) enum Choice {
     Own(Record),
     Recipient(RecipientRecord),

@@ -32,7 +32,9 @@ use openssl::pkey::{PKey, Private};
 use openssl::sign::Signer;
 use zeroize::Zeroizing;
 
-use super::backend::{CertFacts, DomainPolicy, RecipientRecord, Record, RecordHead, Settings};
+use super::backend::{
+    CertFacts, DomainPolicy, RecipientRecord, Record, RecordHead, Settings, TrustKind, TrustRecord,
+};
 use crate::algorithm::ContentEncryption;
 use crate::cert::Fingerprint;
 use crate::error::{Error, Result};
@@ -233,7 +235,19 @@ impl MacKey {
                 out.extend_from_slice(&t.to_be_bytes());
             }
         }
+        if let Some(p) = record.provenance {
+            out.push(p.code() as u8);
+        }
         out
+    }
+
+    /// Rows from schema 5 on carry a provenance and a v2 tag over it; older
+    /// rows keep their v1 tag (and count as `Provenance::Added`).
+    fn recipient_label(record: &RecipientRecord) -> &'static [u8] {
+        match record.provenance {
+            Some(_) => b"recipient v2",
+            None => b"recipient v1",
+        }
     }
 
     pub(crate) fn recipient_tag(
@@ -242,7 +256,7 @@ impl MacKey {
         record: &RecipientRecord,
     ) -> Result<Vec<u8>> {
         self.tag(
-            b"recipient v1",
+            Self::recipient_label(record),
             &[
                 address.canonical().as_bytes(),
                 record.fingerprint.as_bytes(),
@@ -263,7 +277,7 @@ impl MacKey {
         };
         self.check(
             &record.tag,
-            b"recipient v1",
+            Self::recipient_label(record),
             &[
                 address.canonical().as_bytes(),
                 record.fingerprint.as_bytes(),
@@ -272,6 +286,48 @@ impl MacKey {
             what,
         )?;
         if Fingerprint::of(&record.certificate) != record.fingerprint {
+            return Err(corrupt(what()));
+        }
+        Ok(())
+    }
+
+    // Trust rows (anchors, CRLs).
+
+    pub(crate) fn trust_tag(&self, record: &TrustRecord) -> Result<Vec<u8>> {
+        self.tag(
+            b"trust v1",
+            &[
+                record.kind.name().as_bytes(),
+                &record.key,
+                &record.der,
+                &record.added_at.to_be_bytes(),
+            ],
+        )
+    }
+
+    /// Tag, and for an anchor its certificate bytes against the
+    /// fingerprint it is keyed by.
+    pub(crate) fn check_trust(&self, record: &TrustRecord) -> Result<()> {
+        let what = || match record.kind {
+            TrustKind::Anchor | TrustKind::Intermediate => Corrupted::TrustAnchor {
+                fingerprint: record
+                    .key
+                    .as_slice()
+                    .try_into()
+                    .map(Fingerprint::from_bytes)
+                    .unwrap_or_else(|_| Fingerprint::of(&record.der)),
+            },
+            TrustKind::Crl => Corrupted::Crl {
+                issuer: issuer_text(&record.key),
+            },
+        };
+        let expected = self.trust_tag(record)?;
+        if record.tag.len() != expected.len() || !memcmp::eq(&record.tag, &expected) {
+            return Err(corrupt(what()));
+        }
+        if record.kind != TrustKind::Crl
+            && Fingerprint::of(&record.der).as_bytes().as_slice() != record.key.as_slice()
+        {
             return Err(corrupt(what()));
         }
         Ok(())
@@ -310,6 +366,15 @@ impl MacKey {
             Corrupted::Meta { name }
         })?;
         Ok(value)
+    }
+}
+
+/// A DER name as RFC 4514 text, or hex when it does not decode.
+pub(crate) fn issuer_text(der: &[u8]) -> String {
+    use der::Decode;
+    match x509_cert::name::Name::from_der(der) {
+        Ok(name) => name.to_string(),
+        Err(_) => der.iter().map(|b| format!("{b:02x}")).collect(),
     }
 }
 
@@ -380,5 +445,53 @@ mod tests {
         assert!(key.open_meta("other", &sealed).is_err());
         assert!(other.open_meta("policy", &sealed).is_err());
         assert!(key.open_meta("policy", &sealed[..10]).is_err());
+    }
+
+    #[test]
+    fn trust_and_provenance_tags_bind_their_fields() {
+        let key = MacKey::derive(&[7u8; 32]).unwrap();
+        let der = b"not really a certificate".to_vec();
+        let mut row = TrustRecord {
+            kind: TrustKind::Anchor,
+            key: Fingerprint::of(&der).as_bytes().to_vec(),
+            der,
+            added_at: 5,
+            tag: Vec::new(),
+        };
+        row.tag = key.trust_tag(&row).unwrap();
+        assert!(key.check_trust(&row).is_ok());
+        let edits: [fn(&mut TrustRecord); 4] = [
+            |r| r.kind = TrustKind::Intermediate,
+            |r| r.added_at += 1,
+            |r| r.der.push(0),
+            |r| r.key[0] ^= 1,
+        ];
+        for edit in edits {
+            let mut edited = row.clone();
+            edit(&mut edited);
+            assert!(key.check_trust(&edited).is_err());
+        }
+        // A recipient row's provenance is tagged, and a v2 row cannot pass
+        // as a v1 row (provenance cleared).
+        let address: Mailbox = "a@example.org".parse().unwrap();
+        let mut r = RecipientRecord {
+            fingerprint: Fingerprint::of(b"c"),
+            certificate: b"c".to_vec(),
+            added_at: 1,
+            capabilities: None,
+            capabilities_time: None,
+            facts: CertFacts::default(),
+            provenance: Some(super::super::backend::Provenance::Added),
+            tag: Vec::new(),
+        };
+        r.tag = key.recipient_tag(&address, &r).unwrap();
+        assert!(key.check_recipient(&address, &r).is_ok());
+        for p in [Some(super::super::backend::Provenance::Pinned), None] {
+            let edited = RecipientRecord {
+                provenance: p,
+                ..r.clone()
+            };
+            assert!(key.check_recipient(&address, &edited).is_err());
+        }
     }
 }

@@ -6,6 +6,7 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::backend::{
     Backend, RecipientRecord, Record, RecordHead, StoredDomain, StoredSettings, Transaction,
+    TrustKind, TrustRecord,
 };
 use crate::cert::Fingerprint;
 use crate::error::{Error, Result};
@@ -24,6 +25,7 @@ struct Data {
     meta: BTreeMap<String, Vec<u8>>,
     recipients: BTreeMap<String, (Mailbox, Vec<RecipientRecord>)>,
     domains: BTreeMap<String, StoredDomain>,
+    trust: Vec<TrustRecord>,
 }
 
 /// Keeps everything in a map behind a lock; a write works on a copy that
@@ -171,6 +173,7 @@ impl Transaction for Data {
                 r.capabilities = record.capabilities.clone();
                 r.capabilities_time = record.capabilities_time;
                 r.facts = record.facts;
+                r.provenance = record.provenance;
                 r.tag = record.tag.clone();
             }
         }
@@ -201,6 +204,33 @@ impl Transaction for Data {
 
     fn delete_domain(&mut self, name: &str) -> Result<bool> {
         Ok(self.domains.remove(name).is_some())
+    }
+
+    fn trust_records(&self, kind: TrustKind) -> Result<Vec<TrustRecord>> {
+        Ok(self
+            .trust
+            .iter()
+            .filter(|r| r.kind == kind)
+            .cloned()
+            .collect())
+    }
+
+    fn put_trust_record(&mut self, record: &TrustRecord) -> Result<()> {
+        match self
+            .trust
+            .iter_mut()
+            .find(|r| r.kind == record.kind && r.key == record.key)
+        {
+            Some(r) => *r = record.clone(),
+            None => self.trust.push(record.clone()),
+        }
+        Ok(())
+    }
+
+    fn delete_trust_record(&mut self, kind: TrustKind, key: &[u8]) -> Result<bool> {
+        let before = self.trust.len();
+        self.trust.retain(|r| !(r.kind == kind && r.key == key));
+        Ok(self.trust.len() != before)
     }
 }
 

@@ -15,6 +15,12 @@
 //! [`KeyEncryptionKey`]) and authenticates every row with an HMAC tag (see
 //! the `seal` and `integrity` module docs in the source).
 //!
+//! The store also keeps trust: anchors, intermediates, the opt-in system
+//! roots and CRLs ([`Store::add_trust_anchor`], [`Store::add_crl`], used by
+//! `VerifyOptions::with_store_trust`), and it encrypts to an address only
+//! with a trusted certificate ([`Store::encryption_certificate`]; the
+//! `trust` and `trusted` module docs in the source say which).
+//!
 //! # Threads and what blocks
 //!
 //! `Store` is `Send + Sync` and every method takes `&self`: share one
@@ -44,14 +50,16 @@ mod seal;
 mod settings;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+mod trust;
+mod trusted;
 
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
 pub use backend::{
-    Backend, CertFacts, DomainPolicy, Lock, RecipientRecord, Record, RecordHead, Settings,
-    StoredDomain, StoredSettings, Transaction,
+    Backend, CertFacts, DomainPolicy, Lock, Provenance, RecipientRecord, Record, RecordHead,
+    Settings, StoredDomain, StoredSettings, Transaction, TrustKind, TrustRecord,
 };
 pub use integrity::Corrupted;
 pub use memory::MemoryBackend;
@@ -61,6 +69,8 @@ pub use postgres::PostgresBackend;
 pub use seal::{KeyEncryptionKey, StoreKey};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteBackend;
+pub use trust::{CrlUpdate, TrustAnchor};
+pub use trusted::RecipientLookup;
 
 use crate::algorithm::ContentEncryption;
 use crate::cert::{Certificate, Fingerprint};

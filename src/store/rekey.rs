@@ -130,6 +130,7 @@ pub(super) fn retag_all(tx: &mut dyn Transaction, old: Option<&Keys>, new: &Keys
         domain.tag = new.mac.domain_tag(&domain.name, &domain.policy)?;
         tx.set_domain(&domain)?;
     }
+    super::trust::retag_trust(tx, old, new)?;
     let required = match old {
         Some(old) => require_enablement(tx, old)?,
         None => false,

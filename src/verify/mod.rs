@@ -118,6 +118,18 @@ impl VerifyOptions {
         self
     }
 
+    /// Adds what `store` keeps for verification: its trust anchors (with
+    /// the system roots when [`crate::Store::uses_system_roots`]), the
+    /// intermediates it keeps for building paths
+    /// ([`crate::Store::intermediates`]) and its CRLs ([`crate::Store::crls`]),
+    /// so a client need not pass them on every call.
+    pub fn with_store_trust(mut self, store: &crate::Store) -> Result<Self> {
+        self.trust_anchors.extend(store.anchors()?);
+        self.intermediates.extend(store.intermediates()?);
+        self.crls.extend(store.crls()?);
+        Ok(self)
+    }
+
     /// What revocation does to [`VerifyReport::valid`]; default
     /// [`RevocationPolicy::Soft`]. No policy opens a network connection.
     pub fn revocation(mut self, policy: RevocationPolicy) -> Self {

@@ -464,3 +464,45 @@ fn crl_and_ocsp_inputs_are_parsed_and_bounded() {
         "{err:?}"
     );
 }
+
+/// CRLs kept by the store (`Store::add_crl`) are used by
+/// `VerifyOptions::with_store_trust`, with the store's anchors: bob revoked
+/// by the intermediate is `Revoked`, alice stays valid; the attacker's CRL
+/// for the same issuer name is refused by the store and never replaces
+/// the real one.
+#[test]
+fn store_crls_are_used_by_verification() {
+    let Some(pki) = pki() else { return };
+    pki.inter
+        .revoke(&pki.inter.path("bob.pem"), "keyCompromise");
+    let store = smime::Store::in_memory().unwrap();
+    store.add_trust_anchor(&pki.root.certificate()).unwrap();
+    let crl = pki.crl(&pki.inter);
+    // The intermediate is not known to the store yet: the CRL is refused.
+    assert!(matches!(
+        store.add_crl(&crl, &[]),
+        Err(Error::CrlNotVerified { .. })
+    ));
+    store.add_intermediate(&pki.inter.certificate()).unwrap();
+    store.add_crl(&crl, &[]).unwrap();
+    store.add_crl(&pki.crl(&pki.root), &[]).unwrap();
+    let evil = tempfile::tempdir().unwrap();
+    let attacker = CliCa::new(evil.path(), "inter", None);
+    let forged = Crl::from_der(&attacker.crl(24)).unwrap();
+    assert!(matches!(
+        store.add_crl(&forged, &[]),
+        Err(Error::CrlNotVerified { .. })
+    ));
+    assert_eq!(store.crls().unwrap().len(), 2);
+    let options = VerifyOptions::new(&[]).with_store_trust(&store).unwrap();
+    for message in messages(&pki.bob) {
+        let report = both(&message, &options);
+        assert!(!report.valid);
+        assert_eq!(report.signers[0].chain, ChainStatus::Revoked);
+    }
+    for message in messages(&pki.alice) {
+        let report = both(&message, &options);
+        assert!(report.valid, "{report:#?}");
+        assert_eq!(report.signers[0].revocation, Revocation::Good);
+    }
+}

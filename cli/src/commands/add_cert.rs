@@ -2,8 +2,10 @@
 //! directory, filed under every address they name. A file is PEM (one or
 //! many certificates), one DER certificate, or a certs-only message or
 //! PKCS#7 bundle (`.p7c`/`.p7b`/`.eml`: DER, PEM or MIME; its CA
-//! certificates travel as the chain and are skipped). Every file is read
-//! and checked first, so a bad one adds nothing at all.
+//! certificates travel as the chain and are kept as intermediates, for
+//! building paths to a trust anchor, not trusted themselves). Every file is read
+//! and checked first, so a bad one adds nothing at all. `--pin`: trusted
+//! for encryption as they are.
 
 use std::io::Write;
 use std::path::Path;
@@ -17,13 +19,27 @@ use crate::{files, output};
 
 pub fn run(ctx: &Context, args: &AddCertArgs, out: &mut impl Write) -> Result<(), Failure> {
     let mut certs = Vec::new();
+    let mut cas = Vec::new();
     for file in &args.files {
-        certs.extend(recipient_certificates(file)?);
+        let (end_entity, chain) = recipient_certificates(file)?;
+        certs.extend(end_entity);
+        cas.extend(chain);
     }
     let store = ctx.open_store()?;
+    // A bundle's CA certificates are kept for building paths to a trust
+    // anchor (not trusted themselves), so its recipients can be trusted
+    // once their root is.
+    for ca in &cas {
+        store.add_intermediate(ca)?;
+    }
     for cert in &certs {
-        let added = store.add_recipient_certificate(cert)?;
-        output::write_added(out, cert, added)?;
+        if args.pin {
+            let pinned = store.pin_recipient_certificate(cert)?;
+            output::write_pinned(out, cert, pinned)?;
+        } else {
+            let added = store.add_recipient_certificate(cert)?;
+            output::write_added(out, cert, added)?;
+        }
     }
     Ok(())
 }
@@ -38,16 +54,18 @@ enum Held {
 }
 
 /// The certificates of one file, checked as the recipient directory will
-/// check them: no CA certificate, at least one usable e-mail address.
-fn recipient_certificates(file: &Path) -> Result<Vec<Certificate>, Failure> {
-    let certs = match read(file)? {
-        Held::Certificates(certs) => certs,
+/// check them (no CA certificate, at least one usable e-mail address), and
+/// a bundle's CA certificates.
+fn recipient_certificates(file: &Path) -> Result<(Vec<Certificate>, Vec<Certificate>), Failure> {
+    let (certs, cas) = match read(file)? {
+        Held::Certificates(certs) => (certs, Vec::new()),
         Held::Bundle(certs) => {
-            let end_entity: Vec<Certificate> = certs.into_iter().filter(|c| !c.is_ca()).collect();
+            let (cas, end_entity): (Vec<Certificate>, Vec<Certificate>) =
+                certs.into_iter().partition(Certificate::is_ca);
             if end_entity.is_empty() {
                 return Err(Failure::Usage(output::only_ca_certificates(file)));
             }
-            end_entity
+            (end_entity, cas)
         }
     };
     for cert in &certs {
@@ -64,7 +82,7 @@ fn recipient_certificates(file: &Path) -> Result<Vec<Certificate>, Failure> {
             return Err(unusable(output::REASON_NO_ADDRESS));
         }
     }
-    Ok(certs)
+    Ok((certs, cas))
 }
 
 /// Plain certificates first; else a certs-only message or PKCS#7 bundle.

@@ -7,7 +7,8 @@ use std::collections::HashSet;
 use std::io::{self, Seek, Write};
 
 use smime::{
-    Certificate, ContentEncryption, EncryptOptions, Error, Identity, Mailbox, Missing, SignOptions,
+    Certificate, ContentEncryption, EncryptOptions, Error, Identity, Mailbox, Missing,
+    RecipientLookup, SignOptions,
 };
 
 use super::{Context, mailbox, read_all_certificates};
@@ -80,9 +81,13 @@ fn from_store(
     sender: Option<&Mailbox>,
 ) -> Result<FromStore, Failure> {
     let store = ctx.open_store()?;
+    let mut lookup = RecipientLookup::new();
+    if args.allow_untrusted {
+        lookup = lookup.allow_untrusted();
+    }
     let mut recipients = Vec::new();
     for address in addresses {
-        recipients.push(store.encryption_certificate(address)?);
+        recipients.push(store.encryption_certificate_with(address, &lookup)?);
     }
     // Only recipients from the store have known capabilities: a `--to`
     // file keeps the default, which everyone reads.
@@ -97,12 +102,14 @@ fn from_store(
     if let Some(sender) = sender {
         let identity = store.default_signer(sender)?;
         // Encrypt to self, or the sender could not read the sent copy.
-        let own = store.encryption_certificate(sender).map_err(|e| match e {
-            Error::NotFound(_) => {
-                Error::NotFound(Missing::SenderEncryptionCertificate(sender.clone()))
-            }
-            e => e,
-        })?;
+        let own = store
+            .encryption_certificate_with(sender, &lookup)
+            .map_err(|e| match e {
+                Error::NotFound(_) => {
+                    Error::NotFound(Missing::SenderEncryptionCertificate(sender.clone()))
+                }
+                e => e,
+            })?;
         recipients.push(own);
         signer = Some(identity);
     }

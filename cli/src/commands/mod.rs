@@ -2,6 +2,7 @@
 //! every argument has been checked), certificate files, `--p12` identities.
 
 mod add_cert;
+mod add_crl;
 mod compose;
 mod decrypt;
 mod domain;
@@ -15,6 +16,7 @@ mod passwd;
 mod remove;
 mod settings;
 mod sign;
+mod trust;
 mod verify;
 
 use std::io::{self, Write};
@@ -81,6 +83,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Decrypt(args) => decrypt::run(&ctx, &args, &mut out)?,
         Command::Compose(args) => compose::run(&ctx, &args, &mut out)?,
         Command::Open(args) => open::run(&ctx, &args, &mut out)?,
+        Command::Trust(command) => trust::run(&ctx, &command, &mut out)?,
+        Command::AddCrl(args) => add_crl::run(&ctx, &args, &mut out)?,
         Command::Domain(command) => domain::run(&ctx, &command, &mut out)?,
         Command::Export(args) => export::run(&ctx, &args, &mut out)?,
         Command::ExportCerts(args) => export_certs::run(&ctx, &args, &mut out)?,

@@ -16,12 +16,16 @@ use crate::output;
 
 pub fn run(ctx: &Context, args: &OpenArgs, out: &mut impl Write) -> Result<(), Failure> {
     let receiver = mailbox(&args.mailbox)?;
-    // `--store-trust`: the store keeps no trust anchors yet (the `trust`
-    // work adds them); until then it adds none.
     let anchors = read_all_certificates(&args.trust)?;
     let message = read_message(args.input.as_deref())?;
-    let identities = ctx.open_store()?.identities(&receiver)?;
-    let options = OpenOptions::new(VerifyOptions::new(&anchors));
+    let store = ctx.open_store()?;
+    let identities = store.identities(&receiver)?;
+    let mut verify = VerifyOptions::new(&anchors);
+    if args.store_trust {
+        // The store's anchors, intermediates and CRLs, as `verify --store-trust`.
+        verify = verify.with_store_trust(&store)?;
+    }
+    let options = OpenOptions::new(verify);
     let opened = smime::open(&message, &identities, &options)?;
     if let Some(path) = &args.output {
         files::with_output(Some(path), out, Content::WhenComplete, |w| {

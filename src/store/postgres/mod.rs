@@ -44,11 +44,12 @@ use postgres::{Client, IsolationLevel, Row, Statement};
 use postgres_openssl::MakeTlsConnector;
 
 use super::backend::{
-    Backend, CertFacts, DomainPolicy, Lock, RecipientRecord, Record, RecordHead, Settings,
-    StoredDomain, StoredSettings, Transaction,
+    Backend, CertFacts, DomainPolicy, Lock, Provenance, RecipientRecord, Record, RecordHead,
+    Settings, StoredDomain, StoredSettings, Transaction, TrustKind, TrustRecord,
 };
 use super::backend::{
     capabilities_column, capabilities_from_column, parse_fingerprint, parse_mailbox,
+    provenance_column,
 };
 use super::integrity::{Corrupted, corrupt};
 use crate::cert::Fingerprint;

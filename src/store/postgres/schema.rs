@@ -5,7 +5,7 @@
 use super::*;
 
 /// The schema this version writes (the same numbering as SQLite's).
-const SCHEMA_VERSION: i32 = 4;
+const SCHEMA_VERSION: i32 = 5;
 
 const CREATE: &str = "
 CREATE TABLE smime_schema (version integer NOT NULL);
@@ -53,6 +53,7 @@ CREATE TABLE recipients (
     not_after         bigint NOT NULL,
     flags             bigint NOT NULL,
     tag               bytea,
+    provenance        bigint,
     UNIQUE (address, fingerprint)
 );
 CREATE TABLE domains (
@@ -61,8 +62,34 @@ CREATE TABLE domains (
     encryption_allowed boolean NOT NULL,
     tag                bytea NOT NULL
 );
-INSERT INTO smime_schema (version) VALUES (4);
+CREATE TABLE trust (
+    id       bigserial PRIMARY KEY,
+    kind     text NOT NULL,
+    key      bytea NOT NULL,
+    der      bytea NOT NULL,
+    added_at bigint NOT NULL,
+    tag      bytea NOT NULL,
+    UNIQUE (kind, key)
+);
+INSERT INTO smime_schema (version) VALUES (5);
 ";
+
+/// Each entry moves a database from version `i + 4` to `i + 5` (version 4
+/// was the first PostgreSQL schema; [`CREATE`] writes the newest at once).
+const UPGRADES: &[&str] = &[
+    // 4 -> 5: recipient provenance and the trust rows (anchors, CRLs).
+    "ALTER TABLE recipients ADD COLUMN provenance bigint;
+     CREATE TABLE trust (
+         id       bigserial PRIMARY KEY,
+         kind     text NOT NULL,
+         key      bytea NOT NULL,
+         der      bytea NOT NULL,
+         added_at bigint NOT NULL,
+         tag      bytea NOT NULL,
+         UNIQUE (kind, key)
+     );
+     UPDATE smime_schema SET version = 5;",
+];
 
 impl PostgresBackend {
     /// Creates or upgrades the schema, under a lock so that nodes starting
@@ -106,6 +133,11 @@ impl PostgresBackend {
         }
         if version == 0 {
             tx.batch_execute(CREATE).map_err(db_err)?;
+        } else {
+            let done = usize::try_from(version.saturating_sub(4)).unwrap_or(0);
+            for sql in UPGRADES.iter().skip(done) {
+                tx.batch_execute(sql).map_err(db_err)?;
+            }
         }
         tx.commit().map_err(db_err)
     }

@@ -107,6 +107,10 @@ impl Transaction for PgTx<'_> {
                 "SELECT pg_advisory_xact_lock_shared(hashtext(current_schema()), hashtext('smime:key'))",
                 &[],
             ),
+            Lock::Trust => self.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(current_schema()), hashtext('smime:trust'))",
+                &[],
+            ),
             Lock::Mailbox(mailbox) => self.execute(
                 "SELECT pg_advisory_xact_lock(hashtext(current_schema()), hashtext('smime:mailbox:' || $1))",
                 &[&mailbox.canonical()],
@@ -304,7 +308,7 @@ impl Transaction for PgTx<'_> {
         const T: &str = "recipients";
         self.query(
             "SELECT fingerprint, certificate, added_at, capabilities, capabilities_time,
-                    not_before, not_after, flags, tag
+                    not_before, not_after, flags, tag, provenance
              FROM recipients WHERE address = $1 ORDER BY id",
             &[&address.canonical()],
         )?
@@ -319,6 +323,7 @@ impl Transaction for PgTx<'_> {
                     .map(capabilities_from_column),
                 capabilities_time: get::<Option<i64>>(r, 4, T)?.and_then(|t| u64::try_from(t).ok()),
                 facts: CertFacts::from_columns(get(r, 5, T)?, get(r, 6, T)?, get(r, 7, T)?),
+                provenance: provenance_column(get(r, 9, T)?, T)?,
                 tag: get::<Option<Vec<u8>>>(r, 8, T)?.unwrap_or_default(),
             })
         })
@@ -328,8 +333,9 @@ impl Transaction for PgTx<'_> {
     fn insert_recipient(&mut self, address: &Mailbox, record: &RecipientRecord) -> Result<()> {
         self.execute(
             "INSERT INTO recipients (address, fingerprint, certificate, added_at, capabilities,
-                                     capabilities_time, not_before, not_after, flags, tag)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                                     capabilities_time, not_before, not_after, flags, tag,
+                                     provenance)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             &[
                 &address.canonical(),
                 &record.fingerprint.as_bytes().as_slice(),
@@ -341,6 +347,7 @@ impl Transaction for PgTx<'_> {
                 &record.facts.not_after,
                 &record.facts.flags(),
                 &record.tag,
+                &record.provenance.map(Provenance::code),
             ],
         )?;
         Ok(())
@@ -349,7 +356,7 @@ impl Transaction for PgTx<'_> {
     fn update_recipient(&mut self, address: &Mailbox, record: &RecipientRecord) -> Result<()> {
         self.execute(
             "UPDATE recipients SET capabilities = $3, capabilities_time = $4, not_before = $5,
-                                   not_after = $6, flags = $7, tag = $8
+                                   not_after = $6, flags = $7, tag = $8, provenance = $9
              WHERE address = $1 AND fingerprint = $2",
             &[
                 &address.canonical(),
@@ -360,6 +367,7 @@ impl Transaction for PgTx<'_> {
                 &record.facts.not_after,
                 &record.facts.flags(),
                 &record.tag,
+                &record.provenance.map(Provenance::code),
             ],
         )?;
         Ok(())
@@ -406,6 +414,48 @@ impl Transaction for PgTx<'_> {
 
     fn delete_domain(&mut self, name: &str) -> Result<bool> {
         Ok(self.execute("DELETE FROM domains WHERE name = $1", &[&name])? > 0)
+    }
+
+    fn trust_records(&self, kind: TrustKind) -> Result<Vec<TrustRecord>> {
+        const T: &str = "trust";
+        self.query(
+            "SELECT key, der, added_at, tag FROM trust WHERE kind = $1 ORDER BY added_at, id",
+            &[&kind.name()],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(TrustRecord {
+                kind,
+                key: get(r, 0, T)?,
+                der: get(r, 1, T)?,
+                added_at: to_u64(get(r, 2, T)?),
+                tag: get(r, 3, T)?,
+            })
+        })
+        .collect()
+    }
+
+    fn put_trust_record(&mut self, record: &TrustRecord) -> Result<()> {
+        self.execute(
+            "INSERT INTO trust (kind, key, der, added_at, tag) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (kind, key) DO UPDATE
+             SET der = EXCLUDED.der, added_at = EXCLUDED.added_at, tag = EXCLUDED.tag",
+            &[
+                &record.kind.name(),
+                &record.key,
+                &record.der,
+                &to_i64(record.added_at),
+                &record.tag,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn delete_trust_record(&mut self, kind: TrustKind, key: &[u8]) -> Result<bool> {
+        Ok(self.execute(
+            "DELETE FROM trust WHERE kind = $1 AND key = $2",
+            &[&kind.name(), &key],
+        )? > 0)
     }
 }
 

@@ -33,11 +33,12 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, pa
 
 use super::Insecurity;
 use super::backend::{
-    Backend, CertFacts, DomainPolicy, RecipientRecord, Record, RecordHead, Settings, StoredDomain,
-    StoredSettings, Transaction,
+    Backend, CertFacts, DomainPolicy, Provenance, RecipientRecord, Record, RecordHead, Settings,
+    StoredDomain, StoredSettings, Transaction, TrustKind, TrustRecord,
 };
 use super::backend::{
     capabilities_column, capabilities_from_column, parse_fingerprint, parse_mailbox,
+    provenance_column,
 };
 use super::integrity::{Corrupted, corrupt};
 use crate::cert::Fingerprint;

@@ -6,7 +6,7 @@ use super::*;
 
 /// The schema this version writes. Each entry of [`MIGRATIONS`] moves a
 /// file from version `i` to `i + 1`.
-pub(super) const SCHEMA_VERSION: u32 = 4;
+pub(super) const SCHEMA_VERSION: u32 = 5;
 
 const MIGRATIONS: &[&str] = &[
     // 0 -> 1: the first release.
@@ -68,6 +68,18 @@ const MIGRATIONS: &[&str] = &[
          enabled            INTEGER NOT NULL,
          encryption_allowed INTEGER NOT NULL,
          tag                BLOB NOT NULL
+     ) STRICT;",
+    // 4 -> 5: how the recipient directory learnt each certificate (NULL for
+    // older rows: unverified), and the store-wide trust rows (anchors and
+    // CRLs, see store/trust.rs).
+    "ALTER TABLE recipients ADD COLUMN provenance INTEGER;
+     CREATE TABLE trust (
+         kind     TEXT NOT NULL,                -- 'anchor' | 'crl'
+         key      BLOB NOT NULL,                -- fingerprint | issuer name DER
+         der      BLOB NOT NULL,
+         added_at INTEGER NOT NULL,
+         tag      BLOB NOT NULL,
+         PRIMARY KEY (kind, key)
      ) STRICT;",
 ];
 

@@ -320,7 +320,7 @@ impl Transaction for SqlTx<'_> {
             .0
             .prepare_cached(
                 "SELECT fingerprint, certificate, added_at, capabilities, capabilities_time,
-                        not_before, not_after, flags, tag
+                        not_before, not_after, flags, tag, provenance
                  FROM recipients WHERE address = ?1 ORDER BY id",
             )
             .map_err(db_err)?;
@@ -336,12 +336,23 @@ impl Transaction for SqlTx<'_> {
                     r.get::<_, i64>(6)?,
                     r.get::<_, i64>(7)?,
                     r.get::<_, Option<Vec<u8>>>(8)?,
+                    r.get::<_, Option<i64>>(9)?,
                 ))
             })
             .map_err(db_err)?;
         rows.map(|row| {
-            let (fp, certificate, added_at, capabilities, capabilities_time, nb, na, flags, tag) =
-                row.map_err(db_err)?;
+            let (
+                fp,
+                certificate,
+                added_at,
+                capabilities,
+                capabilities_time,
+                nb,
+                na,
+                flags,
+                tag,
+                pv,
+            ) = row.map_err(db_err)?;
             Ok(RecipientRecord {
                 fingerprint: parse_fingerprint(&fp, "recipients")?,
                 certificate,
@@ -349,6 +360,7 @@ impl Transaction for SqlTx<'_> {
                 capabilities: capabilities.as_deref().map(capabilities_from_column),
                 capabilities_time: capabilities_time.and_then(|t| u64::try_from(t).ok()),
                 facts: CertFacts::from_columns(nb, na, flags),
+                provenance: provenance_column(pv, "recipients")?,
                 tag: tag.unwrap_or_default(),
             })
         })
@@ -360,8 +372,8 @@ impl Transaction for SqlTx<'_> {
             .execute(
                 "INSERT INTO recipients
                  (address, fingerprint, certificate, added_at, capabilities, capabilities_time,
-                  not_before, not_after, flags, tag)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                  not_before, not_after, flags, tag, provenance)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 params![
                     address.canonical(),
                     record.fingerprint.as_bytes().as_slice(),
@@ -373,6 +385,7 @@ impl Transaction for SqlTx<'_> {
                     record.facts.not_after,
                     record.facts.flags(),
                     record.tag,
+                    record.provenance.map(Provenance::code),
                 ],
             )
             .map_err(db_err)?;
@@ -383,7 +396,7 @@ impl Transaction for SqlTx<'_> {
         self.0
             .execute(
                 "UPDATE recipients SET capabilities = ?3, capabilities_time = ?4, not_before = ?5,
-                                       not_after = ?6, flags = ?7, tag = ?8
+                                       not_after = ?6, flags = ?7, tag = ?8, provenance = ?9
                  WHERE address = ?1 AND fingerprint = ?2",
                 params![
                     address.canonical(),
@@ -394,6 +407,7 @@ impl Transaction for SqlTx<'_> {
                     record.facts.not_after,
                     record.facts.flags(),
                     record.tag,
+                    record.provenance.map(Provenance::code),
                 ],
             )
             .map_err(db_err)?;
@@ -450,6 +464,56 @@ impl Transaction for SqlTx<'_> {
         let n = self
             .0
             .execute("DELETE FROM domains WHERE name = ?1", [name])
+            .map_err(db_err)?;
+        Ok(n > 0)
+    }
+
+    fn trust_records(&self, kind: TrustKind) -> Result<Vec<TrustRecord>> {
+        let mut stmt = self
+            .0
+            .prepare_cached(
+                "SELECT key, der, added_at, tag FROM trust WHERE kind = ?1
+                 ORDER BY added_at, rowid",
+            )
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map([kind.name()], |r| {
+                Ok(TrustRecord {
+                    kind,
+                    key: r.get(0)?,
+                    der: r.get(1)?,
+                    added_at: to_u64(r.get(2)?),
+                    tag: r.get(3)?,
+                })
+            })
+            .map_err(db_err)?;
+        rows.collect::<Result<_, _>>().map_err(db_err)
+    }
+
+    fn put_trust_record(&mut self, record: &TrustRecord) -> Result<()> {
+        self.0
+            .execute(
+                "INSERT OR REPLACE INTO trust (kind, key, der, added_at, tag)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    record.kind.name(),
+                    record.key,
+                    record.der,
+                    to_i64(record.added_at),
+                    record.tag,
+                ],
+            )
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    fn delete_trust_record(&mut self, kind: TrustKind, key: &[u8]) -> Result<bool> {
+        let n = self
+            .0
+            .execute(
+                "DELETE FROM trust WHERE kind = ?1 AND key = ?2",
+                params![kind.name(), key],
+            )
             .map_err(db_err)?;
         Ok(n > 0)
     }
