@@ -175,8 +175,8 @@ pub fn write_domains(
 
 // ----------------------------------------------------------------- export
 
-/// `export`, on stderr when the bundle goes to stdout: `exported <fp> from
-/// <mailbox> (modern|legacy)`.
+/// `export --out F` (F not our stdout), on stdout once F is written:
+/// `exported <fp> from <mailbox> (<profile>)`.
 pub fn exported_line(mailbox: &Mailbox, fingerprint: &Fingerprint, legacy: bool) -> String {
     let profile = if legacy {
         "legacy: PBE-SHA1-3DES, SHA-1 MAC"
@@ -186,15 +186,6 @@ pub fn exported_line(mailbox: &Mailbox, fingerprint: &Fingerprint, legacy: bool)
     format!(
         "exported {fingerprint} from {} ({profile})",
         mailbox.canonical()
-    )
-}
-
-/// `export --out F` onto an existing file others may read (stderr).
-pub fn bundle_readable_by_others(path: &std::path::Path, mode: u32) -> String {
-    format!(
-        "{} is readable by other users (mode {:o}): chmod 600 it",
-        path.display(),
-        mode & 0o777
     )
 }
 

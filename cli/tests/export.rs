@@ -57,21 +57,23 @@ fn an_export_reimports_here_and_in_openssl_and_is_0600() {
     let mode = std::fs::metadata(&p12).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "a new bundle file is 0600");
 
-    // Onto an existing file others may read: written, its mode kept, a
-    // warning on stderr.
+    // Onto an existing file others may read: replaced, and left 0600 (a
+    // private-key bundle never lends the old file's mode).
     let shared = env.file("shared.p12", b"old");
     std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o644)).unwrap();
     let out = export(&env, &fp, &["--out", path(&shared)], Some(PASSWORD)).expect(0);
-    assert_eq!(
-        out.stderr,
-        format!(
-            "smime: warning: {} is readable by other users (mode 644): chmod 600 it\n",
-            shared.display()
-        )
-    );
+    assert_eq!(out.stderr, "");
     assert_ne!(std::fs::read(&shared).unwrap(), b"old");
-    let out = export(&env, &fp, &["--out", path(&p12)], Some(PASSWORD)).expect(0);
-    assert_eq!(out.stderr, "", "no warning for a 0600 file");
+    let mode = std::fs::metadata(&shared).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "a replaced 0644 file is 0600 after export");
+
+    // Written in place (a second name): the one file is chmod 0600 too.
+    let linked = env.file("linked.p12", b"old");
+    std::fs::set_permissions(&linked, std::fs::Permissions::from_mode(0o640)).unwrap();
+    std::fs::hard_link(&linked, env.dir.path().join("other-name.p12")).unwrap();
+    export(&env, &fp, &["--out", path(&linked)], Some(PASSWORD)).expect(0);
+    let mode = std::fs::metadata(&linked).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "a file written in place is 0600 after export");
 
     // Our import reads it, into another store.
     let other = Env::new();
@@ -120,6 +122,60 @@ fn an_export_reimports_here_and_in_openssl_and_is_0600() {
         .is_err(),
         "a wrong password is refused"
     );
+}
+
+/// Runs `cmd` with its stdout sent to `file` (`> file`), and `--out` naming
+/// that same file: the output is our stdout by another name.
+fn out_is_our_stdout(mut cmd: Command, file: &Path) -> i32 {
+    let sink = std::fs::File::create(file).unwrap();
+    cmd.arg("--out").arg(file).stdout(sink);
+    cmd.status().unwrap().code().unwrap_or(-1)
+}
+
+#[test]
+fn no_status_line_lands_inside_output_that_is_our_stdout() {
+    let env = Env::new();
+    let fp = with_alice(&env);
+
+    // export --out F > F: F is the bundle, byte for byte, and imports.
+    let p12 = env.dir.path().join("self.p12");
+    let mut cmd = env.command(&["export", "--mailbox", ALICE, &fp]);
+    cmd.env("SMIME_EXPORT_PASSWORD", PASSWORD);
+    assert_eq!(out_is_our_stdout(cmd, &p12), 0);
+    let bundle = std::fs::read(&p12).unwrap();
+    assert!(
+        !String::from_utf8_lossy(&bundle).contains("exported "),
+        "no status line in the bundle"
+    );
+    assert_eq!(bundle.first(), Some(&0x30), "DER from the first byte");
+    Env::new().import(ALICE, &p12, &[]).expect(0);
+
+    // export-certs --out F > F: F is the message alone, and add-cert reads it.
+    let certs = env.dir.path().join("self.eml");
+    let cmd = env.command(&["export-certs", "--mailbox", ALICE]);
+    assert_eq!(out_is_our_stdout(cmd, &certs), 0);
+    let message = std::fs::read_to_string(&certs).unwrap();
+    assert!(!message.contains("exported "), "{message}");
+    Env::new().add_cert(&[certs]).expect(0);
+
+    // And through /proc/self/fd/1, where there is one.
+    if !Path::new("/proc/self/fd/1").exists() {
+        println!("skipped /proc/self/fd/1: no /proc");
+        return;
+    }
+    let via_proc = env.dir.path().join("via-proc.eml");
+    let sink = std::fs::File::create(&via_proc).unwrap();
+    let mut cmd = env.command(&[
+        "export-certs",
+        "--mailbox",
+        ALICE,
+        "--out",
+        "/proc/self/fd/1",
+    ]);
+    cmd.stdout(sink);
+    assert_eq!(cmd.status().unwrap().code(), Some(0));
+    let message = std::fs::read_to_string(&via_proc).unwrap();
+    assert!(!message.contains("exported "), "{message}");
 }
 
 #[test]

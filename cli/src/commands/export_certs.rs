@@ -10,7 +10,7 @@ use smime::{Certificate, Mailbox, Store};
 use super::{Context, mailbox};
 use crate::args::ExportCertsArgs;
 use crate::failure::Failure;
-use crate::files::{self, Content};
+use crate::files::{self, Content, Destination};
 use crate::output;
 
 pub fn run(ctx: &Context, args: &ExportCertsArgs, out: &mut impl Write) -> Result<(), Failure> {
@@ -36,10 +36,12 @@ pub fn run(ctx: &Context, args: &ExportCertsArgs, out: &mut impl Write) -> Resul
         )));
     }
     let message = smime::certs_only(&certs)?;
-    files::with_output(args.output.as_deref(), out, Content::AsWritten, |w| {
-        Ok(w.write_all(&message)?)
-    })?;
-    if args.output.is_some() {
+    let (_, destination) =
+        files::with_output_to(args.output.as_deref(), out, Content::AsWritten, |w| {
+            Ok(w.write_all(&message)?)
+        })?;
+    // No status line inside the message when --out is our stdout.
+    if destination == Destination::Elsewhere {
         writeln!(
             out,
             "{}",
