@@ -547,10 +547,26 @@ fn sign_compress_verifies_here_and_in_openssl() {
         "the signed entity is compressed-data"
     );
     let root = fixture("ca/root.pem");
+    let content = env.dir.path().join("content.eml");
     let out = env
-        .run(&["verify", "--trust", path(&root), "--in", path(&signed)])
+        .run(&[
+            "verify",
+            "--trust",
+            path(&root),
+            "--in",
+            path(&signed),
+            "--out",
+            path(&content),
+        ])
         .expect(0);
     assert!(out.stdout.starts_with("valid\n"), "{}", out.stdout);
+    // verify --out writes the entity that was compressed, inflated.
+    let content = std::fs::read_to_string(&content).unwrap();
+    assert!(!content.contains("compressed-data"), "{content}");
+    assert!(
+        content.ends_with(&"compressible line of text\r\n".repeat(200)),
+        "{content}"
+    );
 
     if openssl_cli().is_none() {
         println!("skipped openssl: not installed");
@@ -605,12 +621,22 @@ fn sign_compress_verifies_here_and_in_openssl() {
             let inflated = Command::new("python3")
                 .args(["-c", "import sys, zlib; sys.stdout.buffer.write(zlib.decompress(bytes.fromhex(sys.argv[1])))", &hex])
                 .output();
+            // Skipped only when python3 cannot start; once it runs, a
+            // failure to inflate is a failure of the test.
             match inflated {
-                Ok(out) if out.status.success() => {
+                Ok(out) => {
+                    assert!(
+                        out.status.success(),
+                        "python3 zlib.decompress: {}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
                     let content = String::from_utf8_lossy(&out.stdout);
-                    assert!(content.contains("compressible line of text"), "{content}");
+                    assert!(
+                        content.ends_with(&"compressible line of text\r\n".repeat(200)),
+                        "{content}"
+                    );
                 }
-                _ => println!("skipped inflating: python3 with zlib is not available"),
+                Err(e) => println!("skipped inflating: python3 does not start: {e}"),
             }
         }
         Err(e) => panic!("openssl cms -uncompress: {e}"),

@@ -134,7 +134,9 @@ impl VerifyOptions {
 /// else — bad signature, untrusted chain, wrong sender — is reported in the
 /// [`VerifyReport`], not as an error.
 pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
-    verify_layer(message, options, 0)
+    let mut report = verify_layer(message, options, 0)?;
+    report.content = crate::compress::inflated(report.content, &options.limits)?;
+    Ok(report)
 }
 
 /// [`verify()`] of a message that may be a compressed-data layer (RFC
@@ -259,6 +261,8 @@ pub fn verify_stream<R: Read, W: Write>(
         report.content = Vec::new();
         return Ok(report);
     }
+    // Compressed-data signed content is written inflated, at the end.
+    let mut content = crate::compress::Inflating::new(content, &options.limits);
     let mut problems = Vec::new();
     let from = sender(&root, &mut problems);
     let (form, parsed, digests, protected) = if ct.is("multipart/signed") {
@@ -278,7 +282,7 @@ pub fn verify_stream<R: Read, W: Write>(
         let (parsed, digests, protected) = opaque_stream(ber, &mut content, &options.limits)?;
         (SignatureForm::Opaque, parsed, digests, protected)
     };
-    content.flush()?;
+    content.finish()?;
     let message = Message {
         form,
         from,
