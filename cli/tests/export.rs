@@ -496,9 +496,55 @@ fn add_cert_reads_openssl_pkcs7_bundles_in_der_and_pem() {
         "{}",
         out.stderr
     );
-    // A PKCS#7 that is not certs-only (an enveloped message) is no certificate file.
+    // DER that is no PKCS#7 and no certificate: the certificate reading's error.
     let garbage = env.file("garbage.p7c", &[0x30, 0x03, 0x02, 0x01, 0x00]);
-    env.add_cert(&[garbage]).expect(2).one_line_error();
+    let out = env.add_cert(&[garbage]).expect(2).one_line_error();
+    assert!(out.stderr.contains("garbage.p7c: "), "{}", out.stderr);
+}
+
+#[test]
+fn add_cert_refuses_signed_and_enveloped_messages_and_names_a_damaged_bundle() {
+    let env = Env::new();
+    // An opaque signed message carries Alice's certificate, but hands
+    // nothing over: refused, nothing filed.
+    let signed = env.file("signed.eml", env.alice_signed(&["--opaque"]).as_bytes());
+    let out = env.add_cert(&[signed]).expect(2).one_line_error();
+    assert!(
+        out.stderr
+            .contains("signed.eml: invalid certificate: a signed message, not a certs-only"),
+        "{}",
+        out.stderr
+    );
+    assert!(env.recipients_json(ALICE).is_empty(), "nothing filed");
+
+    // A real enveloped message (`smime encrypt` output): refused.
+    let bob = fixture_arg("certs/bob.pem");
+    let enveloped = env.encrypt(&["--to", &bob]).expect(0).stdout;
+    let enveloped = env.file("enveloped.eml", enveloped.as_bytes());
+    let out = env.add_cert(&[enveloped]).expect(2).one_line_error();
+    assert!(
+        out.stderr.contains("enveloped.eml: ") && out.stderr.contains("SignedData"),
+        "{}",
+        out.stderr
+    );
+    assert!(env.recipients_json(BOB).is_empty(), "nothing filed");
+
+    // A damaged certs-only bundle: the bundle's own error, not the
+    // certificate reading's.
+    let bundle = env.dir.path().join("bob.p7c");
+    env.add_cert(&[fixture("certs/bob.pem")]).expect(0);
+    env.run(&["export-certs", "--recipient", BOB, "--out", path(&bundle)])
+        .expect(0);
+    let text = std::fs::read_to_string(&bundle).unwrap();
+    let der = smime_body(&text);
+    let cut = der.get(..der.len() / 2).unwrap();
+    let damaged = env.file("damaged.p7c", cut);
+    let out = Env::new().add_cert(&[damaged]).expect(2).one_line_error();
+    assert!(
+        !out.stderr.contains("X.509") && !out.stderr.contains("no certificate"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
