@@ -189,6 +189,26 @@ pub fn exported_line(mailbox: &Mailbox, fingerprint: &Fingerprint, legacy: bool)
     )
 }
 
+/// A secret (`what`: "the export password", ...) that is empty.
+pub fn secret_empty(what: &str) -> String {
+    format!("{what} is empty")
+}
+
+/// A secret that is only whitespace.
+pub fn secret_only_whitespace(what: &str) -> String {
+    format!("{what} is only whitespace")
+}
+
+/// A secret with a NUL character (PKCS#12 passwords end at one in C).
+pub fn secret_with_nul(what: &str) -> String {
+    format!("{what} contains a NUL character")
+}
+
+/// A secret's file that cannot be read (the error never holds the secret).
+pub fn secret_file_unreadable(what: &str, file: &std::path::Path, error: &smime::Error) -> String {
+    format!("cannot read {what} from {}: {error}", file.display())
+}
+
 /// `export-certs`: `exported N certificates of <address>`.
 pub fn exported_certs_line(address: &Mailbox, count: usize) -> String {
     let noun = if count == 1 {

@@ -300,6 +300,28 @@ fn a_missing_export_password_touches_no_store() {
     let fp = fingerprint_of("certs/alice.pem");
     export(&env, &fp, &[], None).expect(2).one_line_error();
     export(&env, &fp, &[], Some("")).expect(2).one_line_error();
+    // A NUL in the password: refused before the store is opened.
+    let nul = env.file("nul-pw", b"pass\0word\n");
+    let out = export(&env, &fp, &["--password-file", path(&nul)], None)
+        .expect(2)
+        .one_line_error();
+    assert_eq!(
+        out.stderr,
+        "smime: the export password contains a NUL character\n"
+    );
+    // An unreadable password file: the error names the secret and the file.
+    let missing = env.dir.path().join("no-such-pw");
+    let out = export(&env, &fp, &["--password-file", path(&missing)], None)
+        .expect(2)
+        .one_line_error();
+    assert!(
+        out.stderr.starts_with(&format!(
+            "smime: cannot read the export password from {}: ",
+            missing.display()
+        )),
+        "{}",
+        out.stderr
+    );
     assert!(!env.store.exists(), "no store created");
 }
 
