@@ -1276,27 +1276,11 @@ mod bundles {
         read_fixture(&format!("interop/rfc9216-{name}.p12"))
     }
 
+    /// The RFC 9216 certificate of `name`'s `usage` ("sign" or
+    /// "encrypt") pair, as published beside the bundle.
     fn crt(name: &str, usage: &str) -> smime::Certificate {
-        let path = common::corpus().map(|d| d.join(format!("rfc9788/keys/{name}.{usage}.crt")));
-        match path.and_then(|p| std::fs::read(p).ok()) {
-            Some(pem) => smime::Certificate::from_pem(&pem).unwrap(),
-            // Without the corpus: tell them apart by key usage.
-            None => {
-                let bundle = smime::pkcs12::import_all(
-                    &rfc9216(name),
-                    &Password::new(name),
-                    &Default::default(),
-                )
-                .unwrap();
-                let want_sign = usage == "sign";
-                bundle
-                    .identities
-                    .into_iter()
-                    .map(|i| i.certificate().clone())
-                    .find(|c| c.can_sign() == want_sign)
-                    .unwrap()
-            }
-        }
+        let pem = read_fixture(&format!("interop/rfc9216-{name}.{usage}.crt"));
+        smime::Certificate::from_pem(&pem).unwrap()
     }
 
     #[test]
