@@ -25,7 +25,7 @@
 //! | `src/verify/` | verification: `mod` (entry points), `report` (typed outcomes), `locate`, `digest`, `policy` (the `valid` rule), `chain` | [`verify()`], [`verify_stream()`], [`VerifyReport`] |
 //! | `src/envelope/` | encryption and decryption: `mod` (EnvelopedData / AuthEnvelopedData), `open` (the streaming decryptor) | [`encrypt()`], [`decrypt()`] and their `_stream` forms |
 //! | `src/message/` | the combined operations of RFC 8551 §3.7 | [`sign_and_encrypt()`], [`decrypt_and_verify()`] |
-//! | `src/store/` | the per-mailbox store: rules (`mod`), `open`, `import`, `settings`, `directory` (recipients), `policy` (domains), `backend` traits, `memory`, `sqlite/`, `postgres/`, `seal` (keys at rest), `integrity` (row tags), `rekey` | [`Store`], [`backend`] |
+//! | `src/store/` | the per-mailbox store: rules (`mod`), `open`, `import`, `export` (certificates to share), `settings`, `directory` (recipients), `policy` (domains), `backend` traits, `memory`, `sqlite/`, `postgres/`, `seal` (keys at rest), `integrity` (row tags), `rekey` | [`Store`], [`backend`] |
 //! | `src/pkcs12/` | PKCS#12 import (every identity of a bundle; modern and legacy bundles) and export | [`pkcs12::import`], [`pkcs12::import_all`], [`pkcs12::export()`] |
 //! | `src/certs_only.rs` | certs-only messages and PKCS#7 certificate bundles | [`read_certificates()`], [`read_certs_only()`], [`certs_only()`] |
 //! | `src/compress.rs` | compressed-data (RFC 3274) | [`compress()`], [`decompress()`] |

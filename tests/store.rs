@@ -1284,6 +1284,32 @@ mod bundles {
     }
 
     #[test]
+    fn the_certificates_to_share_are_every_pair_and_the_chain_once() {
+        on_each_backend(|store, kind| {
+            let alice = mb("alice@smime.example");
+            assert!(store.certificates_to_share(&alice).unwrap().is_empty());
+            store
+                .import_pkcs12_all(
+                    &alice,
+                    &rfc9216("alice"),
+                    &Password::new("alice"),
+                    ImportOptions::default(),
+                )
+                .unwrap();
+            let shared = store.certificates_to_share(&alice).unwrap();
+            assert_eq!(shared.len(), 3, "{kind:?}: two pairs, one CA");
+            for cert in [crt("alice", "sign"), crt("alice", "encrypt")] {
+                assert!(shared.contains(&cert), "{kind:?}");
+            }
+            assert_eq!(
+                shared.iter().filter(|c| c.is_ca()).count(),
+                1,
+                "{kind:?}: the shared CA once"
+            );
+        });
+    }
+
+    #[test]
     fn every_pair_is_stored_and_key_usage_picks_the_signer_and_the_encryption_key() {
         on_each_backend(|store, kind| {
             for name in ["alice", "bob"] {

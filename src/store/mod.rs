@@ -32,6 +32,7 @@
 
 mod backend;
 mod directory;
+mod export;
 mod import;
 mod integrity;
 mod memory;
