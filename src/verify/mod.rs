@@ -132,7 +132,9 @@ impl VerifyOptions {
 /// Returns [`Error::NotSigned`] when there is no signature, and
 /// [`Error::Encrypted`] when the message must be decrypted first. Anything
 /// else — bad signature, untrusted chain, wrong sender — is reported in the
-/// [`VerifyReport`], not as an error.
+/// [`VerifyReport`], not as an error. Signed content that is a
+/// compressed-data entity ([`crate::SignOptions::compress`]) is reported
+/// inflated, within `Limits::max_decompressed`.
 pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
     let mut report = verify_layer(message, options, 0)?;
     report.content = crate::compress::inflated(report.content, &options.limits)?;
