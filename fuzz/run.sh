@@ -2,7 +2,8 @@
 # Runs one AFL++ fuzz target on the stable toolchain (cargo-afl).
 #   fuzz/run.sh TARGET SECONDS
 #   TARGET: pkcs12 certificate verify decrypt sign mime cms_signed cms_enveloped store_open
-# Seeds come from fixtures/ (and ../shared/corpus when present); findings go
+# Seeds come from fixtures/ (every fixtures/hostile/ input seeds every
+# target; and ../shared/corpus when present); findings go
 # to fuzz/out/TARGET. Exit status 1 when AFL++ saved a crash.
 set -euo pipefail
 targets="pkcs12 certificate verify decrypt sign mime cms_signed cms_enveloped store_open"
@@ -68,6 +69,17 @@ case "$target" in
     # the target's raw key (see src/bin/store_seeds.rs and store_open.rs).
     "$here/target/release/store_seeds" "$seeds" ;;
   *) echo "unknown target $target (one of: $targets)" >&2; exit 2 ;;
+esac
+# Every hostile regression input (fixtures/hostile/, issue 15) seeds every
+# target; the CMS targets also get the CMS inside each hostile message.
+for h in "$fx"/hostile/*; do cp "$h" "$seeds/hostile-$(basename "$h")"; done
+case "$target" in
+  cms_signed|cms_enveloped)
+    for m in "$fx"/hostile/*.eml; do
+      der="$seeds/hostile-$(basename "$m" .eml).der"
+      # OpenSSL cannot read a truncated one: the base64 body, decoded.
+      cms_of "$m" "$der" 2>/dev/null || sed '1,/^\r\?$/d' "$m" | base64 -di > "$der" 2>/dev/null || true
+    done ;;
 esac
 export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1
 cargo afl fuzz -i "$seeds" -o "$here/out/$target" -V "$seconds" -- "$here/target/release/$target" >"$here/out/$target.log" 2>&1 || true

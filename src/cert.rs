@@ -295,6 +295,18 @@ impl Certificate {
         &self.subject
     }
 
+    /// The subject's commonName (the first one), e.g. `Alice Lovelace`,
+    /// for "signed by ..." in a mail client; `None` when the subject has
+    /// none or it is not text.
+    pub fn common_name(&self) -> Option<String> {
+        let entry = self
+            .openssl
+            .subject_name()
+            .entries_by_nid(Nid::COMMONNAME)
+            .next()?;
+        entry.data().to_string().ok()
+    }
+
     /// Issuer distinguished name, RFC 4514 string form.
     pub fn issuer(&self) -> &str {
         &self.issuer

@@ -57,9 +57,16 @@ pub fn cms_signed(ber: &[u8]) -> Result<()> {
     let econtent_type = &parsed.signed_data.encap_content_info.econtent_type;
     let content = parsed.econtent.as_deref().unwrap_or_default();
     let digests = cms::ContentDigests::of(&[content], &cms::signer_digests(&parsed.signed_data))?;
+    let mut budget = cms::Budget::new(Limits::default().max_signature_operations);
     for si in parsed.signed_data.signer_infos.0.iter() {
         let _ = cms::find_signer_certificates(&si.sid, &parsed.certificates);
-        let _ = cms::check_signer(si, econtent_type, &digests, &parsed.certificates);
+        let _ = cms::check_signer(
+            si,
+            econtent_type,
+            &digests,
+            &parsed.certificates,
+            &mut budget,
+        );
     }
     Ok(())
 }

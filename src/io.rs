@@ -19,6 +19,44 @@ pub(crate) fn read_bounded<R: Read>(input: &mut R, max: u64) -> Result<Vec<u8>> 
     Ok(all)
 }
 
+/// `head`, then the rest of `input` (at most `max` bytes of it), in one
+/// buffer of exactly their length: read in chunks and joined once, so the
+/// peak is the length twice, never the three times of a doubling buffer's
+/// last reallocation beside the data it copies. The buffer is zeroed
+/// memory (fresh pages the system maps as they are written) filled from
+/// its end with the last chunk first, each chunk freed once copied: the
+/// most recently allocated memory goes back first, so the resident size
+/// stays near the length itself.
+pub(crate) fn read_joined<R: Read>(head: &[u8], input: &mut R, max: u64) -> Result<Vec<u8>> {
+    const PIECE: u64 = 256 << 10;
+    let mut input = input.take(max.saturating_add(1));
+    let mut chunks: Vec<Vec<u8>> = Vec::new();
+    let mut total = 0u64;
+    loop {
+        let mut chunk = Vec::with_capacity(PIECE as usize);
+        let n = input.by_ref().take(PIECE).read_to_end(&mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        crate::limits::check("max_in_memory", total, max)?;
+        chunk.shrink_to_fit();
+        chunks.push(chunk);
+    }
+    let mut all = vec![0u8; head.len().saturating_add(total as usize)];
+    let (start, rest) = all.split_at_mut(head.len());
+    start.copy_from_slice(head);
+    let mut end = rest.len();
+    while let Some(chunk) = chunks.pop() {
+        let begin = end.saturating_sub(chunk.len());
+        if let Some(slot) = rest.get_mut(begin..end) {
+            slot.copy_from_slice(&chunk);
+        }
+        end = begin;
+    }
+    Ok(all)
+}
+
 /// `read` that retries on `Interrupted`.
 pub(crate) fn read_some<R: Read + ?Sized>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     loop {

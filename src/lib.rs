@@ -24,7 +24,7 @@
 //! | `src/sign.rs` | signing: `multipart/signed` or opaque `application/pkcs7-mime` | [`sign()`], [`sign_stream()`], [`SignOptions`] |
 //! | `src/verify/` | verification: `mod` (entry points), `report` (typed outcomes), `locate`, `digest`, `policy` (the `valid` rule), `chain` | [`verify()`], [`verify_stream()`], [`VerifyReport`] |
 //! | `src/envelope/` | encryption and decryption: `mod` (EnvelopedData / AuthEnvelopedData), `open` (the streaming decryptor) | [`encrypt()`], [`decrypt()`] and their `_stream` forms |
-//! | `src/message/` | the combined operations of RFC 8551 §3.7 | [`sign_and_encrypt()`], [`decrypt_and_verify()`] |
+//! | `src/message/` | the mail-client layer: the combined operations of RFC 8551 §3.7, `compose` (settings → sign/encrypt, RFC 9788 Header Protection), `open` (every layer → a displayable message and one verdict), `header_protection`, `legacy_display`, `verdict` | [`sign_and_encrypt()`], [`decrypt_and_verify()`], [`compose()`], [`open()`], [`Verdict`] |
 //! | `src/store/` | the per-mailbox store: rules (`mod`), `open`, `import`, `export` (certificates to share), `settings`, `directory` (recipients), `policy` (domains), `backend` traits, `memory`, `sqlite/`, `postgres/`, `seal` (keys at rest), `integrity` (row tags), `rekey` | [`Store`], [`backend`] |
 //! | `src/pkcs12/` | PKCS#12 import (every identity of a bundle; modern and legacy bundles) and export | [`pkcs12::import`], [`pkcs12::import_all`], [`pkcs12::export()`] |
 //! | `src/certs_only.rs` | certs-only messages and PKCS#7 certificate bundles | [`read_certificates()`], [`read_certs_only()`], [`certs_only()`] |
@@ -35,7 +35,7 @@
 //! | `src/cms/` (internal) | CMS: `ber` (pull reader), `asn1` (typed S/MIME structures), `signed`, `signer`, `enveloped`, `compressed` | [`SignatureFailure`] |
 //! | `src/error/` (`mod`: [`Error`]; `reasons`; `store`), `src/limits.rs`, `src/secret.rs`, `src/mailbox.rs`, `src/oid.rs` | errors and their reasons, resource limits, zeroized secrets, addresses, object identifiers | [`Error`], [`Limits`], [`Password`], [`Mailbox`], [`ObjectId`] |
 //! | `src/ffi/` | the few libcrypto calls the `openssl` crate lacks (the only `unsafe`) | — |
-//! | `src/manual/` | the why: [`manual::attacks`], [`manual::defaults`], [`manual::streaming`] | — |
+//! | `src/manual/` | the why: [`manual::attacks`], [`manual::defaults`], [`manual::header_protection`], [`manual::streaming`] | — |
 //!
 //! ## Quick start
 //!
@@ -115,7 +115,13 @@ pub use fingerprint::{Fingerprint, InvalidFingerprint};
 pub use identity::{Identity, PrivateKey};
 pub use limits::Limits;
 pub use mailbox::Mailbox;
-pub use message::{decrypt_and_verify, decrypt_and_verify_stream, sign_and_encrypt};
+#[cfg(feature = "async")]
+pub use message::AsyncStore;
+pub use message::{
+    ComposeOptions, FieldProtection, HeaderConfidentialityPolicy, HeaderField, HeaderProtection,
+    Invalid, Layer, OpenOptions, Opened, Verdict, compose, decrypt_and_verify,
+    decrypt_and_verify_stream, open, sign_and_encrypt,
+};
 pub use oid::ObjectId;
 pub use revocation::{
     Crl, OcspResponse, Revocation, RevocationError, RevocationPolicy, RevocationReason,

@@ -39,13 +39,36 @@ pub struct Limits {
     pub max_certificates: usize,
     /// SignerInfos in one `SignedData` (a mail has one or two). Default 16.
     pub max_signers: usize,
+    /// Public-key operations (signature verifications) one `SignedData`
+    /// may cost, over all its SignerInfos and every certificate each one
+    /// names: the certificate set is not signed, so each certificate
+    /// claiming a signer's issuer and serial number (or key identifier) is
+    /// tried, and 16 signers × 64 such certificates would be 1 024
+    /// operations. Keys are bounded before any operation (RSA ≤ 16 384
+    /// bits, public exponent ≤ 2³²+1, EC on a named curve).
+    /// Default 64.
+    pub max_signature_operations: usize,
     /// RecipientInfos in one envelope: decryption work is bounded by it.
     /// Default 256.
     pub max_recipients: usize,
+    /// Private-key operations trial decryption may cost (identities tried
+    /// × key-transport RecipientInfos), checked before the first; only
+    /// with [`DecryptOptions::trial_decryption`](crate::DecryptOptions).
+    /// Default 32: a full mailbox (30 keys) against one recipient.
+    pub max_trial_keys: usize,
     /// PBKDF2 / PKCS#12 KDF / MAC iterations a PKCS#12 bundle may ask for,
     /// checked before any derivation. Default 10 000 000 (seconds of CPU;
     /// real bundles use 2 048 to 600 000).
     pub max_pkcs12_iterations: u64,
+    /// Parameters of one `Content-*` header field (`; name=value`, RFC
+    /// 2045 §5.1; RFC 2231 continuations count one each), checked before
+    /// they are parsed. Default 128 (mail uses fewer than ten; a long
+    /// file name split by RFC 2231 a few dozen).
+    pub max_header_params: usize,
+    /// Bytes of header sections across all the nested parts of one
+    /// message (each section is also at most 1 MiB), charged as a walk
+    /// (verify, sign, encrypt) parses each part. Default 4 MiB.
+    pub max_header_bytes: u64,
     /// Nesting of constructed BER encodings read from a stream. Default 32.
     pub max_ber_depth: usize,
     /// CRLs and OCSP responses one verification reads, from the caller
@@ -71,8 +94,12 @@ impl Default for Limits {
             max_parts: 10_000,
             max_certificates: 64,
             max_signers: 16,
+            max_signature_operations: 64,
             max_recipients: 256,
+            max_trial_keys: 32,
             max_pkcs12_iterations: 10_000_000,
+            max_header_params: 128,
+            max_header_bytes: 4 << 20,
             max_ber_depth: 32,
             max_revocation_items: 64,
             max_crl_size: 32 << 20,

@@ -370,3 +370,25 @@ fn boundary_for(entity: &[u8]) -> Result<String> {
         }
     }
 }
+
+/// [`sign()`] of an `entity` that is signed exactly as given, its header
+/// fields included, with the header fields `outer` (complete CRLF-ended
+/// lines) put outside: for a payload that carries protected header
+/// fields (RFC 9788 §5.2), which [`sign()`] would move outside.
+pub(crate) fn sign_entity(
+    outer: &[u8],
+    entity: &[u8],
+    signer: &Identity,
+    options: &SignOptions,
+) -> Result<Vec<u8>> {
+    let params = params(signer, options)?;
+    let mut entity = mime::prepare_for_signing(entity, &options.limits)?;
+    if options.compress {
+        entity = crate::compress::compressed_entity(&entity)?;
+    }
+    let der = cms::build_signed_data(&entity, &params)?;
+    Ok(match options.form {
+        SignatureForm::Detached => multipart_signed(outer, &entity, &der, options.digest)?,
+        SignatureForm::Opaque => pkcs7_mime(outer, &der),
+    })
+}

@@ -10,6 +10,10 @@ mod api {
     mod compressed;
     mod differential;
     mod envelope;
+    mod message;
+    #[cfg(feature = "async")]
+    mod message_async;
+    mod message_rfc9788;
     mod pkcs12;
     mod sign_verify;
     mod streaming;

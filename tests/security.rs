@@ -6,6 +6,7 @@ mod common;
 
 mod security {
     mod attacks;
+    mod crafted;
     mod hostile;
     mod limits;
     mod path_validation;

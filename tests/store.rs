@@ -950,7 +950,7 @@ mod at_rest {
     }
 
     #[test]
-    fn a_raw_key_opens_fast_and_rekeys_both_ways() {
+    fn a_raw_key_opens_and_rekeys_both_ways() {
         on_each_place(|place| {
             let kek = KeyEncryptionKey::generate().unwrap();
             let alice = mb("alice@example.org");
@@ -959,14 +959,9 @@ mod at_rest {
                 .import_pkcs12(&alice, &read_fixture("p12/alice.p12"), &pw())
                 .unwrap();
             drop(store);
-            let started = std::time::Instant::now();
+            // How fast it opens is a benchmark's business (benches/store.rs),
+            // not a test's: a loaded machine would make it flaky.
             let store = place.open(&kek).unwrap();
-            let opened = started.elapsed();
-            assert!(
-                opened < std::time::Duration::from_millis(100),
-                "{:?}: opening with a raw key took {opened:?}",
-                place.kind
-            );
             assert!(store.default_signer(&alice).is_ok());
             drop(store);
             // The wrong key, or a passphrase, is refused and changes nothing.

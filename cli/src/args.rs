@@ -73,6 +73,12 @@ pub enum Command {
         ArgGroup::new("whose").required(true).args(["mailbox", "recipient"])
     ))]
     ExportCerts(ExportCertsArgs),
+    /// Sign and/or encrypt a whole message as the mailbox's settings say
+    /// (recipients from To/Cc/Bcc), with RFC 9788 header protection
+    Compose(ComposeArgs),
+    /// Decrypt, verify and unwrap a received message for display: the
+    /// verdict, each header field's protection, the displayable message
+    Open(OpenArgs),
 }
 
 /// `smime domain ...`.
@@ -341,6 +347,80 @@ pub struct DecryptArgs {
     /// Write the decrypted MIME entity to F [default: stdout]
     #[arg(long = "out", value_name = "F")]
     pub output: Option<PathBuf>,
+    /// When no recipient names one of the keys (clients writing wrong
+    /// identifiers), try each RSA key; chosen by padding or tag only
+    #[arg(long)]
+    pub trial_decryption: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ComposeArgs {
+    /// The sending mailbox: its settings, signer and own certificate
+    #[arg(long, value_name = "ADDR")]
+    pub mailbox: String,
+    /// Sign, whatever the mailbox's sign-by-default setting says
+    #[arg(long, conflicts_with = "no_sign")]
+    pub sign: bool,
+    /// Do not sign, whatever the setting says
+    #[arg(long)]
+    pub no_sign: bool,
+    /// Encrypt to every To/Cc/Bcc address and the sender, whatever the
+    /// mailbox's encrypt-by-default setting says
+    #[arg(long, conflicts_with = "no_encrypt")]
+    pub encrypt: bool,
+    /// Do not encrypt, whatever the setting says
+    #[arg(long)]
+    pub no_encrypt: bool,
+    /// RFC 9788 header protection: the Header Confidentiality Policy for
+    /// encrypted mail (hcp_baseline, hcp_shy), or none
+    #[arg(long, value_name = "HCP", default_value = "baseline")]
+    pub header_protection: HeaderProtectionArg,
+    /// Add RFC 9788 Legacy Display elements (the hidden Subject, ... at
+    /// the top of the text) for clients without header protection
+    #[arg(long)]
+    pub legacy_display: bool,
+    /// Read the message from F [default: stdin]
+    #[arg(long = "in", value_name = "F")]
+    pub input: Option<PathBuf>,
+    /// Write the composed message to F [default: stdout]
+    #[arg(long = "out", value_name = "F")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct OpenArgs {
+    /// The receiving mailbox: its private keys decrypt
+    #[arg(long, value_name = "ADDR")]
+    pub mailbox: String,
+    /// Trust anchors: PEM with one or more certificates, or one DER
+    /// (repeatable)
+    #[arg(long, value_name = "CA.pem")]
+    pub trust: Vec<PathBuf>,
+    /// Also trust the store's trust anchors (accepted; the store keeps no
+    /// anchors yet, so this adds none)
+    #[arg(long)]
+    pub store_trust: bool,
+    /// Print a JSON object instead of text
+    #[arg(long)]
+    pub json: bool,
+    /// Read the message from F [default: stdin]
+    #[arg(long = "in", value_name = "F")]
+    pub input: Option<PathBuf>,
+    /// Write the displayable message (protected header fields in place,
+    /// no signature part, no Legacy Display) to F
+    #[arg(long = "out", value_name = "F")]
+    pub output: Option<PathBuf>,
+}
+
+/// `compose --header-protection`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum HeaderProtectionArg {
+    /// hcp_baseline: the outer Subject becomes `[...]` (the default).
+    Baseline,
+    /// hcp_shy: also bare addresses and a UTC Date outside.
+    Shy,
+    /// No header protection: the header fields stay outside, unprotected.
+    Off,
 }
 
 /// The content-encryption algorithms `encrypt` offers.

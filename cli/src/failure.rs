@@ -130,6 +130,10 @@ mod tests {
         };
         assert_eq!(Failure::from(domain).outcome().0, 3);
         assert_eq!(Failure::from(Error::EmptyPassphrase).outcome().0, 2);
+        let no_cert = Error::NoCertificateFor {
+            addresses: vec!["carol@example.org".parse().unwrap()],
+        };
+        assert_eq!(Failure::from(no_cert).outcome().0, 3);
         assert_eq!(Failure::NotFound("x".into()).outcome().0, 3);
     }
 

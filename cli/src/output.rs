@@ -8,8 +8,9 @@ use std::time::SystemTime;
 
 use serde_json::{Map, Value, json};
 use smime::{
-    Certificate, ChainStatus, Coverage, Decryption, Fingerprint, Mailbox, Settings, SignatureForm,
-    SignatureStatus, SignerReport, StoredCertificate, VerifyReport,
+    Certificate, ChainStatus, Coverage, Decryption, FieldProtection, Fingerprint, HeaderProtection,
+    Layer, Mailbox, Opened, Settings, SignatureForm, SignatureStatus, SignerReport,
+    StoredCertificate, Verdict, VerifyReport,
 };
 
 /// A JSON value, pretty-printed on its own lines.
@@ -503,6 +504,173 @@ pub fn not_valid_line(report: &VerifyReport) -> io::Result<String> {
     ))
 }
 
+// ------------------------------------------------------------------ open
+
+/// The verdict word: `signed-and-valid`, `signed-and-encrypted`,
+/// `signed-but-invalid`, `encrypted-only`, `unsigned` or
+/// `signature-unreadable`.
+fn verdict_word(verdict: &Verdict) -> &'static str {
+    match verdict {
+        Verdict::SignedAndValid => "signed-and-valid",
+        Verdict::SignedAndEncrypted => "signed-and-encrypted",
+        Verdict::SignedButInvalid { .. } => "signed-but-invalid",
+        Verdict::EncryptedOnly { .. } => "encrypted-only",
+        Verdict::SignatureUnreadable { .. } => "signature-unreadable",
+        _ => "unsigned",
+    }
+}
+
+/// Why a signed message is not valid, when it is not.
+fn verdict_why(verdict: &Verdict) -> Option<String> {
+    match verdict {
+        Verdict::SignedButInvalid { why, .. } => Some(why.to_string()),
+        _ => None,
+    }
+}
+
+/// A header field's protection: `signed`, `encrypted`,
+/// `signed+encrypted` or `none`.
+fn protection_word(protection: FieldProtection) -> &'static str {
+    match protection {
+        FieldProtection::SignedOnly => "signed",
+        FieldProtection::EncryptedOnly => "encrypted",
+        FieldProtection::SignedAndEncrypted => "signed+encrypted",
+        _ => "none",
+    }
+}
+
+/// The header protection scheme: `none`, `clear`, `cipher` or `rfc8551`.
+fn header_protection_word(hp: HeaderProtection) -> &'static str {
+    match hp {
+        HeaderProtection::Clear => "clear",
+        HeaderProtection::Cipher => "cipher",
+        HeaderProtection::Rfc8551 => "rfc8551",
+        _ => "none",
+    }
+}
+
+/// One layer of `open --json`.
+fn layer_json(layer: &Layer) -> Value {
+    match layer {
+        Layer::Encrypted {
+            content_encryption,
+            authenticated,
+            weaknesses,
+            recipient,
+            ..
+        } => json!({
+            "type": "encrypted",
+            "content_encryption": content_encryption.to_string(),
+            "authenticated": authenticated,
+            "weaknesses": words(weaknesses),
+            "recipient": recipient.to_string(),
+        }),
+        Layer::Signed(report) => {
+            let mut object = report_json(report);
+            if let Value::Object(map) = &mut object {
+                map.insert("type".into(), json!("signed"));
+            }
+            object
+        }
+        Layer::SignatureUnreadable(why) => json!({
+            "type": "signature-unreadable",
+            "error": why.to_string(),
+        }),
+        _ => json!({ "type": "compressed" }),
+    }
+}
+
+/// The `open --json` object.
+pub fn opened_json(opened: &Opened) -> Value {
+    let headers: Vec<Value> = opened
+        .headers
+        .iter()
+        .map(|h| {
+            json!({
+                "name": h.name,
+                "value": h.decoded_value(),
+                "protection": protection_word(h.protection),
+            })
+        })
+        .collect();
+    json!({
+        "verdict": verdict_word(&opened.verdict),
+        "why": verdict_why(&opened.verdict),
+        "header_protection": header_protection_word(opened.header_protection),
+        "legacy_display_removed": opened.legacy_display_removed,
+        "headers": headers,
+        "layers": opened.layers.iter().map(layer_json).collect::<Vec<_>>(),
+    })
+}
+
+/// The `open` text: `verdict: <word>[ (<why>)]`, `header protection:
+/// <word>`, one `header <protection> <Name>: <value>` line per field, one
+/// `layer ...` line per layer (a signed layer's signers as `verify`
+/// prints them).
+pub fn write_opened(out: &mut impl Write, opened: &Opened) -> io::Result<()> {
+    let one_line = |s: String| s.replace(['\r', '\n'], " ");
+    match verdict_why(&opened.verdict) {
+        Some(why) => writeln!(
+            out,
+            "verdict: {} ({})",
+            verdict_word(&opened.verdict),
+            one_line(why)
+        )?,
+        None => writeln!(out, "verdict: {}", verdict_word(&opened.verdict))?,
+    }
+    writeln!(
+        out,
+        "header protection: {}",
+        header_protection_word(opened.header_protection)
+    )?;
+    for h in &opened.headers {
+        writeln!(
+            out,
+            "header {} {}: {}",
+            protection_word(h.protection),
+            h.name,
+            one_line(h.decoded_value())
+        )?;
+    }
+    for layer in &opened.layers {
+        match layer {
+            Layer::Encrypted {
+                content_encryption,
+                authenticated,
+                ..
+            } => writeln!(
+                out,
+                "layer encrypted: {content_encryption}{}",
+                if *authenticated {
+                    ", authenticated"
+                } else {
+                    ", not authenticated"
+                }
+            )?,
+            Layer::Signed(report) => {
+                writeln!(
+                    out,
+                    "layer signed: {}",
+                    if report.valid { "valid" } else { "NOT valid" }
+                )?;
+                for signer in &report.signers {
+                    writeln!(out, "{}", one_line(signer_line(signer)))?;
+                }
+                for problem in &report.problems {
+                    writeln!(out, "problem: {}", one_line(problem.to_string()))?;
+                }
+            }
+            Layer::SignatureUnreadable(why) => writeln!(
+                out,
+                "layer signature-unreadable: {}",
+                one_line(why.to_string())
+            )?,
+            _ => writeln!(out, "layer compressed")?,
+        }
+    }
+    Ok(())
+}
+
 /// A store-opening warning, for stderr.
 pub fn warning_line(warning: &smime::OpenWarning) -> String {
     match warning {
@@ -522,73 +690,4 @@ pub fn warning_line(warning: &smime::OpenWarning) -> String {
 pub const NOT_SIGNED: &str = "the decrypted message is not signed";
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn chain_words_are_the_contract_words() {
-        assert_eq!(chain_word(&ChainStatus::Trusted), "trusted");
-        assert_eq!(
-            chain_word(&ChainStatus::Untrusted(smime::ChainFailure::UnknownIssuer)),
-            "untrusted"
-        );
-        assert_eq!(chain_word(&ChainStatus::Revoked), "revoked");
-        assert_eq!(chain_word(&ChainStatus::NoCertificate), "untrusted");
-        assert_eq!(chain_word(&ChainStatus::Expired), "expired");
-        assert_eq!(chain_word(&ChainStatus::NotYetValid), "not-yet-valid");
-        assert_eq!(chain_word(&ChainStatus::BadUsage), "bad-usage");
-        assert_eq!(chain_detail(&ChainStatus::Trusted), None);
-        assert!(chain_detail(&ChainStatus::NoCertificate).is_some());
-    }
-
-    #[test]
-    fn usage_and_from_words() {
-        assert_eq!(usage_word(true, true), "sign,decrypt");
-        assert_eq!(usage_word(true, false), "sign");
-        assert_eq!(usage_word(false, true), "decrypt");
-        assert_eq!(usage_word(false, false), "-");
-        assert_eq!(from_word(Some(true)), "matches");
-        assert_eq!(from_word(Some(false)), "mismatch");
-        assert_eq!(from_word(None), "n/a");
-        assert_eq!(form_word(SignatureForm::Opaque), "opaque");
-        assert_eq!(form_word(SignatureForm::Detached), "detached");
-    }
-
-    #[test]
-    fn domain_and_export_words() {
-        assert_eq!(policy_words(&smime::DomainPolicy::ENABLED), "enabled");
-        assert_eq!(policy_words(&smime::DomainPolicy::DISABLED), "disabled");
-        assert_eq!(
-            policy_words(&smime::DomainPolicy::new(true, false)),
-            "enabled, no encryption by default"
-        );
-        let mut text = Vec::new();
-        write_domains(
-            &mut text,
-            true,
-            &[("a.example".into(), smime::DomainPolicy::ENABLED)],
-            false,
-        )
-        .unwrap();
-        assert_eq!(
-            String::from_utf8(text).unwrap(),
-            "hosted mode: on\na.example enabled\n"
-        );
-        let address: Mailbox = "a@b.example".parse().unwrap();
-        assert_eq!(
-            exported_certs_line(&address, 1),
-            "exported 1 certificate of a@b.example"
-        );
-        assert_eq!(
-            exported_certs_line(&address, 2),
-            "exported 2 certificates of a@b.example"
-        );
-        assert_eq!(invalid_domain("x y"), "invalid domain \"x y\"");
-    }
-
-    #[test]
-    fn times_are_rfc3339_utc() {
-        let t = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(86_400 + 61);
-        assert_eq!(rfc3339(t).as_deref(), Some("1970-01-02T00:01:01Z"));
-    }
-}
+mod tests;

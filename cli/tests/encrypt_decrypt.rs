@@ -570,3 +570,27 @@ fn failed_decryption_leaves_no_output_file() {
         out_file.display()
     );
 }
+
+/// A RecipientInfo naming another certificate (a client writing wrong
+/// identifiers; fixtures/hostile/wrong-recipient-id.eml, for bob, naming
+/// mallory): "not encrypted for this mailbox" unless --trial-decryption.
+#[test]
+fn trial_decryption_is_opt_in() {
+    let env = Env::new();
+    let decrypt = |extra: &[&str]| {
+        let mut cmd = env.command(&["decrypt", "--p12", &fixture_arg("p12/bob.p12"), "--in"]);
+        cmd.arg(fixture("hostile/wrong-recipient-id.eml"))
+            .args(extra)
+            .env_remove("SMIME_STORE_PASSPHRASE")
+            .env("SMIME_P12_PASSWORD", "test-password");
+        run(cmd)
+    };
+    let out = decrypt(&[]).expect(2).one_line_error();
+    assert!(
+        out.stderr.contains("not encrypted for this mailbox"),
+        "{}",
+        out.stderr
+    );
+    let plain = decrypt(&["--trial-decryption"]).expect(0).stdout;
+    assert!(plain.ends_with("found by trial decryption\r\n"), "{plain}");
+}

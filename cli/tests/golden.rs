@@ -38,6 +38,8 @@ fn help_version_and_usage_errors() {
         "domain",
         "export",
         "export-certs",
+        "compose",
+        "open",
     ] {
         steps.push(smime(&format!("{command} --help")).bare().step());
     }
@@ -406,4 +408,54 @@ fn sign_and_encrypt_outcomes() {
             .step(),
     ];
     check("sign-encrypt", &steps);
+}
+
+#[test]
+fn compose_and_open() {
+    let compose = "compose --mailbox alice@example.org";
+    let open = "open --mailbox bob@example.org";
+    let trust = "--trust $FIX/ca/root.pem";
+    let rfc = "--trust $FIX/rfc9788/keys/ca.rsa.crt --in $FIX/rfc9788/vectors";
+    let steps = [
+        smime("import --mailbox alice@example.org $FIX/p12/alice.p12").p12().step(),
+        smime("import --mailbox bob@example.org $FIX/p12/bob.p12").p12().step(),
+        Step::Write(
+            "$DIR/msg.eml",
+            b"From: Alice <alice@example.org>\r\nTo: Bob <bob@example.org>\r\n\
+Subject: lunch plans\r\nDate: Sat, 20 Feb 2021 10:09:02 -0500\r\n\r\nAt noon?\r\n",
+        ),
+        Step::Write(
+            "$DIR/carol.eml",
+            b"From: alice@example.org\r\nTo: bob@example.org, carol@example.org\r\n\
+Cc: dave@example.org\r\nSubject: s\r\n\r\nhi\r\n",
+        ),
+        // Both settings off: the message as it was.
+        smime(&format!("{compose} --in $DIR/msg.eml")).step(),
+        // Every address without a certificate, at once (exit 3).
+        smime(&format!("{compose} --encrypt --in $DIR/carol.eml")).step(),
+        smime(&format!("{compose} --sign --no-sign --in $DIR/msg.eml")).step(),
+        smime(&format!("{compose} --header-protection maybe --in $DIR/msg.eml")).step(),
+        smime(&format!("{compose} --sign --encrypt --in $DIR/msg.eml --out $DIR/sent.eml")).step(),
+        smime(&format!("{open} {trust} --in $DIR/sent.eml --out $DIR/shown.eml"))
+            .file("$DIR/shown.eml")
+            .step(),
+        smime(&format!(
+            "{compose} --sign --encrypt --header-protection shy --in $DIR/msg.eml --out $DIR/shy.eml"
+        ))
+        .step(),
+        smime(&format!("{open} {trust} --in $DIR/shy.eml")).step(),
+        smime(&format!(
+            "{compose} --encrypt --no-sign --header-protection off --in $DIR/msg.eml --out $DIR/plain.eml"
+        ))
+        .step(),
+        smime(&format!("{open} --in $DIR/plain.eml")).step(),
+        smime("settings --mailbox alice@example.org --sign-by-default on").step(),
+        smime(&format!("{compose} --in $DIR/msg.eml --out $DIR/signed.eml")).step(),
+        // Signed, but no trust anchor given: exit 1.
+        smime(&format!("{open} --in $DIR/signed.eml")).step(),
+        smime(&format!("{open} --json {rfc}/C.2.2-smime-multipart-hp.eml")).step(),
+        smime(&format!("{open} {rfc}/C.1.1-no-crypto.eml")).step(),
+        smime(&format!("{open} --in $DIR/missing.eml")).step(),
+    ];
+    check("compose-open", &steps);
 }

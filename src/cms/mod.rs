@@ -1,5 +1,5 @@
 //! CMS (RFC 5652) in and out: `SignedData` ([`signed`]), one `SignerInfo`
-//! ([`signer`]), `EnvelopedData` / `AuthEnvelopedData` ([`enveloped`]),
+//! ([`signer`] writes one, [`check`] checks a received one), `EnvelopedData` / `AuthEnvelopedData` ([`enveloped`]),
 //! the ASN.1 types S/MIME adds ([`asn1`]), and a pull reader for BER from
 //! a stream ([`ber`]).
 //!
@@ -17,6 +17,7 @@
 
 mod asn1;
 pub(crate) mod ber;
+mod check;
 mod compressed;
 mod enveloped;
 mod signed;
@@ -31,6 +32,10 @@ use x509_cert::spki::AlgorithmIdentifierOwned;
 use crate::error::{CmsError, Error, Result};
 use ber::{BerReader, tag};
 
+pub use check::SignatureFailure;
+pub(crate) use check::{Budget, ContentDigests, MAX_RSA_BITS, SignerCheck, check_signer, pss_hash};
+#[cfg(feature = "fuzzing")]
+pub(crate) use check::{find_signer_certificates, signer_digests};
 pub(crate) use compressed::{build_compressed_data, decompress, decompress_into, is_compressed};
 pub(crate) use enveloped::{
     AeadParams, EnvelopeHead, definite_envelope, definite_mac, kek_wrapped_key, parse_envelope,
@@ -40,12 +45,7 @@ pub(crate) use signed::{
     OpaqueSignedData, Parsed, SignParams, build_detached_signed_data, build_signed_data,
     opaque_prefix, parse_signed_data, signer_fields,
 };
-pub use signer::SignatureFailure;
-pub(crate) use signer::{
-    ContentDigests, MAX_RSA_BITS, SignerCheck, check_signer, pss_hash, take_revocation_info,
-};
-#[cfg(feature = "fuzzing")]
-pub(crate) use signer::{find_signer_certificates, signer_digests};
+pub(crate) use signer::take_revocation_info;
 
 /// An [`Error::InvalidCms`] for `reason`.
 pub(crate) fn invalid(reason: CmsError) -> Error {

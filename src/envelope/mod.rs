@@ -90,14 +90,43 @@ impl EncryptOptions {
 #[non_exhaustive]
 pub struct DecryptOptions {
     /// RecipientInfos, BER depth, what a quoted-printable envelope may take
-    /// in memory.
+    /// in memory, private-key operations of trial decryption.
     pub limits: Limits,
+    /// Try every RSA identity when no RecipientInfo names one (some old
+    /// clients write wrong recipient identifiers). Off by default: then
+    /// such a message is [`Error::NotForRecipient`] before any private-key
+    /// operation. When on, at most [`Limits::max_trial_keys`] private-key
+    /// operations (identities × key-transport RecipientInfos, checked
+    /// before the first; more is [`Error::LimitExceeded`]), the content is
+    /// held in memory (within [`Limits::max_in_memory`]), and an identity
+    /// is chosen only by the CBC padding or the AEAD tag over the whole
+    /// content, never by what the plaintext looks like: the outcome does
+    /// not depend on the IV or the first blocks. A wrong key passes a CBC
+    /// padding check about once in 256 tries (OpenSSL then decrypts with a
+    /// random content key), so a CBC candidate is decrypted a second time
+    /// and kept only when both give the same bytes (one more private-key
+    /// operation for the key chosen). Like every CBC result it stays
+    /// unauthenticated ([`Decrypted::authenticated`] is false).
+    pub trial_decryption: bool,
 }
 
 impl DecryptOptions {
     /// Other [`Limits`].
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Turns trial decryption on or off (see
+    /// [`DecryptOptions::trial_decryption`]).
+    ///
+    /// ```
+    /// let options = smime::DecryptOptions::default().trial_decryption(true);
+    /// assert!(options.trial_decryption);
+    /// assert!(!smime::DecryptOptions::default().trial_decryption);
+    /// ```
+    pub fn trial_decryption(mut self, on: bool) -> Self {
+        self.trial_decryption = on;
         self
     }
 }
@@ -350,7 +379,8 @@ fn pkcs7_head(cipher: ContentEncryption) -> Vec<u8> {
 
 /// Decrypts `message` with the first of `identities` that a RecipientInfo
 /// names (issuer and serial number, or subject key identifier); when none
-/// is named (some clients write wrong identifiers), each identity is tried.
+/// is named (some clients write wrong identifiers), each RSA identity is
+/// tried only with [`DecryptOptions::trial_decryption`].
 ///
 /// Errors: [`Error::NotEncrypted`], [`Error::NotForRecipient`] (no identity
 /// can open it), [`Error::DecryptionFailed`] (one error for every failure
@@ -428,6 +458,7 @@ pub fn decrypt_stream<R: Read, W: Write>(
     let mut input = BufReader::with_capacity(io::CHUNK, input);
     let head = mime::read_head(&mut input)?;
     let root = Entity::parse(&head)?;
+    mime::HeaderBudget::new(limits).charge(&root)?;
     if !root.is_pkcs7_mime() {
         return Err(Error::NotEncrypted);
     }
@@ -436,13 +467,13 @@ pub fn decrypt_stream<R: Read, W: Write>(
             BerReader::new(mime::Base64Reader::new(input), depth),
             &mut output,
             identities,
-            limits,
+            options,
         ),
         "7bit" | "8bit" | "binary" => open::open(
             BerReader::new(input, depth),
             &mut output,
             identities,
-            limits,
+            options,
         ),
         _ => {
             // Quoted-printable DER is rare enough to decode in memory.
@@ -453,10 +484,40 @@ pub fn decrypt_stream<R: Read, W: Write>(
                 BerReader::new(&der[..], depth),
                 &mut output,
                 identities,
-                limits,
+                options,
             )
         }
     }?;
     output.flush()?;
     Ok(info)
+}
+
+/// [`encrypt()`] of an `entity` that is encrypted exactly as given, its
+/// header fields included, with the header fields `outer` (complete
+/// CRLF-ended lines) put outside: for a payload that carries protected
+/// header fields (RFC 9788 §5.2), which [`encrypt()`] would move outside.
+pub(crate) fn encrypt_entity(
+    outer: &[u8],
+    entity: &[u8],
+    recipients: &[Certificate],
+    options: &EncryptOptions,
+) -> Result<Vec<u8>> {
+    let keys = recipient_keys(recipients, options)?;
+    let entity = Zeroizing::new(mime::prepare_for_signing(entity, &options.limits)?);
+    let mut der = Vec::with_capacity(entity.len() + 4096);
+    seal(
+        &keys,
+        options.cipher,
+        entity.len() as u64,
+        |put| put(&entity),
+        &mut |bytes| {
+            der.extend_from_slice(bytes);
+            Ok(())
+        },
+    )?;
+    let mut out = Vec::with_capacity(outer.len() + der.len() * 2 + 256);
+    out.extend_from_slice(outer);
+    out.extend_from_slice(&pkcs7_head(options.cipher));
+    out.extend_from_slice(&mime::base64_lines(&der));
+    Ok(out)
 }

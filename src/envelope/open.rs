@@ -1,7 +1,22 @@
 //! Opening an envelope as it streams by: the RecipientInfo that names one
-//! of our identities (OpenSSL's matching), optional trial decryption, the
-//! content through the keyed cipher chunk by chunk, padding or tag checked
-//! at the end.
+//! of our identities (OpenSSL's matching), the content through the keyed
+//! cipher chunk by chunk, padding or tag checked at the end.
+//!
+//! Trial decryption, for clients that write wrong recipient identifiers,
+//! is off unless [`DecryptOptions::trial_decryption`](super::DecryptOptions)
+//! asks for it: without it, an envelope with no RecipientInfo naming one
+//! of our certificates is [`Error::NotForRecipient`] before any private-key
+//! operation. With it, each RSA identity is tried (at most
+//! `Limits::max_trial_keys` private-key operations, counted before the
+//! first), and the only signal that picks one is the one every decryption
+//! ends with: the CBC padding or the AEAD tag over the whole content (for
+//! CBC confirmed by a second decryption that must give the same bytes:
+//! a wrong key passes the padding check once in 256 tries, but with a
+//! fresh random content key each time). No look at the plaintext decides,
+//! so the outcome never depends on the IV or on the first blocks (which an
+//! attacker flips at will, EFAIL); what remains is the padding check of
+//! every CBC decryption. The content is held (within
+//! `Limits::max_in_memory`) until a key is chosen.
 //!
 //! OpenSSL's CMS engine keys AES-CBC, 3DES and 12-byte-nonce AES-GCM
 //! itself. For the AEADs it does not implement (ChaCha20-Poly1305,
@@ -20,7 +35,7 @@ use openssl::cipher_ctx::CipherCtx;
 use openssl::cms::CmsContentInfo;
 use zeroize::Zeroizing;
 
-use super::Decryption;
+use super::{DecryptOptions, Decryption};
 use crate::algorithm::KeyAlgorithm;
 use crate::cms::{self, AeadParams, ber::BerReader};
 use crate::error::{CmsError, Error, Result};
@@ -28,7 +43,6 @@ use crate::ffi::{self, CmsDecryptStream};
 use crate::identity::Identity;
 use crate::io;
 use crate::limits::Limits;
-use crate::mime::Entity;
 use crate::oid;
 
 /// Reads an envelope, picks the identity, streams the content through the
@@ -38,17 +52,18 @@ pub(super) fn open<R: Read, W: Write>(
     mut r: BerReader<R>,
     output: &mut W,
     identities: &[Identity],
-    limits: &Limits,
+    options: &DecryptOptions,
 ) -> Result<Decryption> {
+    let limits = &options.limits;
     let head = cms::read_envelope_head(&mut r, limits)?;
     if head.content_type != oid::COMPRESSED_DATA {
-        return open_content(r, head, output, identities, limits);
+        return open_content(r, head, output, identities, options);
     }
     let mut compressed = Bounded {
         buf: Zeroizing::new(Vec::new()),
         max: limits.max_in_memory,
     };
-    let info = open_content(r, head, &mut compressed, identities, limits)?;
+    let info = open_content(r, head, &mut compressed, identities, options)?;
     cms::decompress_into(&compressed.buf, output, limits)?;
     Ok(info)
 }
@@ -81,8 +96,9 @@ fn open_content<R: Read, W: Write>(
     head: cms::EnvelopeHead,
     output: &mut W,
     identities: &[Identity],
-    limits: &Limits,
+    options: &DecryptOptions,
 ) -> Result<Decryption> {
+    let limits = &options.limits;
     // Counts RecipientInfos, checks cipher against structure (CBC in
     // AuthEnvelopedData is refused) before any key is used.
     let envelope = cms::parse_envelope(&head.der, limits)?;
@@ -117,19 +133,29 @@ fn open_content<R: Read, W: Write>(
             ),
             id,
         },
-        // Trial decryption needs OpenSSL to key the cipher for each try.
+        // Trial decryption is opt-in, and needs OpenSSL to key the cipher
+        // for each try.
+        (None, _) if !options.trial_decryption => return Err(Error::NotForRecipient),
         (None, Some(_)) => return Err(Error::NotForRecipient),
-        // Trial decryption costs one RSA operation per key-transport
-        // recipient and identity; beyond a handful of recipients it is not
-        // a client's wrong identifier but an attempt to burn CPU.
-        (None, None) if envelope.key_transport_recipients > MAX_TRIAL_RECIPIENTS => {
-            return Err(Error::NotForRecipient);
+        (None, None) => {
+            let candidates = trial_candidates(identities);
+            // One private-key operation per key-transport recipient and
+            // identity, counted before the first.
+            let operations = candidates
+                .len()
+                .saturating_mul(envelope.key_transport_recipients);
+            crate::limits::check(
+                "max_trial_keys",
+                operations as u64,
+                limits.max_trial_keys as u64,
+            )?;
+            State::Trial {
+                ciphertext: Zeroizing::new(Vec::new()),
+                max: limits.max_in_memory,
+                der: &head.der,
+                candidates,
+            }
         }
-        (None, None) => State::Trial {
-            prefix: Zeroizing::new(Vec::with_capacity(TRIAL_PREFIX + io::CHUNK)),
-            der: &head.der,
-            candidates: identities,
-        },
     };
     let mut sink = ContentSink {
         output,
@@ -232,23 +258,53 @@ fn content_key(cms: &CmsContentInfo, id: &Identity, len: usize) -> Result<Zeroiz
     Ok(key)
 }
 
-/// Trial decryption is skipped for messages with more key-transport
-/// recipients than this.
-const MAX_TRIAL_RECIPIENTS: usize = 8;
+/// The identities trial decryption tries: those with an RSA key (key
+/// agreement recipients name their originator; there is nothing to try).
+fn trial_candidates(identities: &[Identity]) -> Vec<&Identity> {
+    identities
+        .iter()
+        .filter(|id| matches!(id.certificate().key_algorithm(), KeyAlgorithm::Rsa { .. }))
+        .collect()
+}
 
-/// Ciphertext decrypted by each candidate identity during trial
-/// decryption, enough for the MIME header that tells the right key.
-const TRIAL_PREFIX: usize = 16 * 1024;
+/// Whether `ciphertext` decrypts under `id` to `plain` once more, with a
+/// fresh CMS context (so a fresh random content key when `id`'s key
+/// transport fails), compared chunk by chunk.
+fn same_again(der: &[u8], id: &Identity, ciphertext: &[u8], plain: &[u8]) -> bool {
+    let Ok(cms) = CmsContentInfo::from_der(der) else {
+        return false;
+    };
+    let Ok(mut stream) = CmsDecryptStream::new(cms, id.private_key().openssl(), None) else {
+        return false;
+    };
+    let cipher = stream.cipher();
+    let mut buf = Zeroizing::new(vec![0u8; io::CHUNK + 64]);
+    let mut at = 0;
+    for piece in ciphertext.chunks(io::CHUNK) {
+        let Ok(n) = cipher.cipher_update(piece, Some(&mut buf)) else {
+            return false;
+        };
+        if plain.get(at..at + n) != buf.get(..n) {
+            return false;
+        }
+        at += n;
+    }
+    match cipher.cipher_final(&mut buf) {
+        Ok(n) => plain.get(at..) == buf.get(..n),
+        Err(_) => false,
+    }
+}
 
 enum State<'a> {
     /// Decrypting with the chosen identity.
     Open { content: Content, id: &'a Identity },
-    /// No RecipientInfo names any identity: collecting the first
-    /// ciphertext, then trying each RSA key on it.
+    /// No RecipientInfo names any identity: holding the ciphertext (within
+    /// `max`), then trying each RSA key on all of it.
     Trial {
-        prefix: Zeroizing<Vec<u8>>,
+        ciphertext: Zeroizing<Vec<u8>>,
+        max: u64,
         der: &'a [u8],
-        candidates: &'a [Identity],
+        candidates: Vec<&'a Identity>,
     },
 }
 
@@ -296,11 +352,17 @@ impl<'a, W: Write> ContentSink<'a, W> {
                 }
                 Ok(())
             }
-            State::Trial { prefix, .. } => {
-                prefix.extend_from_slice(ciphertext);
-                if prefix.len() >= TRIAL_PREFIX {
-                    self.choose()?;
-                }
+            State::Trial {
+                ciphertext: held,
+                max,
+                ..
+            } => {
+                crate::limits::check(
+                    "max_in_memory",
+                    (held.len() + ciphertext.len()) as u64,
+                    *max,
+                )?;
+                held.extend_from_slice(ciphertext);
                 Ok(())
             }
         }
@@ -308,25 +370,27 @@ impl<'a, W: Write> ContentSink<'a, W> {
 
     /// No RecipientInfo names any of our certificates: some clients write
     /// wrong identifiers, so each RSA key is tried on every key-transport
-    /// recipient. OpenSSL then substitutes a random content key for a
-    /// failed key transport (so timing and errors do not tell which
-    /// recipient was ours), which with CBC yields padding-valid garbage
-    /// about once in 256 tries; an identity is therefore chosen only when
-    /// the first plaintext reads as a MIME header, which random bytes do
-    /// not.
-    fn choose(&mut self) -> Result<()> {
+    /// recipient (OpenSSL substitutes a random content key for a failed
+    /// key transport, so neither timing nor errors tell which recipient
+    /// was ours) and on the whole content. The first identity under which
+    /// the padding (CBC) or `tag` (AEAD) verifies is chosen. A wrong key
+    /// passes a CBC padding check about once in 256 tries; without a tag,
+    /// the content is therefore decrypted once more under the chosen key
+    /// and must come out the same ([`same_again`]): the right key gives
+    /// the same plaintext every time, a wrong one a fresh random content
+    /// key each time. Neither check looks at what the plaintext says.
+    fn try_each(&mut self, tag: Option<&[u8]>) -> Result<&'a Identity> {
         let State::Trial {
-            prefix,
+            ciphertext,
             der,
             candidates,
+            ..
         } = &self.state
         else {
-            return Ok(());
+            return Err(Error::NotForRecipient);
         };
-        let rsa = candidates
-            .iter()
-            .filter(|id| matches!(id.certificate().key_algorithm(), KeyAlgorithm::Rsa { .. }));
-        for id in rsa {
+        let mut plain = Zeroizing::new(vec![0u8; ciphertext.len() + 64]);
+        for &id in candidates {
             let Ok(cms) = CmsContentInfo::from_der(der) else {
                 continue;
             };
@@ -334,19 +398,24 @@ impl<'a, W: Write> ContentSink<'a, W> {
             else {
                 continue;
             };
-            let mut plain = Zeroizing::new(vec![0; prefix.len() + 64]);
-            let Ok(n) = stream.cipher().cipher_update(prefix, Some(&mut plain)) else {
+            let cipher = stream.cipher();
+            let Ok(n) = cipher.cipher_update(ciphertext, Some(&mut plain)) else {
                 continue;
             };
-            let plain = plain.get(..n).unwrap_or_default();
-            if looks_like_mime(plain) {
-                self.output.write_all(plain).map_err(io::from_io)?;
-                self.state = State::Open {
-                    content: Content::Cms(stream),
-                    id,
-                };
-                return Ok(());
+            if let Some(tag) = tag
+                && cipher.set_tag(tag).is_err()
+            {
+                continue;
             }
+            let Ok(last) = cipher.cipher_final(plain.get_mut(n..).unwrap_or_default()) else {
+                continue;
+            };
+            let found = plain.get(..n + last).unwrap_or_default();
+            if tag.is_none() && !same_again(der, id, ciphertext, found) {
+                continue;
+            }
+            self.output.write_all(found).map_err(io::from_io)?;
+            return Ok(id);
         }
         Err(Error::NotForRecipient)
     }
@@ -354,7 +423,9 @@ impl<'a, W: Write> ContentSink<'a, W> {
     /// Checks padding (CBC) or `tag` (AEAD) and writes the last plaintext
     /// (for AES-CCM: all of it, once the tag verified).
     fn finish(mut self, tag: Option<&[u8]>) -> Result<&'a Identity> {
-        self.choose()?;
+        if matches!(self.state, State::Trial { .. }) {
+            return self.try_each(tag);
+        }
         let State::Open { content, id } = self.state else {
             return Err(Error::NotForRecipient);
         };
@@ -401,20 +472,4 @@ impl<'a, W: Write> ContentSink<'a, W> {
         }
         Ok(id)
     }
-}
-
-/// A header section of printable ASCII `Name: value` fields, ending in an
-/// empty line, with a `Content-*` field (what [`encrypt`] always writes).
-fn looks_like_mime(content: &[u8]) -> bool {
-    let Ok(entity) = Entity::parse(content) else {
-        return false;
-    };
-    let header = entity.header_bytes();
-    entity
-        .fields()
-        .iter()
-        .any(|f| f.name.to_ascii_lowercase().starts_with("content-"))
-        && header
-            .iter()
-            .all(|&b| b == b'\r' || b == b'\n' || b == b'\t' || (0x20..0x7f).contains(&b))
 }

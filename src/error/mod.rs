@@ -169,6 +169,16 @@ pub enum Error {
     #[error("{0} not found")]
     NotFound(Missing),
 
+    /// [`compose`](crate::compose()) was asked to encrypt, but these
+    /// addresses (recipients, or the sender's own for encrypt-to-self)
+    /// have no usable certificate in the store: every one is listed, so a
+    /// client can ask for all of them at once.
+    #[error("no usable certificate for {}", display_mailboxes(.addresses))]
+    NoCertificateFor {
+        /// Every address without a usable certificate, in message order.
+        addresses: Vec<Mailbox>,
+    },
+
     /// Encryption by default cannot be switched on: no certificate of the
     /// mailbox can decrypt.
     #[error(
@@ -254,6 +264,15 @@ pub enum Error {
     /// OpenSSL failed in a way none of the variants above describes.
     #[error("cryptographic operation failed: {0}")]
     Crypto(#[from] openssl::error::ErrorStack),
+}
+
+/// `a@x.org, b@y.org` for [`Error::NoCertificateFor`].
+fn display_mailboxes(addresses: &[Mailbox]) -> String {
+    addresses
+        .iter()
+        .map(Mailbox::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn display_emails(emails: &[String]) -> String {

@@ -126,12 +126,60 @@
 //! Only trusted signers' certificates enter the recipient directory
 //! ("Mailto: Me Your Secrets", 2020).
 //!
-//! ## Parser denial of service
+//! ## Trial decryption as an oracle
+//!
+//! Some clients write wrong recipient identifiers, so a decryptor may try
+//! each of its keys. Keeping a result only when the plaintext "looks like
+//! MIME" makes the outcome depend on the first plaintext block, which the
+//! IV controls bit for bit (EFAIL's malleability): flipping IV bits turns
+//! success into "not encrypted for this mailbox", an oracle on that block.
+//! Trial decryption is therefore off unless
+//! [`DecryptOptions::trial_decryption`](crate::DecryptOptions::trial_decryption)
+//! asks for it (without it, an envelope naming none of our certificates is
+//! [`Error::NotForRecipient`](crate::Error::NotForRecipient) before any
+//! private-key operation), and when on, only the signal every decryption
+//! ends with picks a key: the CBC padding or the AEAD tag over the whole
+//! content. The IV and the first blocks no longer change the outcome; what
+//! remains is the padding check every CBC decryption has. A wrong key
+//! passes that check about once in 256 tries (OpenSSL's countermeasure
+//! decrypts with a random content key), so a CBC candidate is decrypted
+//! twice and kept only when both give the same bytes, which a random key
+//! drawn afresh never does; the result is still as unauthenticated as any
+//! CBC result. The cost is bounded by
+//! [`Limits::max_trial_keys`](crate::Limits::max_trial_keys).
+//!
+//! ## Denial of service: CPU and memory
 //!
 //! Deep BER, MIME nesting, certificate and RecipientInfo floods, PKCS#12
 //! bundles asking for 10⁹ KDF iterations: each dimension has a bound in
 //! [`Limits`](crate::Limits), checked before the work it would cost, and
 //! going over one is [`Error::LimitExceeded`](crate::Error::LimitExceeded)
-//! naming it. The parsers are fuzzed (`fuzz/`), and no path reachable from
-//! input may panic.
+//! naming it. The parsers are fuzzed (`fuzz/`, seeded with every input of
+//! `fixtures/hostile/`), and no path reachable from input may panic.
+//!
+//! Signatures cost public-key operations, and the certificate set of a
+//! SignedData is not signed: anyone on the path may add certificates that
+//! claim a signer's issuer and serial number, and each must be tried (the
+//! first one that verifies is the signer). 16 SignerInfos × 64 such
+//! certificates with RSA-16384 keys and a 64-bit public exponent cost
+//! seconds of CPU per 256 KB message. Keys are bounded before any
+//! operation — RSA moduli to 16 384 bits
+//! ([`SignatureFailure::KeyTooLarge`](crate::SignatureFailure::KeyTooLarge)),
+//! public exponents to 2³²+1
+//! ([`SignatureFailure::ExponentTooLarge`](crate::SignatureFailure::ExponentTooLarge);
+//! OpenSSL accepts 64 bits for large moduli, real keys use 65537), EC keys
+//! to named curves
+//! ([`SignatureFailure::UnsupportedCurve`](crate::SignatureFailure::UnsupportedCurve))
+//! — and the operations of one SignedData share one budget,
+//! [`Limits::max_signature_operations`](crate::Limits::max_signature_operations):
+//! a message asking for more is refused as a whole, before any path
+//! validation, rather than reported with some signers unchecked.
+//!
+//! Memory is bounded by what arrives, never by what a length field
+//! declares (a 334-byte message once declared 250 MiB and got it); header
+//! sections by [`Limits::max_header_params`](crate::Limits::max_header_params)
+//! per field and [`Limits::max_header_bytes`](crate::Limits::max_header_bytes)
+//! across the nested parts of one message (30 MB of nested parts with
+//! megabyte parameter lists used to cost a gigabyte); and in-memory
+//! verification holds the signed part once, for the report.
 #![forbid(unsafe_code)]

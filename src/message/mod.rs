@@ -2,7 +2,29 @@
 //! [`verify`](crate::verify()) and [`encrypt`](crate::encrypt()): the
 //! combined operations of RFC 8551 §3.7, sign-then-encrypt and
 //! decrypt-then-verify.
+//!
+//! Above them, what a mail client needs whole: [`compose()`] (the
+//! mailbox's settings decide signing and encryption, RFC 9788 Header
+//! Protection) and [`open()`] (every layer unwrapped, one [`Verdict`],
+//! the displayable message with each header field's protection), one
+//! file per topic: `compose`, `open`, `header_protection` (the HCPs and
+//! protection states), `legacy_display`, `verdict`.
 #![forbid(unsafe_code)]
+
+#[cfg(feature = "async")]
+mod async_io;
+mod compose;
+mod header_protection;
+mod legacy_display;
+mod open;
+mod verdict;
+
+#[cfg(feature = "async")]
+pub use async_io::AsyncStore;
+pub use compose::{ComposeOptions, compose};
+pub use header_protection::{FieldProtection, HeaderConfidentialityPolicy, HeaderProtection};
+pub use open::{HeaderField, OpenOptions, Opened, open};
+pub use verdict::{Invalid, Layer, Verdict};
 
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 

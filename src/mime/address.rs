@@ -177,6 +177,16 @@ pub(crate) fn first_address(header_value: &str) -> Option<String> {
         .find_map(|item| addr_of(item))
 }
 
+/// The addr-spec of every mailbox in an address-list value (To, Cc,
+/// Bcc), in order; items without one are skipped.
+pub(crate) fn all_addresses(header_value: &str) -> Vec<String> {
+    let cleaned = strip_comments(header_value);
+    mailbox_items(&cleaned)
+        .iter()
+        .filter_map(|item| addr_of(item))
+        .collect()
+}
+
 /// Characters a reader takes for `@` (Unicode confusables of U+0040 and
 /// the circled letter a): a display name `alice＠example.org` shows an
 /// address that no parser sees.

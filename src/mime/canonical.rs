@@ -8,9 +8,9 @@
 use std::io::{self, Read, Seek, SeekFrom};
 
 use super::entity::{Entity, split_message, with_content_type};
-use super::header::read_head;
+use super::header::{HeaderBudget, read_head};
 use super::multipart::multipart_spans;
-use super::transfer::{base64_lines, encode_quoted_printable};
+use super::transfer::{base64_lines_into, encode_quoted_printable_into};
 use super::{MAX_LINE, sub};
 use crate::error::Result;
 use crate::io::{CHUNK, read_some};
@@ -20,6 +20,12 @@ use crate::limits::{self, Limits};
 /// canonical form, the only form in which a signature survives transport.
 pub(crate) fn canonicalize(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 32 + 2);
+    canonicalize_into(bytes, &mut out);
+    out
+}
+
+/// [`canonicalize`] appended to `out`.
+fn canonicalize_into(bytes: &[u8], out: &mut Vec<u8>) {
     let mut iter = bytes.iter().copied().peekable();
     while let Some(b) = iter.next() {
         match b {
@@ -31,7 +37,6 @@ pub(crate) fn canonicalize(bytes: &[u8]) -> Vec<u8> {
             _ => out.push(b),
         }
     }
-    out
 }
 
 /// Whether a body declared 7bit/8bit/binary would not survive a 7-bit
@@ -54,9 +59,9 @@ fn needs_encoding(body: &[u8]) -> bool {
 }
 
 /// Header fields canonicalized, the Content-Transfer-Encoding replaced (or
-/// added) when `encoding` is given, then the blank line and `body`.
-fn assemble(entity: &Entity<'_>, encoding: Option<&str>, body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(entity.header_bytes().len() + body.len() + 64);
+/// added) when `encoding` is given, then the blank line, appended to
+/// `out` (the body follows).
+fn assemble_head(entity: &Entity<'_>, encoding: Option<&str>, out: &mut Vec<u8>) {
     let mut replaced = false;
     let push_cte = |out: &mut Vec<u8>, encoding: &str| {
         out.extend_from_slice(b"Content-Transfer-Encoding: ");
@@ -68,12 +73,12 @@ fn assemble(entity: &Entity<'_>, encoding: Option<&str>, body: &[u8]) -> Vec<u8>
             && field.name.eq_ignore_ascii_case("Content-Transfer-Encoding")
         {
             if !replaced {
-                push_cte(&mut out, encoding);
+                push_cte(out, encoding);
                 replaced = true;
             }
             continue;
         }
-        out.extend_from_slice(&canonicalize(&field.raw));
+        canonicalize_into(&field.raw, out);
         if !out.ends_with(b"\r\n") {
             out.extend_from_slice(b"\r\n");
         }
@@ -81,49 +86,59 @@ fn assemble(entity: &Entity<'_>, encoding: Option<&str>, body: &[u8]) -> Vec<u8>
     if let Some(encoding) = encoding
         && !replaced
     {
-        push_cte(&mut out, encoding);
+        push_cte(out, encoding);
     }
     if !entity.separator().is_empty() || encoding.is_some() {
         out.extend_from_slice(b"\r\n");
     }
-    out.extend_from_slice(body);
-    out
 }
 
-fn prepare(bytes: &[u8], depth: usize, limits: &Limits) -> Result<Vec<u8>> {
+/// Appends the prepared form of `bytes` to `out`: one buffer for the
+/// whole entity, no copy per nesting level.
+fn prepare(
+    bytes: &[u8],
+    depth: usize,
+    limits: &Limits,
+    headers: &mut HeaderBudget,
+    out: &mut Vec<u8>,
+) -> Result<()> {
     limits::check("max_mime_depth", depth as u64, limits.max_mime_depth as u64)?;
-    let entity = Entity::parse(bytes)?;
+    let entity = Entity::parse_within(bytes, headers)?;
     let content_type = entity.content_type();
     let encoding = entity.transfer_encoding();
     let identity = matches!(encoding.as_str(), "7bit" | "8bit" | "binary");
     if content_type.is_multipart() {
         let boundary = content_type.boundary()?;
         let body = entity.body();
-        let mut rebuilt = Vec::with_capacity(body.len() + body.len() / 16);
+        let spans = multipart_spans(body, boundary, limits.max_parts)?;
+        assemble_head(&entity, None, out);
         let mut pos = 0;
-        for (start, end) in multipart_spans(body, boundary, limits.max_parts)? {
-            rebuilt.extend_from_slice(&canonicalize(sub(body, pos, start)));
-            rebuilt.extend_from_slice(&prepare(sub(body, start, end), depth + 1, limits)?);
+        for (start, end) in spans {
+            canonicalize_into(sub(body, pos, start), out);
+            prepare(sub(body, start, end), depth + 1, limits, headers, out)?;
             pos = end;
         }
-        rebuilt.extend_from_slice(&canonicalize(sub(body, pos, body.len())));
-        return Ok(assemble(&entity, None, &rebuilt));
+        canonicalize_into(sub(body, pos, body.len()), out);
+        return Ok(());
     }
     if content_type.is("message/rfc822") && identity {
         // RFC 2046 §5.2.1: no encoding allowed here; make the inner message safe.
-        let inner = prepare(entity.body(), depth + 1, limits)?;
-        return Ok(assemble(&entity, None, &inner));
+        assemble_head(&entity, None, out);
+        return prepare(entity.body(), depth + 1, limits, headers, out);
     }
     if identity && needs_encoding(entity.body()) {
         if content_type.mime_type.starts_with("text/") {
-            let qp = encode_quoted_printable(&canonicalize(entity.body()));
-            return Ok(assemble(&entity, Some("quoted-printable"), &qp));
+            assemble_head(&entity, Some("quoted-printable"), out);
+            encode_quoted_printable_into(&canonicalize(entity.body()), out);
+            return Ok(());
         }
         // Binary content is not line-oriented: encode the bytes as they are.
-        let b64 = base64_lines(entity.body());
-        return Ok(assemble(&entity, Some("base64"), &b64));
+        assemble_head(&entity, Some("base64"), out);
+        base64_lines_into(entity.body(), out);
+        return Ok(());
     }
-    Ok(canonicalize(bytes))
+    canonicalize_into(bytes, out);
+    Ok(())
 }
 
 /// Makes a MIME entity safe to sign (RFC 8551 §3.1.1-3.1.2): a signature
@@ -131,10 +146,13 @@ fn prepare(bytes: &[u8], depth: usize, limits: &Limits) -> Result<Vec<u8>> {
 /// lines, so the entity is put in canonical CRLF form and every leaf that
 /// would not survive a 7-bit transport is re-encoded (quoted-printable for
 /// text, base64 otherwise), recursively through multiparts and
-/// message/rfc822, within `limits` (MIME depth, parts). Everything
+/// message/rfc822, within `limits` (MIME depth, parts, header bytes and
+/// parameters). Everything
 /// else stays byte-exact.
 pub(crate) fn prepare_for_signing(entity: &[u8], limits: &Limits) -> Result<Vec<u8>> {
-    prepare(entity, 0, limits)
+    let mut out = Vec::with_capacity(entity.len() + entity.len() / 8 + 64);
+    prepare(entity, 0, limits, &mut HeaderBudget::new(limits), &mut out)?;
+    Ok(out)
 }
 
 /// What a first pass over an entity found.

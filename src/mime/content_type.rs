@@ -97,7 +97,9 @@ impl Cursor<'_> {
         out
     }
 
-    fn skip_past(&mut self, stop: u8) {
+    /// Skips past the next `stop` outside quoted-strings and comments;
+    /// whether there was one.
+    fn skip_past(&mut self, stop: u8) -> bool {
         while let Some(b) = self.peek() {
             match b {
                 b'"' => {
@@ -107,13 +109,33 @@ impl Cursor<'_> {
                 _ => {
                     self.bump();
                     if b == stop {
-                        return;
+                        return true;
                     }
                 }
             }
         }
+        false
     }
 }
+
+/// The parameters of a structured field value (RFC 2045 §5.1): the `;`
+/// outside quoted-strings and comments, counted in one pass.
+pub(super) fn count_params(value: &str) -> usize {
+    let mut c = Cursor {
+        s: value.as_bytes(),
+        pos: 0,
+    };
+    let mut count = 0;
+    while c.skip_past(b';') {
+        count += 1;
+    }
+    count
+}
+
+/// At most this many parameters are parsed from one field value (a
+/// message with more is refused by `Limits::max_header_params` where a
+/// walk charges its entities; this bounds every other reader).
+const MAX_PARSED_PARAMS: usize = 1024;
 
 fn percent_decode(s: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(s.len());
@@ -224,7 +246,7 @@ impl ContentType {
         .to_ascii_lowercase();
 
         let mut raw = Vec::new();
-        loop {
+        while raw.len() < MAX_PARSED_PARAMS {
             c.skip_cfws();
             match c.peek() {
                 None => break,
@@ -237,7 +259,7 @@ impl ContentType {
             let name = c.take_while(is_token).to_ascii_lowercase();
             c.skip_cfws();
             if name.is_empty() || c.peek() != Some(b'=') {
-                c.skip_past(b';');
+                let _ = c.skip_past(b';');
                 continue;
             }
             c.bump();
@@ -321,6 +343,15 @@ mod tests {
         .unwrap_or_else(ContentType::default_text);
         assert_eq!(ct.param("title"), Some("This is fun"));
         assert_eq!(ct.param("name"), Some("café"));
+
+        assert_eq!(count_params("text/plain"), 0);
+        assert_eq!(count_params("text/plain; a=1; b=\"x;y\" (c;d); e=2"), 3);
+        let many = format!("text/plain{}", "; p=v".repeat(5000));
+        assert_eq!(count_params(&many), 5000);
+        assert_eq!(
+            ContentType::parse(&many).map(|ct| ct.params.len()),
+            Some(MAX_PARSED_PARAMS)
+        );
 
         assert!(ContentType::parse("garbage").is_none());
         assert!(ContentType::parse("text/").is_none());

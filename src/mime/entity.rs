@@ -5,7 +5,7 @@
 #![forbid(unsafe_code)]
 
 use super::content_type::ContentType;
-use super::header::{Field, MAX_HEADER, parse_fields, split_field};
+use super::header::{Field, HeaderBudget, MAX_HEADER, parse_fields, split_field};
 use super::transfer::{decode_base64, decode_quoted_printable};
 use super::{Lines, canonicalize, invalid, is_wsp, sub};
 use crate::error::{MimeError, Result};
@@ -25,6 +25,19 @@ impl<'a> Entity<'a> {
     /// ends. Input whose first line is no header field is all body: a
     /// headerless part (RFC 2045 §5.2 defaults apply), not an error.
     pub(crate) fn parse(bytes: &'a [u8]) -> Result<Entity<'a>> {
+        Self::parse_charged(bytes, None)
+    }
+
+    /// [`Entity::parse`] of a part within a walk: its header section is
+    /// charged to `headers` before any field is copied out of it, and its
+    /// parameters counted.
+    pub(crate) fn parse_within(bytes: &'a [u8], headers: &mut HeaderBudget) -> Result<Entity<'a>> {
+        let entity = Self::parse_charged(bytes, Some(headers))?;
+        headers.count_params(&entity)?;
+        Ok(entity)
+    }
+
+    fn parse_charged(bytes: &'a [u8], headers: Option<&mut HeaderBudget>) -> Result<Entity<'a>> {
         let mut lines = Lines::new(bytes);
         let Some((first, first_content)) = lines.next() else {
             return Ok(Entity {
@@ -64,6 +77,9 @@ impl<'a> Entity<'a> {
             Some((end, body_start)) => (sub(bytes, 0, end), sub(bytes, body_start, bytes.len())),
             None => (bytes, &[][..]),
         };
+        if let Some(headers) = headers {
+            headers.charge_bytes(header.len())?;
+        }
         Ok(Entity {
             raw: bytes,
             header,

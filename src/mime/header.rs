@@ -4,14 +4,75 @@
 
 use std::io::{BufRead, Read};
 
-use super::{Lines, invalid, is_wsp};
-use crate::error::{MimeError, Result};
+use super::content_type::count_params;
+use super::{Entity, Lines, invalid, is_wsp};
+use crate::error::{Error, MimeError, Result};
+use crate::limits::{self, Limits};
 
 /// At most this many header fields per entity.
 pub(crate) const MAX_FIELDS: usize = 1000;
 
 /// At most this many bytes of header section per entity.
 pub(crate) const MAX_HEADER: usize = 1 << 20;
+
+/// The header work one message may cost across all its nested parts
+/// ([`Limits::max_header_bytes`]) and the parameters one field may carry
+/// ([`Limits::max_header_params`]): each entity a walk parses is charged
+/// before anything reads its fields.
+pub(crate) struct HeaderBudget {
+    left: u64,
+    max: u64,
+    max_params: usize,
+}
+
+impl HeaderBudget {
+    /// The budget of one message under `limits`.
+    pub(crate) fn new(limits: &Limits) -> Self {
+        HeaderBudget {
+            left: limits.max_header_bytes,
+            max: limits.max_header_bytes,
+            max_params: limits.max_header_params,
+        }
+    }
+
+    /// Charges `entity`'s header section, and counts the parameters of its
+    /// `Content-*` fields (the ones parsed for parameters, RFC 2045 §5.1,
+    /// RFC 2183 §2).
+    pub(crate) fn charge(&mut self, entity: &Entity<'_>) -> Result<()> {
+        self.charge_bytes(entity.header_bytes().len())?;
+        self.count_params(entity)
+    }
+
+    /// Charges `len` bytes of header section.
+    pub(super) fn charge_bytes(&mut self, len: usize) -> Result<()> {
+        self.left = self
+            .left
+            .checked_sub(len as u64)
+            .ok_or(Error::LimitExceeded {
+                limit: "max_header_bytes",
+                max: self.max,
+            })?;
+        Ok(())
+    }
+
+    /// Counts the parameters of `entity`'s `Content-*` fields.
+    pub(super) fn count_params(&self, entity: &Entity<'_>) -> Result<()> {
+        for field in entity.fields() {
+            let content = field
+                .name
+                .get(..8)
+                .is_some_and(|p| p.eq_ignore_ascii_case("Content-"));
+            if content {
+                limits::check(
+                    "max_header_params",
+                    count_params(&field.value) as u64,
+                    self.max_params as u64,
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
 
 /// One header field (RFC 5322 §2.2).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -103,6 +103,19 @@ pub(super) fn decode_hex_escapes(bytes: &[u8], marker: u8, out: &mut Vec<u8>) {
     }
 }
 
+/// [`base64_lines`] appended to `out`, line by line (57 octets make one
+/// 76-character line, so the lines are those of the whole encoding).
+pub(super) fn base64_lines_into(bytes: &[u8], out: &mut Vec<u8>) {
+    const LINE_OCTETS: usize = ENCODED_LINE / 4 * 3;
+    let mut line = String::with_capacity(ENCODED_LINE);
+    for chunk in bytes.chunks(LINE_OCTETS) {
+        line.clear();
+        STANDARD.encode_string(chunk, &mut line);
+        out.extend_from_slice(line.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
 /// Base64 with CRLF line breaks every 76 characters (RFC 2045 §6.8),
 /// ending with CRLF: the 7-bit-safe form for binary content and for
 /// `application/pkcs7-*` bodies. Empty input gives empty output.
@@ -119,15 +132,15 @@ pub(crate) fn base64_lines(bytes: &[u8]) -> Vec<u8> {
 /// Quoted-printable (RFC 2045 §6.7) of canonical CRLF text, keeping its
 /// line structure. "From " at the start of a line is encoded too, so mbox
 /// "From " quoting cannot break the signature.
-pub(super) fn encode_quoted_printable(text: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len() + text.len() / 8 + 8);
+/// Appended to `out`.
+pub(crate) fn encode_quoted_printable_into(text: &[u8], out: &mut Vec<u8>) {
     let mut rest = text;
     loop {
         let (line, next) = match rest.windows(2).position(|w| w == b"\r\n") {
             Some(i) => (sub(rest, 0, i), Some(sub(rest, i + 2, rest.len()))),
             None => (rest, None),
         };
-        encode_qp_line(line, &mut out);
+        encode_qp_line(line, out);
         match next {
             Some(next) => {
                 out.extend_from_slice(b"\r\n");
@@ -139,7 +152,6 @@ pub(super) fn encode_quoted_printable(text: &[u8]) -> Vec<u8> {
             None => break,
         }
     }
-    out
 }
 
 fn encode_qp_line(line: &[u8], out: &mut Vec<u8>) {
@@ -374,6 +386,16 @@ impl<R: Read> Read for Base64Reader<R> {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base64_lines_into_matches_base64_lines() {
+        for len in [0usize, 1, 56, 57, 58, 114, 1000] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
+            let mut out = Vec::new();
+            base64_lines_into(&bytes, &mut out);
+            assert_eq!(out, base64_lines(&bytes), "{len}");
+        }
+    }
     use crate::error::Error;
     use crate::io::from_io;
     use crate::mime::Entity;

@@ -164,7 +164,14 @@ fn finish_all(hashers: Vec<(DigestAlgorithm, Hasher)>) -> Result<Vec<(DigestAlgo
 /// Bare LF → CRLF, nothing else: a bare CR is not a line break to the MIME
 /// parser, so treating it as one here would let an altered message (a
 /// hidden blank line, a hidden boundary) hash like the signed one.
-pub(super) fn lf_to_crlf(bytes: &[u8]) -> Vec<u8> {
+/// Borrowed when there is no bare LF (no copy of a content that is
+/// already canonical).
+pub(super) fn lf_to_crlf(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let bare =
+        memchr::memchr_iter(b'\n', bytes).any(|i| i == 0 || bytes.get(i - 1) != Some(&b'\r'));
+    if !bare {
+        return std::borrow::Cow::Borrowed(bytes);
+    }
     let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 32);
     let mut previous = 0u8;
     for &b in bytes {
@@ -174,5 +181,5 @@ pub(super) fn lf_to_crlf(bytes: &[u8]) -> Vec<u8> {
         out.push(b);
         previous = b;
     }
-    out
+    std::borrow::Cow::Owned(out)
 }

@@ -55,12 +55,14 @@ pub(super) fn opaque_content_type(entity: &Entity<'_>, body: &[u8]) -> Option<Oi
 }
 
 /// Depth-first search for the first signed structure; `path` collects the
-/// part indexes leading to it.
+/// part indexes leading to it, `headers` is charged for each part parsed
+/// (the caller charged `entity`).
 pub(super) fn find_signed<'a>(
     entity: &Entity<'a>,
     depth: usize,
     path: &mut Vec<usize>,
     limits: &Limits,
+    headers: &mut mime::HeaderBudget,
 ) -> Result<Option<(Found<'a>, Vec<usize>)>> {
     crate::limits::check("max_mime_depth", depth as u64, limits.max_mime_depth as u64)?;
     let content_types = entity
@@ -124,7 +126,8 @@ pub(super) fn find_signed<'a>(
             .enumerate()
         {
             path.push(i);
-            if let Some(found) = find_signed(&Entity::parse(part)?, depth + 1, path, limits)? {
+            let part = Entity::parse_within(part, headers)?;
+            if let Some(found) = find_signed(&part, depth + 1, path, limits, headers)? {
                 return Ok(Some(found));
             }
             path.pop();

@@ -22,6 +22,7 @@ mod policy;
 mod report;
 mod revocation;
 
+use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::time::SystemTime;
 
@@ -136,29 +137,49 @@ impl VerifyOptions {
 /// compressed-data entity ([`crate::SignOptions::compress`]) is reported
 /// inflated, within `Limits::max_decompressed`.
 pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
-    let mut report = verify_layer(message, options, 0)?;
+    let mut report = verify_one_layer(message, options)?;
     report.content = crate::compress::inflated(report.content, &options.limits)?;
+    Ok(report)
+}
+
+/// [`verify()`] whose report's content is the signed content as it is, a
+/// compressed-data entity still compressed: for [`crate::open`], which
+/// shows each layer.
+pub(crate) fn verify_one_layer(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
+    let (mut report, content) = verify_layer(message, options, 0)?;
+    report.content = content.into_owned();
     Ok(report)
 }
 
 /// [`verify()`] of a message that may be a compressed-data layer (RFC
 /// 3274) around the signed one: inflated (within
 /// `Limits::max_decompressed`) and verified inside, nested at most
-/// `max_mime_depth` times.
-fn verify_layer(message: &[u8], options: &VerifyOptions, depth: usize) -> Result<VerifyReport> {
-    let root = Entity::parse(message)?;
+/// `max_mime_depth` times. The report comes without its content, which
+/// is returned beside it: borrowed from `message` when it is the bytes as
+/// received (no copy), owned when it was made (a canonical form, an
+/// encapsulated content, an inflated layer).
+fn verify_layer<'a>(
+    message: &'a [u8],
+    options: &VerifyOptions,
+    depth: usize,
+) -> Result<(VerifyReport, Cow<'a, [u8]>)> {
+    let mut headers = mime::HeaderBudget::new(&options.limits);
+    let root = Entity::parse_within(message, &mut headers)?;
     if root.is_pkcs7_mime()
         && locate::opaque_content_type(&root, root.body()) == Some(oid::COMPRESSED_DATA)
     {
         let limits = &options.limits;
         crate::limits::check("max_mime_depth", depth as u64, limits.max_mime_depth as u64)?;
         let der = root.decoded_body()?;
-        return verify_layer(&cms::decompress(&der, limits)?, options, depth + 1);
+        let inflated = cms::decompress(&der, limits)?;
+        let (report, content) = verify_layer(&inflated, options, depth + 1)?;
+        return Ok((report, Cow::Owned(content.into_owned())));
     }
     let mut problems = Vec::new();
     let from = sender(&root, &mut problems);
     let limits = &options.limits;
-    let (found, path) = find_signed(&root, 0, &mut Vec::new(), limits)?.ok_or(Error::NotSigned)?;
+    let (found, path) =
+        find_signed(&root, 0, &mut Vec::new(), limits, &mut headers)?.ok_or(Error::NotSigned)?;
     let message = |form| Message {
         form,
         from,
@@ -172,26 +193,28 @@ fn verify_layer(message: &[u8], options: &VerifyOptions, depth: usize) -> Result
             micalg,
         } => {
             let parsed = cms::parse_signed_data(&signature, limits)?;
+            // Signed as received first; a relay may have turned CRLF into
+            // LF. Borrowed (no copy) when there is no bare LF.
             let canonical = lf_to_crlf(content);
-            let candidates: Vec<&[u8]> = if canonical != content {
-                // Signed as received first; a relay may have turned CRLF
-                // into LF.
-                vec![content, &canonical]
-            } else {
-                vec![content]
+            let candidates: Vec<&[u8]> = match &canonical {
+                Cow::Owned(crlf) => vec![content, crlf],
+                Cow::Borrowed(_) => vec![content],
             };
             // The digests the streaming path takes: what the message
             // announces, never what the SignerInfos (read last) ask for.
             let algorithms = digests_to_take(&micalg_digests(micalg.as_deref()));
             let digests = cms::ContentDigests::of(&candidates, &algorithms)?;
+            drop(candidates);
             let protected = mime::protected_headers(content);
             let message = message(SignatureForm::Detached);
-            let (mut report, matched) = evaluate(parsed, &digests, protected, message, options)?;
-            // Report exactly the bytes that were verified.
-            report.content = candidates
-                .get(matched)
-                .map_or(content.to_vec(), |c| c.to_vec());
-            Ok(report)
+            let (report, matched) = evaluate(parsed, &digests, protected, message, options)?;
+            // Exactly the bytes that were verified: the canonical copy
+            // when it matched, else the part as received (borrowed).
+            let verified = match canonical {
+                Cow::Owned(crlf) if matched == 1 => Cow::Owned(crlf),
+                _ => Cow::Borrowed(content),
+            };
+            Ok((report, verified))
         }
         Found::Opaque { body } => {
             // The streaming walker, over memory: one reading of opaque
@@ -200,9 +223,8 @@ fn verify_layer(message: &[u8], options: &VerifyOptions, depth: usize) -> Result
             let mut econtent = Vec::new();
             let (parsed, digests, protected) = opaque_stream(ber, &mut econtent, limits)?;
             let message = message(SignatureForm::Opaque);
-            let (mut report, _) = evaluate(parsed, &digests, protected, message, options)?;
-            report.content = econtent;
-            Ok(report)
+            let (report, _) = evaluate(parsed, &digests, protected, message, options)?;
+            Ok((report, Cow::Owned(econtent)))
         }
     }
 }
@@ -232,12 +254,13 @@ fn verify_layer(message: &[u8], options: &VerifyOptions, depth: usize) -> Result
 /// ```
 pub fn verify_stream<R: Read, W: Write>(
     input: R,
-    mut content: W,
+    content: W,
     options: &VerifyOptions,
 ) -> Result<VerifyReport> {
     let mut input = BufReader::with_capacity(io::CHUNK, input);
     let head = mime::read_head(&mut input)?;
     let root = Entity::parse(&head)?;
+    mime::HeaderBudget::new(&options.limits).charge(&root)?;
     let ct = root.content_type();
     let content_types = root
         .fields()
@@ -255,16 +278,18 @@ pub fn verify_stream<R: Read, W: Write>(
         && locate::opaque_content_type(&root, input.fill_buf()?) == Some(oid::COMPRESSED_DATA);
     let streams = content_types <= 1
         && (ct.is("multipart/signed") || (root.is_pkcs7_mime() && identity && !compressed));
-    if !streams {
-        let mut message = head.clone();
-        message.extend(io::read_bounded(&mut input, options.limits.max_in_memory)?);
-        let mut report = verify(&message, options)?;
-        content.write_all(&report.content)?;
-        report.content = Vec::new();
-        return Ok(report);
-    }
     // Compressed-data signed content is written inflated, at the end.
     let mut content = crate::compress::Inflating::new(content, &options.limits);
+    if !streams {
+        // In memory: the message once (exactly its length), and the
+        // content written from it, not copied into the report.
+        let message = io::read_joined(&head, &mut input, options.limits.max_in_memory)?;
+        drop(head);
+        let (report, verified) = verify_layer(&message, options, 0)?;
+        content.write_all(&verified)?;
+        content.finish()?;
+        return Ok(report);
+    }
     let mut problems = Vec::new();
     let from = sender(&root, &mut problems);
     let (form, parsed, digests, protected) = if ct.is("multipart/signed") {

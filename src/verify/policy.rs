@@ -70,13 +70,20 @@ pub(super) fn evaluate(
     let mut pool = parsed.certificates.clone();
     pool.extend(options.intermediates.iter().cloned());
     pool.extend(options.trust_anchors.iter().cloned());
-    let signers: Vec<SignerReport> = parsed
+    // Every signature first, within one budget of public-key operations
+    // for the whole SignedData; path validation only for a message that
+    // stayed within it.
+    let mut budget = cms::Budget::new(options.limits.max_signature_operations);
+    let checks = parsed
         .signed_data
         .signer_infos
         .0
         .iter()
-        .map(|si| {
-            let check = cms::check_signer(si, &econtent_type, digests, &pool);
+        .map(|si| cms::check_signer(si, &econtent_type, digests, &pool, &mut budget))
+        .collect::<Result<Vec<_>>>()?;
+    let signers: Vec<SignerReport> = checks
+        .into_iter()
+        .map(|check| {
             if let Ok(index) = check.result {
                 matched = index;
             }

@@ -1086,18 +1086,166 @@ fn thousands_of_recipient_infos_bounded_work() {
         );
     }
 
-    // Trial decryption: found within the bound, not attempted beyond it.
+    // Trial decryption: off by default; when asked for, found within
+    // `max_trial_keys` (identities × key-transport recipients), refused
+    // before any private-key operation beyond it.
     let mut ris = vec![&mislabelled];
     ris.extend(vec![&for_alice; 7]);
-    let found = decrypt(&with(ris.clone()), ids, &smime::DecryptOptions::default()).unwrap();
+    let err = failure(
+        decrypt(&with(ris.clone()), ids, &smime::DecryptOptions::default()),
+        "trial off",
+    );
+    assert!(matches!(err, Error::NotForRecipient), "{err:?}");
+    let mut limits = smime::Limits::default();
+    limits.max_trial_keys = 8;
+    let trial = smime::DecryptOptions::default()
+        .trial_decryption(true)
+        .limits(limits);
+    let found = decrypt(&with(ris.clone()), ids, &trial).unwrap();
     assert_eq!(
         found.content, ENTITY,
         "8 recipients: trial decryption finds ours"
     );
     ris.push(&for_alice);
+    let err = failure(decrypt(&with(ris), ids, &trial), "9 recipients");
+    assert!(
+        matches!(
+            err,
+            Error::LimitExceeded {
+                limit: "max_trial_keys",
+                max: 8
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+/// `sealed` (one recipient) with its KeyTransRecipientInfo naming
+/// `other` instead: what a client writing wrong identifiers sends.
+pub fn mislabelled(sealed: &[u8], other: &Identity) -> Vec<u8> {
+    let (_, der) = crate::common::split_base64(sealed);
+    let cms = Cms::parse(&der);
+    let mut ktri = ktris(&cms).remove(0);
+    let cert = x509_cert::Certificate::from_der(other.certificate().to_der()).unwrap();
+    ktri.rid = RecipientIdentifier::IssuerAndSerialNumber(cms::cert::IssuerAndSerialNumber {
+        issuer: cert.tbs_certificate.issuer.clone(),
+        serial_number: cert.tbs_certificate.serial_number.clone(),
+    });
+    edit(sealed, |cms| cms.set_recipients(&[reencode(&ktri)]))
+}
+
+/// Trial decryption is off by default: a 30-key mailbox holding the key
+/// that could open the message by trial (bob's, under a RecipientInfo
+/// naming mallory) gets the one typed error, without any private-key
+/// operation (with trial decryption the same mailbox opens it, so the
+/// error is the refusal to try, not a failed try).
+#[test]
+fn trial_decryption_is_off_by_default_for_a_full_mailbox() {
+    let sealed = encrypt(ENTITY, &[cert("bob")], &EncryptOptions::default()).unwrap();
+    let message = mislabelled(&sealed, &identity("mallory"));
+    let rsa = ["alice", "erin", "frank", "henry"];
+    let mut mailbox: Vec<Identity> = (0..29).map(|i| identity(rsa[i % rsa.len()])).collect();
+    mailbox.push(identity("bob"));
+    assert_eq!(mailbox.len(), 30);
     let err = failure(
-        decrypt(&with(ris), ids, &smime::DecryptOptions::default()),
-        "9 recipients",
+        decrypt(&message, &mailbox, &smime::DecryptOptions::default()),
+        "trial off",
     );
     assert!(matches!(err, Error::NotForRecipient), "{err:?}");
+    let err = failure(
+        smime::decrypt_stream(
+            &message[..],
+            std::io::sink(),
+            &mailbox,
+            &smime::DecryptOptions::default(),
+        ),
+        "trial off, streaming",
+    );
+    assert!(matches!(err, Error::NotForRecipient), "{err:?}");
+    let trial = smime::DecryptOptions::default().trial_decryption(true);
+    // The 29 others are tried first (each wrong key passes CBC padding
+    // about once in 256, and is then caught by the second decryption).
+    let opened = decrypt(&message, &mailbox, &trial).unwrap();
+    assert!(!opened.authenticated);
+    assert_eq!(opened.content, ENTITY);
+    assert_eq!(opened.recipient, cert("bob").fingerprint());
+    let bob_only = decrypt(&message, &[identity("bob")], &trial).unwrap();
+    assert_eq!(bob_only.content, ENTITY);
+    assert_eq!(bob_only.recipient, cert("bob").fingerprint());
+}
+
+/// Issue 15 item 7: trial decryption used to keep a result only when the
+/// plaintext looked like MIME, so flipping IV bits (which flips the same
+/// bits of the first plaintext block) turned success into "not encrypted
+/// for this mailbox": an oracle on the first block. Now padding or tag
+/// alone decide, and the outcome is the same for every IV bit.
+#[test]
+fn trial_decryption_outcome_does_not_depend_on_iv_bits() {
+    let trial = smime::DecryptOptions::default().trial_decryption(true);
+    let bob = [identity("bob")];
+    // Ours (CBC): every variant decrypts, to the same tail.
+    let sealed = encrypt(ENTITY, &[cert("bob")], &EncryptOptions::default()).unwrap();
+    let message = mislabelled(&sealed, &identity("mallory"));
+    for bit in 0..128 {
+        let flipped = with_cbc(&message, |bytes| bytes[bit / 8] ^= 1 << (bit % 8));
+        let opened =
+            decrypt(&flipped, &bob, &trial).unwrap_or_else(|e| panic!("IV bit {bit}: {e:?}"));
+        assert_eq!(opened.content[16..], ENTITY[16..], "IV bit {bit}");
+        assert_ne!(opened.content[..16], ENTITY[..16], "IV bit {bit}");
+    }
+    // Not ours (AES-GCM, erin's): every nonce variant is the same error.
+    let sealed = encrypt(ENTITY, &[cert("erin")], &gcm()).unwrap();
+    let message = mislabelled(&sealed, &identity("mallory"));
+    let ids = [identity("alice"), identity("bob")];
+    for bit in 0..96 {
+        let flipped = edit(&message, |cms| {
+            let mut eci = cms.eci();
+            let params = eci
+                .content_enc_alg
+                .parameters
+                .as_ref()
+                .unwrap()
+                .to_der()
+                .unwrap();
+            let mut params = params.clone();
+            // GCMParameters ::= SEQUENCE { aes-nonce OCTET STRING (12), .. }
+            assert_eq!(&params[2..4], &[0x04, 12]);
+            params[4 + bit / 8] ^= 1 << (bit % 8);
+            eci.content_enc_alg.parameters = Some(Any::from_der(&params).unwrap());
+            cms.set_eci(&eci);
+        });
+        let err = failure(decrypt(&flipped, &ids, &trial), "nonce variant");
+        assert!(
+            matches!(err, Error::NotForRecipient),
+            "nonce bit {bit}: {err:?}"
+        );
+    }
+}
+
+/// With trial decryption on, a stranger's key meets OpenSSL's MMA
+/// countermeasure (a random content key) and passes CBC padding about
+/// once in 256 tries; the second decryption that must agree makes such a
+/// message `NotForRecipient` every time, never `Ok` with garbage.
+#[test]
+fn trial_decryption_never_returns_a_strangers_garbage() {
+    let trial = smime::DecryptOptions::default().trial_decryption(true);
+    let alice = [identity("alice")];
+    let mut garbage = 0;
+    for oaep in [false, true] {
+        let options = if oaep {
+            EncryptOptions::default().rsa_oaep()
+        } else {
+            EncryptOptions::default()
+        };
+        for _ in 0..300 {
+            let sealed = encrypt(ENTITY, &[cert("bob")], &options).unwrap();
+            let message = mislabelled(&sealed, &identity("mallory"));
+            match decrypt(&message, &alice, &trial) {
+                Err(Error::NotForRecipient) => {}
+                Err(e) => panic!("oaep={oaep}: {e:?}"),
+                Ok(_) => garbage += 1,
+            }
+        }
+    }
+    assert_eq!(garbage, 0, "garbage accepted {garbage} times in 600");
 }

@@ -214,3 +214,195 @@ fn max_ber_depth_bounds_streamed_cms() {
             .valid
     );
 }
+
+/// Issue 15 item 5, with cheap keys: 16 SignerInfos × 64 certificates that
+/// all claim the signer's issuer and serial number would be 1 024
+/// signature verifications; `max_signature_operations` refuses the message
+/// after 64, before any path validation.
+#[test]
+fn max_signature_operations_bounds_signers_times_certificates() {
+    use crate::security::crafted::signer_flood;
+    let e = openssl::bn::BigNum::from_u32(65537).unwrap();
+    let flood = signer_flood(16, 64, 1024, &e);
+    let options = VerifyOptions::new(&[root()]);
+    assert_limit(verify(&flood, &options), "max_signature_operations");
+    assert_limit(
+        verify_stream(&flood[..], std::io::sink(), &options),
+        "max_signature_operations",
+    );
+    // Within a raised limit every candidate is tried and none verifies.
+    let raised = options.limits(limited(|l| l.max_signature_operations = 16 * 64));
+    let report = verify(&flood, &raised).unwrap();
+    assert_eq!(report.signers.len(), 16);
+    assert!(
+        report.signers.iter().all(|s| s.signature
+            == smime::SignatureStatus::Invalid(smime::SignatureFailure::BadSignature))
+    );
+}
+
+/// The key bounds act before any public-key operation, so they cost no
+/// budget: the issue's input (RSA-16384, a 64-bit exponent, 16 × 64) is
+/// a report of 16 refused signers within the default limit, and an
+/// exponent of 2³²+1 is still accepted (and then tried).
+#[test]
+fn rsa_exponent_above_2_32_plus_1_is_refused_before_any_work() {
+    use crate::security::crafted::{exponent_64, signer_flood};
+    use smime::{SignatureFailure, SignatureStatus};
+    let options = VerifyOptions::new(&[root()]);
+    let started = std::time::Instant::now();
+    let report = verify(&read_fixture("hostile/signer-flood.eml"), &options).unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(report.signers.len(), 16);
+    assert!(!report.valid);
+    for s in &report.signers {
+        assert_eq!(
+            s.signature,
+            SignatureStatus::Invalid(SignatureFailure::ExponentTooLarge { bits: 64 })
+        );
+    }
+    // Generous for a debug build on a shared machine; the release CLI
+    // figure is in the closing note of issue 15.
+    assert!(elapsed.as_secs() < 20, "{elapsed:?}");
+    let status = |e: &openssl::bn::BigNum| {
+        verify(&signer_flood(1, 1, 1024, e), &options)
+            .unwrap()
+            .signers[0]
+            .signature
+    };
+    let big = |hex: &str| openssl::bn::BigNum::from_hex_str(hex).unwrap();
+    assert_eq!(
+        status(&big("100000003")),
+        SignatureStatus::Invalid(SignatureFailure::ExponentTooLarge { bits: 33 })
+    );
+    assert_eq!(
+        status(&big("100000001")),
+        SignatureStatus::Invalid(SignatureFailure::BadSignature)
+    );
+    assert_eq!(
+        status(&exponent_64()),
+        SignatureStatus::Invalid(SignatureFailure::ExponentTooLarge { bits: 64 })
+    );
+}
+
+/// An EC signer key with explicit curve parameters (here P-256's field
+/// and equation with 2G as generator, which no named curve matches) is
+/// refused before any public-key operation; a named curve is not (P-224 is
+/// a weakness, `path_validation.rs`).
+#[test]
+fn ec_keys_with_explicit_parameters_are_refused_before_any_work() {
+    use crate::security::crafted::signer_flood_with;
+    use openssl::bn::{BigNum, BigNumContext};
+    use openssl::ec::{EcGroup, EcKey, EcPoint};
+    use smime::{SignatureFailure, SignatureStatus};
+    let key = || {
+        let mut ctx = BigNumContext::new().unwrap();
+        let p256 = EcGroup::from_curve_name(openssl::nid::Nid::X9_62_PRIME256V1).unwrap();
+        let (mut p, mut a, mut b) = (
+            BigNum::new().unwrap(),
+            BigNum::new().unwrap(),
+            BigNum::new().unwrap(),
+        );
+        p256.components_gfp(&mut p, &mut a, &mut b, &mut ctx)
+            .unwrap();
+        let mut order = BigNum::new().unwrap();
+        p256.order(&mut order, &mut ctx).unwrap();
+        let mut two_g = EcPoint::new(&p256).unwrap();
+        two_g
+            .mul_generator2(&p256, &BigNum::from_u32(2).unwrap(), &mut ctx)
+            .unwrap();
+        let mut custom = EcGroup::from_components(p, a, b, &mut ctx).unwrap();
+        let generator = EcPoint::from_bytes(
+            &custom,
+            &two_g
+                .to_bytes(
+                    &p256,
+                    openssl::ec::PointConversionForm::UNCOMPRESSED,
+                    &mut ctx,
+                )
+                .unwrap(),
+            &mut ctx,
+        )
+        .unwrap();
+        custom
+            .set_generator(generator, order, BigNum::from_u32(1).unwrap())
+            .unwrap();
+        assert!(custom.curve_name().is_none());
+        let private = EcKey::generate(&custom).unwrap();
+        let public = EcKey::from_public_key(&custom, private.public_key()).unwrap();
+        openssl::pkey::PKey::from_ec_key(public).unwrap()
+    };
+    let ecdsa_sha256 = const_oid::ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+    let message = signer_flood_with(1, 1, 72, Some(ecdsa_sha256), &key);
+    let report = verify(&message, &VerifyOptions::new(&[root()])).unwrap();
+    assert_eq!(
+        report.signers[0].signature,
+        SignatureStatus::Invalid(SignatureFailure::UnsupportedCurve)
+    );
+    // A named curve outside P-256/384/521 reaches the signature check.
+    let named = || {
+        let group = EcGroup::from_curve_name(openssl::nid::Nid::SECP256K1).unwrap();
+        let private = EcKey::generate(&group).unwrap();
+        let public = EcKey::from_public_key(&group, private.public_key()).unwrap();
+        openssl::pkey::PKey::from_ec_key(public).unwrap()
+    };
+    let message = signer_flood_with(1, 1, 72, Some(ecdsa_sha256), &named);
+    let report = verify(&message, &VerifyOptions::new(&[root()])).unwrap();
+    assert_eq!(
+        report.signers[0].signature,
+        SignatureStatus::Invalid(SignatureFailure::BadSignature)
+    );
+}
+
+/// Issue 15 item 6: parameters per `Content-*` field are counted before
+/// they are parsed, on every walk (verify in memory and streaming, sign).
+#[test]
+fn max_header_params_bounds_each_field() {
+    use crate::security::crafted::nested_params;
+    let message = nested_params(2, 200, 1);
+    let options = VerifyOptions::new(&[root()]);
+    assert_limit(verify(&message, &options), "max_header_params");
+    assert_limit(
+        verify_stream(&message[..], std::io::sink(), &options),
+        "max_header_params",
+    );
+    assert_limit(
+        sign(&message, &identity("alice"), &SignOptions::default()),
+        "max_header_params",
+    );
+    let raised = options.limits(limited(|l| l.max_header_params = 201));
+    assert!(matches!(verify(&message, &raised), Err(Error::NotSigned)));
+    // The committed small input (3 × 10 000 parameters).
+    assert_limit(
+        verify(
+            &read_fixture("hostile/nested-params.eml"),
+            &VerifyOptions::new(&[root()]),
+        ),
+        "max_header_params",
+    );
+}
+
+/// Issue 15 item 6: header bytes are charged across every nested part of
+/// one message, on the verify and sign walks.
+#[test]
+fn max_header_bytes_bounds_all_nested_parts_together() {
+    use crate::security::crafted::nested_params;
+    // 8 levels of 100 parameters of 200 bytes: about 160 KiB of headers,
+    // each part's section far below the 1 MiB bound.
+    let message = nested_params(8, 100, 200);
+    let small = limited(|l| l.max_header_bytes = 64 << 10);
+    let options = VerifyOptions::new(&[root()]);
+    assert_limit(
+        verify(&message, &options.clone().limits(small)),
+        "max_header_bytes",
+    );
+    assert_limit(
+        sign(
+            &message,
+            &identity("alice"),
+            &SignOptions::default().limits(small),
+        ),
+        "max_header_bytes",
+    );
+    assert!(matches!(verify(&message, &options), Err(Error::NotSigned)));
+    sign(&message, &identity("alice"), &SignOptions::default()).unwrap();
+}

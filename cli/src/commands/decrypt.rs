@@ -16,6 +16,7 @@ pub fn run(ctx: &Context, args: &DecryptArgs, out: &mut impl Write) -> Result<()
     let identities = identities(ctx, args)?;
     let message = files::stream_input(args.input.as_deref())?;
     let output = args.output.as_deref();
+    let decrypt_options = DecryptOptions::default().trial_decryption(args.trial_decryption);
     // The plaintext is authenticated (CBC padding, GCM tag) only at its
     // end: nothing of it is seen, at --out or on stdout, before that.
     let (decrypted, report) = if args.verify {
@@ -25,7 +26,7 @@ pub fn run(ctx: &Context, args: &DecryptArgs, out: &mut impl Write) -> Result<()
             message,
             &mut plain,
             &identities,
-            &DecryptOptions::default(),
+            &decrypt_options,
             &options,
         )?;
         plain.rewind()?;
@@ -40,7 +41,7 @@ pub fn run(ctx: &Context, args: &DecryptArgs, out: &mut impl Write) -> Result<()
                 message,
                 w,
                 &identities,
-                &DecryptOptions::default(),
+                &decrypt_options,
             )?)
         })?;
         (info, None)

@@ -2,6 +2,7 @@
 //! every argument has been checked), certificate files, `--p12` identities.
 
 mod add_cert;
+mod compose;
 mod decrypt;
 mod domain;
 mod encrypt;
@@ -9,6 +10,7 @@ mod export;
 mod export_certs;
 mod import;
 mod list;
+mod open;
 mod passwd;
 mod remove;
 mod settings;
@@ -77,6 +79,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Verify(args) => verify::run(&ctx, &args, &mut out)?,
         Command::Encrypt(args) => encrypt::run(&ctx, &args, &mut out)?,
         Command::Decrypt(args) => decrypt::run(&ctx, &args, &mut out)?,
+        Command::Compose(args) => compose::run(&ctx, &args, &mut out)?,
+        Command::Open(args) => open::run(&ctx, &args, &mut out)?,
         Command::Domain(command) => domain::run(&ctx, &command, &mut out)?,
         Command::Export(args) => export::run(&ctx, &args, &mut out)?,
         Command::ExportCerts(args) => export_certs::run(&ctx, &args, &mut out)?,
@@ -146,4 +150,23 @@ fn signer_from_p12(file: &Path) -> Result<Identity, Failure> {
     } else {
         Err(smime::Error::NoPrivateKey.into())
     }
+}
+
+/// A whole message from `--in` or stdin, up to the library's in-memory
+/// limit (`compose` and `open` work on whole messages).
+fn read_message(file: Option<&Path>) -> Result<Vec<u8>, Failure> {
+    use std::io::Read;
+    let max = smime::Limits::default().max_in_memory;
+    let mut message = Vec::new();
+    files::stream_input(file)?
+        .take(max + 1)
+        .read_to_end(&mut message)?;
+    if message.len() as u64 > max {
+        return Err(smime::Error::LimitExceeded {
+            limit: "max_in_memory",
+            max,
+        }
+        .into());
+    }
+    Ok(message)
 }
