@@ -54,21 +54,54 @@ use crate::oid;
 /// # Ok::<(), smime::Error>(())
 /// ```
 pub fn read_certificates(bytes: &[u8], limits: &Limits) -> Result<Vec<Certificate>> {
+    read(bytes, limits, Signed::Read)
+}
+
+/// [`read_certificates()`] that takes only what is meant to hand over
+/// certificates: a PKCS#7 must be certs-only, RFC 8551 §3.6.2.2: "The
+/// certs-only message or file is created by ... a SignedData where the
+/// encapContentInfo eContent field MUST be absent and the signerInfos
+/// field MUST be empty". A signed message (content or signers) is
+/// [`Error::InvalidCertificate`] with [`CertificateError::NotCertsOnly`];
+/// the other errors are [`read_certificates()`]'s.
+///
+/// ```
+/// # let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/");
+/// # let alice = smime::pkcs12::import(&std::fs::read(format!("{dir}p12/alice.p12"))?, &smime::Password::new("test-password"), &smime::Limits::default())?;
+/// let bundle = smime::certs_only(&[alice.certificate().clone()])?;
+/// assert_eq!(smime::read_certs_only(&bundle, &smime::Limits::default())?.len(), 1);
+/// let signed = smime::sign(b"Subject: hi\r\n\r\nhi\r\n", &alice, &smime::SignOptions::default().opaque())?;
+/// assert!(smime::read_certs_only(&signed, &smime::Limits::default()).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn read_certs_only(bytes: &[u8], limits: &Limits) -> Result<Vec<Certificate>> {
+    read(bytes, limits, Signed::Refuse)
+}
+
+/// Whether a signed message's certificates are read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Signed {
+    Read,
+    Refuse,
+}
+
+fn read(bytes: &[u8], limits: &Limits, signed: Signed) -> Result<Vec<Certificate>> {
+    let from_pkcs7 = |ber: &[u8]| from_pkcs7(ber, limits, signed);
     let certs = if let Some(der) = pem_block(bytes, "PKCS7")? {
-        from_pkcs7(&der, limits)?
+        from_pkcs7(&der)?
     } else if contains(bytes, b"-----BEGIN CERTIFICATE-----") {
         Certificate::all_from_pem(bytes)?
     } else if bytes.first() == Some(&0x30) {
         match Certificate::from_der(bytes) {
             Ok(cert) => vec![cert],
-            Err(_) => from_pkcs7(bytes, limits)?,
+            Err(_) => from_pkcs7(bytes)?,
         }
     } else {
         let entity = Entity::parse(bytes).map_err(|_| not_certificates())?;
         if !entity.is_pkcs7_mime() {
             return Err(not_certificates());
         }
-        from_pkcs7(&entity.decoded_body()?, limits)?
+        from_pkcs7(&entity.decoded_body()?)?
     };
     crate::limits::check(
         "max_certificates",
@@ -112,10 +145,19 @@ fn pem_block(bytes: &[u8], label: &str) -> Result<Option<Vec<u8>>> {
         .map_err(|_| Error::InvalidCertificate(CertificateError::BadPem))
 }
 
-/// The certificates of a `ContentInfo` holding a `SignedData`.
-fn from_pkcs7(ber: &[u8], limits: &Limits) -> Result<Vec<Certificate>> {
+/// The certificates of a `ContentInfo` holding a `SignedData` (with
+/// [`Signed::Refuse`], one with no content and no signers).
+fn from_pkcs7(ber: &[u8], limits: &Limits, signed: Signed) -> Result<Vec<Certificate>> {
     match cms::content_type(ber)? {
-        oid::SIGNED_DATA => Ok(cms::parse_signed_data(ber, limits)?.certificates),
+        oid::SIGNED_DATA => {
+            let parsed = cms::parse_signed_data(ber, limits)?;
+            let is_signed =
+                parsed.econtent.is_some() || !parsed.signed_data.signer_infos.0.is_empty();
+            if signed == Signed::Refuse && is_signed {
+                return Err(Error::InvalidCertificate(CertificateError::NotCertsOnly));
+            }
+            Ok(parsed.certificates)
+        }
         found => Err(Error::InvalidCms(CmsError::UnexpectedContentType {
             expected: "SignedData (certs-only)",
             found: crate::oid::ObjectId(found),

@@ -25,9 +25,9 @@
 //! | `src/verify/` | verification: `mod` (entry points), `report` (typed outcomes), `locate`, `digest`, `policy` (the `valid` rule), `chain` | [`verify()`], [`verify_stream()`], [`VerifyReport`] |
 //! | `src/envelope/` | encryption and decryption: `mod` (EnvelopedData / AuthEnvelopedData), `open` (the streaming decryptor) | [`encrypt()`], [`decrypt()`] and their `_stream` forms |
 //! | `src/message/` | the mail-client layer: the combined operations of RFC 8551 §3.7, `compose` (settings → sign/encrypt, RFC 9788 Header Protection), `open` (every layer → a displayable message and one verdict), `header_protection`, `legacy_display`, `verdict` | [`sign_and_encrypt()`], [`decrypt_and_verify()`], [`compose()`], [`open()`], [`Verdict`] |
-//! | `src/store/` | the per-mailbox store: rules (`mod`), `open`, `import`, `settings`, `directory` (recipients), `trust` (anchors, intermediates, system roots, CRLs), `trusted` (which recipient certificate is trusted), `policy` (domains), `backend` traits, `memory`, `sqlite/`, `postgres/`, `seal` (keys at rest), `integrity` (row tags), `rekey` | [`Store`], [`backend`], [`RecipientLookup`], [`TrustAnchor`], [`CrlUpdate`] |
+//! | `src/store/` | the per-mailbox store: rules (`mod`), `open`, `import`, `export` (certificates to share), `settings`, `directory` (recipients), `trust` (anchors, intermediates, system roots, CRLs), `trusted` (which recipient certificate is trusted), `policy` (domains), `backend` traits, `memory`, `sqlite/`, `postgres/`, `seal` (keys at rest), `integrity` (row tags), `rekey` | [`Store`], [`backend`], [`RecipientLookup`], [`TrustAnchor`], [`CrlUpdate`] |
 //! | `src/pkcs12/` | PKCS#12 import (every identity of a bundle; modern and legacy bundles) and export | [`pkcs12::import`], [`pkcs12::import_all`], [`pkcs12::export()`] |
-//! | `src/certs_only.rs` | certs-only messages and PKCS#7 certificate bundles | [`read_certificates()`], [`certs_only()`] |
+//! | `src/certs_only.rs` | certs-only messages and PKCS#7 certificate bundles | [`read_certificates()`], [`read_certs_only()`], [`certs_only()`] |
 //! | `src/compress.rs` | compressed-data (RFC 3274) | [`compress()`], [`decompress()`] |
 //! | `src/cert.rs`, `src/fingerprint.rs`, `src/identity.rs` | certificates (RFC 8550 usage rules), fingerprints, key + certificate + chain | [`Certificate`], [`Fingerprint`], [`Identity`] |
 //! | `src/algorithm.rs` | every algorithm name: digests, content encryption, key transport, signature and key algorithms | [`DigestAlgorithm`], [`ContentEncryption`], [`KeyAlgorithm`] |
@@ -100,7 +100,7 @@ pub use algorithm::{
     Named, SignatureAlgorithm,
 };
 pub use cert::{Certificate, CertificateDigest, KeyPurpose, KeyUsage};
-pub use certs_only::{certs_only, certs_only_der, read_certificates};
+pub use certs_only::{certs_only, certs_only_der, read_certificates, read_certs_only};
 pub use cms::SignatureFailure;
 pub use compress::{compress, decompress};
 pub use envelope::{

@@ -505,13 +505,15 @@ fn child_process_entry() {
             while !go.exists() {
                 std::thread::sleep(Duration::from_millis(1));
             }
-            let outcome = match store.import_pkcs12_with(
+            let outcome = match store.import_pkcs12_all(
                 &mb(&tag),
                 &bundle,
                 &pw(),
                 smime::ImportOptions::allowing_address_mismatch(),
             ) {
-                Ok(i) if i.added => format!("ADDED {}", i.certificate.fingerprint()),
+                Ok(i) if i.len() == 1 && i[0].added => {
+                    format!("ADDED {}", i[0].certificate.fingerprint())
+                }
                 Err(Error::MailboxFull { .. }) => "FULL".to_owned(),
                 other => format!("OTHER {other:?}"),
             };

@@ -206,14 +206,14 @@ fn certificate_for_another_address_needs_the_override() {
         }
         assert!(store.list(&alice).unwrap().is_empty());
         let imported = store
-            .import_pkcs12_with(
+            .import_pkcs12_all(
                 &alice,
                 &mallory,
                 &pw(),
                 ImportOptions::allowing_address_mismatch(),
             )
             .unwrap();
-        assert!(imported.added);
+        assert!(imported.len() == 1 && imported[0].added);
     });
 }
 
@@ -1274,27 +1274,37 @@ mod bundles {
         read_fixture(&format!("interop/rfc9216-{name}.p12"))
     }
 
+    /// The RFC 9216 certificate of `name`'s `usage` ("sign" or
+    /// "encrypt") pair, as published beside the bundle.
     fn crt(name: &str, usage: &str) -> smime::Certificate {
-        let path = common::corpus().map(|d| d.join(format!("rfc9788/keys/{name}.{usage}.crt")));
-        match path.and_then(|p| std::fs::read(p).ok()) {
-            Some(pem) => smime::Certificate::from_pem(&pem).unwrap(),
-            // Without the corpus: tell them apart by key usage.
-            None => {
-                let bundle = smime::pkcs12::import_all(
-                    &rfc9216(name),
-                    &Password::new(name),
-                    &Default::default(),
+        let pem = read_fixture(&format!("interop/rfc9216-{name}.{usage}.crt"));
+        smime::Certificate::from_pem(&pem).unwrap()
+    }
+
+    #[test]
+    fn the_certificates_to_share_are_every_pair_and_the_chain_once() {
+        on_each_backend(|store, kind| {
+            let alice = mb("alice@smime.example");
+            assert!(store.certificates_to_share(&alice).unwrap().is_empty());
+            store
+                .import_pkcs12_all(
+                    &alice,
+                    &rfc9216("alice"),
+                    &Password::new("alice"),
+                    ImportOptions::default(),
                 )
                 .unwrap();
-                let want_sign = usage == "sign";
-                bundle
-                    .identities
-                    .into_iter()
-                    .map(|i| i.certificate().clone())
-                    .find(|c| c.can_sign() == want_sign)
-                    .unwrap()
+            let shared = store.certificates_to_share(&alice).unwrap();
+            assert_eq!(shared.len(), 3, "{kind:?}: two pairs, one CA");
+            for cert in [crt("alice", "sign"), crt("alice", "encrypt")] {
+                assert!(shared.contains(&cert), "{kind:?}");
             }
-        }
+            assert_eq!(
+                shared.iter().filter(|c| c.is_ca()).count(),
+                1,
+                "{kind:?}: the shared CA once"
+            );
+        });
     }
 
     #[test]
@@ -1369,8 +1379,9 @@ mod bundles {
             .collect();
         on_each_backend(|store, kind| {
             let alice = mb("alice@smime.example");
+            let batch: Vec<_> = fillers.iter().map(|i| (&alice, i)).collect();
             store
-                .import_bundle(&alice, &fillers, ImportOptions::default())
+                .import_identities(&batch, ImportOptions::default())
                 .unwrap();
             assert_eq!(store.list(&alice).unwrap().len(), 29);
             let settings = store.settings(&alice).unwrap();
@@ -1436,10 +1447,6 @@ mod bundles {
             assert!(matches!(
                 import(&alice, "alice"),
                 Err(Error::DomainNotEnabled { domain }) if domain == "smime.example"
-            ));
-            assert!(matches!(
-                store.import_bundle(&alice, &[], ImportOptions::default()),
-                Err(Error::NoPrivateKey)
             ));
             assert!(store.list(&alice).unwrap().is_empty());
             assert!(store.list(&other).unwrap().is_empty());

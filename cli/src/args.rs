@@ -132,7 +132,7 @@ pub enum DomainCommand {
     /// Let the domain's mailboxes use S/MIME
     Enable(DomainArgs),
     /// Refuse S/MIME to the domain's mailboxes (their certificates stay)
-    Disable(DomainArgs),
+    Disable(DomainDisableArgs),
     /// List the domains with a policy of their own, and the hosted mode
     List(DomainListArgs),
     /// Hosted mode: when on, only enabled domains may use S/MIME
@@ -146,6 +146,13 @@ pub struct DomainArgs {
     /// Enabled, but encryption by default may not be switched on
     #[arg(long)]
     pub no_encrypt_by_default: bool,
+}
+
+/// `domain disable`: the domain alone (no option of `enable` applies).
+#[derive(Debug, Args)]
+pub struct DomainDisableArgs {
+    /// The domain (e.g. example.org; IDN domains in either form)
+    pub domain: String,
 }
 
 #[derive(Debug, Args)]

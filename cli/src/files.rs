@@ -7,7 +7,8 @@
 //! * a path that does not exist, or a regular file with one name: the
 //!   output is written to a new file in the same directory and renamed onto
 //!   the path only when complete ([`staged`]); it keeps the replaced file's
-//!   permission bits and owner (where allowed), a new file is 0600;
+//!   permission bits and owner (where allowed), a new file is 0600 (a
+//!   secret, [`Content::Secret`], is always 0600);
 //! * a regular file with several names (hard links), or one reached through
 //!   a symbolic link: written in place like `cp` does, so every name sees
 //!   the new content and the link stays a link; the output is spooled to
@@ -85,6 +86,22 @@ pub enum Content {
     /// Only once complete: decrypted plaintext, authenticated (CBC padding,
     /// GCM tag) only at its end. Spooled for stdout, FIFOs and devices.
     WhenComplete,
+    /// A secret (an exported private key): as [`Content::WhenComplete`],
+    /// and a regular file is left 0600 whatever mode it had (a replaced
+    /// file does not lend its mode, a file written in place is chmod 0600);
+    /// a FIFO or device has no mode of its own to set.
+    Secret,
+}
+
+/// Where `--out` (or its absence) sent the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Destination {
+    /// Our standard output: no `--out`, or a path that is our stdout
+    /// (`/dev/stdout`, `--out F > F`). A status line on stdout would land
+    /// inside the data.
+    Stdout,
+    /// A file (or FIFO, device) other than our stdout.
+    Elsewhere,
 }
 
 /// What `--out PATH` is, and so how it is written.
@@ -183,36 +200,68 @@ pub fn with_output<T>(
     content: Content,
     write: impl FnOnce(&mut dyn Write) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
+    with_output_to(file, stdout, content, write).map(|(value, _)| value)
+}
+
+/// [`with_output`], also saying where the output went, for commands that
+/// follow it with a status line on stdout.
+pub fn with_output_to<T>(
+    file: Option<&Path>,
+    stdout: &mut impl Write,
+    content: Content,
+    write: impl FnOnce(&mut dyn Write) -> Result<T, Failure>,
+) -> Result<(T, Destination), Failure> {
     let Some(path) = file else {
-        return to_stream(stdout, content, write);
+        return Ok((to_stream(stdout, content, write)?, Destination::Stdout));
     };
     let named = named(path);
-    match Target::of(path).map_err(&named)? {
-        Target::Stdout => to_stream(stdout, content, write),
+    let value = match Target::of(path).map_err(&named)? {
+        Target::Stdout => {
+            return Ok((to_stream(stdout, content, write)?, Destination::Stdout));
+        }
         Target::Through if content == Content::AsWritten => {
             let mut through = open_through(path, false).map_err(&named)?;
-            buffered(&mut through, write)
+            buffered(&mut through, write)?
         }
         Target::Through => {
             let (value, mut spool) = spooled(write)?;
             let mut through = open_through(path, false).map_err(&named)?;
             io::copy(&mut spool, &mut through).map_err(&named)?;
-            Ok(value)
+            value
         }
         Target::InPlace => {
             let (value, mut spool) = spooled(write)?;
             let mut file = open_through(path, true).map_err(&named)?;
+            if content == Content::Secret {
+                make_private(&file).map_err(&named)?;
+            }
             io::copy(&mut spool, &mut file).map_err(&named)?;
             file.sync_all().map_err(&named)?;
-            Ok(value)
+            value
         }
         Target::Replace(existing) => {
+            // A secret does not take the replaced file's mode: 0600.
+            let existing = existing.filter(|_| content != Content::Secret);
             let mut staged = Staged::new(path, existing.as_ref()).map_err(&named)?;
             let value = buffered(staged.file().map_err(&named)?, write)?;
             staged.commit().map_err(&named)?;
-            Ok(value)
+            value
         }
-    }
+    };
+    Ok((value, Destination::Elsewhere))
+}
+
+/// Leaves a regular file written in place readable by its owner only,
+/// before the secret goes in.
+#[cfg(unix)]
+fn make_private(file: &File) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))
+}
+
+#[cfg(not(unix))]
+fn make_private(_file: &File) -> io::Result<()> {
+    Ok(())
 }
 
 /// `write` on a stream (stdout, or our stdout by another name).
@@ -223,7 +272,7 @@ fn to_stream<T>(
 ) -> Result<T, Failure> {
     match content {
         Content::AsWritten => buffered(stream, write),
-        Content::WhenComplete => {
+        Content::WhenComplete | Content::Secret => {
             let (value, mut spool) = spooled(write)?;
             io::copy(&mut spool, stream)?;
             stream.flush()?;

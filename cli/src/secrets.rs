@@ -10,6 +10,7 @@ use std::path::Path;
 use smime::{Passphrase, Password};
 
 use crate::failure::Failure;
+use crate::output;
 
 /// Environment variable holding the store passphrase.
 const ENV_STORE_PASSPHRASE: &str = "SMIME_STORE_PASSPHRASE";
@@ -23,7 +24,7 @@ const ENV_P12_PASSWORD: &str = "SMIME_P12_PASSWORD";
 /// store is never created, or opened, under such a passphrase.
 pub fn store_passphrase(file: Option<&Path>) -> Result<Passphrase, Failure> {
     let passphrase = current_store_passphrase(file)?;
-    refuse_blank("the store passphrase", &passphrase)?;
+    refuse_blank("the store passphrase", passphrase.expose())?;
     Ok(passphrase)
 }
 
@@ -35,7 +36,7 @@ pub fn current_store_passphrase(file: Option<&Path>) -> Result<Passphrase, Failu
         return Ok(Passphrase::new(value));
     }
     if let Some(file) = file {
-        return Ok(Passphrase::from_file(file)?);
+        return Passphrase::from_file(file).map_err(unreadable("the store passphrase", file));
     }
     let typed = prompt(
         "Store passphrase: ",
@@ -49,7 +50,7 @@ pub fn current_store_passphrase(file: Option<&Path>) -> Result<Passphrase, Failu
 /// or only whitespace.
 pub fn new_store_passphrase(file: Option<&Path>) -> Result<Passphrase, Failure> {
     let new = if let Some(file) = file {
-        Passphrase::from_file(file)?
+        Passphrase::from_file(file).map_err(unreadable("the new store passphrase", file))?
     } else if let Some(value) = env_secret(ENV_NEW_STORE_PASSPHRASE)? {
         Passphrase::new(value)
     } else {
@@ -63,26 +64,33 @@ pub fn new_store_passphrase(file: Option<&Path>) -> Result<Passphrase, Failure> 
         }
         first
     };
-    refuse_blank("the new store passphrase", &new)?;
+    refuse_blank("the new store passphrase", new.expose())?;
     Ok(new)
 }
 
-/// Refuses an empty or whitespace-only passphrase (`what` names it).
-fn refuse_blank(what: &str, passphrase: &Passphrase) -> Result<(), Failure> {
-    if passphrase.is_empty() {
-        Err(Failure::Usage(format!("{what} is empty")))
-    } else if passphrase.expose().trim().is_empty() {
-        Err(Failure::Usage(format!("{what} is only whitespace")))
+/// Refuses an empty or whitespace-only passphrase or password (`what`
+/// names it).
+fn refuse_blank(what: &str, secret: &str) -> Result<(), Failure> {
+    if secret.is_empty() {
+        Err(Failure::Usage(output::secret_empty(what)))
+    } else if secret.trim().is_empty() {
+        Err(Failure::Usage(output::secret_only_whitespace(what)))
     } else {
         Ok(())
     }
+}
+
+/// A `--*-file` that cannot be read, or whose first line is no UTF-8:
+/// the error names the secret and the file (never its content).
+fn unreadable<'a>(what: &'a str, file: &'a Path) -> impl FnOnce(smime::Error) -> Failure + 'a {
+    move |e| Failure::Usage(output::secret_file_unreadable(what, file, &e))
 }
 
 /// The PKCS#12 password: the first line of `--password-file`, else
 /// `$SMIME_P12_PASSWORD`, else a prompt.
 pub fn p12_password(file: Option<&Path>) -> Result<Password, Failure> {
     if let Some(file) = file {
-        return Ok(Password::from_file(file)?);
+        return Password::from_file(file).map_err(unreadable("the PKCS#12 password", file));
     }
     if let Some(value) = env_secret(ENV_P12_PASSWORD)? {
         return Ok(Password::new(value));
@@ -102,7 +110,7 @@ const ENV_EXPORT_PASSWORD: &str = "SMIME_EXPORT_PASSWORD";
 /// twice. Never empty or only whitespace: the bundle carries a private key.
 pub fn export_password(file: Option<&Path>) -> Result<Password, Failure> {
     let password = if let Some(file) = file {
-        Password::from_file(file)?
+        Password::from_file(file).map_err(unreadable("the export password", file))?
     } else if let Some(value) = env_secret(ENV_EXPORT_PASSWORD)? {
         Password::new(value)
     } else {
@@ -116,19 +124,15 @@ pub fn export_password(file: Option<&Path>) -> Result<Password, Failure> {
         }
         first
     };
-    refuse_blank_password("the export password", &password)?;
-    Ok(password)
-}
-
-/// [`refuse_blank`] for a [`Password`].
-fn refuse_blank_password(what: &str, password: &Password) -> Result<(), Failure> {
-    if password.expose().is_empty() {
-        Err(Failure::Usage(format!("{what} is empty")))
-    } else if password.expose().trim().is_empty() {
-        Err(Failure::Usage(format!("{what} is only whitespace")))
-    } else {
-        Ok(())
+    refuse_blank("the export password", password.expose())?;
+    // C importers end the password at a NUL: refused here, before the
+    // store is opened and the key unsealed (pkcs12::export refuses it too).
+    if password.expose().contains('\0') {
+        return Err(Failure::Usage(output::secret_with_nul(
+            "the export password",
+        )));
     }
+    Ok(password)
 }
 
 /// A secret from the environment: `None` when unset, an error when not UTF-8.
@@ -158,7 +162,7 @@ mod tests {
 
     #[test]
     fn blank_passphrases_are_refused_with_what_they_are() {
-        let refused = |p: &str| match refuse_blank("the store passphrase", &Passphrase::new(p)) {
+        let refused = |p: &str| match refuse_blank("the store passphrase", p) {
             Err(Failure::Usage(message)) => Some(message),
             _ => None,
         };
@@ -172,7 +176,7 @@ mod tests {
         );
         assert_eq!(refused(" a real one "), None);
         let refused_password =
-            |p: &str| match refuse_blank_password("the export password", &Password::new(p)) {
+            |p: &str| match refuse_blank("the export password", Password::new(p).expose()) {
                 Err(Failure::Usage(message)) => Some(message),
                 _ => None,
             };

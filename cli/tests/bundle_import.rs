@@ -289,6 +289,20 @@ fn domain_arguments_are_checked_before_the_store_opens() {
         .one_line_error();
     env.run(&["domain", "require", "maybe"]).expect(2);
     env.run(&["domain"]).expect(2);
+    // An option of `enable` is no option of `disable` (it was ignored).
+    let out = env
+        .run(&[
+            "domain",
+            "disable",
+            "example.org",
+            "--no-encrypt-by-default",
+        ])
+        .expect(2);
+    assert!(
+        out.stderr.contains("--no-encrypt-by-default"),
+        "{}",
+        out.stderr
+    );
     assert!(!env.store.exists(), "no store created");
 }
 

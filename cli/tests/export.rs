@@ -57,21 +57,23 @@ fn an_export_reimports_here_and_in_openssl_and_is_0600() {
     let mode = std::fs::metadata(&p12).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "a new bundle file is 0600");
 
-    // Onto an existing file others may read: written, its mode kept, a
-    // warning on stderr.
+    // Onto an existing file others may read: replaced, and left 0600 (a
+    // private-key bundle never lends the old file's mode).
     let shared = env.file("shared.p12", b"old");
     std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o644)).unwrap();
     let out = export(&env, &fp, &["--out", path(&shared)], Some(PASSWORD)).expect(0);
-    assert_eq!(
-        out.stderr,
-        format!(
-            "smime: warning: {} is readable by other users (mode 644): chmod 600 it\n",
-            shared.display()
-        )
-    );
+    assert_eq!(out.stderr, "");
     assert_ne!(std::fs::read(&shared).unwrap(), b"old");
-    let out = export(&env, &fp, &["--out", path(&p12)], Some(PASSWORD)).expect(0);
-    assert_eq!(out.stderr, "", "no warning for a 0600 file");
+    let mode = std::fs::metadata(&shared).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "a replaced 0644 file is 0600 after export");
+
+    // Written in place (a second name): the one file is chmod 0600 too.
+    let linked = env.file("linked.p12", b"old");
+    std::fs::set_permissions(&linked, std::fs::Permissions::from_mode(0o640)).unwrap();
+    std::fs::hard_link(&linked, env.dir.path().join("other-name.p12")).unwrap();
+    export(&env, &fp, &["--out", path(&linked)], Some(PASSWORD)).expect(0);
+    let mode = std::fs::metadata(&linked).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "a file written in place is 0600 after export");
 
     // Our import reads it, into another store.
     let other = Env::new();
@@ -120,6 +122,60 @@ fn an_export_reimports_here_and_in_openssl_and_is_0600() {
         .is_err(),
         "a wrong password is refused"
     );
+}
+
+/// Runs `cmd` with its stdout sent to `file` (`> file`), and `--out` naming
+/// that same file: the output is our stdout by another name.
+fn out_is_our_stdout(mut cmd: Command, file: &Path) -> i32 {
+    let sink = std::fs::File::create(file).unwrap();
+    cmd.arg("--out").arg(file).stdout(sink);
+    cmd.status().unwrap().code().unwrap_or(-1)
+}
+
+#[test]
+fn no_status_line_lands_inside_output_that_is_our_stdout() {
+    let env = Env::new();
+    let fp = with_alice(&env);
+
+    // export --out F > F: F is the bundle, byte for byte, and imports.
+    let p12 = env.dir.path().join("self.p12");
+    let mut cmd = env.command(&["export", "--mailbox", ALICE, &fp]);
+    cmd.env("SMIME_EXPORT_PASSWORD", PASSWORD);
+    assert_eq!(out_is_our_stdout(cmd, &p12), 0);
+    let bundle = std::fs::read(&p12).unwrap();
+    assert!(
+        !String::from_utf8_lossy(&bundle).contains("exported "),
+        "no status line in the bundle"
+    );
+    assert_eq!(bundle.first(), Some(&0x30), "DER from the first byte");
+    Env::new().import(ALICE, &p12, &[]).expect(0);
+
+    // export-certs --out F > F: F is the message alone, and add-cert reads it.
+    let certs = env.dir.path().join("self.eml");
+    let cmd = env.command(&["export-certs", "--mailbox", ALICE]);
+    assert_eq!(out_is_our_stdout(cmd, &certs), 0);
+    let message = std::fs::read_to_string(&certs).unwrap();
+    assert!(!message.contains("exported "), "{message}");
+    Env::new().add_cert(&[certs]).expect(0);
+
+    // And through /proc/self/fd/1, where there is one.
+    if !Path::new("/proc/self/fd/1").exists() {
+        println!("skipped /proc/self/fd/1: no /proc");
+        return;
+    }
+    let via_proc = env.dir.path().join("via-proc.eml");
+    let sink = std::fs::File::create(&via_proc).unwrap();
+    let mut cmd = env.command(&[
+        "export-certs",
+        "--mailbox",
+        ALICE,
+        "--out",
+        "/proc/self/fd/1",
+    ]);
+    cmd.stdout(sink);
+    assert_eq!(cmd.status().unwrap().code(), Some(0));
+    let message = std::fs::read_to_string(&via_proc).unwrap();
+    assert!(!message.contains("exported "), "{message}");
 }
 
 #[test]
@@ -244,6 +300,28 @@ fn a_missing_export_password_touches_no_store() {
     let fp = fingerprint_of("certs/alice.pem");
     export(&env, &fp, &[], None).expect(2).one_line_error();
     export(&env, &fp, &[], Some("")).expect(2).one_line_error();
+    // A NUL in the password: refused before the store is opened.
+    let nul = env.file("nul-pw", b"pass\0word\n");
+    let out = export(&env, &fp, &["--password-file", path(&nul)], None)
+        .expect(2)
+        .one_line_error();
+    assert_eq!(
+        out.stderr,
+        "smime: the export password contains a NUL character\n"
+    );
+    // An unreadable password file: the error names the secret and the file.
+    let missing = env.dir.path().join("no-such-pw");
+    let out = export(&env, &fp, &["--password-file", path(&missing)], None)
+        .expect(2)
+        .one_line_error();
+    assert!(
+        out.stderr.starts_with(&format!(
+            "smime: cannot read the export password from {}: ",
+            missing.display()
+        )),
+        "{}",
+        out.stderr
+    );
     assert!(!env.store.exists(), "no store created");
 }
 
@@ -440,9 +518,55 @@ fn add_cert_reads_openssl_pkcs7_bundles_in_der_and_pem() {
         "{}",
         out.stderr
     );
-    // A PKCS#7 that is not certs-only (an enveloped message) is no certificate file.
+    // DER that is no PKCS#7 and no certificate: the certificate reading's error.
     let garbage = env.file("garbage.p7c", &[0x30, 0x03, 0x02, 0x01, 0x00]);
-    env.add_cert(&[garbage]).expect(2).one_line_error();
+    let out = env.add_cert(&[garbage]).expect(2).one_line_error();
+    assert!(out.stderr.contains("garbage.p7c: "), "{}", out.stderr);
+}
+
+#[test]
+fn add_cert_refuses_signed_and_enveloped_messages_and_names_a_damaged_bundle() {
+    let env = Env::new();
+    // An opaque signed message carries Alice's certificate, but hands
+    // nothing over: refused, nothing filed.
+    let signed = env.file("signed.eml", env.alice_signed(&["--opaque"]).as_bytes());
+    let out = env.add_cert(&[signed]).expect(2).one_line_error();
+    assert!(
+        out.stderr
+            .contains("signed.eml: invalid certificate: a signed message, not a certs-only"),
+        "{}",
+        out.stderr
+    );
+    assert!(env.recipients_json(ALICE).is_empty(), "nothing filed");
+
+    // A real enveloped message (`smime encrypt` output): refused.
+    let bob = fixture_arg("certs/bob.pem");
+    let enveloped = env.encrypt(&["--to", &bob]).expect(0).stdout;
+    let enveloped = env.file("enveloped.eml", enveloped.as_bytes());
+    let out = env.add_cert(&[enveloped]).expect(2).one_line_error();
+    assert!(
+        out.stderr.contains("enveloped.eml: ") && out.stderr.contains("SignedData"),
+        "{}",
+        out.stderr
+    );
+    assert!(env.recipients_json(BOB).is_empty(), "nothing filed");
+
+    // A damaged certs-only bundle: the bundle's own error, not the
+    // certificate reading's.
+    let bundle = env.dir.path().join("bob.p7c");
+    env.add_cert(&[fixture("certs/bob.pem")]).expect(0);
+    env.run(&["export-certs", "--recipient", BOB, "--out", path(&bundle)])
+        .expect(0);
+    let text = std::fs::read_to_string(&bundle).unwrap();
+    let der = smime_body(&text);
+    let cut = der.get(..der.len() / 2).unwrap();
+    let damaged = env.file("damaged.p7c", cut);
+    let out = Env::new().add_cert(&[damaged]).expect(2).one_line_error();
+    assert!(
+        !out.stderr.contains("X.509") && !out.stderr.contains("no certificate"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -491,10 +615,26 @@ fn sign_compress_verifies_here_and_in_openssl() {
         "the signed entity is compressed-data"
     );
     let root = fixture("ca/root.pem");
+    let content = env.dir.path().join("content.eml");
     let out = env
-        .run(&["verify", "--trust", path(&root), "--in", path(&signed)])
+        .run(&[
+            "verify",
+            "--trust",
+            path(&root),
+            "--in",
+            path(&signed),
+            "--out",
+            path(&content),
+        ])
         .expect(0);
     assert!(out.stdout.starts_with("valid\n"), "{}", out.stdout);
+    // verify --out writes the entity that was compressed, inflated.
+    let content = std::fs::read_to_string(&content).unwrap();
+    assert!(!content.contains("compressed-data"), "{content}");
+    assert!(
+        content.ends_with(&"compressible line of text\r\n".repeat(200)),
+        "{content}"
+    );
 
     if openssl_cli().is_none() {
         println!("skipped openssl: not installed");
@@ -549,12 +689,22 @@ fn sign_compress_verifies_here_and_in_openssl() {
             let inflated = Command::new("python3")
                 .args(["-c", "import sys, zlib; sys.stdout.buffer.write(zlib.decompress(bytes.fromhex(sys.argv[1])))", &hex])
                 .output();
+            // Skipped only when python3 cannot start; once it runs, a
+            // failure to inflate is a failure of the test.
             match inflated {
-                Ok(out) if out.status.success() => {
+                Ok(out) => {
+                    assert!(
+                        out.status.success(),
+                        "python3 zlib.decompress: {}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
                     let content = String::from_utf8_lossy(&out.stdout);
-                    assert!(content.contains("compressible line of text"), "{content}");
+                    assert!(
+                        content.ends_with(&"compressible line of text\r\n".repeat(200)),
+                        "{content}"
+                    );
                 }
-                _ => println!("skipped inflating: python3 with zlib is not available"),
+                Err(e) => println!("skipped inflating: python3 does not start: {e}"),
             }
         }
         Err(e) => panic!("openssl cms -uncompress: {e}"),

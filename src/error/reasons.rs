@@ -260,6 +260,10 @@ pub enum CertificateError {
     /// certs-only message with certificates in it.
     #[error("no certificate, PKCS#7 bundle or certs-only message found")]
     NoCertificates,
+    /// A signed message (content or signers) where a certs-only message
+    /// or PKCS#7 bundle was asked for ([`crate::read_certs_only`]).
+    #[error("a signed message, not a certs-only message or PKCS#7 bundle")]
+    NotCertsOnly,
 }
 
 /// What was asked for and is not there, for [`Error::NotFound`].

@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::identity::Identity;
 use crate::limits;
 use crate::mime::{self, Entity, Field};
-use crate::verify::{VerifyOptions, verify};
+use crate::verify::{VerifyOptions, verify_one_layer};
 
 /// How to open: what to trust when verifying, and the decryption limits.
 #[derive(Clone, Debug)]
@@ -217,7 +217,8 @@ fn unwrap(
         whole.extend_from_slice(outer);
     }
     whole.extend_from_slice(current);
-    match verify(&whole, &options.verify) {
+    // Layer by layer: a compressed entity inside is the next layer.
+    match verify_one_layer(&whole, &options.verify) {
         Ok(report) => {
             let next = Zeroizing::new(report.content.clone());
             Ok(Step::Layer(next, Layer::Signed(Box::new(report))))

@@ -4,27 +4,18 @@
 use super::*;
 
 impl Store {
-    /// Imports a PKCS#12 bundle holding one private key into `mailbox`;
-    /// see [`Store::import_identity`]. A bundle with several (a signing and
-    /// an encryption pair) is [`crate::BundleError::SeveralKeys`]: import
-    /// it with [`Store::import_pkcs12_all`].
+    /// Imports a PKCS#12 bundle holding one private key into `mailbox`,
+    /// with [`ImportOptions::default`]; see [`Store::import_identity`]. A
+    /// bundle with several (a signing and an encryption pair) is
+    /// [`crate::BundleError::SeveralKeys`]: import it, or import with
+    /// options, with [`Store::import_pkcs12_all`].
     pub fn import_pkcs12(
         &self,
         mailbox: &Mailbox,
         bundle: &[u8],
         password: &Password,
     ) -> Result<Imported> {
-        self.import_pkcs12_with(mailbox, bundle, password, ImportOptions::default())
-    }
-
-    /// [`Store::import_pkcs12`] with options.
-    pub fn import_pkcs12_with(
-        &self,
-        mailbox: &Mailbox,
-        bundle: &[u8],
-        password: &Password,
-        options: ImportOptions,
-    ) -> Result<Imported> {
+        let options = ImportOptions::default();
         // The domain rule first: a disabled domain costs no PKCS#12 work.
         self.read(|tx, keys| allowed(tx, keys, mailbox).map(|_| ()))?;
         let identity = crate::pkcs12::import(bundle, password, &options.limits)?;
@@ -41,6 +32,7 @@ impl Store {
     /// mailbox already holds takes no second slot (`added: false`). The
     /// rules of [`Store::import_identity`] hold for every pair (domain,
     /// address). Returns one [`Imported`] per identity, in bundle order.
+    /// This is also the form with [`ImportOptions`] for a one-key bundle.
     ///
     /// Which pair is used for what is then decided by key usage, as for
     /// any certificates of a mailbox: [`Store::default_signer`] picks one
@@ -71,24 +63,8 @@ impl Store {
         // The domain rule first: a disabled domain costs no PKCS#12 work.
         self.read(|tx, keys| allowed(tx, keys, mailbox).map(|_| ()))?;
         let bundle = crate::pkcs12::import_all(bundle, password, &options.limits)?;
-        self.import_bundle(mailbox, &bundle.identities, options)
-    }
-
-    /// Imports the identities of one bundle (already read, e.g. by
-    /// [`crate::pkcs12::import_all`]) into `mailbox`, all or none, as
-    /// [`Store::import_pkcs12_all`] does: one transaction, each pair one
-    /// slot, [`Error::MailboxFull`] with nothing stored when the pairs do
-    /// not all fit.
-    pub fn import_bundle(
-        &self,
-        mailbox: &Mailbox,
-        identities: &[Identity],
-        options: ImportOptions,
-    ) -> Result<Vec<Imported>> {
-        if identities.is_empty() {
-            return Err(Error::NoPrivateKey);
-        }
-        let batch: Vec<(&Mailbox, &Identity)> = identities.iter().map(|i| (mailbox, i)).collect();
+        let batch: Vec<(&Mailbox, &Identity)> =
+            bundle.identities.iter().map(|i| (mailbox, i)).collect();
         self.import_identities(&batch, options)
     }
 

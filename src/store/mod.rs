@@ -38,6 +38,7 @@
 
 mod backend;
 mod directory;
+mod export;
 mod import;
 mod integrity;
 mod memory;

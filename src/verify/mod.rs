@@ -145,8 +145,19 @@ impl VerifyOptions {
 /// Returns [`Error::NotSigned`] when there is no signature, and
 /// [`Error::Encrypted`] when the message must be decrypted first. Anything
 /// else — bad signature, untrusted chain, wrong sender — is reported in the
-/// [`VerifyReport`], not as an error.
+/// [`VerifyReport`], not as an error. Signed content that is a
+/// compressed-data entity ([`crate::SignOptions::compress`]) is reported
+/// inflated, within `Limits::max_decompressed`.
 pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
+    let mut report = verify_one_layer(message, options)?;
+    report.content = crate::compress::inflated(report.content, &options.limits)?;
+    Ok(report)
+}
+
+/// [`verify()`] whose report's content is the signed content as it is, a
+/// compressed-data entity still compressed: for [`crate::open`], which
+/// shows each layer.
+pub(crate) fn verify_one_layer(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
     let (mut report, content) = verify_layer(message, options, 0)?;
     report.content = content.into_owned();
     Ok(report)
@@ -255,7 +266,7 @@ fn verify_layer<'a>(
 /// ```
 pub fn verify_stream<R: Read, W: Write>(
     input: R,
-    mut content: W,
+    content: W,
     options: &VerifyOptions,
 ) -> Result<VerifyReport> {
     let mut input = BufReader::with_capacity(io::CHUNK, input);
@@ -279,6 +290,8 @@ pub fn verify_stream<R: Read, W: Write>(
         && locate::opaque_content_type(&root, input.fill_buf()?) == Some(oid::COMPRESSED_DATA);
     let streams = content_types <= 1
         && (ct.is("multipart/signed") || (root.is_pkcs7_mime() && identity && !compressed));
+    // Compressed-data signed content is written inflated, at the end.
+    let mut content = crate::compress::Inflating::new(content, &options.limits);
     if !streams {
         // In memory: the message once (exactly its length), and the
         // content written from it, not copied into the report.
@@ -286,6 +299,7 @@ pub fn verify_stream<R: Read, W: Write>(
         drop(head);
         let (report, verified) = verify_layer(&message, options, 0)?;
         content.write_all(&verified)?;
+        content.finish()?;
         return Ok(report);
     }
     let mut problems = Vec::new();
@@ -307,7 +321,7 @@ pub fn verify_stream<R: Read, W: Write>(
         let (parsed, digests, protected) = opaque_stream(ber, &mut content, &options.limits)?;
         (SignatureForm::Opaque, parsed, digests, protected)
     };
-    content.flush()?;
+    content.finish()?;
     let message = Message {
         form,
         from,

@@ -152,3 +152,29 @@ fn verify_reports_a_certs_only_message_as_no_signers() {
     assert!(streamed.problems.contains(&Problem::NoSigners));
     assert!(content.is_empty());
 }
+
+#[test]
+fn read_certs_only_takes_bundles_and_refuses_signed_messages() {
+    let certs = [cert("alice"), root()];
+    for bundle in [certs_only(&certs).unwrap(), certs_only_der(&certs).unwrap()] {
+        assert_eq!(
+            smime::read_certs_only(&bundle, &Limits::default())
+                .unwrap()
+                .len(),
+            2
+        );
+    }
+    let alice = crate::common::identity("alice");
+    let options = smime::SignOptions::default().opaque();
+    let signed = smime::sign(b"Subject: hi\r\n\r\nhi\r\n", &alice, &options).unwrap();
+    // read_certificates still reads a signed message's certificates.
+    assert!(
+        !read_certificates(&signed, &Limits::default())
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        smime::read_certs_only(&signed, &Limits::default()),
+        Err(Error::InvalidCertificate(CertificateError::NotCertsOnly))
+    ));
+}

@@ -192,12 +192,52 @@ fn sign_compress_signs_a_compressed_entity_that_verifies() {
         for (how, message) in [("in memory", &signed), ("stream", &streamed)] {
             let report = verify(message, &verify_options()).unwrap();
             assert!(report.valid, "{how}: {:?}", report.problems);
-            // The signed content is the compressed entity; decompress gives
-            // the original.
-            let inner = decompress(&report.content, &Limits::default()).unwrap();
-            assert!(inner.ends_with(b"line one\r\nline one\r\n"), "{how}");
+            // The signed content is the compressed entity; the report's
+            // content is the entity inflated (RFC 8551 §3.6: any layer).
+            assert!(
+                report.content.ends_with(b"line one\r\nline one\r\n"),
+                "{how}"
+            );
+            assert!(
+                crate::common::find(&report.content, b"compressed-data").is_none(),
+                "{how}: inflated"
+            );
+            // verify_stream writes the same inflated entity.
+            let mut content = Vec::new();
+            let streamed_report =
+                smime::verify_stream(&message[..], &mut content, &verify_options()).unwrap();
+            assert!(streamed_report.valid, "{how}");
+            assert_eq!(content, report.content, "{how}: verify_stream");
         }
     }
+}
+
+#[test]
+fn a_compressed_bomb_inside_a_signature_is_a_limit_on_both_verify_paths() {
+    let signed = sign(
+        MESSAGE,
+        &identity("alice"),
+        &SignOptions::default().compress(),
+    )
+    .unwrap();
+    let mut limits = Limits::default();
+    limits.max_decompressed = 16;
+    let options = verify_options().limits(limits);
+    assert!(matches!(
+        verify(&signed, &options),
+        Err(Error::LimitExceeded {
+            limit: "max_decompressed",
+            ..
+        })
+    ));
+    let streamed = smime::verify_stream(&signed[..], Vec::new(), &options);
+    assert!(matches!(
+        streamed,
+        Err(Error::LimitExceeded {
+            limit: "max_decompressed",
+            ..
+        })
+    ));
 }
 
 #[test]

@@ -3,14 +3,15 @@
 //! many certificates), one DER certificate, or a certs-only message or
 //! PKCS#7 bundle (`.p7c`/`.p7b`/`.eml`: DER, PEM or MIME; its CA
 //! certificates travel as the chain and are kept as intermediates, for
-//! building paths to a trust anchor, not trusted themselves). Every file is read
+//! building paths to a trust anchor, not trusted themselves), never a
+//! signed or enveloped message. Every file is read
 //! and checked first, so a bad one adds nothing at all. `--pin`: trusted
 //! for encryption as they are.
 
 use std::io::Write;
 use std::path::Path;
 
-use smime::{Certificate, Mailbox};
+use smime::{Certificate, CertificateError, Error, Mailbox};
 
 use super::Context;
 use crate::args::AddCertArgs;
@@ -85,8 +86,11 @@ fn recipient_certificates(file: &Path) -> Result<(Vec<Certificate>, Vec<Certific
     Ok((certs, cas))
 }
 
-/// Plain certificates first; else a certs-only message or PKCS#7 bundle.
-/// When the file is neither, the plain reading's error is the one shown.
+/// Plain certificates first; else a certs-only message or PKCS#7 bundle
+/// (a signed message is refused: it hands over a signer's certificate
+/// without anyone meaning to). When the file is neither, the plain
+/// reading's error is the one shown; when it is a PKCS#7 that cannot be
+/// used (damaged, signed, not SignedData), the bundle's own.
 fn read(file: &Path) -> Result<Held, Failure> {
     let in_file = |what: String| Failure::Usage(format!("{}: {what}", file.display()));
     let bytes = files::read(file)?;
@@ -95,9 +99,29 @@ fn read(file: &Path) -> Result<Held, Failure> {
         Ok(_) => output::NO_CERTIFICATE_FOUND.to_owned(),
         Err(e) => e.to_string(),
     };
-    match smime::read_certificates(&bytes, &smime::Limits::default()) {
+    match smime::read_certs_only(&bytes, &smime::Limits::default()) {
         Ok(certs) => Ok(Held::Bundle(certs)),
-        Err(e @ smime::Error::LimitExceeded { .. }) => Err(e.into()),
-        Err(_) => Err(in_file(plain)),
+        Err(Error::InvalidCertificate(CertificateError::NoCertificates)) => Err(in_file(plain)),
+        Err(e @ Error::LimitExceeded { .. }) => Err(e.into()),
+        // DER that is no ContentInfo: a damaged certificate, rather.
+        Err(_) if bytes.first() == Some(&0x30) && !is_signed_data_der(&bytes) => {
+            Err(in_file(plain))
+        }
+        Err(e) => Err(in_file(e.to_string())),
     }
+}
+
+/// DER `id-signedData` (1.2.840.113549.1.7.2), the OID that opens a
+/// ContentInfo holding a SignedData (RFC 5652 §3, §5.1).
+const SIGNED_DATA_OID: &[u8] = &[
+    0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02,
+];
+
+/// Whether DER `bytes` open like a PKCS#7 SignedData: the OID right after
+/// the outer SEQUENCE's header (at most 6 octets).
+fn is_signed_data_der(bytes: &[u8]) -> bool {
+    let start = bytes.get(..6 + SIGNED_DATA_OID.len()).unwrap_or(bytes);
+    start
+        .windows(SIGNED_DATA_OID.len())
+        .any(|w| w == SIGNED_DATA_OID)
 }

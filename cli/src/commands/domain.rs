@@ -7,30 +7,20 @@ use std::io::Write;
 use smime::DomainPolicy;
 
 use super::Context;
-use crate::args::{DomainArgs, DomainCommand};
+use crate::args::DomainCommand;
 use crate::failure::Failure;
 use crate::output;
 
 pub fn run(ctx: &Context, command: &DomainCommand, out: &mut impl Write) -> Result<(), Failure> {
-    // The domain is checked before the store is opened.
-    let checked = |args: &DomainArgs| -> Result<String, Failure> {
-        let probe: smime::Mailbox = format!("postmaster@{}", args.domain.trim())
-            .parse()
-            .map_err(|_| Failure::Usage(output::invalid_domain(&args.domain)))?;
-        Ok(probe
-            .canonical()
-            .rsplit_once('@')
-            .map_or_else(String::new, |(_, d)| d.to_owned()))
-    };
     match command {
         DomainCommand::Enable(args) => {
-            let domain = checked(args)?;
+            let domain = checked(&args.domain)?;
             let policy = DomainPolicy::new(true, !args.no_encrypt_by_default);
             ctx.open_store()?.set_domain_policy(&domain, policy)?;
             output::write_domain_set(out, &domain, &policy)?;
         }
         DomainCommand::Disable(args) => {
-            let domain = checked(args)?;
+            let domain = checked(&args.domain)?;
             ctx.open_store()?
                 .set_domain_policy(&domain, DomainPolicy::DISABLED)?;
             output::write_domain_set(out, &domain, &DomainPolicy::DISABLED)?;
@@ -47,4 +37,19 @@ pub fn run(ctx: &Context, command: &DomainCommand, out: &mut impl Write) -> Resu
         }
     }
     Ok(())
+}
+
+/// The domain in the form the store keeps (lower-case A-labels), checked
+/// before the store is opened: as a mailbox's domain (`postmaster@D`),
+/// the rule the store applies itself.
+fn checked(domain: &str) -> Result<String, Failure> {
+    let invalid = || Failure::Usage(output::invalid_domain(domain));
+    let probe: smime::Mailbox = format!("postmaster@{}", domain.trim())
+        .parse()
+        .map_err(|_| invalid())?;
+    probe
+        .canonical()
+        .rsplit_once('@')
+        .map(|(_, d)| d.to_owned())
+        .ok_or_else(invalid)
 }

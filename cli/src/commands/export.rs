@@ -1,7 +1,8 @@
 //! `smime export`: one identity of a mailbox — private key, certificate,
 //! chain — as a PKCS#12 bundle, modern (PBES2, PBKDF2-HMAC-SHA256,
 //! AES-256-CBC, SHA-256 MAC) or `--legacy` (PBE-SHA1-3DES, SHA-1 MAC, for
-//! gpgsm 2.2 and old Windows). A new `--out` file is created 0600.
+//! gpgsm 2.2 and old Windows). An `--out` file is left 0600, also one that
+//! existed with another mode.
 
 use std::io::Write;
 
@@ -11,7 +12,7 @@ use smime::pkcs12::ExportOptions;
 use super::{Context, mailbox};
 use crate::args::ExportArgs;
 use crate::failure::Failure;
-use crate::files::{self, Content};
+use crate::files::{self, Content, Destination};
 use crate::{output, secrets};
 
 pub fn run(ctx: &Context, args: &ExportArgs, out: &mut impl Write) -> Result<(), Failure> {
@@ -28,11 +29,12 @@ pub fn run(ctx: &Context, args: &ExportArgs, out: &mut impl Write) -> Result<(),
     }
     // Sealed under the export password: not a secret in clear.
     let bundle = smime::pkcs12::export(&identity, &password, &options)?;
-    files::with_output(args.output.as_deref(), out, Content::WhenComplete, |w| {
-        Ok(w.write_all(&bundle)?)
-    })?;
-    if let Some(path) = &args.output {
-        warn_if_readable_by_others(path);
+    let (_, destination) =
+        files::with_output_to(args.output.as_deref(), out, Content::Secret, |w| {
+            Ok(w.write_all(&bundle)?)
+        })?;
+    // No status line inside the bundle when --out is our stdout.
+    if destination == Destination::Elsewhere {
         writeln!(
             out,
             "{}",
@@ -41,23 +43,3 @@ pub fn run(ctx: &Context, args: &ExportArgs, out: &mut impl Write) -> Result<(),
     }
     Ok(())
 }
-
-/// A bundle is only as strong as its password against whoever can read
-/// it: a replaced file keeps its mode (the `--out` rule), so say so when
-/// others may read it. A new file is 0600.
-#[cfg(unix)]
-fn warn_if_readable_by_others(path: &std::path::Path) {
-    use std::os::unix::fs::PermissionsExt;
-    if let Ok(meta) = std::fs::metadata(path)
-        && meta.is_file()
-        && meta.permissions().mode() & 0o077 != 0
-    {
-        eprintln!(
-            "smime: warning: {}",
-            output::bundle_readable_by_others(path, meta.permissions().mode())
-        );
-    }
-}
-
-#[cfg(not(unix))]
-fn warn_if_readable_by_others(_path: &std::path::Path) {}

@@ -5,12 +5,10 @@
 
 use std::io::Write;
 
-use smime::{Certificate, Mailbox, Store};
-
 use super::{Context, mailbox};
 use crate::args::ExportCertsArgs;
 use crate::failure::Failure;
-use crate::files::{self, Content};
+use crate::files::{self, Content, Destination};
 use crate::output;
 
 pub fn run(ctx: &Context, args: &ExportCertsArgs, out: &mut impl Write) -> Result<(), Failure> {
@@ -28,7 +26,7 @@ pub fn run(ctx: &Context, args: &ExportCertsArgs, out: &mut impl Write) -> Resul
     let certs = if recipient {
         store.recipient_certificates(&address)?
     } else {
-        own_certificates(&store, &address)?
+        store.certificates_to_share(&address)?
     };
     if certs.is_empty() {
         return Err(Failure::NotFound(output::no_certificates(
@@ -36,10 +34,12 @@ pub fn run(ctx: &Context, args: &ExportCertsArgs, out: &mut impl Write) -> Resul
         )));
     }
     let message = smime::certs_only(&certs)?;
-    files::with_output(args.output.as_deref(), out, Content::AsWritten, |w| {
-        Ok(w.write_all(&message)?)
-    })?;
-    if args.output.is_some() {
+    let (_, destination) =
+        files::with_output_to(args.output.as_deref(), out, Content::AsWritten, |w| {
+            Ok(w.write_all(&message)?)
+        })?;
+    // No status line inside the message when --out is our stdout.
+    if destination == Destination::Elsewhere {
         writeln!(
             out,
             "{}",
@@ -47,18 +47,4 @@ pub fn run(ctx: &Context, args: &ExportCertsArgs, out: &mut impl Write) -> Resul
         )?;
     }
     Ok(())
-}
-
-/// The mailbox's certificates and the CA certificates of their chains,
-/// each once.
-fn own_certificates(store: &Store, mailbox: &Mailbox) -> Result<Vec<Certificate>, Failure> {
-    let mut certs: Vec<Certificate> = Vec::new();
-    for stored in store.list(mailbox)? {
-        for cert in std::iter::once(stored.certificate).chain(stored.chain) {
-            if !certs.iter().any(|c| c.fingerprint() == cert.fingerprint()) {
-                certs.push(cert);
-            }
-        }
-    }
-    Ok(certs)
 }

@@ -26,7 +26,10 @@ pub fn run(ctx: &Context, args: &ImportArgs, out: &mut impl Write) -> Result<(),
         options.check(&mailbox, identity.certificate())?;
     }
     let store = ctx.open_store()?;
-    let imported = store.import_bundle(&mailbox, &bundle.identities, options)?;
+    // The bundle is read once (its PBKDF2 is the slow part): its
+    // identities go in as one batch, all or none.
+    let batch: Vec<_> = bundle.identities.iter().map(|i| (&mailbox, i)).collect();
+    let imported = store.import_identities(&batch, options)?;
     for one in &imported {
         output::write_imported(out, &mailbox, &one.certificate, one.added)?;
     }
