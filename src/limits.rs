@@ -45,8 +45,10 @@ pub struct Limits {
     /// claiming a signer's issuer and serial number (or key identifier) is
     /// tried, and 16 signers × 64 such certificates would be 1 024
     /// operations. Keys are bounded before any operation (RSA ≤ 16 384
-    /// bits, public exponent ≤ 2³²+1, EC on a named curve).
-    /// Default 64.
+    /// bits, public exponent ≤ 2³²+1, EC on a named curve). The
+    /// signature checks of CRLs and OCSP responses on a path that reached
+    /// a trust anchor count too (once per CRL and issuer, and per
+    /// response). Default 64.
     pub max_signature_operations: usize,
     /// RecipientInfos in one envelope: decryption work is bounded by it.
     /// Default 256.
