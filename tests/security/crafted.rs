@@ -159,9 +159,6 @@ fn write() {
     put("signer-flood.eml", &|| {
         signer_flood(16, 64, 16384, &exponent_64())
     });
-    // Issue 15 items 5 and 7: AES-256-CBC for bob, its RecipientInfo
-    // naming mallory (a client writing wrong identifiers): only trial
-    // decryption opens it.
     // Issue 15 item 6, small: 3 levels of 10 000 parameters each.
     put("nested-params.eml", &|| nested_params(3, 10_000, 1));
     // And the 30 MB one of the issue, for measuring only (not committed).
@@ -188,6 +185,12 @@ fn write() {
         )
         .unwrap();
     }
+    // Review of issue 15, finding 1: 16 signers under a fake RSA-16384
+    // "CA" with a 64-bit exponent, and 64 CRLs claiming that CA.
+    put("crl-flood.eml", &|| crl_flood(16, 64));
+    // Issue 15 items 5 and 7: AES-256-CBC for bob, its RecipientInfo
+    // naming mallory (a client writing wrong identifiers): only trial
+    // decryption opens it.
     put("wrong-recipient-id.eml", &|| {
         let sealed = smime::encrypt(
             b"Content-Type: text/plain\r\n\r\nfound by trial decryption\r\n",
