@@ -45,8 +45,10 @@ pub struct Limits {
     /// claiming a signer's issuer and serial number (or key identifier) is
     /// tried, and 16 signers × 64 such certificates would be 1 024
     /// operations. Keys are bounded before any operation (RSA ≤ 16 384
-    /// bits, public exponent ≤ 2³²+1, EC on a named curve).
-    /// Default 64.
+    /// bits, public exponent ≤ 2³²+1, EC on a named curve). The
+    /// signature checks of CRLs and OCSP responses on a path that reached
+    /// a trust anchor count too (once per CRL and issuer, and per
+    /// response). Default 64.
     pub max_signature_operations: usize,
     /// RecipientInfos in one envelope: decryption work is bounded by it.
     /// Default 256.
@@ -54,7 +56,9 @@ pub struct Limits {
     /// Private-key operations trial decryption may cost (identities tried
     /// × key-transport RecipientInfos), checked before the first; only
     /// with [`DecryptOptions::trial_decryption`](crate::DecryptOptions).
-    /// Default 32: a full mailbox (30 keys) against one recipient.
+    /// Default 64: a full mailbox (30 keys) against a message with two
+    /// key-transport recipients (the addressee and the sender's own copy,
+    /// as [`encrypt`](crate::encrypt) writes it), 60 operations.
     pub max_trial_keys: usize,
     /// PBKDF2 / PKCS#12 KDF / MAC iterations a PKCS#12 bundle may ask for,
     /// checked before any derivation. Default 10 000 000 (seconds of CPU;
@@ -96,7 +100,7 @@ impl Default for Limits {
             max_signers: 16,
             max_signature_operations: 64,
             max_recipients: 256,
-            max_trial_keys: 32,
+            max_trial_keys: 64,
             max_pkcs12_iterations: 10_000_000,
             max_header_params: 128,
             max_header_bytes: 4 << 20,

@@ -168,7 +168,7 @@ fn nested_signed(size: usize) -> Vec<u8> {
 /// length and writes the content from it: twice the message at the
 /// moment the chunks it was read in are joined, plus its fixed buffers.
 #[test]
-fn nested_verification_stays_within_twice_the_message() {
+fn nested_verification_holds_one_copy_and_streaming_within_twice() {
     let _alone = alone();
     let message = nested_signed(16 << 20);
     let root = smime::Certificate::from_pem(&fixture("ca/root.pem")).unwrap();
@@ -187,8 +187,10 @@ fn nested_verification_stays_within_twice_the_message() {
         "verify: message {} bytes, peak heap growth {peak} bytes",
         message.len()
     );
+    // The claim is one copy (the report's content); 1.25× leaves room for
+    // the parse's small structures, not for a second copy.
     assert!(
-        peak <= 2 * message.len(),
+        peak <= message.len() + message.len() / 4,
         "verify: peak heap growth {peak} bytes for a {} byte message",
         message.len()
     );

@@ -13,7 +13,7 @@ use const_oid::ObjectIdentifier as Oid;
 use der::asn1::OctetString;
 use der::{Any, Decode, Encode};
 use openssl::md::Md;
-use openssl::pkey::{PKeyRef, Public};
+use openssl::pkey::{PKey, PKeyRef, Public};
 use openssl::pkey_ctx::PkeyCtx;
 use openssl::rsa::Padding;
 use openssl::sign::RsaPssSaltlen;
@@ -142,6 +142,13 @@ impl Budget {
         Ok(())
     }
 
+    /// Takes one operation outside a signature check (a CRL's or an OCSP
+    /// response's signature), or refuses the message with
+    /// [`Error::LimitExceeded`].
+    pub(crate) fn charge(&mut self) -> Result<()> {
+        self.spend().map_err(|_| self.exceeded())
+    }
+
     fn exceeded(&self) -> Error {
         Error::LimitExceeded {
             limit: "max_signature_operations",
@@ -161,6 +168,15 @@ impl From<SignatureFailure> for Stop {
     fn from(failure: SignatureFailure) -> Self {
         Stop::Failure(failure)
     }
+}
+
+/// The key of `cert` when a public-key operation with it stays cheap
+/// (the bound of [`bounded_key`]); `None` otherwise. For the keys that
+/// sign CRLs and OCSP responses.
+pub(crate) fn cheap_public_key(cert: &Certificate) -> Option<PKey<Public>> {
+    let public = cert.public_key().ok()?;
+    bounded_key(cert.key_algorithm(), &public).ok()?;
+    Some(public)
 }
 
 /// Refuses, before any public-key operation, a key that would make one

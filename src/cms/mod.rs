@@ -33,7 +33,9 @@ use crate::error::{CmsError, Error, Result};
 use ber::{BerReader, tag};
 
 pub use check::SignatureFailure;
-pub(crate) use check::{Budget, ContentDigests, MAX_RSA_BITS, SignerCheck, check_signer, pss_hash};
+pub(crate) use check::{
+    Budget, ContentDigests, MAX_RSA_BITS, SignerCheck, cheap_public_key, check_signer, pss_hash,
+};
 #[cfg(feature = "fuzzing")]
 pub(crate) use check::{find_signer_certificates, signer_digests};
 pub(crate) use compressed::{build_compressed_data, decompress, decompress_into, is_compressed};

@@ -95,18 +95,28 @@ pub struct DecryptOptions {
     /// Try every RSA identity when no RecipientInfo names one (some old
     /// clients write wrong recipient identifiers). Off by default: then
     /// such a message is [`Error::NotForRecipient`] before any private-key
-    /// operation. When on, at most [`Limits::max_trial_keys`] private-key
-    /// operations (identities × key-transport RecipientInfos, checked
-    /// before the first; more is [`Error::LimitExceeded`]), the content is
-    /// held in memory (within [`Limits::max_in_memory`]), and an identity
-    /// is chosen only by the CBC padding or the AEAD tag over the whole
-    /// content, never by what the plaintext looks like: the outcome does
-    /// not depend on the IV or the first blocks. A wrong key passes a CBC
-    /// padding check about once in 256 tries (OpenSSL then decrypts with a
-    /// random content key), so a CBC candidate is decrypted a second time
-    /// and kept only when both give the same bytes (one more private-key
-    /// operation for the key chosen). Like every CBC result it stays
-    /// unauthenticated ([`Decrypted::authenticated`] is false).
+    /// operation. When on, each RSA identity is tried on each key-transport
+    /// RecipientInfo alone, at most [`Limits::max_trial_keys`] such pairs
+    /// (checked before the first; more is [`Error::LimitExceeded`]), the
+    /// content is held in memory (within [`Limits::max_in_memory`]), and a
+    /// pair is chosen only by the CBC padding or the AEAD tag over the
+    /// whole content, never by what the plaintext looks like: the outcome
+    /// does not depend on the IV, the first blocks, or another
+    /// RecipientInfo. A wrong key passes a CBC padding check about once in
+    /// 256 tries, so a CBC pair that passes is decrypted a second time
+    /// (one more private-key operation) and kept only when both give the
+    /// same bytes. Like every CBC result it stays unauthenticated
+    /// ([`Decrypted::authenticated`] is false).
+    ///
+    /// With CBC content a residual oracle remains: a crafted RecipientInfo
+    /// whose RSA ciphertext is conformant under our key (PKCS#1 v1.5 or
+    /// OAEP) makes about 1 in 256 trial decryptions succeed (with
+    /// garbage), one that is not conformant never (OpenSSL 3.0 has no
+    /// implicit rejection; a failed key transport gets a fresh random
+    /// key). Whoever sees whether trial decryption succeeded thus has a
+    /// Bleichenbacher oracle about 256 times slower than a direct one.
+    /// AEAD content (AES-GCM) has no such signal. Enable this only where
+    /// that is acceptable.
     pub trial_decryption: bool,
 }
 

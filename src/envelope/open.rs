@@ -6,16 +6,29 @@
 //! is off unless [`DecryptOptions::trial_decryption`](super::DecryptOptions)
 //! asks for it: without it, an envelope with no RecipientInfo naming one
 //! of our certificates is [`Error::NotForRecipient`] before any private-key
-//! operation. With it, each RSA identity is tried (at most
-//! `Limits::max_trial_keys` private-key operations, counted before the
-//! first), and the only signal that picks one is the one every decryption
-//! ends with: the CBC padding or the AEAD tag over the whole content (for
-//! CBC confirmed by a second decryption that must give the same bytes:
-//! a wrong key passes the padding check once in 256 tries, but with a
-//! fresh random content key each time). No look at the plaintext decides,
-//! so the outcome never depends on the IV or on the first blocks (which an
-//! attacker flips at will, EFAIL); what remains is the padding check of
-//! every CBC decryption. The content is held (within
+//! operation. With it, each RSA identity is tried on each key-transport
+//! RecipientInfo alone (`ffi::CmsDecryptStream::for_key_transport`: at most
+//! `Limits::max_trial_keys` pairs, counted before the first), so no
+//! RecipientInfo changes the outcome of another; the only signal that
+//! picks a pair is the one every decryption ends with: the CBC padding or
+//! the AEAD tag over the whole content (for CBC confirmed by a second
+//! decryption with the same pair that must give the same bytes: a wrong
+//! key passes the padding check once in 256 tries). No look at the
+//! plaintext decides, so the outcome never depends on the IV or on the
+//! first blocks (which an attacker flips at will, EFAIL).
+//!
+//! A residual oracle remains with CBC content (no tag): OpenSSL 3.0 has no
+//! implicit rejection, so a RecipientInfo whose RSA ciphertext is
+//! conformant under our key (PKCS#1 v1.5 padding, or OAEP decoding) gives
+//! the same wrong content key on both decryptions, and one that is not a
+//! fresh random key each time. Either passes the content's padding about
+//! once in 256, but only the first passes the second decryption too: about
+//! 1 in 256 trial decryptions of such a crafted message succeeds (with
+//! garbage) when its RecipientInfo is conformant, never when it is not. An
+//! attacker who can submit messages and see whether trial decryption
+//! succeeded has a Bleichenbacher oracle about 256 times slower than a
+//! direct one. With AEAD content a wrong key never passes the tag, so
+//! there is no such signal. The content is held (within
 //! `Limits::max_in_memory`) until a key is chosen.
 //!
 //! OpenSSL's CMS engine keys AES-CBC, 3DES and 12-byte-nonce AES-GCM
@@ -138,9 +151,9 @@ fn open_content<R: Read, W: Write>(
         (None, _) if !options.trial_decryption => return Err(Error::NotForRecipient),
         (None, Some(_)) => return Err(Error::NotForRecipient),
         (None, None) => {
+            // One private-key operation per (identity, key-transport
+            // recipient) pair, counted before the first.
             let candidates = trial_candidates(identities);
-            // One private-key operation per key-transport recipient and
-            // identity, counted before the first.
             let operations = candidates
                 .len()
                 .saturating_mul(envelope.key_transport_recipients);
@@ -149,11 +162,16 @@ fn open_content<R: Read, W: Write>(
                 operations as u64,
                 limits.max_trial_keys as u64,
             )?;
+            let recipients = ffi::cms_key_transport_recipients(&cms);
+            let pairs = candidates
+                .iter()
+                .flat_map(|&id| recipients.iter().map(move |&ri| (id, ri)))
+                .collect();
             State::Trial {
                 ciphertext: Zeroizing::new(Vec::new()),
                 max: limits.max_in_memory,
                 der: &head.der,
-                candidates,
+                pairs,
             }
         }
     };
@@ -267,14 +285,18 @@ fn trial_candidates(identities: &[Identity]) -> Vec<&Identity> {
         .collect()
 }
 
-/// Whether `ciphertext` decrypts under `id` to `plain` once more, with a
-/// fresh CMS context (so a fresh random content key when `id`'s key
-/// transport fails), compared chunk by chunk.
-fn same_again(der: &[u8], id: &Identity, ciphertext: &[u8], plain: &[u8]) -> bool {
-    let Ok(cms) = CmsContentInfo::from_der(der) else {
-        return false;
-    };
-    let Ok(mut stream) = CmsDecryptStream::new(cms, id.private_key().openssl(), None) else {
+/// The content cipher keyed by `id`'s key on the key-transport
+/// RecipientInfo at `index` alone, from a fresh CMS context (so a fresh
+/// random content key when that key transport fails).
+fn trial_stream(der: &[u8], id: &Identity, index: usize) -> Option<CmsDecryptStream> {
+    let cms = CmsContentInfo::from_der(der).ok()?;
+    CmsDecryptStream::for_key_transport(cms, id.private_key().openssl(), index).ok()
+}
+
+/// Whether `ciphertext` decrypts under the pair (`id`, `index`) to `plain`
+/// once more ([`trial_stream`]), compared chunk by chunk.
+fn same_again(der: &[u8], (id, index): Pair<'_>, ciphertext: &[u8], plain: &[u8]) -> bool {
+    let Some(mut stream) = trial_stream(der, id, index) else {
         return false;
     };
     let cipher = stream.cipher();
@@ -304,9 +326,13 @@ enum State<'a> {
         ciphertext: Zeroizing<Vec<u8>>,
         max: u64,
         der: &'a [u8],
-        candidates: Vec<&'a Identity>,
+        pairs: Vec<Pair<'a>>,
     },
 }
+
+/// An identity and the index (among all RecipientInfos) of one
+/// key-transport RecipientInfo it is tried on.
+type Pair<'a> = (&'a Identity, usize);
 
 /// Decrypts content as the BER reader hands it over.
 struct ContentSink<'a, W: Write> {
@@ -370,8 +396,8 @@ impl<'a, W: Write> ContentSink<'a, W> {
 
     /// No RecipientInfo names any of our certificates: some clients write
     /// wrong identifiers, so each RSA key is tried on every key-transport
-    /// recipient (OpenSSL substitutes a random content key for a failed
-    /// key transport, so neither timing nor errors tell which recipient
+    /// key-transport recipient alone (OpenSSL substitutes a random content
+    /// key for a failed key transport, so no error tells which recipient
     /// was ours) and on the whole content. The first identity under which
     /// the padding (CBC) or `tag` (AEAD) verifies is chosen. A wrong key
     /// passes a CBC padding check about once in 256 tries; without a tag,
@@ -383,19 +409,15 @@ impl<'a, W: Write> ContentSink<'a, W> {
         let State::Trial {
             ciphertext,
             der,
-            candidates,
+            pairs,
             ..
         } = &self.state
         else {
             return Err(Error::NotForRecipient);
         };
         let mut plain = Zeroizing::new(vec![0u8; ciphertext.len() + 64]);
-        for &id in candidates {
-            let Ok(cms) = CmsContentInfo::from_der(der) else {
-                continue;
-            };
-            let Ok(mut stream) = CmsDecryptStream::new(cms, id.private_key().openssl(), None)
-            else {
+        for &(id, index) in pairs {
+            let Some(mut stream) = trial_stream(der, id, index) else {
                 continue;
             };
             let cipher = stream.cipher();
@@ -411,7 +433,7 @@ impl<'a, W: Write> ContentSink<'a, W> {
                 continue;
             };
             let found = plain.get(..n + last).unwrap_or_default();
-            if tag.is_none() && !same_again(der, id, ciphertext, found) {
+            if tag.is_none() && !same_again(der, (id, index), ciphertext, found) {
                 continue;
             }
             self.output.write_all(found).map_err(io::from_io)?;

@@ -5,7 +5,7 @@ use super::*;
 
 /// `CMS_RecipientInfo` from `<openssl/cms.h>`; only ever behind a pointer.
 #[allow(non_camel_case_types)]
-enum CMS_RecipientInfo {}
+pub(super) enum CMS_RecipientInfo {}
 
 // SAFETY: each declaration matches its prototype in <openssl/cms.h>
 // (OpenSSL 1.1.1 and 3.x, which openssl-sys links): same argument and
@@ -20,10 +20,10 @@ unsafe extern "C" {
     fn CMS_RecipientInfo_get0_pkey_ctx(
         ri: *mut CMS_RecipientInfo,
     ) -> *mut openssl_sys::EVP_PKEY_CTX;
-    fn CMS_get0_RecipientInfos(
+    pub(super) fn CMS_get0_RecipientInfos(
         cms: *mut openssl_sys::CMS_ContentInfo,
     ) -> *mut openssl_sys::OPENSSL_STACK;
-    fn CMS_RecipientInfo_type(ri: *mut CMS_RecipientInfo) -> std::ffi::c_int;
+    pub(super) fn CMS_RecipientInfo_type(ri: *mut CMS_RecipientInfo) -> std::ffi::c_int;
     fn CMS_RecipientInfo_ktri_cert_cmp(
         ri: *mut CMS_RecipientInfo,
         cert: *mut openssl_sys::X509,
@@ -38,7 +38,7 @@ unsafe extern "C" {
 }
 
 /// `CMS_RECIPINFO_TRANS` / `CMS_RECIPINFO_AGREE` from `<openssl/cms.h>`.
-const CMS_RECIPINFO_TRANS: std::ffi::c_int = 0;
+pub(super) const CMS_RECIPINFO_TRANS: std::ffi::c_int = 0;
 const CMS_RECIPINFO_AGREE: std::ffi::c_int = 1;
 
 /// True when a KeyTransRecipientInfo or KeyAgreeRecipientInfo of `cms`
@@ -82,6 +82,31 @@ pub(crate) fn cms_names_recipient(cms: &openssl::cms::CmsContentInfoRef, cert: &
         }
     }
     false
+}
+
+/// The indexes, among all RecipientInfos of `cms`, of its
+/// KeyTransRecipientInfos (OpenSSL's types).
+pub(crate) fn cms_key_transport_recipients(cms: &openssl::cms::CmsContentInfoRef) -> Vec<usize> {
+    let mut found = Vec::new();
+    // SAFETY: `cms` is live for the whole function; the stack and its
+    // elements are owned by `cms` and only read; every index is below the
+    // count OpenSSL reports for the same stack.
+    unsafe {
+        let ris = CMS_get0_RecipientInfos(cms.as_ptr());
+        if ris.is_null() {
+            return found;
+        }
+        for i in 0..openssl_sys::OPENSSL_sk_num(ris) {
+            let ri = openssl_sys::OPENSSL_sk_value(ris, i).cast::<CMS_RecipientInfo>();
+            if !ri.is_null()
+                && CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_TRANS
+                && let Ok(index) = usize::try_from(i)
+            {
+                found.push(index);
+            }
+        }
+    }
+    found
 }
 
 /// How the content-encryption key reaches one recipient.

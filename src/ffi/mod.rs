@@ -10,7 +10,8 @@ mod pkcs12;
 
 pub(crate) use decrypt_stream::CmsDecryptStream;
 pub(crate) use envelope::{
-    EnvelopeEncryptor, RecipientKey, cms_names_recipient, cms_rewrap_content_key,
+    EnvelopeEncryptor, RecipientKey, cms_key_transport_recipients, cms_names_recipient,
+    cms_rewrap_content_key,
 };
 pub(crate) use pkcs12::{Pkcs12Failure, Pkcs12Profile, pkcs12_bags, pkcs12_create};
 

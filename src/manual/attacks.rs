@@ -165,14 +165,28 @@
 //! [`Error::NotForRecipient`](crate::Error::NotForRecipient) before any
 //! private-key operation), and when on, only the signal every decryption
 //! ends with picks a key: the CBC padding or the AEAD tag over the whole
-//! content. The IV and the first blocks no longer change the outcome; what
-//! remains is the padding check every CBC decryption has. A wrong key
-//! passes that check about once in 256 tries (OpenSSL's countermeasure
-//! decrypts with a random content key), so a CBC candidate is decrypted
-//! twice and kept only when both give the same bytes, which a random key
-//! drawn afresh never does; the result is still as unauthenticated as any
-//! CBC result. The cost is bounded by
+//! content. The IV and the first blocks no longer change the outcome. Each
+//! identity is tried on each key-transport RecipientInfo alone: OpenSSL's
+//! no-certificate path decrypts every RecipientInfo and keeps the last
+//! whose RSA padding is valid, so another RecipientInfo, conformant or
+//! not, decided the outcome (a Bleichenbacher oracle); one pair at a time
+//! it cannot. A wrong key passes the CBC padding check about once in 256
+//! tries (OpenSSL's countermeasure decrypts with a random content key), so
+//! a CBC pair is decrypted twice and kept only when both give the same
+//! bytes, which a random key drawn afresh never does; the result is still
+//! as unauthenticated as any CBC result. The cost is bounded by
 //! [`Limits::max_trial_keys`](crate::Limits::max_trial_keys).
+//!
+//! That second decryption leaves a residual oracle with CBC: a crafted
+//! RecipientInfo whose RSA ciphertext is conformant under our key (PKCS#1
+//! v1.5, or OAEP decoding) yields the same wrong content key twice, so
+//! about 1 in 256 trial decryptions of it succeeds (with garbage); a
+//! non-conformant one gets a fresh random key each time (OpenSSL 3.0 has
+//! no implicit rejection) and never does. Someone who sees whether trial
+//! decryption succeeded gets a Bleichenbacher oracle about 256 times
+//! slower than a direct one. AEAD content never passes its tag under a
+//! wrong key: no such signal. Trial decryption stays off by default for
+//! this reason.
 //!
 //! ## Denial of service: CPU and memory
 //!

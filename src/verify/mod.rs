@@ -158,7 +158,8 @@ pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
 /// compressed-data entity still compressed: for [`crate::open`], which
 /// shows each layer.
 pub(crate) fn verify_one_layer(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
-    let (mut report, content) = verify_layer(message, options, 0)?;
+    let headers = &mut mime::HeaderBudget::new(&options.limits);
+    let (mut report, content) = verify_layer(message, options, 0, headers)?;
     report.content = content.into_owned();
     Ok(report)
 }
@@ -166,7 +167,8 @@ pub(crate) fn verify_one_layer(message: &[u8], options: &VerifyOptions) -> Resul
 /// [`verify()`] of a message that may be a compressed-data layer (RFC
 /// 3274) around the signed one: inflated (within
 /// `Limits::max_decompressed`) and verified inside, nested at most
-/// `max_mime_depth` times. The report comes without its content, which
+/// `max_mime_depth` times, every layer charged to the same `headers`
+/// budget. The report comes without its content, which
 /// is returned beside it: borrowed from `message` when it is the bytes as
 /// received (no copy), owned when it was made (a canonical form, an
 /// encapsulated content, an inflated layer).
@@ -174,9 +176,9 @@ fn verify_layer<'a>(
     message: &'a [u8],
     options: &VerifyOptions,
     depth: usize,
+    headers: &mut mime::HeaderBudget,
 ) -> Result<(VerifyReport, Cow<'a, [u8]>)> {
-    let mut headers = mime::HeaderBudget::new(&options.limits);
-    let root = Entity::parse_within(message, &mut headers)?;
+    let root = Entity::parse_within(message, headers)?;
     if root.is_pkcs7_mime()
         && locate::opaque_content_type(&root, root.body()) == Some(oid::COMPRESSED_DATA)
     {
@@ -184,14 +186,14 @@ fn verify_layer<'a>(
         crate::limits::check("max_mime_depth", depth as u64, limits.max_mime_depth as u64)?;
         let der = root.decoded_body()?;
         let inflated = cms::decompress(&der, limits)?;
-        let (report, content) = verify_layer(&inflated, options, depth + 1)?;
+        let (report, content) = verify_layer(&inflated, options, depth + 1, headers)?;
         return Ok((report, Cow::Owned(content.into_owned())));
     }
     let mut problems = Vec::new();
     let from = sender(&root, &mut problems);
     let limits = &options.limits;
     let (found, path) =
-        find_signed(&root, 0, &mut Vec::new(), limits, &mut headers)?.ok_or(Error::NotSigned)?;
+        find_signed(&root, 0, &mut Vec::new(), limits, headers)?.ok_or(Error::NotSigned)?;
     let message = |form| Message {
         form,
         from,
@@ -297,7 +299,8 @@ pub fn verify_stream<R: Read, W: Write>(
         // content written from it, not copied into the report.
         let message = io::read_joined(&head, &mut input, options.limits.max_in_memory)?;
         drop(head);
-        let (report, verified) = verify_layer(&message, options, 0)?;
+        let headers = &mut mime::HeaderBudget::new(&options.limits);
+        let (report, verified) = verify_layer(&message, options, 0, headers)?;
         content.write_all(&verified)?;
         content.finish()?;
         return Ok(report);

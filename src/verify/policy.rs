@@ -81,15 +81,24 @@ pub(super) fn evaluate(
         .iter()
         .map(|si| cms::check_signer(si, &econtent_type, digests, &pool, &mut budget))
         .collect::<Result<Vec<_>>>()?;
+    // Revocation checks share the same budget and one checker, so each
+    // (CRL, issuer) pair and OCSP response is verified once.
+    let mut checker = Checker::new(&sources, &options.trust_anchors, &pool, time);
     let signers: Vec<SignerReport> = checks
         .into_iter()
         .map(|check| {
             if let Ok(index) = check.result {
                 matched = index;
             }
-            signer_report(check, &pool, options, time, from.as_deref(), &sources)
+            let context = Context {
+                pool: &pool,
+                options,
+                time,
+                from: from.as_deref(),
+            };
+            signer_report(check, &context, &mut checker, &mut budget)
         })
-        .collect();
+        .collect::<Result<_>>()?;
     check_protected(protected, &signers, &mut problems);
     if signers.is_empty() {
         problems.push(Problem::NoSigners);
@@ -196,14 +205,26 @@ fn check_protected(protected: Protected, signers: &[SignerReport], problems: &mu
     }
 }
 
+/// What every signer's report is made against.
+struct Context<'a> {
+    pool: &'a [Certificate],
+    options: &'a VerifyOptions,
+    time: SystemTime,
+    from: Option<&'a str>,
+}
+
 fn signer_report(
     check: cms::SignerCheck,
-    pool: &[Certificate],
-    options: &VerifyOptions,
-    time: SystemTime,
-    from: Option<&str>,
-    sources: &Sources,
-) -> SignerReport {
+    context: &Context<'_>,
+    checker: &mut Checker<'_>,
+    budget: &mut cms::Budget,
+) -> Result<SignerReport> {
+    let Context {
+        pool,
+        options,
+        time,
+        from,
+    } = *context;
     let signature = match &check.result {
         Ok(_) => SignatureStatus::Valid,
         Err(why) => SignatureStatus::Invalid(*why),
@@ -226,21 +247,31 @@ fn signer_report(
             }
         }
     };
-    let mut checker = Checker::new(sources, anchors, pool, time);
+    // Revocation is checked only on a path that reached a trust anchor:
+    // on any other it changes nothing, and its CRLs and OCSP responses
+    // would be signature checks an attacker chooses.
+    let check_revocation = options.revocation != RevocationPolicy::Off
+        && matches!(chain, ChainStatus::Trusted | ChainStatus::BadUsage);
     let path: Vec<PathCertificate> = built
         .iter()
         .enumerate()
-        .map(|(depth, cert)| PathCertificate {
-            trust_anchor: anchors.contains(cert),
-            revocation: if options.revocation == RevocationPolicy::Off {
-                Revocation::NotChecked
-            } else {
-                checker.status(cert, built.get(depth + 1))
-            },
-            certificate: cert.clone(),
+        .map(|(depth, cert)| {
+            Ok(PathCertificate {
+                trust_anchor: anchors.contains(cert),
+                revocation: if check_revocation {
+                    checker.status(cert, built.get(depth + 1), budget)?
+                } else {
+                    Revocation::NotChecked
+                },
+                certificate: cert.clone(),
+            })
         })
-        .collect();
-    let revocation = summary(&path, options.revocation);
+        .collect::<Result<_>>()?;
+    let revocation = if check_revocation {
+        summary(&path)
+    } else {
+        Revocation::NotChecked
+    };
     if matches!(chain, ChainStatus::Trusted | ChainStatus::BadUsage)
         && let Some((depth, revoked)) = path
             .iter()
@@ -295,7 +326,7 @@ fn signer_report(
             _ => {}
         }
     }
-    SignerReport {
+    Ok(SignerReport {
         certificate: check.certificate,
         signature,
         chain,
@@ -313,15 +344,12 @@ fn signer_report(
                 .filter(|c| c.can_encrypt())
                 .collect()
         }),
-    }
+    })
 }
 
 /// The path's revocation status: revoked, else unknown, else good, over
 /// the certificates but the trust anchors.
-fn summary(path: &[PathCertificate], policy: RevocationPolicy) -> Revocation {
-    if policy == RevocationPolicy::Off {
-        return Revocation::NotChecked;
-    }
+fn summary(path: &[PathCertificate]) -> Revocation {
     let checked: Vec<&Revocation> = path
         .iter()
         .filter(|p| !p.trust_anchor)

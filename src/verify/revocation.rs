@@ -17,8 +17,15 @@
 //! after the verification time, or good when fresh: thisUpdate ≤ time
 //! (5 minutes of skew allowed) and time ≤ nextUpdate, or within
 //! [`OCSP_MAX_AGE`] of thisUpdate when there is no nextUpdate.
+//!
+//! Only a path that reached a trust anchor is checked. The signature of a
+//! CRL or OCSP response is checked only with a key within the bound of
+//! signer keys (RSA ≤ 16384 bits, exponent ≤ 2³²+1, named curves), once
+//! per (CRL, issuer) pair and per response for the whole SignedData, and
+//! each check is charged to `Limits::max_signature_operations`.
 #![forbid(unsafe_code)]
 
+use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
 use const_oid::ObjectIdentifier as Oid;
@@ -33,7 +40,8 @@ use x509_cert::ext::pkix::crl::dp::IssuingDistributionPoint;
 use x509_ocsp::CertStatus;
 
 use crate::algorithm::DigestAlgorithm;
-use crate::cert::Certificate;
+use crate::cert::{Certificate, Fingerprint};
+use crate::cms;
 use crate::error::Result;
 use crate::limits::{self, Limits};
 use crate::revocation::{Crl, OcspResponse, Revocation, RevocationReason};
@@ -159,8 +167,11 @@ fn other_ocsp(choice: &[u8]) -> Option<OcspResponse> {
     OcspResponse::from_der(&other.other_rev_info.to_der().ok()?).ok()
 }
 
-/// Checks a whole path (signer first): one status per certificate,
-/// `NotChecked` for trust anchors.
+/// Checks whole paths (signer first): one status per certificate,
+/// `NotChecked` for trust anchors. One checker serves every signer of a
+/// SignedData, so each (CRL, issuer) pair and each OCSP response is
+/// verified once, and every such verification is charged to the
+/// SignedData's [`cms::Budget`] of public-key operations.
 pub(super) struct Checker<'a> {
     sources: &'a Sources<'a>,
     anchors: &'a [Certificate],
@@ -168,6 +179,9 @@ pub(super) struct Checker<'a> {
     time: SystemTime,
     /// Per OCSP response: authorised at `time` (decided once).
     authorised: Vec<Option<bool>>,
+    /// Per (CRL index, issuer): whether the CRL's signature verifies
+    /// with the issuer's key (decided once).
+    signed: HashMap<(usize, Fingerprint), bool>,
 }
 
 impl<'a> Checker<'a> {
@@ -179,6 +193,7 @@ impl<'a> Checker<'a> {
     ) -> Self {
         Checker {
             authorised: vec![None; sources.ocsp_count()],
+            signed: HashMap::new(),
             sources,
             anchors,
             pool,
@@ -188,57 +203,117 @@ impl<'a> Checker<'a> {
 
     /// The status of `cert`, issued by `issuer` (the next certificate of
     /// its path; `None` when the path ends without a trust anchor).
+    /// Refuses with [`crate::Error::LimitExceeded`] when the signature
+    /// checks would exceed `budget`.
     pub(super) fn status(
         &mut self,
         cert: &Certificate,
         issuer: Option<&Certificate>,
-    ) -> Revocation {
+        budget: &mut cms::Budget,
+    ) -> Result<Revocation> {
         if self.anchors.contains(cert) {
-            return Revocation::NotChecked;
+            return Ok(Revocation::NotChecked);
         }
         let Some(issuer) = issuer else {
-            return Revocation::Unknown;
+            return Ok(Revocation::Unknown);
         };
         let mut good = false;
-        for crl in self.sources.all_crls() {
-            match crl_status(crl, cert, issuer, self.time) {
-                Some(revoked @ Revocation::Revoked { .. }) => return revoked,
-                Some(Revocation::Good) => good = true,
-                _ => {}
-            }
-        }
         let sources = self.sources;
-        for (i, response) in sources.all_ocsp().enumerate() {
-            let Some(status) = ocsp_status(response, cert, issuer, self.time) else {
+        for (i, crl) in sources.all_crls().enumerate() {
+            let Some(status) = crl_status(crl, cert, issuer, self.time) else {
                 continue;
             };
-            if !self.is_authorised(i, response) {
+            if !self.is_signed(i, crl, issuer, budget)? {
                 continue;
             }
             match status {
-                revoked @ Revocation::Revoked { .. } => return revoked,
+                revoked @ Revocation::Revoked { .. } => return Ok(revoked),
                 Revocation::Good => good = true,
                 _ => {}
             }
         }
-        if good {
+        for (i, response) in sources.all_ocsp().enumerate() {
+            let Some(status) = ocsp_status(response, cert, issuer, self.time) else {
+                continue;
+            };
+            if !self.is_authorised(i, response, budget)? {
+                continue;
+            }
+            match status {
+                revoked @ Revocation::Revoked { .. } => return Ok(revoked),
+                Revocation::Good => good = true,
+                _ => {}
+            }
+        }
+        Ok(if good {
             Revocation::Good
         } else {
             Revocation::Unknown
-        }
+        })
     }
 
-    fn is_authorised(&mut self, i: usize, response: &OcspResponse) -> bool {
-        if let Some(Some(known)) = self.authorised.get(i) {
-            return *known;
+    /// Whether CRL `i` is signed by `issuer`'s key: a key within the bound
+    /// of signer keys (RSA ≤ 16384 bits, exponent ≤ 2³²+1, named curves),
+    /// one operation charged to `budget` per (CRL, issuer) pair.
+    fn is_signed(
+        &mut self,
+        i: usize,
+        crl: &Crl,
+        issuer: &Certificate,
+        budget: &mut cms::Budget,
+    ) -> Result<bool> {
+        let slot = (i, issuer.fingerprint());
+        if let Some(known) = self.signed.get(&slot) {
+            return Ok(*known);
         }
-        let decided =
-            ocsp_authorised(response, self.anchors, self.pool, self.time).unwrap_or(false);
+        let decided = match cms::cheap_public_key(issuer) {
+            None => false,
+            Some(key) => {
+                budget.charge()?;
+                X509Crl::from_der(crl.to_der())
+                    .ok()
+                    .and_then(|x| x.verify(&key).ok())
+                    == Some(true)
+            }
+        };
+        self.signed.insert(slot, decided);
+        Ok(decided)
+    }
+
+    /// Whether OCSP response `i` is authorised at the time (decided once,
+    /// one operation charged to `budget`).
+    fn is_authorised(
+        &mut self,
+        i: usize,
+        response: &OcspResponse,
+        budget: &mut cms::Budget,
+    ) -> Result<bool> {
+        if let Some(Some(known)) = self.authorised.get(i) {
+            return Ok(*known);
+        }
+        let decided = if response_keys_cheap(response) {
+            budget.charge()?;
+            ocsp_authorised(response, self.anchors, self.pool, self.time).unwrap_or(false)
+        } else {
+            false
+        };
         if let Some(slot) = self.authorised.get_mut(i) {
             *slot = Some(decided);
         }
-        decided
+        Ok(decided)
     }
+}
+
+/// Whether every certificate the response carries has a key within the
+/// bound of signer keys: OpenSSL takes its responder and the responder's
+/// chain from them, and would verify with any of those keys.
+fn response_keys_cheap(response: &OcspResponse) -> bool {
+    response.basic().certs.iter().flatten().all(|c| {
+        c.to_der()
+            .ok()
+            .and_then(|der| Certificate::from_der(&der).ok())
+            .is_some_and(|cert| cms::cheap_public_key(&cert).is_some())
+    })
 }
 
 // Extensions of a CRL (RFC 5280 §5.2) and its entries (§5.3).
@@ -252,7 +327,8 @@ const REASON_CODE: Oid = Oid::new_unwrap("2.5.29.21");
 const INVALIDITY_DATE: Oid = Oid::new_unwrap("2.5.29.24");
 const CERTIFICATE_ISSUER: Oid = Oid::new_unwrap("2.5.29.29");
 
-/// What `crl` says of `cert`: `None` when it is not a usable CRL for it.
+/// What `crl` says of `cert` (before its signature is checked): `None`
+/// when it is not a usable CRL for it.
 fn crl_status(
     crl: &Crl,
     cert: &Certificate,
@@ -284,13 +360,6 @@ fn crl_status(
             _ if ext.critical => return None,
             _ => {}
         }
-    }
-    let signed = X509Crl::from_der(crl.to_der())
-        .ok()
-        .zip(issuer.public_key().ok())
-        .and_then(|(x, key)| x.verify(&key).ok());
-    if signed != Some(true) {
-        return None;
     }
     let serial = &cert.x509().tbs_certificate.serial_number;
     let mut revoked = None;
@@ -416,7 +485,9 @@ fn ocsp_authorised(
     builder.set_param(&param)?;
     let store = builder.build();
     let mut certs = Stack::<X509>::new()?;
-    for c in pool {
+    // A certificate whose key is out of bound is no candidate responder
+    // nor chain link: OpenSSL would verify with its key.
+    for c in pool.iter().filter(|c| cms::cheap_public_key(c).is_some()) {
         certs.push(c.openssl().clone())?;
     }
     Ok(basic.verify(&certs, &store, OcspFlag::empty()).is_ok())

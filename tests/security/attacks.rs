@@ -1249,3 +1249,44 @@ fn trial_decryption_never_returns_a_strangers_garbage() {
     }
     assert_eq!(garbage, 0, "garbage accepted {garbage} times in 600");
 }
+
+/// Review finding 2: trial decryption used OpenSSL's no-certificate path,
+/// which decrypts EVERY key-transport RecipientInfo and keeps the last
+/// whose PKCS#1 padding is valid: with our RecipientInfo first, a second
+/// one made the outcome depend on whether its ciphertext is
+/// PKCS#1-conformant (a Bleichenbacher oracle). Each (identity,
+/// RecipientInfo) pair is now tried alone: the outcome is the same whether
+/// the second RecipientInfo is conformant under our key or not.
+#[test]
+fn trial_outcome_does_not_depend_on_another_recipient_info() {
+    let trial = smime::DecryptOptions::default().trial_decryption(true);
+    let bob = [identity("bob")];
+    let seal = || {
+        mislabelled(
+            &encrypt(ENTITY, &[cert("bob")], &EncryptOptions::default()).unwrap(),
+            &identity("mallory"),
+        )
+    };
+    let (a, b) = (seal(), seal());
+    let (_, der_a) = crate::common::split_base64(&a);
+    let (_, der_b) = crate::common::split_base64(&b);
+    let ours = ktris(&Cms::parse(&der_a)).remove(0);
+    // Conformant under bob's key (another message's key transport to him),
+    // and the same with one byte flipped (not conformant).
+    let conformant = ktris(&Cms::parse(&der_b)).remove(0);
+    let mut not_conformant = conformant.clone();
+    let mut bytes = not_conformant.enc_key.as_bytes().to_vec();
+    bytes[5] ^= 0x40;
+    not_conformant.enc_key = OctetString::new(bytes).unwrap();
+    let with_second = |q: &KeyTransRecipientInfo| {
+        edit(&a, |cms| {
+            cms.set_recipients(&[reencode(&ours), reencode(q)])
+        })
+    };
+    for _ in 0..8 {
+        let r1 = decrypt(&with_second(&not_conformant), &bob, &trial).map(|d| d.content);
+        let r2 = decrypt(&with_second(&conformant), &bob, &trial).map(|d| d.content);
+        assert_eq!(r1.as_deref().ok(), Some(ENTITY), "not conformant: {r1:?}");
+        assert_eq!(r2.as_deref().ok(), Some(ENTITY), "conformant: {r2:?}");
+    }
+}

@@ -159,9 +159,6 @@ fn write() {
     put("signer-flood.eml", &|| {
         signer_flood(16, 64, 16384, &exponent_64())
     });
-    // Issue 15 items 5 and 7: AES-256-CBC for bob, its RecipientInfo
-    // naming mallory (a client writing wrong identifiers): only trial
-    // decryption opens it.
     // Issue 15 item 6, small: 3 levels of 10 000 parameters each.
     put("nested-params.eml", &|| nested_params(3, 10_000, 1));
     // And the 30 MB one of the issue, for measuring only (not committed).
@@ -188,6 +185,12 @@ fn write() {
         )
         .unwrap();
     }
+    // Review of issue 15, finding 1: 16 signers under a fake RSA-16384
+    // "CA" with a 64-bit exponent, and 64 CRLs claiming that CA.
+    put("crl-flood.eml", &|| crl_flood(16, 64));
+    // Issue 15 items 5 and 7: AES-256-CBC for bob, its RecipientInfo
+    // naming mallory (a client writing wrong identifiers): only trial
+    // decryption opens it.
     put("wrong-recipient-id.eml", &|| {
         let sealed = smime::encrypt(
             b"Content-Type: text/plain\r\n\r\nfound by trial decryption\r\n",
@@ -197,4 +200,167 @@ fn write() {
         .unwrap();
         crate::security::attacks::mislabelled(&sealed, &identity("mallory"))
     });
+}
+
+/// `ncrl` complete CRLs named as issued by `issuer`, each with a
+/// signature that verifies under no key.
+fn junk_crls(issuer: &openssl::x509::X509NameRef, ncrl: usize) -> Vec<Vec<u8>> {
+    use der::Encode;
+    let issuer = x509_cert::name::Name::from_der(&issuer.to_der().unwrap()).unwrap();
+    let alg = x509_cert::spki::AlgorithmIdentifierOwned {
+        oid: const_oid::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11"),
+        parameters: Some(der::Any::from(der::asn1::Null)),
+    };
+    let now = x509_cert::time::Time::UtcTime(
+        der::asn1::UtcTime::from_unix_duration(std::time::Duration::from_secs(1_700_000_000))
+            .unwrap(),
+    );
+    (0..ncrl)
+        .map(|i| {
+            let mut sig = vec![0x5a; 2048];
+            sig[0] = 0x01;
+            sig[1..9].copy_from_slice(&(i as u64).to_be_bytes());
+            x509_cert::crl::CertificateList {
+                tbs_cert_list: x509_cert::crl::TbsCertList {
+                    version: x509_cert::Version::V2,
+                    signature: alg.clone(),
+                    issuer: issuer.clone(),
+                    this_update: now,
+                    next_update: None,
+                    revoked_certificates: None,
+                    crl_extensions: None,
+                },
+                signature_algorithm: alg.clone(),
+                signature: der::asn1::BitString::from_bytes(&sig).unwrap(),
+            }
+            .to_der()
+            .unwrap()
+        })
+        .collect()
+}
+
+/// The security review's CRL flood: `signers` SignerInfos naming a
+/// signer certificate that chains to a fake "CA" with an RSA-16384 key and
+/// a 64-bit exponent, and `ncrl` CRLs claiming that CA as issuer (each a
+/// 16384-bit signature check if ever verified).
+pub fn crl_flood(signers: usize, ncrl: usize) -> Vec<u8> {
+    use openssl::x509::X509Builder;
+    let signed = smime::sign(
+        b"From: alice@example.org\r\nContent-Type: text/plain\r\n\r\nhello\r\n",
+        &identity("alice"),
+        &SignOptions::default(),
+    )
+    .unwrap();
+    let alice = X509::from_pem(&read_fixture("certs/alice.pem")).unwrap();
+    let small = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+    let build = |issuer: &openssl::x509::X509NameRef,
+                 subject: &openssl::x509::X509NameRef,
+                 key: &openssl::pkey::PKeyRef<openssl::pkey::Public>| {
+        let mut b = X509Builder::new().unwrap();
+        b.set_version(2).unwrap();
+        b.set_serial_number(alice.serial_number()).unwrap();
+        b.set_issuer_name(issuer).unwrap();
+        b.set_subject_name(subject).unwrap();
+        b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
+            .unwrap();
+        b.set_not_after(&Asn1Time::days_from_now(3650).unwrap())
+            .unwrap();
+        b.set_pubkey(key).unwrap();
+        b.sign(&small, MessageDigest::sha256()).unwrap();
+        b.build()
+    };
+    let small_public = PKey::public_key_from_der(&small.public_key_to_der().unwrap()).unwrap();
+    let signer = build(alice.issuer_name(), alice.subject_name(), &small_public);
+    let mut elsewhere = X509NameBuilder::new().unwrap();
+    elsewhere.append_entry_by_text("CN", "elsewhere").unwrap();
+    let elsewhere = elsewhere.build();
+    let ca = build(
+        &elsewhere,
+        alice.issuer_name(),
+        &public_rsa(16384, &exponent_64()),
+    );
+    let certs: Vec<x509_cert::Certificate> = [signer, ca]
+        .iter()
+        .map(|x| x509_cert::Certificate::from_der(&x.to_der().unwrap()).unwrap())
+        .collect();
+    let edited = edit_signed_data(&signed, |sd| {
+        let choices = certs
+            .into_iter()
+            .map(cms::cert::CertificateChoices::Certificate)
+            .collect::<Vec<_>>();
+        sd.certificates = Some(cms::signed_data::CertificateSet(
+            der::asn1::SetOfVec::try_from(choices).unwrap(),
+        ));
+        let alice_si = sd.signer_infos.0.iter().next().unwrap().clone();
+        let infos = (0..signers)
+            .map(|i| {
+                let mut si = alice_si.clone();
+                si.signature_algorithm.oid =
+                    const_oid::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+                si.signature_algorithm.parameters = None;
+                let mut signature = vec![0x5a; 256];
+                signature[0] = 0x01;
+                signature[1..9].copy_from_slice(&(i as u64).to_be_bytes());
+                si.signature = der::asn1::OctetString::new(signature).unwrap();
+                si
+            })
+            .collect::<Vec<_>>();
+        sd.signer_infos =
+            cms::signed_data::SignerInfos(der::asn1::SetOfVec::try_from(infos).unwrap());
+    });
+    let crls = junk_crls(alice.issuer_name(), ncrl);
+    crate::common::pki::with_revocation_info(&edited, &crls)
+}
+
+/// Review finding 1a: on a path that reached no trust anchor the
+/// flood's CRLs are never verified; every signer's revocation is "not
+/// checked" (before the fix: 16 × 64 RSA-16384 checks, 4.7 s CPU).
+#[test]
+fn crl_flood_on_an_untrusted_path_is_not_checked() {
+    let message = crl_flood(16, 48);
+    let report = smime::verify(
+        &message,
+        &smime::VerifyOptions::new(&[crate::common::root()]),
+    )
+    .unwrap();
+    assert!(!report.valid);
+    assert_eq!(report.signers.len(), 16);
+    for signer in &report.signers {
+        assert_ne!(signer.chain, smime::ChainStatus::Trusted);
+        assert_eq!(signer.revocation, smime::Revocation::NotChecked);
+        assert!(
+            signer
+                .path
+                .iter()
+                .all(|p| p.revocation == smime::Revocation::NotChecked)
+        );
+    }
+}
+
+/// Review finding 1c: CRL signature checks on a trusted path are charged
+/// to `max_signature_operations`: alice's signature (1) and 63 CRLs fit
+/// the default 64, a 64th CRL refuses the message.
+#[test]
+fn crl_signature_checks_are_charged_to_the_signature_budget() {
+    let signed = smime::sign(
+        b"From: alice@example.org\r\nContent-Type: text/plain\r\n\r\nhello\r\n",
+        &identity("alice"),
+        &SignOptions::default(),
+    )
+    .unwrap();
+    let alice = X509::from_pem(&read_fixture("certs/alice.pem")).unwrap();
+    let options = smime::VerifyOptions::new(&[crate::common::root()]);
+    let within =
+        crate::common::pki::with_revocation_info(&signed, &junk_crls(alice.issuer_name(), 63));
+    let report = smime::verify(&within, &options).unwrap();
+    assert_eq!(report.signers[0].chain, smime::ChainStatus::Trusted);
+    assert_eq!(report.signers[0].revocation, smime::Revocation::Unknown);
+    let over =
+        crate::common::pki::with_revocation_info(&signed, &junk_crls(alice.issuer_name(), 64));
+    match smime::verify(&over, &options) {
+        Err(smime::Error::LimitExceeded { limit, max }) => {
+            assert_eq!((limit, max), ("max_signature_operations", 64));
+        }
+        other => panic!("expected LimitExceeded, got {other:?}"),
+    }
 }

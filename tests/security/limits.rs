@@ -381,6 +381,42 @@ fn max_header_params_bounds_each_field() {
     );
 }
 
+/// Review finding 7: a root with one parameter around a nested part over
+/// `max_header_params` is refused too: the count applies to every part
+/// walked, not only the root, on verify, sign and encrypt.
+#[test]
+fn max_header_params_bounds_a_nested_part_under_a_clean_root() {
+    use crate::security::crafted::nested_params;
+    let mut message = b"Content-Type: multipart/mixed; boundary=clean\r\n\r\n--clean\r\n".to_vec();
+    message.extend_from_slice(&nested_params(1, 200, 1));
+    message.extend_from_slice(b"\r\n--clean--\r\n");
+    let options = VerifyOptions::new(&[root()]);
+    assert_limit(verify(&message, &options), "max_header_params");
+    assert_limit(
+        verify_stream(&message[..], std::io::sink(), &options),
+        "max_header_params",
+    );
+    assert_limit(
+        sign(&message, &identity("alice"), &SignOptions::default()),
+        "max_header_params",
+    );
+    assert_limit(
+        encrypt(&message, &[cert("bob")], &EncryptOptions::default()),
+        "max_header_params",
+    );
+    let raised = limited(|l| l.max_header_params = 201);
+    assert!(matches!(
+        verify(&message, &options.limits(raised)),
+        Err(Error::NotSigned)
+    ));
+    encrypt(
+        &message,
+        &[cert("bob")],
+        &EncryptOptions::default().limits(raised),
+    )
+    .unwrap();
+}
+
 /// Issue 15 item 6: header bytes are charged across every nested part of
 /// one message, on the verify and sign walks.
 #[test]
