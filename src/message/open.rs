@@ -158,10 +158,11 @@ pub fn open(message: &[u8], identities: &[Identity], options: &OpenOptions) -> R
         layers.push(layer);
         current = next;
     }
+    let payload: &[u8] = &current;
+    bind_payload_sender(&mut layers, payload);
     let encrypted = layers.iter().any(|l| matches!(l, Layer::Encrypted { .. }));
     let verdict = verdict(&layers, encrypted);
     let signed_valid = verdict.is_valid();
-    let payload: &[u8] = &current;
     let display = Shown::of(
         payload,
         &outer_fields,
@@ -187,6 +188,37 @@ pub fn open(message: &[u8], identities: &[Identity], options: &OpenOptions) -> R
         legacy_display_removed,
         layers,
     })
+}
+
+/// Binds the payload's protected `From`/`Sender` to the innermost
+/// signature when an encrypted or compressed layer lies between them.
+///
+/// [`verify`] checks the protected sender of the content it verified;
+/// when that content is itself an envelope (sign-then-encrypt's mirror,
+/// encrypt-then-sign, or sign over compressed-data) the fields shown are
+/// one layer deeper, unseen by it. They are held to the same check
+/// against that layer's signers here, so a signer cannot wrap a payload
+/// that claims another sender (`Problem::InnerFromNotSigner`, the report
+/// made not valid).
+fn bind_payload_sender(layers: &mut [Layer], payload: &[u8]) {
+    let Some(innermost) = layers.iter().rposition(|l| matches!(l, Layer::Signed(_))) else {
+        return;
+    };
+    if innermost + 1 == layers.len() {
+        return;
+    }
+    let Some(Layer::Signed(report)) = layers.get_mut(innermost) else {
+        return;
+    };
+    let before = report.problems.len();
+    crate::verify::check_protected(
+        mime::protected_headers(payload),
+        &report.signers,
+        &mut report.problems,
+    );
+    if report.problems.len() > before {
+        report.valid = false;
+    }
 }
 
 /// What one step of unwrapping found.

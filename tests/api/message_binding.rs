@@ -1,0 +1,125 @@
+//! `open` binds the payload's protected sender to the innermost signer
+//! even when an encrypted or compressed layer lies between them
+//! (encrypt-then-sign, sign over compressed-data): a signer cannot wrap a
+//! payload that claims someone else sent it.
+
+use smime::{
+    EncryptOptions, FieldProtection, Identity, Invalid, Layer, Problem, SignOptions, Verdict,
+};
+
+use super::message_rfc9788::{rfc9216_identities, rfc9216_options};
+
+/// Bob's signing identity (his bundle also holds an encryption-only one).
+fn bob_signer() -> Identity {
+    rfc9216_identities("bob")
+        .into_iter()
+        .find(|i| i.certificate().can_sign())
+        .unwrap_or_else(|| panic!("bob.p12 has no signing identity"))
+}
+
+/// Bob's encryption certificate.
+fn bob_encryption() -> smime::Certificate {
+    rfc9216_identities("bob")
+        .into_iter()
+        .map(|i| i.certificate().clone())
+        .find(|c| !c.can_sign())
+        .or_else(|| {
+            rfc9216_identities("bob")
+                .first()
+                .map(|i| i.certificate().clone())
+        })
+        .unwrap_or_else(|| panic!("bob.p12 is empty"))
+}
+
+/// A message from `outer_from` whose wrapped (RFC 8551 §3.1) payload
+/// claims `inner_from`.
+fn wrapped(outer_from: &str, inner_from: &str) -> Vec<u8> {
+    format!(
+        "From: {outer_from}\r\nTo: bob@smime.example\r\nSubject: hi\r\n\
+         Content-Type: message/rfc822\r\n\r\n\
+         From: {inner_from}\r\nTo: bob@smime.example\r\nSubject: hi\r\n\r\nbody\r\n"
+    )
+    .into_bytes()
+}
+
+fn assert_spoof_refused(opened: &smime::Opened, encrypted: bool) {
+    assert!(
+        matches!(
+            &opened.verdict,
+            Verdict::SignedButInvalid {
+                encrypted: e,
+                why: Invalid::Problem(Problem::InnerFromNotSigner { from }),
+            } if *e == encrypted && from.contains("alice@smime.example")
+        ),
+        "{:?}",
+        opened.verdict
+    );
+    let from = opened
+        .header("From")
+        .unwrap_or_else(|| panic!("no From shown"));
+    assert!(
+        !matches!(
+            from.protection,
+            FieldProtection::SignedOnly | FieldProtection::SignedAndEncrypted
+        ),
+        "{:?}",
+        from.protection
+    );
+}
+
+#[test]
+fn a_signer_wrapping_an_envelope_whose_payload_claims_another_sender_is_invalid() {
+    let enc = smime::encrypt(
+        &wrapped("bob@smime.example", "alice@smime.example"),
+        &[bob_encryption()],
+        &EncryptOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let sent =
+        smime::sign(&enc, &bob_signer(), &SignOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let opened = smime::open(&sent, &rfc9216_identities("bob"), &rfc9216_options())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(
+        opened.layers.as_slice(),
+        [Layer::Signed(_), Layer::Encrypted { .. }]
+    ));
+    assert_spoof_refused(&opened, true);
+}
+
+#[test]
+fn a_signer_wrapping_compressed_data_whose_payload_claims_another_sender_is_invalid() {
+    let zipped = smime::compress(
+        &wrapped("bob@smime.example", "alice@smime.example"),
+        &smime::Limits::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let sent = smime::sign(&zipped, &bob_signer(), &SignOptions::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let none: [Identity; 0] = [];
+    let opened = smime::open(&sent, &none, &rfc9216_options()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(
+        opened.layers.as_slice(),
+        [Layer::Signed(_), Layer::Compressed]
+    ));
+    assert_spoof_refused(&opened, false);
+}
+
+#[test]
+fn encrypt_then_sign_by_the_payloads_sender_stays_valid_and_signed() {
+    let enc = smime::encrypt(
+        &wrapped("bob@smime.example", "bob@smime.example"),
+        &[bob_encryption()],
+        &EncryptOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let sent =
+        smime::sign(&enc, &bob_signer(), &SignOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let opened = smime::open(&sent, &rfc9216_identities("bob"), &rfc9216_options())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(opened.verdict, Verdict::SignedAndEncrypted);
+    // The same From outside: signed, not confidential.
+    assert_eq!(
+        opened.header("From").map(|h| h.protection),
+        Some(FieldProtection::SignedOnly)
+    );
+}
