@@ -163,18 +163,18 @@ pub fn open(message: &[u8], identities: &[Identity], options: &OpenOptions) -> R
     let encrypted = layers.iter().any(|l| matches!(l, Layer::Encrypted { .. }));
     let verdict = verdict(&layers, encrypted);
     let signed_valid = verdict.is_valid();
-    let display = Shown::of(
-        payload,
-        &outer_fields,
-        encrypted,
-        signed_valid,
-        !layers.is_empty(),
-    )?;
-    let (body, legacy_display_removed) = if display.protection == HeaderProtection::None {
-        (display.entity.clone(), false)
-    } else {
-        legacy_display::strip(&display.entity, limits)?
-    };
+    // Compressed-data alone protects nothing: the inner header fields are
+    // shown only behind a signature or an envelope.
+    let protected = layers.iter().any(|l| !matches!(l, Layer::Compressed));
+    let display = Shown::of(payload, &outer_fields, encrypted, signed_valid, protected)?;
+    // RFC 9788 §4.5.3.1: Legacy Display elements go only when the
+    // message was encrypted (their copy of the header was hidden).
+    let (body, legacy_display_removed) =
+        if display.protection == HeaderProtection::None || !encrypted {
+            (display.entity.clone(), false)
+        } else {
+            legacy_display::strip(&display.entity, limits)?
+        };
     let mut rendered = Zeroizing::new(Vec::with_capacity(body.len() + 1024));
     for raw in &display.raw {
         rendered.extend_from_slice(raw);

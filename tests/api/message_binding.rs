@@ -123,3 +123,50 @@ fn encrypt_then_sign_by_the_payloads_sender_stays_valid_and_signed() {
         Some(FieldProtection::SignedOnly)
     );
 }
+
+/// A payload with an `hp="clear"` Legacy Display part.
+const LEGACY: &[u8] = b"From: alice@smime.example\r\nTo: bob@smime.example\r\nSubject: s\r\n\
+MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"; hp=\"clear\"\r\n\r\n\
+--b\r\nContent-Type: text/plain; charset=UTF-8; hp-legacy-display=\"1\"\r\n\r\nSubject: s\r\n\r\n\
+--b\r\nContent-Type: text/plain\r\n\r\nbody\r\n--b--\r\n";
+
+#[test]
+fn legacy_display_is_kept_on_a_message_never_encrypted() {
+    let alice = rfc9216_identities("alice")
+        .into_iter()
+        .find(|i| i.certificate().can_sign())
+        .unwrap_or_else(|| panic!("alice.p12 has no signing identity"));
+    let signed =
+        smime::sign(LEGACY, &alice, &SignOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let none: [Identity; 0] = [];
+    let opened = smime::open(&signed, &none, &rfc9216_options()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(opened.verdict, Verdict::SignedAndValid);
+    assert!(!opened.legacy_display_removed);
+    assert!(
+        String::from_utf8_lossy(&opened.message).contains("hp-legacy-display=\"1\""),
+        "{}",
+        String::from_utf8_lossy(&opened.message)
+    );
+}
+
+#[test]
+fn compressed_only_protects_no_header_field() {
+    let zipped = smime::compress(
+        &wrapped("alice@smime.example", "mallory@evil.example"),
+        &smime::Limits::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let none: [Identity; 0] = [];
+    let opened = smime::open(&zipped, &none, &rfc9216_options()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(opened.verdict, Verdict::Unsigned);
+    assert_eq!(opened.header_protection, smime::HeaderProtection::None);
+    let from = opened
+        .header("From")
+        .unwrap_or_else(|| panic!("no From shown"));
+    assert_eq!(from.value, "alice@smime.example");
+    assert_eq!(from.protection, FieldProtection::Unprotected);
+    let legacy =
+        smime::compress(LEGACY, &smime::Limits::default()).unwrap_or_else(|e| panic!("{e}"));
+    let opened = smime::open(&legacy, &none, &rfc9216_options()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!opened.legacy_display_removed);
+}
