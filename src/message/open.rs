@@ -305,13 +305,15 @@ fn verdict(layers: &[Layer], encrypted: bool) -> Verdict {
         _ => None,
     });
     let Some(first) = reports.next() else {
+        // Every envelope authenticated: one AES-CBC layer anywhere is
+        // enough to alter what is shown (EFAIL).
         let authenticated = layers
             .iter()
             .filter_map(|l| match l {
                 Layer::Encrypted { authenticated, .. } => Some(*authenticated),
                 _ => None,
             })
-            .any(|a| a);
+            .all(|a| a);
         return if encrypted {
             Verdict::EncryptedOnly { authenticated }
         } else {

@@ -170,3 +170,37 @@ fn compressed_only_protects_no_header_field() {
     let opened = smime::open(&legacy, &none, &rfc9216_options()).unwrap_or_else(|e| panic!("{e}"));
     assert!(!opened.legacy_display_removed);
 }
+
+#[test]
+fn encrypted_only_is_authenticated_only_when_every_envelope_is() {
+    let message =
+        b"From: alice@smime.example\r\nTo: bob@smime.example\r\nSubject: s\r\n\r\nbody\r\n";
+    let seal = |m: &[u8], cipher| {
+        smime::encrypt(
+            m,
+            &[bob_encryption()],
+            &EncryptOptions::default().cipher(cipher),
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let cbc = seal(message, smime::ContentEncryption::Aes256Cbc);
+    let gcm_over_cbc = seal(&cbc, smime::ContentEncryption::Aes256Gcm);
+    let bob = rfc9216_identities("bob");
+    let opened =
+        smime::open(&gcm_over_cbc, &bob, &rfc9216_options()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(opened.layers.len(), 2);
+    assert_eq!(
+        opened.verdict,
+        Verdict::EncryptedOnly {
+            authenticated: false
+        }
+    );
+    let gcm = seal(message, smime::ContentEncryption::Aes256Gcm);
+    let opened = smime::open(&gcm, &bob, &rfc9216_options()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        opened.verdict,
+        Verdict::EncryptedOnly {
+            authenticated: true
+        }
+    );
+}
