@@ -250,22 +250,22 @@ fn unwrap(
     }
     whole.extend_from_slice(current);
     match verify(&whole, &options.verify) {
-        Ok(report) => {
-            let next = Zeroizing::new(report.content.clone());
+        Ok(mut report) => {
+            // Moved, not copied: the signed content (plaintext, when an
+            // envelope was around it) lives on only in wiped memory.
+            let next = Zeroizing::new(std::mem::take(&mut report.content));
             Ok(Step::Layer(next, Layer::Signed(Box::new(report))))
         }
         Err(Error::Encrypted) => {
-            let decrypted = decrypt(current, identities, &options.decrypt)?;
+            let mut decrypted = decrypt(current, identities, &options.decrypt)?;
+            let next = Zeroizing::new(std::mem::take(&mut decrypted.content));
             let layer = Layer::Encrypted {
                 content_encryption: decrypted.content_encryption,
                 authenticated: decrypted.authenticated,
-                weaknesses: decrypted.weaknesses.clone(),
+                weaknesses: decrypted.weaknesses,
                 recipient: decrypted.recipient,
             };
-            Ok(Step::Layer(
-                Zeroizing::new(decrypted.content.clone()),
-                layer,
-            ))
+            Ok(Step::Layer(next, layer))
         }
         Err(Error::NotSigned) => match crate::compress::decompress(current, &options.verify.limits)
         {

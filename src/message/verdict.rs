@@ -177,6 +177,9 @@ pub enum Layer {
         recipient: Fingerprint,
     },
     /// A signature (multipart/signed or opaque signed-data), verified.
+    /// The report's `content` is empty: the signed content was moved
+    /// into wiped memory, and what it shows is the next layer or
+    /// [`Opened::message`](crate::Opened::message).
     Signed(Box<VerifyReport>),
     /// A signature layer that could not be read: why.
     SignatureUnreadable(Error),

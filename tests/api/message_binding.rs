@@ -204,3 +204,30 @@ fn encrypted_only_is_authenticated_only_when_every_envelope_is() {
         }
     );
 }
+
+#[test]
+fn a_signed_layer_keeps_no_copy_of_the_signed_content() {
+    let enc = smime::encrypt(
+        &wrapped("bob@smime.example", "bob@smime.example"),
+        &[bob_encryption()],
+        &EncryptOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let signed =
+        smime::sign(&enc, &bob_signer(), &SignOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let sent = smime::encrypt(&signed, &[bob_encryption()], &EncryptOptions::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let opened = smime::open(&sent, &rfc9216_identities("bob"), &rfc9216_options())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let reports: Vec<_> = opened
+        .layers
+        .iter()
+        .filter_map(|l| match l {
+            Layer::Signed(report) => Some(report),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reports.len(), 1);
+    assert!(reports.iter().all(|r| r.content.is_empty()));
+    assert!(opened.message.ends_with(b"body\r\n"));
+}
