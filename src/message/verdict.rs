@@ -32,7 +32,11 @@ pub enum Verdict {
     /// Signed, valid (every signature, trusted chain, sender bound), not
     /// encrypted.
     SignedAndValid,
-    /// Encrypted, and signed inside with a valid signature.
+    /// Encrypted and signed with a valid signature, in either order:
+    /// signed inside (sign-then-encrypt, the usual form) or the envelope
+    /// signed (encrypt-then-sign; the payload's sender is then bound to
+    /// that signer too). [`Opened::layers`](crate::Opened::layers) gives
+    /// the order.
     SignedAndEncrypted,
     /// Signed, but not valid: the first reason.
     SignedButInvalid {
