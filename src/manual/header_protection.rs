@@ -63,7 +63,9 @@
 //!   multipart/signed whose signature part does not parse is
 //!   [`Verdict::SignatureUnreadable`](crate::Verdict::SignatureUnreadable),
 //!   never [`Verdict::Unsigned`](crate::Verdict::Unsigned): stripping or
-//!   damaging a signature must not downgrade a message silently. A
+//!   damaging a signature must not downgrade a message silently; so is a
+//!   root multipart of another type whose last part is a signature (a
+//!   multipart/signed relabelled, [`MimeError::SignatureOutsideSigned`](crate::MimeError::SignatureOutsideSigned)). A
 //!   signature nested inside unsigned content is not the message's
 //!   signature at all (the Johnny wrapping attack): `open` unwraps only
 //!   layers at the root, so such a message is `Unsigned`.

@@ -17,7 +17,7 @@ use super::header_protection::{
 use super::legacy_display;
 use super::verdict::{Invalid, Layer, Verdict};
 use crate::envelope::{DecryptOptions, decrypt};
-use crate::error::{Error, Result};
+use crate::error::{Error, MimeError, Result};
 use crate::identity::Identity;
 use crate::limits;
 use crate::mime::{self, Entity, Field};
@@ -242,7 +242,10 @@ fn unwrap(
 ) -> Result<Step> {
     let entity = Entity::parse(current)?;
     if !entity.is_pkcs7_mime() && !entity.content_type().is("multipart/signed") {
-        return Ok(Step::Payload);
+        return Ok(match stripped_signature(&entity) {
+            Some(why) => Step::Unreadable(signed_content(&entity), why),
+            None => Step::Payload,
+        });
     }
     let mut whole = Zeroizing::new(Vec::with_capacity(outer.len() + current.len()));
     if inner {
@@ -276,6 +279,27 @@ fn unwrap(
         Err(e @ Error::LimitExceeded { .. }) => Err(e),
         Err(e) => Ok(Step::Unreadable(signed_content(&entity), e)),
     }
+}
+
+/// A root multipart (not multipart/signed) whose last part is a
+/// signature: a multipart/signed with its Content-Type rewritten, the
+/// signature destroyed rather than absent.
+fn stripped_signature(entity: &Entity<'_>) -> Option<Error> {
+    let ct = entity.content_type();
+    if !ct.is_multipart() {
+        return None;
+    }
+    let boundary = ct.boundary().ok()?;
+    let parts = mime::split_multipart(entity.body(), boundary, &Default::default()).ok()?;
+    let last = Entity::parse(parts.last()?).ok()?;
+    let last_ct = last.content_type();
+    let is_signature =
+        last_ct.is("application/pkcs7-signature") || last_ct.is("application/x-pkcs7-signature");
+    (parts.len() >= 2 && is_signature).then(|| {
+        Error::InvalidMessage(MimeError::SignatureOutsideSigned {
+            media_type: ct.mime_type.clone(),
+        })
+    })
 }
 
 /// What a damaged signature layer still shows: the first part of a

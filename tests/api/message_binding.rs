@@ -231,3 +231,35 @@ fn a_signed_layer_keeps_no_copy_of_the_signed_content() {
     assert!(reports.iter().all(|r| r.content.is_empty()));
     assert!(opened.message.ends_with(b"body\r\n"));
 }
+
+#[test]
+fn a_multipart_signed_relabelled_mixed_is_an_unreadable_signature_not_unsigned() {
+    let signed = smime::sign(
+        b"From: bob@smime.example\r\nTo: bob@smime.example\r\nSubject: s\r\n\r\nbody\r\n",
+        &bob_signer(),
+        &SignOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let text = String::from_utf8_lossy(&signed).into_owned();
+    assert!(text.contains("multipart/signed"), "{text}");
+    let mixed = text.replacen("multipart/signed", "multipart/mixed", 1);
+    let none: [Identity; 0] = [];
+    let opened =
+        smime::open(mixed.as_bytes(), &none, &rfc9216_options()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        opened.verdict,
+        Verdict::SignatureUnreadable { encrypted: false }
+    );
+    assert!(matches!(
+        opened.layers.as_slice(),
+        [Layer::SignatureUnreadable(smime::Error::InvalidMessage(
+            smime::MimeError::SignatureOutsideSigned { media_type }
+        ))] if media_type == "multipart/mixed"
+    ));
+    assert!(opened.message.ends_with(b"body\r\n"));
+    // A multipart/mixed with an ordinary attachment last stays Unsigned.
+    let plain = b"From: bob@smime.example\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+--b\r\nContent-Type: text/plain\r\n\r\nbody\r\n--b\r\nContent-Type: application/pdf\r\n\r\n%PDF\r\n--b--\r\n";
+    let opened = smime::open(plain, &none, &rfc9216_options()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(opened.verdict, Verdict::Unsigned);
+}
