@@ -13,6 +13,7 @@ mod api {
     mod message;
     #[cfg(feature = "async")]
     mod message_async;
+    mod message_binding;
     mod message_rfc9788;
     mod pkcs12;
     mod sign_verify;

@@ -68,9 +68,10 @@ impl Failure {
     }
 }
 
-/// One line, whatever an underlying library put in the message.
+/// One line, whatever an underlying library put in the message, and no
+/// terminal control from a value it quotes.
 fn one_line(message: &str) -> String {
-    message.replace(['\r', '\n'], " ")
+    crate::printable::printable(message)
 }
 
 /// The process exit code for a library error: 2 for bad input, 3 for the
@@ -148,6 +149,9 @@ mod tests {
 
     #[test]
     fn messages_are_one_line() {
-        assert_eq!(one_line("a\r\nb\nc"), "a  b c");
+        assert_eq!(
+            one_line("a\r\nb\nc\u{1b}[2J"),
+            "a\u{fffd}\u{fffd}b\u{fffd}c\u{fffd}[2J"
+        );
     }
 }

@@ -42,6 +42,7 @@ mod commands;
 mod failure;
 mod files;
 mod output;
+mod printable;
 mod secrets;
 
 use std::process::ExitCode;

@@ -6,6 +6,7 @@
 use std::io::{self, Write};
 use std::time::SystemTime;
 
+use crate::printable::printable;
 use serde_json::{Map, Value, json};
 use smime::{
     Certificate, ChainStatus, Coverage, Decryption, FieldProtection, Fingerprint, HeaderProtection,
@@ -608,7 +609,7 @@ pub fn opened_json(opened: &Opened) -> Value {
 /// `layer ...` line per layer (a signed layer's signers as `verify`
 /// prints them).
 pub fn write_opened(out: &mut impl Write, opened: &Opened) -> io::Result<()> {
-    let one_line = |s: String| s.replace(['\r', '\n'], " ");
+    let one_line = |s: String| printable(&s);
     match verdict_why(&opened.verdict) {
         Some(why) => writeln!(
             out,
@@ -628,7 +629,7 @@ pub fn write_opened(out: &mut impl Write, opened: &Opened) -> io::Result<()> {
             out,
             "header {} {}: {}",
             protection_word(h.protection),
-            h.name,
+            printable(&h.name),
             one_line(h.decoded_value())
         )?;
     }

@@ -69,6 +69,14 @@ pub enum MimeError {
     /// Two Content-Type fields: clients disagree on which one wins.
     #[error("several Content-Type fields in one entity")]
     SeveralContentTypes,
+    /// A signature part (`application/(x-)pkcs7-signature`) as the last
+    /// part of a multipart that is not `multipart/signed`: a
+    /// multipart/signed whose Content-Type was rewritten (RFC 1847 §2.1).
+    #[error("a signature part in a {media_type}, not in a multipart/signed")]
+    SignatureOutsideSigned {
+        /// The multipart's media type, e.g. `multipart/mixed`.
+        media_type: String,
+    },
 }
 
 /// Why a CMS structure (RFC 5652, RFC 5083) could not be read, for

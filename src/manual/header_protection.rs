@@ -45,8 +45,17 @@
 //!   says: the verdict already tells the user the signature failed.
 //! * The protected values are shown, the outer ones only for fields that
 //!   exist only outside (added in transit, such as Received), marked
-//!   unprotected. The inner From is bound to the signer by
-//!   [`verify`](crate::verify()) ([`Problem::InnerFromNotSigner`](crate::Problem::InnerFromNotSigner)).
+//!   unprotected. The inner From (and Sender) is bound to the innermost
+//!   signature's signers: by [`verify`](crate::verify()) when the signed
+//!   content is the payload, and by `open` itself when an encrypted or
+//!   compressed layer lies between them (encrypt-then-sign, sign over
+//!   compressed-data), where `verify` saw only the envelope; either way a
+//!   mismatch is [`Problem::InnerFromNotSigner`](crate::Problem::InnerFromNotSigner)
+//!   and the signature not valid.
+//! * Compressed-data alone protects nothing: without a signed or
+//!   encrypted layer the outer fields are shown, unprotected. Legacy
+//!   Display elements are removed only from a message that was encrypted
+//!   (§4.5.3.1).
 //! * Legacy RFC 8551 messages (a `message/rfc822` payload) are shown as
 //!   the message they wrap, not as an attachment (§4.10), with the real
 //!   outer header as the reference for confidentiality.
@@ -54,7 +63,9 @@
 //!   multipart/signed whose signature part does not parse is
 //!   [`Verdict::SignatureUnreadable`](crate::Verdict::SignatureUnreadable),
 //!   never [`Verdict::Unsigned`](crate::Verdict::Unsigned): stripping or
-//!   damaging a signature must not downgrade a message silently. A
+//!   damaging a signature must not downgrade a message silently; so is a
+//!   root multipart of another type whose last part is a signature (a
+//!   multipart/signed relabelled, [`MimeError::SignatureOutsideSigned`](crate::MimeError::SignatureOutsideSigned)). A
 //!   signature nested inside unsigned content is not the message's
 //!   signature at all (the Johnny wrapping attack): `open` unwraps only
 //!   layers at the root, so such a message is `Unsigned`.

@@ -24,7 +24,8 @@
 //!   operation on one message (within [`Limits`](crate::Limits)); it
 //!   finishes, its result (plaintext included, zeroized where the
 //!   synchronous API zeroizes it) is dropped, and nothing else starts.
-//!   A task not yet started when its future is dropped never runs.
+//!   A task not yet started when its future is dropped (the blocking
+//!   pool busy) never runs: its handle aborts it.
 #![forbid(unsafe_code)]
 
 use std::path::PathBuf;
@@ -197,13 +198,36 @@ where
     T: Send + 'static,
     F: FnOnce() -> Result<T> + Send + 'static,
 {
-    match tokio::task::spawn_blocking(f).await {
+    match AbortOnDrop(tokio::task::spawn_blocking(f)).await {
         Ok(result) => result,
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
         Err(_) => Err(Error::Io(std::io::Error::new(
             std::io::ErrorKind::Interrupted,
             "the runtime cancelled the blocking task",
         ))),
+    }
+}
+
+/// A blocking task's handle that aborts the task when dropped: a task
+/// still queued (the blocking pool busy) then never starts; one already
+/// running finishes (tokio cannot interrupt it) and its result is
+/// dropped. A bare `JoinHandle` dropped would only detach the task.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl<T> std::future::Future for AbortOnDrop<T> {
+    type Output = std::result::Result<T, tokio::task::JoinError>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.0).poll(cx)
     }
 }
 

@@ -17,7 +17,7 @@ use super::header_protection::{
 use super::legacy_display;
 use super::verdict::{Invalid, Layer, Verdict};
 use crate::envelope::{DecryptOptions, decrypt};
-use crate::error::{Error, Result};
+use crate::error::{Error, MimeError, Result};
 use crate::identity::Identity;
 use crate::limits;
 use crate::mime::{self, Entity, Field};
@@ -158,22 +158,23 @@ pub fn open(message: &[u8], identities: &[Identity], options: &OpenOptions) -> R
         layers.push(layer);
         current = next;
     }
+    let payload: &[u8] = &current;
+    bind_payload_sender(&mut layers, payload);
     let encrypted = layers.iter().any(|l| matches!(l, Layer::Encrypted { .. }));
     let verdict = verdict(&layers, encrypted);
     let signed_valid = verdict.is_valid();
-    let payload: &[u8] = &current;
-    let display = Shown::of(
-        payload,
-        &outer_fields,
-        encrypted,
-        signed_valid,
-        !layers.is_empty(),
-    )?;
-    let (body, legacy_display_removed) = if display.protection == HeaderProtection::None {
-        (display.entity.clone(), false)
-    } else {
-        legacy_display::strip(&display.entity, limits)?
-    };
+    // Compressed-data alone protects nothing: the inner header fields are
+    // shown only behind a signature or an envelope.
+    let protected = layers.iter().any(|l| !matches!(l, Layer::Compressed));
+    let display = Shown::of(payload, &outer_fields, encrypted, signed_valid, protected)?;
+    // RFC 9788 §4.5.3.1: Legacy Display elements go only when the
+    // message was encrypted (their copy of the header was hidden).
+    let (body, legacy_display_removed) =
+        if display.protection == HeaderProtection::None || !encrypted {
+            (display.entity.clone(), false)
+        } else {
+            legacy_display::strip(&display.entity, limits)?
+        };
     let mut rendered = Zeroizing::new(Vec::with_capacity(body.len() + 1024));
     for raw in &display.raw {
         rendered.extend_from_slice(raw);
@@ -187,6 +188,37 @@ pub fn open(message: &[u8], identities: &[Identity], options: &OpenOptions) -> R
         legacy_display_removed,
         layers,
     })
+}
+
+/// Binds the payload's protected `From`/`Sender` to the innermost
+/// signature when an encrypted or compressed layer lies between them.
+///
+/// [`verify`] checks the protected sender of the content it verified;
+/// when that content is itself an envelope (sign-then-encrypt's mirror,
+/// encrypt-then-sign, or sign over compressed-data) the fields shown are
+/// one layer deeper, unseen by it. They are held to the same check
+/// against that layer's signers here, so a signer cannot wrap a payload
+/// that claims another sender (`Problem::InnerFromNotSigner`, the report
+/// made not valid).
+fn bind_payload_sender(layers: &mut [Layer], payload: &[u8]) {
+    let Some(innermost) = layers.iter().rposition(|l| matches!(l, Layer::Signed(_))) else {
+        return;
+    };
+    if innermost + 1 == layers.len() {
+        return;
+    }
+    let Some(Layer::Signed(report)) = layers.get_mut(innermost) else {
+        return;
+    };
+    let before = report.problems.len();
+    crate::verify::check_protected(
+        mime::protected_headers(payload),
+        &report.signers,
+        &mut report.problems,
+    );
+    if report.problems.len() > before {
+        report.valid = false;
+    }
 }
 
 /// What one step of unwrapping found.
@@ -210,7 +242,10 @@ fn unwrap(
 ) -> Result<Step> {
     let entity = Entity::parse(current)?;
     if !entity.is_pkcs7_mime() && !entity.content_type().is("multipart/signed") {
-        return Ok(Step::Payload);
+        return Ok(match stripped_signature(&entity) {
+            Some(why) => Step::Unreadable(signed_content(&entity), why),
+            None => Step::Payload,
+        });
     }
     let mut whole = Zeroizing::new(Vec::with_capacity(outer.len() + current.len()));
     if inner {
@@ -219,22 +254,22 @@ fn unwrap(
     whole.extend_from_slice(current);
     // Layer by layer: a compressed entity inside is the next layer.
     match verify_one_layer(&whole, &options.verify) {
-        Ok(report) => {
-            let next = Zeroizing::new(report.content.clone());
+        Ok(mut report) => {
+            // Moved, not copied: the signed content (plaintext, when an
+            // envelope was around it) lives on only in wiped memory.
+            let next = Zeroizing::new(std::mem::take(&mut report.content));
             Ok(Step::Layer(next, Layer::Signed(Box::new(report))))
         }
         Err(Error::Encrypted) => {
-            let decrypted = decrypt(current, identities, &options.decrypt)?;
+            let mut decrypted = decrypt(current, identities, &options.decrypt)?;
+            let next = Zeroizing::new(std::mem::take(&mut decrypted.content));
             let layer = Layer::Encrypted {
                 content_encryption: decrypted.content_encryption,
                 authenticated: decrypted.authenticated,
-                weaknesses: decrypted.weaknesses.clone(),
+                weaknesses: decrypted.weaknesses,
                 recipient: decrypted.recipient,
             };
-            Ok(Step::Layer(
-                Zeroizing::new(decrypted.content.clone()),
-                layer,
-            ))
+            Ok(Step::Layer(next, layer))
         }
         Err(Error::NotSigned) => match crate::compress::decompress(current, &options.verify.limits)
         {
@@ -245,6 +280,27 @@ fn unwrap(
         Err(e @ Error::LimitExceeded { .. }) => Err(e),
         Err(e) => Ok(Step::Unreadable(signed_content(&entity), e)),
     }
+}
+
+/// A root multipart (not multipart/signed) whose last part is a
+/// signature: a multipart/signed with its Content-Type rewritten, the
+/// signature destroyed rather than absent.
+fn stripped_signature(entity: &Entity<'_>) -> Option<Error> {
+    let ct = entity.content_type();
+    if !ct.is_multipart() {
+        return None;
+    }
+    let boundary = ct.boundary().ok()?;
+    let parts = mime::split_multipart(entity.body(), boundary, &Default::default()).ok()?;
+    let last = Entity::parse(parts.last()?).ok()?;
+    let last_ct = last.content_type();
+    let is_signature =
+        last_ct.is("application/pkcs7-signature") || last_ct.is("application/x-pkcs7-signature");
+    (parts.len() >= 2 && is_signature).then(|| {
+        Error::InvalidMessage(MimeError::SignatureOutsideSigned {
+            media_type: ct.mime_type.clone(),
+        })
+    })
 }
 
 /// What a damaged signature layer still shows: the first part of a
@@ -274,13 +330,15 @@ fn verdict(layers: &[Layer], encrypted: bool) -> Verdict {
         _ => None,
     });
     let Some(first) = reports.next() else {
+        // Every envelope authenticated: one AES-CBC layer anywhere is
+        // enough to alter what is shown (EFAIL).
         let authenticated = layers
             .iter()
             .filter_map(|l| match l {
                 Layer::Encrypted { authenticated, .. } => Some(*authenticated),
                 _ => None,
             })
-            .any(|a| a);
+            .all(|a| a);
         return if encrypted {
             Verdict::EncryptedOnly { authenticated }
         } else {

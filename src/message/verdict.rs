@@ -32,7 +32,11 @@ pub enum Verdict {
     /// Signed, valid (every signature, trusted chain, sender bound), not
     /// encrypted.
     SignedAndValid,
-    /// Encrypted, and signed inside with a valid signature.
+    /// Encrypted and signed with a valid signature, in either order:
+    /// signed inside (sign-then-encrypt, the usual form) or the envelope
+    /// signed (encrypt-then-sign; the payload's sender is then bound to
+    /// that signer too). [`Opened::layers`](crate::Opened::layers) gives
+    /// the order.
     SignedAndEncrypted,
     /// Signed, but not valid: the first reason.
     SignedButInvalid {
@@ -177,6 +181,9 @@ pub enum Layer {
         recipient: Fingerprint,
     },
     /// A signature (multipart/signed or opaque signed-data), verified.
+    /// The report's `content` is empty: the signed content was moved
+    /// into wiped memory, and what it shows is the next layer or
+    /// [`Opened::message`](crate::Opened::message).
     Signed(Box<VerifyReport>),
     /// A signature layer that could not be read: why.
     SignatureUnreadable(Error),

@@ -37,6 +37,7 @@ use crate::revocation::{Crl, OcspResponse, RevocationPolicy};
 use crate::sign::SignatureForm;
 use digest::{ContentTee, digests_to_take, lf_to_crlf, micalg_digests, opaque_stream};
 use locate::{Found, find_signed, signature_der};
+pub(crate) use policy::check_protected;
 use policy::{Message, evaluate, sender};
 
 pub use report::{

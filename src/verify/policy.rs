@@ -172,7 +172,11 @@ pub(super) fn sender(root: &Entity<'_>, problems: &mut Vec<Problem>) -> Option<S
 /// `protected-headers`, RFC 9788 `hp=`): the protected header section a
 /// client shows instead of the outer one is held to the same sender
 /// rules, and its sender must belong to a signer.
-fn check_protected(protected: Protected, signers: &[SignerReport], problems: &mut Vec<Problem>) {
+pub(crate) fn check_protected(
+    protected: Protected,
+    signers: &[SignerReport],
+    problems: &mut Vec<Problem>,
+) {
     let (from, sender) = match protected {
         Protected::None => return,
         Protected::Unreadable(why) => {

@@ -211,3 +211,68 @@ async fn errors_come_back_typed_through_the_pool() {
         "{err:?}"
     );
 }
+
+/// A call whose future is dropped while its blocking task is still
+/// queued (the pool busy) never runs: the task is aborted, not detached.
+#[test]
+fn a_dropped_call_still_queued_never_runs() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .max_blocking_threads(1)
+        .enable_time()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let ran = Arc::new(AtomicUsize::new(0));
+    runtime.block_on(async {
+        let store = AsyncStore::from_store(Store::in_memory().unwrap_or_else(|e| panic!("{e}")));
+        let started = Arc::new(AtomicUsize::new(0));
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        // Occupies the one blocking thread until released.
+        let occupier = tokio::spawn({
+            let store = store.clone();
+            let started = Arc::clone(&started);
+            async move {
+                store
+                    .blocking(move |_| {
+                        started.store(1, Ordering::SeqCst);
+                        let _ = release_rx.recv_timeout(Duration::from_secs(30));
+                        Ok(())
+                    })
+                    .await
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while started.load(Ordering::SeqCst) == 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(
+            started.load(Ordering::SeqCst),
+            1,
+            "the occupier never started"
+        );
+        let queued = {
+            let ran = Arc::clone(&ran);
+            store.blocking(move |_| {
+                ran.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            })
+        };
+        let dropped = tokio::time::timeout(Duration::from_millis(50), queued).await;
+        assert!(
+            dropped.is_err(),
+            "the queued call ran while the pool was busy"
+        );
+        let _ = release_tx.send(());
+        occupier
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        // Anything queued behind the occupier has had its turn by now.
+        store
+            .blocking(|_| Ok(()))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    });
+    drop(runtime);
+    assert_eq!(ran.load(Ordering::SeqCst), 0);
+}
