@@ -185,10 +185,10 @@ pub fn encrypt(
 
 /// [`encrypt()`] from a reader to a writer, in memory that does not grow
 /// with the message, writing DER (definite lengths, as every reader
-/// accepts): the entity is read once to check that it needs no
-/// re-encoding, once more to learn its canonical length (which fixes
-/// every length of the structure before its first byte), and a last time
-/// while it is encrypted chunk by chunk and base64 encoded as it goes.
+/// accepts), in two passes over the input: the first checks that the
+/// entity needs no re-encoding and counts its canonical length (which
+/// fixes every length of the structure before its first byte), the
+/// second encrypts it chunk by chunk and base64 encodes it as it goes.
 /// Entities that need re-encoding are encrypted in memory, up to 256 MiB
 /// (larger: [`Error::InvalidMessage`]). An input that changes between the
 /// passes is [`Error::InputChanged`].
@@ -212,17 +212,19 @@ pub fn encrypt_stream<R: Read + Seek, W: Write>(
 ) -> Result<()> {
     let keys = recipient_keys(recipients, options)?;
     let start = input.stream_position()?;
-    let Some(entity) = mime::streamable(&mut input, b"", true)? else {
+    // One pass proves the entity needs only CRLF canonicalization and
+    // counts its canonical length, which fixes every length of the DER.
+    let mut len = 0u64;
+    let streamable = mime::streamable(&mut input, b"", true, &mut |bytes: &[u8]| {
+        len += bytes.len() as u64;
+        Ok(())
+    })?;
+    let Some(entity) = streamable else {
         input.seek(SeekFrom::Start(start))?;
         let message = Zeroizing::new(io::read_bounded(&mut input, options.limits.max_in_memory)?);
         output.write_all(&encrypt(&message, recipients, options)?)?;
         return Ok(());
     };
-    let mut len = entity.head.len() as u64;
-    mime::canonical_body(&mut input, &entity, &mut |bytes: &[u8]| {
-        len += bytes.len() as u64;
-        Ok(())
-    })?;
     output.write_all(&entity.outer)?;
     output.write_all(&pkcs7_head(options.cipher))?;
     let mut base64 = mime::Base64Writer::new(&mut output);
