@@ -22,7 +22,7 @@
 //! | source | what | items |
 //! |---|---|---|
 //! | `src/sign.rs` | signing: `multipart/signed` or opaque `application/pkcs7-mime` | [`sign()`], [`sign_stream()`], [`SignOptions`] |
-//! | `src/verify/` | verification: `mod` (entry points), `report` (typed outcomes), `locate`, `digest`, `policy` (the `valid` rule), `chain` | [`verify()`], [`verify_stream()`], [`VerifyReport`] |
+//! | `src/verify/` | verification: `mod` (entry points), `report` (typed outcomes), `locate`, `digest`, `policy` (the `valid` rule), `chain` | [`verify()`], [`verify_stream()`], [`Verifier`], [`VerifyReport`] |
 //! | `src/envelope/` | encryption and decryption: `mod` (EnvelopedData / AuthEnvelopedData), `open` (the streaming decryptor) | [`encrypt()`], [`decrypt()`] and their `_stream` forms |
 //! | `src/message/` | the combined operations of RFC 8551 §3.7 | [`sign_and_encrypt()`], [`decrypt_and_verify()`] |
 //! | `src/store/` | the per-mailbox store: rules (`mod`), `backend` traits, `memory`, `sqlite`, `seal` (keys at rest) | [`Store`], [`backend`] |
@@ -129,7 +129,8 @@ pub use store::{
 };
 pub use verify::{
     ChainCertificate, ChainFailure, ChainStatus, Coverage, PathCertificate, Problem,
-    SignatureStatus, SignerReport, VerifyOptions, VerifyReport, Weakness, verify, verify_stream,
+    SignatureStatus, SignerReport, Verifier, VerifyOptions, VerifyReport, Weakness, verify,
+    verify_stream,
 };
 
 // README.md's library example is compiled and run as a doc test.

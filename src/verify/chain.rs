@@ -9,7 +9,7 @@
 use std::time::SystemTime;
 
 use openssl::stack::Stack;
-use openssl::x509::store::X509StoreBuilder;
+use openssl::x509::store::{X509Store, X509StoreBuilder};
 use openssl::x509::verify::X509VerifyParam;
 use openssl::x509::{X509, X509PurposeId, X509StoreContext, X509StoreContextRef};
 
@@ -25,14 +25,63 @@ pub(super) struct Chain {
     pub(super) path: Vec<Certificate>,
 }
 
-/// Path validation by OpenSSL (RFC 5280 §6) at `time`.
+/// The trust anchors as OpenSSL stores, built once per [`Verifier`]
+/// (building one costs more than validating a path with it): one with the
+/// S/MIME purpose, one without (see [`validate`]), both at the fixed
+/// verification time when there is one, else at OpenSSL's "now".
+///
+/// [`Verifier`]: super::Verifier
+pub(super) struct Trust {
+    purpose: X509Store,
+    any: X509Store,
+}
+
+impl Trust {
+    pub(super) fn new(
+        anchors: &[Certificate],
+        time: Option<SystemTime>,
+    ) -> std::result::Result<Trust, openssl::error::ErrorStack> {
+        Ok(Trust {
+            purpose: store(anchors, time, true)?,
+            any: store(anchors, time, false)?,
+        })
+    }
+}
+
+impl std::fmt::Debug for Trust {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trust").finish_non_exhaustive()
+    }
+}
+
+fn store(
+    anchors: &[Certificate],
+    time: Option<SystemTime>,
+    purpose: bool,
+) -> std::result::Result<X509Store, openssl::error::ErrorStack> {
+    let mut builder = X509StoreBuilder::new()?;
+    for anchor in anchors {
+        builder.add_cert(anchor.openssl().clone())?;
+    }
+    let mut param = X509VerifyParam::new()?;
+    if let Some(time) = time {
+        param.set_time(libc_time(time));
+    }
+    if purpose {
+        param.set_purpose(X509PurposeId::SMIME_SIGN)?;
+    }
+    builder.set_param(&param)?;
+    Ok(builder.build())
+}
+
+/// Path validation by OpenSSL (RFC 5280 §6) against `trust`.
 pub(super) fn validate(
     cert: &Certificate,
     pool: &[Certificate],
     anchors: &[Certificate],
-    time: SystemTime,
+    trust: &Trust,
 ) -> Chain {
-    let with_purpose = run(cert, pool, anchors, time, true);
+    let with_purpose = run(cert, pool, anchors, &trust.purpose);
     let chain = match with_purpose {
         Ok(chain) => chain,
         Err(_) => unspecified(cert),
@@ -43,7 +92,7 @@ pub(super) fn validate(
     // OpenSSL refuses anyExtendedKeyUsage on a CA and decides the
     // signer's own usage before we do: validate without the purpose and
     // apply its rule to the CAs of the path ourselves.
-    let mut chain = match run(cert, pool, anchors, time, false) {
+    let mut chain = match run(cert, pool, anchors, &trust.any) {
         Ok(chain) => chain,
         Err(_) => return unspecified(cert),
     };
@@ -90,26 +139,14 @@ fn run(
     cert: &Certificate,
     pool: &[Certificate],
     anchors: &[Certificate],
-    time: SystemTime,
-    purpose: bool,
+    store: &X509Store,
 ) -> std::result::Result<Chain, openssl::error::ErrorStack> {
-    let mut builder = X509StoreBuilder::new()?;
-    for anchor in anchors {
-        builder.add_cert(anchor.openssl().clone())?;
-    }
-    let mut param = X509VerifyParam::new()?;
-    param.set_time(libc_time(time));
-    if purpose {
-        param.set_purpose(X509PurposeId::SMIME_SIGN)?;
-    }
-    builder.set_param(&param)?;
-    let store = builder.build();
     let mut untrusted = Stack::<X509>::new()?;
     for c in pool {
         untrusted.push(c.openssl().clone())?;
     }
     let mut ctx = X509StoreContext::new()?;
-    ctx.init(&store, cert.openssl(), &untrusted, |c| {
+    ctx.init(store, cert.openssl(), &untrusted, |c| {
         let ok = c.verify_cert()?;
         let path = built_path(c, cert, pool, anchors);
         if ok {

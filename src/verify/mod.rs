@@ -34,6 +34,7 @@ use crate::mime::{self, Entity};
 use crate::oid;
 use crate::revocation::{Crl, OcspResponse, RevocationPolicy};
 use crate::sign::SignatureForm;
+use chain::Trust;
 use digest::{ContentTee, digests_to_take, lf_to_crlf, micalg_digests, opaque_stream};
 use locate::{Found, find_signed, signature_der};
 use policy::{Message, evaluate, sender};
@@ -125,23 +126,83 @@ impl VerifyOptions {
     }
 }
 
+/// A verifier set up once and used for many messages: the trust anchors
+/// are turned into OpenSSL stores (`X509_STORE`, with and without the
+/// S/MIME purpose) once, in [`Verifier::new`], instead of on every call.
+/// `Send + Sync`: one `Verifier` (behind an `Arc`, or borrowed by scoped
+/// threads) serves every thread of a mail client or server. [`verify()`]
+/// and [`verify_stream()`] are this with a verifier of one use.
+///
+/// ```
+/// # use smime::{Password, SignOptions, Verifier, VerifyOptions, Certificate};
+/// # let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/");
+/// # let alice = smime::pkcs12::import(&std::fs::read(format!("{dir}p12/alice.p12"))?, &Password::new("test-password"), &smime::Limits::default())?;
+/// let root = Certificate::from_pem(&std::fs::read(format!("{dir}ca/root.pem"))?)?;
+/// let verifier = Verifier::new(VerifyOptions::new(&[root]))?;
+/// let folder = [
+///     smime::sign(b"From: alice@example.org\r\n\r\nfirst\r\n", &alice, &SignOptions::default())?,
+///     smime::sign(b"From: alice@example.org\r\n\r\nsecond\r\n", &alice, &SignOptions::default())?,
+/// ];
+/// std::thread::scope(|threads| {
+///     for message in &folder {
+///         let verifier = &verifier;
+///         threads.spawn(move || assert!(verifier.verify(message).unwrap().valid));
+///     }
+/// });
+/// let mut content = Vec::new();
+/// assert!(verifier.verify_stream(&folder[0][..], &mut content)?.valid);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Verifier {
+    options: VerifyOptions,
+    trust: Trust,
+}
+
+impl Verifier {
+    /// Sets up verification with `options` (trust anchors, intermediates,
+    /// CRLs, OCSP responses, time, policy). Without a fixed time
+    /// ([`VerifyOptions::at`]) each verification is as of its own "now".
+    pub fn new(options: VerifyOptions) -> Result<Verifier> {
+        let trust = Trust::new(&options.trust_anchors, options.time)?;
+        Ok(Verifier { options, trust })
+    }
+
+    /// [`verify()`] with this verifier's options.
+    pub fn verify(&self, message: &[u8]) -> Result<VerifyReport> {
+        verify_layer(message, &self.options, &self.trust, 0)
+    }
+
+    /// [`verify_stream()`] with this verifier's options.
+    pub fn verify_stream<R: Read, W: Write>(&self, input: R, content: W) -> Result<VerifyReport> {
+        stream(input, content, &self.options, &self.trust)
+    }
+}
+
 /// Verifies an S/MIME-signed message (RFC 8551): `multipart/signed` or
 /// `application/(x-)pkcs7-mime` signed-data, BER or DER, at the root or
-/// nested inside `multipart/*`.
+/// nested inside `multipart/*`. Verifying many messages with the same
+/// options: [`Verifier`], which sets up the trust anchors once.
 ///
 /// Returns [`Error::NotSigned`] when there is no signature, and
 /// [`Error::Encrypted`] when the message must be decrypted first. Anything
 /// else — bad signature, untrusted chain, wrong sender — is reported in the
 /// [`VerifyReport`], not as an error.
 pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
-    verify_layer(message, options, 0)
+    let trust = Trust::new(&options.trust_anchors, options.time)?;
+    verify_layer(message, options, &trust, 0)
 }
 
 /// [`verify()`] of a message that may be a compressed-data layer (RFC
 /// 3274) around the signed one: inflated (within
 /// `Limits::max_decompressed`) and verified inside, nested at most
 /// `max_mime_depth` times.
-fn verify_layer(message: &[u8], options: &VerifyOptions, depth: usize) -> Result<VerifyReport> {
+fn verify_layer(
+    message: &[u8],
+    options: &VerifyOptions,
+    trust: &Trust,
+    depth: usize,
+) -> Result<VerifyReport> {
     let root = Entity::parse(message)?;
     if root.is_pkcs7_mime()
         && locate::opaque_content_type(&root, root.body()) == Some(oid::COMPRESSED_DATA)
@@ -149,7 +210,7 @@ fn verify_layer(message: &[u8], options: &VerifyOptions, depth: usize) -> Result
         let limits = &options.limits;
         crate::limits::check("max_mime_depth", depth as u64, limits.max_mime_depth as u64)?;
         let der = root.decoded_body()?;
-        return verify_layer(&cms::decompress(&der, limits)?, options, depth + 1);
+        return verify_layer(&cms::decompress(&der, limits)?, options, trust, depth + 1);
     }
     let mut problems = Vec::new();
     let from = sender(&root, &mut problems);
@@ -182,7 +243,8 @@ fn verify_layer(message: &[u8], options: &VerifyOptions, depth: usize) -> Result
             let digests = cms::ContentDigests::of(&candidates, &algorithms)?;
             let protected = mime::protected_headers(content);
             let message = message(SignatureForm::Detached);
-            let (mut report, matched) = evaluate(parsed, &digests, protected, message, options)?;
+            let (mut report, matched) =
+                evaluate(parsed, &digests, protected, message, options, trust)?;
             // Report exactly the bytes that were verified.
             report.content = candidates
                 .get(matched)
@@ -196,7 +258,7 @@ fn verify_layer(message: &[u8], options: &VerifyOptions, depth: usize) -> Result
             let mut econtent = Vec::new();
             let (parsed, digests, protected) = opaque_stream(ber, &mut econtent, limits)?;
             let message = message(SignatureForm::Opaque);
-            let (mut report, _) = evaluate(parsed, &digests, protected, message, options)?;
+            let (mut report, _) = evaluate(parsed, &digests, protected, message, options, trust)?;
             report.content = econtent;
             Ok(report)
         }
@@ -212,7 +274,8 @@ fn verify_layer(message: &[u8], options: &VerifyOptions, depth: usize) -> Result
 /// multipart is verified in memory, up to 256 MiB.
 ///
 /// The content is written before the signature is checked: use it only
-/// when the report says it may be.
+/// when the report says it may be. Many messages with the same options:
+/// [`Verifier::verify_stream`].
 ///
 /// ```
 /// # use smime::{Password, SignOptions, VerifyOptions, Certificate};
@@ -228,8 +291,18 @@ fn verify_layer(message: &[u8], options: &VerifyOptions, depth: usize) -> Result
 /// ```
 pub fn verify_stream<R: Read, W: Write>(
     input: R,
+    content: W,
+    options: &VerifyOptions,
+) -> Result<VerifyReport> {
+    let trust = Trust::new(&options.trust_anchors, options.time)?;
+    stream(input, content, options, &trust)
+}
+
+fn stream<R: Read, W: Write>(
+    input: R,
     mut content: W,
     options: &VerifyOptions,
+    trust: &Trust,
 ) -> Result<VerifyReport> {
     let mut input = BufReader::with_capacity(io::CHUNK, input);
     let head = mime::read_head(&mut input)?;
@@ -254,7 +327,7 @@ pub fn verify_stream<R: Read, W: Write>(
     if !streams {
         let mut message = head.clone();
         message.extend(io::read_bounded(&mut input, options.limits.max_in_memory)?);
-        let mut report = verify(&message, options)?;
+        let mut report = verify_layer(&message, options, trust, 0)?;
         content.write_all(&report.content)?;
         report.content = Vec::new();
         return Ok(report);
@@ -285,5 +358,5 @@ pub fn verify_stream<R: Read, W: Write>(
         path: Vec::new(),
         problems,
     };
-    Ok(evaluate(parsed, &digests, protected, message, options)?.0)
+    Ok(evaluate(parsed, &digests, protected, message, options, trust)?.0)
 }

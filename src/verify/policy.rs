@@ -6,7 +6,7 @@
 use std::time::SystemTime;
 
 use super::VerifyOptions;
-use super::chain;
+use super::chain::{self, Trust};
 use super::report::{
     ChainCertificate, ChainStatus, Coverage, PathCertificate, Problem, SignatureStatus,
     SignerReport, VerifyReport, Weakness,
@@ -43,6 +43,7 @@ pub(super) fn evaluate(
     protected: Protected,
     message: Message,
     options: &VerifyOptions,
+    trust: &Trust,
 ) -> Result<(VerifyReport, usize)> {
     let Message {
         form,
@@ -80,7 +81,15 @@ pub(super) fn evaluate(
             if let Ok(index) = check.result {
                 matched = index;
             }
-            signer_report(check, &pool, options, time, from.as_deref(), &sources)
+            signer_report(
+                check,
+                &pool,
+                options,
+                trust,
+                time,
+                from.as_deref(),
+                &sources,
+            )
         })
         .collect();
     check_protected(protected, &signers, &mut problems);
@@ -193,6 +202,7 @@ fn signer_report(
     check: cms::SignerCheck,
     pool: &[Certificate],
     options: &VerifyOptions,
+    trust: &Trust,
     time: SystemTime,
     from: Option<&str>,
     sources: &Sources,
@@ -205,7 +215,7 @@ fn signer_report(
     let (mut chain, mut chain_certificate, built) = match &check.certificate {
         None => (ChainStatus::NoCertificate, None, Vec::new()),
         Some(cert) => {
-            let validated = chain::validate(cert, pool, anchors, time);
+            let validated = chain::validate(cert, pool, anchors, trust);
             match validated.status {
                 ChainStatus::Trusted if !cert.can_sign() => (
                     ChainStatus::BadUsage,
