@@ -15,6 +15,7 @@
 //! other than the sender.
 #![forbid(unsafe_code)]
 
+mod cache;
 mod chain;
 mod digest;
 mod locate;
@@ -34,6 +35,7 @@ use crate::mime::{self, Entity};
 use crate::oid;
 use crate::revocation::{Crl, OcspResponse, RevocationPolicy};
 use crate::sign::SignatureForm;
+use cache::CertificateCache;
 use chain::Trust;
 use digest::{ContentTee, digests_to_take, lf_to_crlf, micalg_digests, opaque_stream};
 use locate::{Found, find_signed, signature_der};
@@ -157,6 +159,8 @@ impl VerifyOptions {
 pub struct Verifier {
     options: VerifyOptions,
     trust: Trust,
+    /// The certificates messages carried, decoded once (see `cache`).
+    certificates: CertificateCache,
 }
 
 impl Verifier {
@@ -165,18 +169,56 @@ impl Verifier {
     /// ([`VerifyOptions::at`]) each verification is as of its own "now".
     pub fn new(options: VerifyOptions) -> Result<Verifier> {
         let trust = Trust::new(&options.trust_anchors, options.time)?;
-        Ok(Verifier { options, trust })
+        Ok(Verifier {
+            options,
+            trust,
+            certificates: CertificateCache::default(),
+        })
     }
 
     /// [`verify()`] with this verifier's options.
     pub fn verify(&self, message: &[u8]) -> Result<VerifyReport> {
-        verify_layer(message, &self.options, &self.trust, 0)
+        verify_layer(
+            message,
+            &self.engine(&|der| self.certificates.parse(der)),
+            0,
+        )
     }
 
     /// [`verify_stream()`] with this verifier's options.
     pub fn verify_stream<R: Read, W: Write>(&self, input: R, content: W) -> Result<VerifyReport> {
-        stream(input, content, &self.options, &self.trust)
+        stream(
+            input,
+            content,
+            &self.engine(&|der| self.certificates.parse(der)),
+        )
     }
+
+    fn engine<'a>(&'a self, parse: cms::CertificateParser<'a>) -> Engine<'a> {
+        Engine {
+            options: &self.options,
+            trust: &self.trust,
+            parse,
+        }
+    }
+}
+
+/// What one verification works with: the options, the trust anchors as
+/// OpenSSL stores, and how the message's certificates are decoded.
+struct Engine<'a> {
+    options: &'a VerifyOptions,
+    trust: &'a Trust,
+    parse: cms::CertificateParser<'a>,
+}
+
+/// A verification of one use: [`verify()`], [`verify_stream()`].
+fn once<T>(options: &VerifyOptions, run: impl FnOnce(&Engine<'_>) -> Result<T>) -> Result<T> {
+    let trust = Trust::new(&options.trust_anchors, options.time)?;
+    run(&Engine {
+        options,
+        trust: &trust,
+        parse: &|der| Certificate::from_der(der).ok(),
+    })
 }
 
 /// Verifies an S/MIME-signed message (RFC 8551): `multipart/signed` or
@@ -189,20 +231,15 @@ impl Verifier {
 /// else — bad signature, untrusted chain, wrong sender — is reported in the
 /// [`VerifyReport`], not as an error.
 pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
-    let trust = Trust::new(&options.trust_anchors, options.time)?;
-    verify_layer(message, options, &trust, 0)
+    once(options, |engine| verify_layer(message, engine, 0))
 }
 
 /// [`verify()`] of a message that may be a compressed-data layer (RFC
 /// 3274) around the signed one: inflated (within
 /// `Limits::max_decompressed`) and verified inside, nested at most
 /// `max_mime_depth` times.
-fn verify_layer(
-    message: &[u8],
-    options: &VerifyOptions,
-    trust: &Trust,
-    depth: usize,
-) -> Result<VerifyReport> {
+fn verify_layer(message: &[u8], engine: &Engine<'_>, depth: usize) -> Result<VerifyReport> {
+    let (options, trust) = (engine.options, engine.trust);
     let root = Entity::parse(message)?;
     if root.is_pkcs7_mime()
         && locate::opaque_content_type(&root, root.body()) == Some(oid::COMPRESSED_DATA)
@@ -210,7 +247,7 @@ fn verify_layer(
         let limits = &options.limits;
         crate::limits::check("max_mime_depth", depth as u64, limits.max_mime_depth as u64)?;
         let der = root.decoded_body()?;
-        return verify_layer(&cms::decompress(&der, limits)?, options, trust, depth + 1);
+        return verify_layer(&cms::decompress(&der, limits)?, engine, depth + 1);
     }
     let mut problems = Vec::new();
     let from = sender(&root, &mut problems);
@@ -228,7 +265,7 @@ fn verify_layer(
             signature,
             micalg,
         } => {
-            let parsed = cms::parse_signed_data(&signature, limits)?;
+            let parsed = cms::parse_signed_data_with(&signature, limits, engine.parse)?;
             let canonical = lf_to_crlf(content);
             let candidates: Vec<&[u8]> = if canonical != content {
                 // Signed as received first; a relay may have turned CRLF
@@ -256,7 +293,8 @@ fn verify_layer(
             // signed-data for both entry points.
             let ber = BerReader::new(body.reader(), limits.max_ber_depth);
             let mut econtent = Vec::new();
-            let (parsed, digests, protected) = opaque_stream(ber, &mut econtent, limits)?;
+            let (parsed, digests, protected) =
+                opaque_stream(ber, &mut econtent, limits, engine.parse)?;
             let message = message(SignatureForm::Opaque);
             let (mut report, _) = evaluate(parsed, &digests, protected, message, options, trust)?;
             report.content = econtent;
@@ -294,16 +332,15 @@ pub fn verify_stream<R: Read, W: Write>(
     content: W,
     options: &VerifyOptions,
 ) -> Result<VerifyReport> {
-    let trust = Trust::new(&options.trust_anchors, options.time)?;
-    stream(input, content, options, &trust)
+    once(options, |engine| stream(input, content, engine))
 }
 
 fn stream<R: Read, W: Write>(
     input: R,
     mut content: W,
-    options: &VerifyOptions,
-    trust: &Trust,
+    engine: &Engine<'_>,
 ) -> Result<VerifyReport> {
+    let (options, trust) = (engine.options, engine.trust);
     let mut input = BufReader::with_capacity(io::CHUNK, input);
     let head = mime::read_head(&mut input)?;
     let root = Entity::parse(&head)?;
@@ -327,7 +364,7 @@ fn stream<R: Read, W: Write>(
     if !streams {
         let mut message = head.clone();
         message.extend(io::read_bounded(&mut input, options.limits.max_in_memory)?);
-        let mut report = verify_layer(&message, options, trust, 0)?;
+        let mut report = verify_layer(&message, engine, 0)?;
         content.write_all(&report.content)?;
         report.content = Vec::new();
         return Ok(report);
@@ -340,15 +377,18 @@ fn stream<R: Read, W: Write>(
         let mut tee = ContentTee::new(&mut content, digests, true)?;
         let signature = mime::split_signed(&mut input, boundary, &mut |bytes| tee.update(bytes))?;
         let (digests, protected) = tee.finish()?;
-        let parsed = cms::parse_signed_data(&signature_der(&signature)?, &options.limits)?;
+        let der = signature_der(&signature)?;
+        let parsed = cms::parse_signed_data_with(&der, &options.limits, engine.parse)?;
         (SignatureForm::Detached, parsed, digests, protected)
     } else if root.transfer_encoding() == "base64" {
         let ber = BerReader::new(mime::Base64Reader::new(input), options.limits.max_ber_depth);
-        let (parsed, digests, protected) = opaque_stream(ber, &mut content, &options.limits)?;
+        let (parsed, digests, protected) =
+            opaque_stream(ber, &mut content, &options.limits, engine.parse)?;
         (SignatureForm::Opaque, parsed, digests, protected)
     } else {
         let ber = BerReader::new(input, options.limits.max_ber_depth);
-        let (parsed, digests, protected) = opaque_stream(ber, &mut content, &options.limits)?;
+        let (parsed, digests, protected) =
+            opaque_stream(ber, &mut content, &options.limits, engine.parse)?;
         (SignatureForm::Opaque, parsed, digests, protected)
     };
     content.flush()?;
