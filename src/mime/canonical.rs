@@ -160,10 +160,8 @@ pub(crate) fn scan<R: Read>(
     sink: &mut impl FnMut(&[u8]) -> Result<()>,
 ) -> Result<Scan> {
     let mut scanner = Scanner::new(boundary);
-    scanner.feed(head);
+    scanner.feed(head, false);
     let mut canonicalizer = Canonicalizer::default();
-    let mut canonical = true;
-    let mut previous = 0u8;
     let mut buf = vec![0u8; CHUNK];
     loop {
         let n = read_some(reader, &mut buf)?;
@@ -171,25 +169,23 @@ pub(crate) fn scan<R: Read>(
             break;
         }
         let chunk = buf.get(..n).unwrap_or_default();
-        scanner.feed(chunk);
-        if canonical && is_canonical(previous, chunk) {
-            previous = chunk.last().copied().unwrap_or(previous);
+        let (was, previous) = (scanner.canonical, scanner.previous);
+        scanner.feed(chunk, true);
+        if scanner.canonical {
             sink(chunk)?;
             continue;
         }
-        if canonical {
+        if was && previous == b'\r' {
             // The body stops being canonical here: a CR already handed on
             // as it was gets its LF, and a LF starting this chunk is its.
-            canonical = false;
-            if previous == b'\r' {
-                sink(b"\n")?;
-                canonicalizer.pending_cr = true;
-            }
+            sink(b"\n")?;
+            canonicalizer.pending_cr = true;
         }
         canonicalizer.push(chunk, sink)?;
     }
     // A body ending in a bare CR: its canonical LF is still to come.
-    if canonical && previous == b'\r' {
+    let mut canonical = scanner.canonical;
+    if canonical && scanner.previous == b'\r' {
         canonical = false;
         sink(b"\n")?;
     }
@@ -197,23 +193,6 @@ pub(crate) fn scan<R: Read>(
         transport_safe: scanner.safe,
         contains_boundary: scanner.found,
         canonical,
-    })
-}
-
-/// Whether `chunk`, following a chunk that ended in `previous` (0 at the
-/// start), has only CRLF line ends, a CR at its very end aside (the next
-/// chunk decides).
-fn is_canonical(previous: u8, chunk: &[u8]) -> bool {
-    if previous == b'\r' && chunk.first().is_some_and(|&b| b != b'\n') {
-        return false;
-    }
-    memchr::memchr2_iter(b'\r', b'\n', chunk).all(|i| {
-        if chunk.get(i) == Some(&b'\n') {
-            let before = i.checked_sub(1).map_or(Some(&previous), |j| chunk.get(j));
-            before == Some(&b'\r')
-        } else {
-            chunk.get(i + 1).is_none_or(|&next| next == b'\n')
-        }
     })
 }
 
@@ -225,6 +204,10 @@ struct Scanner {
     safe: bool,
     found: bool,
     window: Vec<u8>,
+    /// The body so far has only CRLF line ends (a CR at its very end aside).
+    canonical: bool,
+    /// The body's last octet so far (0 before it).
+    previous: u8,
 }
 
 impl Scanner {
@@ -237,10 +220,18 @@ impl Scanner {
             safe: true,
             found: false,
             window: Vec::with_capacity(CHUNK + boundary.len()),
+            canonical: true,
+            previous: 0,
         }
     }
 
-    fn feed(&mut self, bytes: &[u8]) {
+    /// Checks `bytes`, and, when they are `body`, whether they keep the
+    /// body canonical.
+    fn feed(&mut self, bytes: &[u8], body: bool) {
+        let mut canonical = body && self.canonical;
+        if canonical && self.previous == b'\r' && bytes.first().is_some_and(|&b| b != b'\n') {
+            canonical = false;
+        }
         // Word-at-a-time friendly: OR of all bytes for the high bit, memchr
         // for NUL and for line ends.
         if bytes.iter().fold(0u8, |acc, &b| acc | b) & 0x80 != 0
@@ -253,12 +244,28 @@ impl Scanner {
             if self.line + (end - start) > MAX_LINE {
                 self.safe = false;
             }
+            if canonical {
+                // LF only after CR; CR only before LF (or last, for the
+                // next chunk to decide).
+                canonical = if bytes.get(end) == Some(&b'\n') {
+                    let before = end
+                        .checked_sub(1)
+                        .map_or(Some(&self.previous), |j| bytes.get(j));
+                    before == Some(&b'\r')
+                } else {
+                    bytes.get(end + 1).is_none_or(|&next| next == b'\n')
+                };
+            }
             self.line = 0;
             start = end + 1;
         }
         self.line += bytes.len() - start.min(bytes.len());
         if self.line > MAX_LINE {
             self.safe = false;
+        }
+        if body {
+            self.canonical = canonical;
+            self.previous = bytes.last().copied().unwrap_or(self.previous);
         }
         let Some(finder) = &self.finder else {
             return;
