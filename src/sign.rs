@@ -198,6 +198,21 @@ pub fn sign_stream<R: Read + Seek, W: Write>(
     let streamable = if options.compress {
         // The compressed length is known only once compressed: in memory.
         None
+    } else if io::remaining(&mut input)? >= io::OFFLOAD_FROM {
+        // Hashing on a second thread, beside reading and scanning.
+        let (streamable, hashed) = io::offload(
+            hasher,
+            |hasher, bytes, _| Ok(hasher.update(bytes)?),
+            |sink| {
+                mime::streamable(&mut input, boundary.as_bytes(), false, &mut |bytes| {
+                    len += bytes.len() as u64;
+                    sink(bytes)
+                })
+            },
+            |_| Ok(()),
+        )?;
+        hasher = hashed;
+        streamable
     } else {
         mime::streamable(&mut input, boundary.as_bytes(), false, &mut |bytes| {
             hasher.update(bytes)?;

@@ -30,6 +30,7 @@ mod open;
 
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 
+use openssl::cipher_ctx::CipherCtxRef;
 use zeroize::Zeroizing;
 
 use crate::algorithm::{ContentEncryption, DecryptionWeakness, KeyAlgorithm, KeyTransport};
@@ -275,15 +276,43 @@ where
     out(&layout.prefix)?;
     let (mut read, mut written) = (0u64, 0u64);
     let mut buf = vec![0u8; io::CHUNK + 64];
-    content(&mut |plain: &[u8]| {
-        read += plain.len() as u64;
-        for piece in plain.chunks(io::CHUNK) {
-            let n = encryptor.cipher().cipher_update(piece, Some(&mut buf))?;
-            written += n as u64;
-            out(buf.get(..n).unwrap_or_default())?;
-        }
-        Ok(())
-    })?;
+    if len >= io::OFFLOAD_FROM {
+        // AES on a second thread, beside reading, canonicalizing, base64
+        // and writing.
+        let encrypt = |cipher: &mut &mut CipherCtxRef, plain: &[u8], ciphertext: &mut Vec<u8>| {
+            for piece in plain.chunks(io::CHUNK) {
+                let start = ciphertext.len();
+                ciphertext.resize(start + piece.len() + 64, 0);
+                let n = cipher.cipher_update(piece, ciphertext.get_mut(start..))?;
+                ciphertext.truncate(start + n);
+            }
+            Ok(())
+        };
+        io::offload(
+            encryptor.cipher(),
+            encrypt,
+            |put| {
+                content(&mut |plain: &[u8]| {
+                    read += plain.len() as u64;
+                    put(plain)
+                })
+            },
+            |ciphertext| {
+                written += ciphertext.len() as u64;
+                out(ciphertext)
+            },
+        )?;
+    } else {
+        content(&mut |plain: &[u8]| {
+            read += plain.len() as u64;
+            for piece in plain.chunks(io::CHUNK) {
+                let n = encryptor.cipher().cipher_update(piece, Some(&mut buf))?;
+                written += n as u64;
+                out(buf.get(..n).unwrap_or_default())?;
+            }
+            Ok(())
+        })?;
+    }
     let n = encryptor.cipher().cipher_final(&mut buf)?;
     written += n as u64;
     if read != len || written != expected {
