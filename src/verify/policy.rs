@@ -215,7 +215,7 @@ fn signer_report(
     let (mut chain, mut chain_certificate, built) = match &check.certificate {
         None => (ChainStatus::NoCertificate, None, Vec::new()),
         Some(cert) => {
-            let validated = chain::validate(cert, pool, anchors, trust);
+            let validated = chain::validate(cert, pool, anchors, trust, time);
             match validated.status {
                 ChainStatus::Trusted if !cert.can_sign() => (
                     ChainStatus::BadUsage,
