@@ -163,7 +163,8 @@ pub fn sign(message: &[u8], signer: &Identity, options: &SignOptions) -> Result<
 /// ends are CRLF already). Opaque signing writes DER, as [`sign()`] does:
 /// the first pass also fixes every length. An input that changes in
 /// between is [`Error::InputChanged`]. The output is what [`sign()`]
-/// writes.
+/// writes. From 1 MiB on, hashing runs on a second thread; why the input
+/// must be seekable: [`manual::streaming`](crate::manual::streaming).
 ///
 /// An entity with 8-bit or binary content or over-long lines needs
 /// re-encoding first; such a message is signed in memory, up to 256 MiB

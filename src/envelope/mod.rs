@@ -189,7 +189,8 @@ pub fn encrypt(
 /// accepts), in two passes over the input: the first checks that the
 /// entity needs no re-encoding and counts its canonical length (which
 /// fixes every length of the structure before its first byte), the
-/// second encrypts it chunk by chunk and base64 encodes it as it goes.
+/// second encrypts it chunk by chunk and base64 encodes it as it goes
+/// (from 1 MiB on, AES on a second thread).
 /// Entities that need re-encoding are encrypted in memory, up to 256 MiB
 /// (larger: [`Error::InvalidMessage`]). An input that changes between the
 /// passes is [`Error::InputChanged`].
