@@ -6,7 +6,7 @@
 #
 # Builds the release CLI, generates a SIZE_MIB message (a text part and one
 # base64 attachment, CRLF), then runs each operation REPETITIONS times with
-# `/usr/bin/time -v` (peak RSS; the wall time is the whole pipeline's,
+# `/usr/bin/time -v`, the tools in turn (peak RSS; the wall time is the whole pipeline's,
 # from bash's $EPOCHREALTIME), every tool writing to its standard output, a pipe
 # (`| cat`), and prints per operation the median wall time of each tool, the
 # ratio smime/openssl, and the median peak RSS. OpenSSL runs in its fastest
@@ -82,16 +82,13 @@ export SMIME_STORE="$work/store.db" SMIME_STORE_PASSPHRASE=bench SMIME_P12_PASSW
 "$bin" import --mailbox alice@example.org "$fx/p12/alice.p12" >/dev/null
 "$bin" import --mailbox bob@example.org "$fx/p12/bob.p12" >/dev/null
 
-# run NAME CMD... : REPS runs, stdout into a pipe; "seconds rss_kib" per run in NAME.runs
+# run NAME CMD... : one run, stdout into a pipe; appends "seconds rss_kib" to NAME.runs
 run() {
     local name=$1; shift
-    : > "$name.runs"
-    for _ in $(seq "$reps"); do
-        local t0=$EPOCHREALTIME
-        { /usr/bin/time -v -o "$name.time" "$@" 2>"$name.err" || { cat "$name.err" "$name.time" >&2; exit 1; }; } | cat >/dev/null
-        local t1=$EPOCHREALTIME
-        awk -v t0="$t0" -v t1="$t1" '/Maximum resident set size/ {r=$NF} END {print t1 - t0, r}' "$name.time" >> "$name.runs"
-    done
+    local t0=$EPOCHREALTIME
+    { /usr/bin/time -v -o "$name.time" "$@" 2>"$name.err" || { cat "$name.err" "$name.time" >&2; exit 1; }; } | cat >/dev/null
+    local t1=$EPOCHREALTIME
+    awk -v t0="$t0" -v t1="$t1" '/Maximum resident set size/ {r=$NF} END {print t1 - t0, r}' "$name.time" >> "$name.runs"
 }
 median() { [ -s "$1.runs" ] || { echo -; return; }; sort -n -k"$2" "$1.runs" | awk -v k="$2" '{v[NR]=$k} END {print v[int((NR+1)/2)]}'; }
 
@@ -99,20 +96,25 @@ median() { [ -s "$1.runs" ] || { echo -; return; }; sort -n -k"$2" "$1.runs" | a
 "$bin" sign --p12 "$fx/p12/alice.p12" --in msg.eml --out signed.eml
 "$bin" encrypt --to "$fx/certs/bob.pem" --in msg.eml --out enc.eml
 
-run o-sign openssl cms -sign -binary -in msg.eml -signer "$fx/certs/alice.pem" -inkey "$fx/keys/alice.key" -certfile "$fx/ca/intermediate.pem" -md sha256
-run s-sign "$bin" sign --p12 "$fx/p12/alice.p12" --in msg.eml
-run s-sign-store "$bin" sign --mailbox alice@example.org --in msg.eml
-run o-verify openssl cms -verify -binary -crlfeol -in signed.eml -CAfile "$fx/ca/root.pem"
-run s-verify "$bin" verify --trust "$fx/ca/root.pem" --in signed.eml --out /dev/stdout
-run o-encrypt openssl cms -encrypt -binary -stream -aes256 -in msg.eml "$fx/certs/bob.pem"
-run s-encrypt "$bin" encrypt --to "$fx/certs/bob.pem" --in msg.eml
-run o-decrypt openssl cms -decrypt -binary -in enc.eml -recip "$fx/certs/bob.pem" -inkey "$fx/keys/bob.key"
-run s-decrypt "$bin" decrypt --p12 "$fx/p12/bob.p12" --in enc.eml
-run s-decrypt-store "$bin" decrypt --mailbox bob@example.org --in enc.eml
-if [ -n "$pyca" ]; then
-    for op in sign encrypt; do run "p-$op" "$pyca" pyca.py "$op" "$fx" msg.eml; done
-    run p-decrypt "$pyca" pyca.py decrypt "$fx" enc.eml
-fi
+# The tools in turn, run after run (A B A B ...), so a machine whose load
+# drifts affects both alike.
+rm -f ./*.runs
+for _ in $(seq "$reps"); do
+    run o-sign openssl cms -sign -binary -in msg.eml -signer "$fx/certs/alice.pem" -inkey "$fx/keys/alice.key" -certfile "$fx/ca/intermediate.pem" -md sha256
+    run s-sign "$bin" sign --p12 "$fx/p12/alice.p12" --in msg.eml
+    run s-sign-store "$bin" sign --mailbox alice@example.org --in msg.eml
+    run o-verify openssl cms -verify -binary -crlfeol -in signed.eml -CAfile "$fx/ca/root.pem"
+    run s-verify "$bin" verify --trust "$fx/ca/root.pem" --in signed.eml --out /dev/stdout
+    run o-encrypt openssl cms -encrypt -binary -stream -aes256 -in msg.eml "$fx/certs/bob.pem"
+    run s-encrypt "$bin" encrypt --to "$fx/certs/bob.pem" --in msg.eml
+    run o-decrypt openssl cms -decrypt -binary -in enc.eml -recip "$fx/certs/bob.pem" -inkey "$fx/keys/bob.key"
+    run s-decrypt "$bin" decrypt --p12 "$fx/p12/bob.p12" --in enc.eml
+    run s-decrypt-store "$bin" decrypt --mailbox bob@example.org --in enc.eml
+    if [ -n "$pyca" ]; then
+        for op in sign encrypt; do run "p-$op" "$pyca" pyca.py "$op" "$fx" msg.eml; done
+        run p-decrypt "$pyca" pyca.py decrypt "$fx" enc.eml
+    fi
+done
 openssl cms -decrypt -binary -in enc.eml -recip "$fx/certs/bob.pem" -inkey "$fx/keys/bob.key" -out o-dec.out
 "$bin" decrypt --p12 "$fx/p12/bob.p12" --in enc.eml > s-dec.out
 cmp -s o-dec.out s-dec.out || { echo "decrypted outputs differ" >&2; exit 1; }
@@ -121,8 +123,8 @@ baseline() { /usr/bin/time -f "%M" -o base.time "$@" >/dev/null 2>&1 || true; ca
 s_base=$(baseline "$bin" --version)
 o_base=$(baseline openssl version)
 
-printf '%s MiB message (%s bytes), %s runs each, median wall time; peak RSS (process baseline: smime %s KiB, openssl %s KiB)\n' \
-    "$size" "$(stat -c %s msg.eml)" "$reps" "$s_base" "$o_base"
+printf '%s MiB message (%s bytes), %s runs each in turn, median wall time; peak RSS (process baseline: smime %s KiB, openssl %s KiB); load average %s\n' \
+    "$size" "$(stat -c %s msg.eml)" "$reps" "$s_base" "$o_base" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-14s %8s %9s %7s %7s %9s %9s %9s\n' operation smime_s openssl_s ratio pyca_s smime_MiB ossl_MiB pyca_MiB
 for op in sign verify encrypt decrypt; do
     awk -v op="$op" -v st="$(median "s-$op" 1)" -v ot="$(median "o-$op" 1)" -v pt="$(median "p-$op" 1)" \
