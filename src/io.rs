@@ -122,27 +122,31 @@ where
             }
         };
         let produced = produce(&mut |bytes: &[u8]| {
-            if failed {
-                return Err(Error::Io(io::Error::other("worker stopped")));
-            }
-            if in_flight == IN_FLIGHT {
-                if !receive(&mut emit, &mut spare)? {
+            // Chunk by chunk, however much one call hands over (the
+            // in-memory `encrypt` hands over everything at once).
+            for piece in bytes.chunks(CHUNK) {
+                if failed {
+                    return Err(Error::Io(io::Error::other("worker stopped")));
+                }
+                if in_flight == IN_FLIGHT {
+                    if !receive(&mut emit, &mut spare)? {
+                        failed = true;
+                        return Err(Error::Io(io::Error::other("worker stopped")));
+                    }
+                    in_flight -= 1;
+                }
+                let mut job = spare.pop().unwrap_or_else(|| Job {
+                    input: zeroize::Zeroizing::new(Vec::with_capacity(CHUNK)),
+                    output: Vec::with_capacity(CHUNK + 64),
+                });
+                job.input.clear();
+                job.input.extend_from_slice(piece);
+                if to_worker.send(job).is_err() {
                     failed = true;
                     return Err(Error::Io(io::Error::other("worker stopped")));
                 }
-                in_flight -= 1;
+                in_flight += 1;
             }
-            let mut job = spare.pop().unwrap_or_else(|| Job {
-                input: zeroize::Zeroizing::new(Vec::with_capacity(CHUNK)),
-                output: Vec::with_capacity(CHUNK + 64),
-            });
-            job.input.clear();
-            job.input.extend_from_slice(bytes);
-            if to_worker.send(job).is_err() {
-                failed = true;
-                return Err(Error::Io(io::Error::other("worker stopped")));
-            }
-            in_flight += 1;
             Ok(())
         });
         drop(to_worker);
@@ -201,6 +205,22 @@ mod tests {
         assert_eq!(total, chunks.iter().map(Vec::len).sum::<usize>());
         let expected: Vec<u8> = chunks.concat().iter().map(|b| b.wrapping_add(1)).collect();
         assert_eq!(emitted, expected);
+    }
+
+    #[test]
+    fn one_large_call_becomes_chunks() {
+        let big = vec![7u8; CHUNK * 3 + 5];
+        let (_, sizes) = offload(
+            Vec::new(),
+            |sizes: &mut Vec<usize>, bytes, _| {
+                sizes.push(bytes.len());
+                Ok(())
+            },
+            |sink| sink(&big),
+            |_| Ok(()),
+        )
+        .unwrap();
+        assert_eq!(sizes, [CHUNK, CHUNK, CHUNK, 5]);
     }
 
     #[test]
