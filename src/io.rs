@@ -88,3 +88,221 @@ pub(crate) fn from_io(e: io::Error) -> Error {
     }
     Error::Io(e)
 }
+
+/// Inputs at least this long are worth a second thread ([`offload`]);
+/// below, starting one costs more than it saves.
+pub(crate) const OFFLOAD_FROM: u64 = 1 << 20;
+
+/// The octets left in `input` from where it is (its position unchanged).
+pub(crate) fn remaining<R: std::io::Seek>(input: &mut R) -> Result<u64> {
+    let here = input.stream_position()?;
+    let end = input.seek(std::io::SeekFrom::End(0))?;
+    input.seek(std::io::SeekFrom::Start(here))?;
+    Ok(end.saturating_sub(here))
+}
+
+/// Chunks in flight between the two threads of [`offload`].
+const IN_FLIGHT: usize = 4;
+
+/// A chunk on its way to the worker, and what the worker made of it;
+/// cleared when dropped (the chunks may be plaintext on its way to AES).
+struct Job {
+    input: zeroize::Zeroizing<Vec<u8>>,
+    output: Vec<u8>,
+}
+
+/// Overlaps two stages of a stream on two threads: `produce` runs on this
+/// thread (reading and canonicalizing; the reader and writer need not be
+/// `Send`) and hands chunks to its sink; `work` runs on a second thread
+/// over each chunk in order, with `state`, and may fill an output buffer,
+/// which `emit` receives back here, in order. Returns `produce`'s value
+/// and the state. A 2-core machine runs hashing or AES beside the reading,
+/// scanning, base64 and writing; the chunks are copied once (memcpy is
+/// cheap beside either stage).
+pub(crate) fn offload<S, T, P, F, E>(
+    mut state: S,
+    work: F,
+    produce: P,
+    mut emit: E,
+) -> Result<(T, S)>
+where
+    S: Send,
+    F: Fn(&mut S, &[u8], &mut Vec<u8>) -> Result<()> + Send,
+    P: FnOnce(&mut dyn FnMut(&[u8]) -> Result<()>) -> Result<T>,
+    E: FnMut(&[u8]) -> Result<()>,
+{
+    use std::sync::mpsc::sync_channel;
+    let (to_worker, jobs) = sync_channel::<Job>(IN_FLIGHT);
+    let (to_main, done) = sync_channel::<Job>(IN_FLIGHT);
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(move || -> Result<S> {
+            for mut job in jobs {
+                job.output.clear();
+                work(&mut state, &job.input, &mut job.output)?;
+                if to_main.send(job).is_err() {
+                    break;
+                }
+            }
+            Ok(state)
+        });
+        let mut in_flight = 0usize;
+        let mut spare: Vec<Job> = Vec::new();
+        let mut failed = false;
+        let receive = |emit: &mut E, spare: &mut Vec<Job>| -> Result<bool> {
+            match done.recv() {
+                Ok(job) => {
+                    emit(&job.output)?;
+                    spare.push(job);
+                    Ok(true)
+                }
+                // The worker stopped: its error is returned below.
+                Err(_) => Ok(false),
+            }
+        };
+        let produced = produce(&mut |bytes: &[u8]| {
+            // Chunk by chunk, however much one call hands over (the
+            // in-memory `encrypt` hands over everything at once).
+            for piece in bytes.chunks(CHUNK) {
+                if failed {
+                    return Err(Error::Io(io::Error::other("worker stopped")));
+                }
+                if in_flight == IN_FLIGHT {
+                    if !receive(&mut emit, &mut spare)? {
+                        failed = true;
+                        return Err(Error::Io(io::Error::other("worker stopped")));
+                    }
+                    in_flight -= 1;
+                }
+                let mut job = spare.pop().unwrap_or_else(|| Job {
+                    input: zeroize::Zeroizing::new(Vec::with_capacity(CHUNK)),
+                    output: Vec::with_capacity(CHUNK + 64),
+                });
+                job.input.clear();
+                job.input.extend_from_slice(piece);
+                if to_worker.send(job).is_err() {
+                    failed = true;
+                    return Err(Error::Io(io::Error::other("worker stopped")));
+                }
+                in_flight += 1;
+            }
+            Ok(())
+        });
+        drop(to_worker);
+        let mut drained = Ok(());
+        while in_flight > 0 {
+            match receive(&mut emit, &mut spare) {
+                Ok(true) => in_flight -= 1,
+                Ok(false) => break,
+                Err(e) => {
+                    drained = Err(e);
+                    break;
+                }
+            }
+        }
+        drop(done);
+        let state = match worker.join() {
+            Ok(state) => state,
+            Err(_) => Err(Error::Io(io::Error::other("worker panicked"))),
+        };
+        // The worker's own error first: it is why the others happened.
+        let state = state?;
+        drained?;
+        Ok((produced?, state))
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offload_keeps_order_and_returns_the_state() {
+        let chunks: Vec<Vec<u8>> = (0..50u8).map(|i| vec![i; usize::from(i) * 100]).collect();
+        let mut emitted = Vec::new();
+        let (count, total) = offload(
+            0usize,
+            |total, bytes, out| {
+                *total += bytes.len();
+                out.extend(bytes.iter().map(|b| b.wrapping_add(1)));
+                Ok(())
+            },
+            |sink| {
+                for chunk in &chunks {
+                    sink(chunk)?;
+                }
+                Ok(chunks.len())
+            },
+            |out| {
+                emitted.extend_from_slice(out);
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(count, 50);
+        assert_eq!(total, chunks.iter().map(Vec::len).sum::<usize>());
+        let expected: Vec<u8> = chunks.concat().iter().map(|b| b.wrapping_add(1)).collect();
+        assert_eq!(emitted, expected);
+    }
+
+    #[test]
+    fn one_large_call_becomes_chunks() {
+        let big = vec![7u8; CHUNK * 3 + 5];
+        let (_, sizes) = offload(
+            Vec::new(),
+            |sizes: &mut Vec<usize>, bytes, _| {
+                sizes.push(bytes.len());
+                Ok(())
+            },
+            |sink| sink(&big),
+            |_| Ok(()),
+        )
+        .unwrap();
+        assert_eq!(sizes, [CHUNK, CHUNK, CHUNK, 5]);
+    }
+
+    #[test]
+    fn a_worker_error_is_the_error_returned() {
+        let result = offload(
+            (),
+            |_, bytes, _| {
+                if bytes == b"bad" {
+                    Err(Error::InputChanged)
+                } else {
+                    Ok(())
+                }
+            },
+            |sink| {
+                for _ in 0..20 {
+                    sink(b"good")?;
+                }
+                sink(b"bad")?;
+                for _ in 0..20 {
+                    sink(b"good")?;
+                }
+                Ok(())
+            },
+            |_| Ok(()),
+        );
+        assert!(matches!(result, Err(Error::InputChanged)), "{result:?}");
+    }
+
+    #[test]
+    fn an_emit_error_stops_the_stream() {
+        let result = offload(
+            (),
+            |_, bytes, out| {
+                out.extend_from_slice(bytes);
+                Ok(())
+            },
+            |sink| {
+                for _ in 0..100 {
+                    sink(b"x")?;
+                }
+                Ok(())
+            },
+            |_| Err(Error::InputChanged),
+        );
+        assert!(matches!(result, Err(Error::InputChanged)), "{result:?}");
+    }
+}

@@ -22,7 +22,7 @@
 //! | source | what | items |
 //! |---|---|---|
 //! | `src/sign.rs` | signing: `multipart/signed` or opaque `application/pkcs7-mime` | [`sign()`], [`sign_stream()`], [`SignOptions`] |
-//! | `src/verify/` | verification: `mod` (entry points), `report` (typed outcomes), `locate`, `digest`, `policy` (the `valid` rule), `chain` | [`verify()`], [`verify_stream()`], [`VerifyReport`] |
+//! | `src/verify/` | verification: `mod` (entry points), `report` (typed outcomes), `locate`, `digest`, `policy` (the `valid` rule), `chain` | [`verify()`], [`verify_stream()`], [`Verifier`], [`VerifyReport`] |
 //! | `src/envelope/` | encryption and decryption: `mod` (EnvelopedData / AuthEnvelopedData), `open` (the streaming decryptor) | [`encrypt()`], [`decrypt()`] and their `_stream` forms |
 //! | `src/message/` | the mail-client layer: the combined operations of RFC 8551 §3.7, `compose` (settings → sign/encrypt, RFC 9788 Header Protection), `open` (every layer → a displayable message and one verdict), `header_protection`, `legacy_display`, `verdict` | [`sign_and_encrypt()`], [`decrypt_and_verify()`], [`compose()`], [`open()`], [`Verdict`] |
 //! | `src/store/` | the per-mailbox store: rules (`mod`), `open`, `import`, `export` (certificates to share), `settings`, `directory` (recipients), `trust` (anchors, intermediates, system roots, CRLs), `trusted` (which recipient certificate is trusted), `policy` (domains), `backend` traits, `memory`, `sqlite/`, `postgres/`, `seal` (keys at rest), `integrity` (row tags), `rekey` | [`Store`], [`backend`], [`RecipientLookup`], [`TrustAnchor`], [`CrlUpdate`] |
@@ -136,7 +136,8 @@ pub use store::{
 pub use store::{CrlUpdate, RecipientLookup, TrustAnchor};
 pub use verify::{
     ChainCertificate, ChainFailure, ChainStatus, Coverage, PathCertificate, Problem,
-    SignatureStatus, SignerReport, VerifyOptions, VerifyReport, Weakness, verify, verify_stream,
+    SignatureStatus, SignerReport, Verifier, VerifyOptions, VerifyReport, Weakness, verify,
+    verify_stream,
 };
 
 // README.md's library example is compiled and run as a doc test.

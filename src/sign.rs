@@ -157,12 +157,14 @@ pub fn sign(message: &[u8], signer: &Identity, options: &SignOptions) -> Result<
 }
 
 /// [`sign()`] from a reader to a writer, in memory that does not grow with
-/// the message: the entity is read once to check that a 7-bit transport
-/// could not alter it, then again to canonicalize, hash and write it in
-/// chunks. Opaque signing writes DER, as [`sign()`] does: its content is
-/// hashed in a pass before the one that writes it, so that every length
-/// is known up front (an input that changes in between is
-/// [`Error::InputChanged`]). The output is what [`sign()`] writes.
+/// the message, in two passes over the input: the first checks that a
+/// 7-bit transport could not alter the entity and hashes its canonical
+/// form as it goes; the second writes it (copied as it is when its line
+/// ends are CRLF already). Opaque signing writes DER, as [`sign()`] does:
+/// the first pass also fixes every length. An input that changes in
+/// between is [`Error::InputChanged`]. The output is what [`sign()`]
+/// writes. From 1 MiB on, hashing runs on a second thread; why the input
+/// must be seekable: [`manual::streaming`](crate::manual::streaming).
 ///
 /// An entity with 8-bit or binary content or over-long lines needs
 /// re-encoding first; such a message is signed in memory, up to 256 MiB
@@ -190,11 +192,34 @@ pub fn sign_stream<R: Read + Seek, W: Write>(
         SignatureForm::Detached => new_boundary()?,
         SignatureForm::Opaque => String::new(),
     };
+    // One pass proves the entity needs only CRLF canonicalization and
+    // hashes its canonical form as it goes.
+    let mut hasher = Hasher::new(options.digest.md())?;
+    let mut len = 0u64;
     let streamable = if options.compress {
         // The compressed length is known only once compressed: in memory.
         None
+    } else if io::remaining(&mut input)? >= io::OFFLOAD_FROM {
+        // Hashing on a second thread, beside reading and scanning.
+        let (streamable, hashed) = io::offload(
+            hasher,
+            |hasher, bytes, _| Ok(hasher.update(bytes)?),
+            |sink| {
+                mime::streamable(&mut input, boundary.as_bytes(), false, &mut |bytes| {
+                    len += bytes.len() as u64;
+                    sink(bytes)
+                })
+            },
+            |_| Ok(()),
+        )?;
+        hasher = hashed;
+        streamable
     } else {
-        mime::streamable(&mut input, boundary.as_bytes(), false)?
+        mime::streamable(&mut input, boundary.as_bytes(), false, &mut |bytes| {
+            hasher.update(bytes)?;
+            len += bytes.len() as u64;
+            Ok(())
+        })?
     };
     let Some(entity) = streamable else {
         input.seek(SeekFrom::Start(start))?;
@@ -202,33 +227,28 @@ pub fn sign_stream<R: Read + Seek, W: Write>(
         output.write_all(&sign(&message, signer, options)?)?;
         return Ok(());
     };
-    let mut hasher = Hasher::new(options.digest.md())?;
+    let der = cms::build_detached_signed_data(&hasher.finish()?, &params)?;
+    // The pass that writes: an input that changed since is refused, as
+    // its hash would not match.
+    let mut written = 0u64;
     match options.form {
         SignatureForm::Detached => {
             output.write_all(&detached_head(&entity.outer, &boundary, options.digest))?;
             let mut sink = |bytes: &[u8]| -> Result<()> {
-                hasher.update(bytes)?;
+                written += bytes.len() as u64;
                 output.write_all(bytes)?;
                 Ok(())
             };
             sink(&entity.head)?;
             mime::canonical_body(&mut input, &entity, &mut sink)?;
-            let der = cms::build_detached_signed_data(&hasher.finish()?, &params)?;
+            if written != len {
+                return Err(Error::InputChanged);
+            }
             output.write_all(&detached_tail(&boundary, &der))?;
         }
         SignatureForm::Opaque => {
-            // DER: the content's length and the SignerInfo's must be known
-            // before the first byte, so the content is hashed in a pass of
-            // its own before the pass that writes it.
-            let mut len = 0u64;
-            let mut hash = |bytes: &[u8]| -> Result<()> {
-                hasher.update(bytes)?;
-                len += bytes.len() as u64;
-                Ok(())
-            };
-            hash(&entity.head)?;
-            mime::canonical_body(&mut input, &entity, &mut hash)?;
-            let der = cms::build_detached_signed_data(&hasher.finish()?, &params)?;
+            // DER: the content's length and the SignerInfo's are known
+            // from the first pass, before the first byte is written.
             let signer_fields = cms::signer_fields(&der)?;
             output.write_all(&entity.outer)?;
             output.write_all(PKCS7_SIGNED_HEAD)?;
@@ -238,7 +258,6 @@ pub fn sign_stream<R: Read + Seek, W: Write>(
                 len,
                 signer_fields.len() as u64,
             )?)?;
-            let mut written = 0u64;
             let mut sink = |bytes: &[u8]| -> Result<()> {
                 written += bytes.len() as u64;
                 base64.put(bytes)?;

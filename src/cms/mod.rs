@@ -44,8 +44,8 @@ pub(crate) use enveloped::{
     read_envelope_head, read_mac,
 };
 pub(crate) use signed::{
-    OpaqueSignedData, Parsed, SignParams, build_detached_signed_data, build_signed_data,
-    opaque_prefix, parse_signed_data, signer_fields,
+    CertificateParser, OpaqueSignedData, Parsed, SignParams, build_detached_signed_data,
+    build_signed_data, opaque_prefix, parse_signed_data, parse_signed_data_with, signer_fields,
 };
 pub(crate) use signer::take_revocation_info;
 

@@ -198,7 +198,35 @@ pub(crate) struct Parsed {
 
 /// Decodes a `ContentInfo` that must hold a `SignedData`.
 pub(crate) fn parse_signed_data(ber: &[u8], limits: &Limits) -> Result<Parsed> {
-    let der = normalize(ber)?;
+    parse_signed_data_with(ber, limits, &|der| Certificate::from_der(der).ok())
+}
+
+/// Whether `ber` is a `ContentInfo` holding a `SignedData`, both strict DER.
+fn is_der_signed_data(ber: &[u8]) -> bool {
+    ContentInfo::from_der(ber).is_ok_and(|ci| {
+        ci.content_type == oid::SIGNED_DATA && ci.content.decode_as::<SignedData>().is_ok()
+    })
+}
+
+/// Turns a certificate's DER into a [`Certificate`] (`None`: unreadable,
+/// skipped): [`Certificate::from_der`], or a verifier's cache of it.
+pub(crate) type CertificateParser<'a> = &'a (dyn Fn(&[u8]) -> Option<Certificate> + 'a);
+
+/// [`parse_signed_data`] with the message's certificates read by `parse`.
+pub(crate) fn parse_signed_data_with(
+    ber: &[u8],
+    limits: &Limits,
+    parse: CertificateParser<'_>,
+) -> Result<Parsed> {
+    // DER already (what we, OpenSSL without -stream and most clients
+    // write) decodes as typed DER to the end: OpenSSL's re-encoding would
+    // give the same octets, at the cost of decoding every certificate in
+    // it (most of the time of verifying a small message).
+    let der = if is_der_signed_data(ber) {
+        ber.to_vec()
+    } else {
+        normalize(ber)?
+    };
     // crls are read by verification, each on its own (RFC 5940 OCSP too).
     let (der, revocation_info) = super::take_revocation_info(&der)?;
     let ci = ContentInfo::from_der(&der).map_err(malformed("ContentInfo"))?;
@@ -230,7 +258,7 @@ pub(crate) fn parse_signed_data(ber: &[u8], limits: &Limits) -> Result<Parsed> {
             cms::cert::CertificateChoices::Certificate(c) => c.to_der().ok(),
             _ => None,
         })
-        .filter_map(|der| Certificate::from_der(&der).ok())
+        .filter_map(|der| parse(&der))
         .collect();
     let econtent = signed_data.encap_content_info.econtent.as_ref().map(|any| {
         match any.decode_as::<OctetString>() {
@@ -350,8 +378,12 @@ impl<R: Read> OpaqueSignedData<R> {
     }
 
     /// Reads certificates, CRLs and SignerInfos and decodes the SignedData
-    /// without its content.
-    pub(crate) fn finish(mut self, limits: &Limits) -> Result<Parsed> {
+    /// without its content, its certificates read by `parse`.
+    pub(crate) fn finish(
+        mut self,
+        limits: &Limits,
+        parse: CertificateParser<'_>,
+    ) -> Result<Parsed> {
         loop {
             let h = self.r.header()?;
             let field = h.tag;
@@ -366,9 +398,10 @@ impl<R: Read> OpaqueSignedData<R> {
                 }));
             }
         }
-        parse_signed_data(
+        parse_signed_data_with(
             &super::content_info(&self.content_type, &self.body)?,
             limits,
+            parse,
         )
     }
 }

@@ -30,6 +30,7 @@ mod open;
 
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 
+use openssl::cipher_ctx::CipherCtxRef;
 use zeroize::Zeroizing;
 
 use crate::algorithm::{ContentEncryption, DecryptionWeakness, KeyAlgorithm, KeyTransport};
@@ -224,10 +225,11 @@ pub fn encrypt(
 
 /// [`encrypt()`] from a reader to a writer, in memory that does not grow
 /// with the message, writing DER (definite lengths, as every reader
-/// accepts): the entity is read once to check that it needs no
-/// re-encoding, once more to learn its canonical length (which fixes
-/// every length of the structure before its first byte), and a last time
-/// while it is encrypted chunk by chunk and base64 encoded as it goes.
+/// accepts), in two passes over the input: the first checks that the
+/// entity needs no re-encoding and counts its canonical length (which
+/// fixes every length of the structure before its first byte), the
+/// second encrypts it chunk by chunk and base64 encodes it as it goes
+/// (from 1 MiB on, AES on a second thread).
 /// Entities that need re-encoding are encrypted in memory, up to 256 MiB
 /// (larger: [`Error::InvalidMessage`]). An input that changes between the
 /// passes is [`Error::InputChanged`].
@@ -251,17 +253,19 @@ pub fn encrypt_stream<R: Read + Seek, W: Write>(
 ) -> Result<()> {
     let keys = recipient_keys(recipients, options)?;
     let start = input.stream_position()?;
-    let Some(entity) = mime::streamable(&mut input, b"", true)? else {
+    // One pass proves the entity needs only CRLF canonicalization and
+    // counts its canonical length, which fixes every length of the DER.
+    let mut len = 0u64;
+    let streamable = mime::streamable(&mut input, b"", true, &mut |bytes: &[u8]| {
+        len += bytes.len() as u64;
+        Ok(())
+    })?;
+    let Some(entity) = streamable else {
         input.seek(SeekFrom::Start(start))?;
         let message = Zeroizing::new(io::read_bounded(&mut input, options.limits.max_in_memory)?);
         output.write_all(&encrypt(&message, recipients, options)?)?;
         return Ok(());
     };
-    let mut len = entity.head.len() as u64;
-    mime::canonical_body(&mut input, &entity, &mut |bytes: &[u8]| {
-        len += bytes.len() as u64;
-        Ok(())
-    })?;
     output.write_all(&entity.outer)?;
     output.write_all(&pkcs7_head(options.cipher))?;
     let mut base64 = mime::Base64Writer::new(&mut output);
@@ -312,15 +316,43 @@ where
     out(&layout.prefix)?;
     let (mut read, mut written) = (0u64, 0u64);
     let mut buf = vec![0u8; io::CHUNK + 64];
-    content(&mut |plain: &[u8]| {
-        read += plain.len() as u64;
-        for piece in plain.chunks(io::CHUNK) {
-            let n = encryptor.cipher().cipher_update(piece, Some(&mut buf))?;
-            written += n as u64;
-            out(buf.get(..n).unwrap_or_default())?;
-        }
-        Ok(())
-    })?;
+    if len >= io::OFFLOAD_FROM {
+        // AES on a second thread, beside reading, canonicalizing, base64
+        // and writing.
+        let encrypt = |cipher: &mut &mut CipherCtxRef, plain: &[u8], ciphertext: &mut Vec<u8>| {
+            for piece in plain.chunks(io::CHUNK) {
+                let start = ciphertext.len();
+                ciphertext.resize(start + piece.len() + 64, 0);
+                let n = cipher.cipher_update(piece, ciphertext.get_mut(start..))?;
+                ciphertext.truncate(start + n);
+            }
+            Ok(())
+        };
+        io::offload(
+            encryptor.cipher(),
+            encrypt,
+            |put| {
+                content(&mut |plain: &[u8]| {
+                    read += plain.len() as u64;
+                    put(plain)
+                })
+            },
+            |ciphertext| {
+                written += ciphertext.len() as u64;
+                out(ciphertext)
+            },
+        )?;
+    } else {
+        content(&mut |plain: &[u8]| {
+            read += plain.len() as u64;
+            for piece in plain.chunks(io::CHUNK) {
+                let n = encryptor.cipher().cipher_update(piece, Some(&mut buf))?;
+                written += n as u64;
+                out(buf.get(..n).unwrap_or_default())?;
+            }
+            Ok(())
+        })?;
+    }
     let n = encryptor.cipher().cipher_final(&mut buf)?;
     written += n as u64;
     if read != len || written != expected {

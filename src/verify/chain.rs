@@ -6,17 +6,21 @@
 //! OpenSSL 3.0 refuses.
 #![forbid(unsafe_code)]
 
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::SystemTime;
 
 use openssl::stack::Stack;
-use openssl::x509::store::X509StoreBuilder;
+use openssl::x509::store::{X509Store, X509StoreBuilder};
 use openssl::x509::verify::X509VerifyParam;
 use openssl::x509::{X509, X509PurposeId, X509StoreContext, X509StoreContextRef};
 
 use super::report::{ChainCertificate, ChainFailure, ChainStatus};
 use crate::cert::{Certificate, KeyPurpose};
+use crate::fingerprint::Fingerprint;
 
 /// What path validation found.
+#[derive(Clone)]
 pub(super) struct Chain {
     pub(super) status: ChainStatus,
     /// The certificate the status is about, when it is not trusted.
@@ -25,14 +29,115 @@ pub(super) struct Chain {
     pub(super) path: Vec<Certificate>,
 }
 
-/// Path validation by OpenSSL (RFC 5280 §6) at `time`.
+/// The trust anchors as OpenSSL stores, built once per [`Verifier`]
+/// (building one costs more than validating a path with it): one with the
+/// S/MIME purpose, one without (see [`validate`]), both at the fixed
+/// verification time when there is one, else at OpenSSL's "now".
+///
+/// [`Verifier`]: super::Verifier
+pub(super) struct Trust {
+    purpose: X509Store,
+    any: X509Store,
+    /// Trusted paths found before, by the signer's certificate and the
+    /// pool's (see [`Trust::known`]).
+    trusted: Mutex<HashMap<Vec<Fingerprint>, Chain>>,
+}
+
+/// Trusted paths remembered at most; then it starts again empty.
+const MAX_TRUSTED: usize = 1024;
+
+impl Trust {
+    pub(super) fn new(
+        anchors: &[Certificate],
+        time: Option<SystemTime>,
+    ) -> std::result::Result<Trust, openssl::error::ErrorStack> {
+        Ok(Trust {
+            purpose: store(anchors, time, true)?,
+            any: store(anchors, time, false)?,
+            trusted: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// A path OpenSSL found trusted for this signer certificate with this
+    /// pool before, if `time` is within the validity of every certificate
+    /// of it: with the same anchors, certificates and purpose, and no
+    /// certificate expired or not yet valid, path validation decides the
+    /// same (revocation is checked apart, on every call).
+    fn known(&self, key: &[Fingerprint], time: SystemTime) -> Option<Chain> {
+        let trusted = self.trusted.lock().ok()?;
+        let chain = trusted.get(key)?;
+        chain
+            .path
+            .iter()
+            .all(|c| c.not_before() <= time && time <= c.not_after())
+            .then(|| chain.clone())
+    }
+
+    fn remember(&self, key: Vec<Fingerprint>, chain: &Chain) {
+        if let Ok(mut trusted) = self.trusted.lock() {
+            if trusted.len() >= MAX_TRUSTED {
+                trusted.clear();
+            }
+            trusted.insert(key, chain.clone());
+        }
+    }
+}
+
+impl std::fmt::Debug for Trust {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trust").finish_non_exhaustive()
+    }
+}
+
+fn store(
+    anchors: &[Certificate],
+    time: Option<SystemTime>,
+    purpose: bool,
+) -> std::result::Result<X509Store, openssl::error::ErrorStack> {
+    let mut builder = X509StoreBuilder::new()?;
+    for anchor in anchors {
+        builder.add_cert(anchor.openssl().clone())?;
+    }
+    let mut param = X509VerifyParam::new()?;
+    if let Some(time) = time {
+        param.set_time(libc_time(time));
+    }
+    if purpose {
+        param.set_purpose(X509PurposeId::SMIME_SIGN)?;
+    }
+    builder.set_param(&param)?;
+    Ok(builder.build())
+}
+
+/// Path validation by OpenSSL (RFC 5280 §6) against `trust` at `time`
+/// (the time `trust` was built for, or now), remembering trusted paths.
 pub(super) fn validate(
     cert: &Certificate,
     pool: &[Certificate],
     anchors: &[Certificate],
+    trust: &Trust,
     time: SystemTime,
 ) -> Chain {
-    let with_purpose = run(cert, pool, anchors, time, true);
+    let mut key: Vec<Fingerprint> = pool.iter().map(Certificate::fingerprint).collect();
+    key.sort_unstable();
+    key.insert(0, cert.fingerprint());
+    if let Some(chain) = trust.known(&key, time) {
+        return chain;
+    }
+    let chain = validate_anew(cert, pool, anchors, trust);
+    if chain.status == ChainStatus::Trusted {
+        trust.remember(key, &chain);
+    }
+    chain
+}
+
+fn validate_anew(
+    cert: &Certificate,
+    pool: &[Certificate],
+    anchors: &[Certificate],
+    trust: &Trust,
+) -> Chain {
+    let with_purpose = run(cert, pool, anchors, &trust.purpose);
     let chain = match with_purpose {
         Ok(chain) => chain,
         Err(_) => unspecified(cert),
@@ -43,7 +148,7 @@ pub(super) fn validate(
     // OpenSSL refuses anyExtendedKeyUsage on a CA and decides the
     // signer's own usage before we do: validate without the purpose and
     // apply its rule to the CAs of the path ourselves.
-    let mut chain = match run(cert, pool, anchors, time, false) {
+    let mut chain = match run(cert, pool, anchors, &trust.any) {
         Ok(chain) => chain,
         Err(_) => return unspecified(cert),
     };
@@ -90,26 +195,14 @@ fn run(
     cert: &Certificate,
     pool: &[Certificate],
     anchors: &[Certificate],
-    time: SystemTime,
-    purpose: bool,
+    store: &X509Store,
 ) -> std::result::Result<Chain, openssl::error::ErrorStack> {
-    let mut builder = X509StoreBuilder::new()?;
-    for anchor in anchors {
-        builder.add_cert(anchor.openssl().clone())?;
-    }
-    let mut param = X509VerifyParam::new()?;
-    param.set_time(libc_time(time));
-    if purpose {
-        param.set_purpose(X509PurposeId::SMIME_SIGN)?;
-    }
-    builder.set_param(&param)?;
-    let store = builder.build();
     let mut untrusted = Stack::<X509>::new()?;
     for c in pool {
         untrusted.push(c.openssl().clone())?;
     }
     let mut ctx = X509StoreContext::new()?;
-    ctx.init(&store, cert.openssl(), &untrusted, |c| {
+    ctx.init(store, cert.openssl(), &untrusted, |c| {
         let ok = c.verify_cert()?;
         let path = built_path(c, cert, pool, anchors);
         if ok {
@@ -171,4 +264,43 @@ pub(super) fn libc_time(time: SystemTime) -> libc::time_t {
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     libc::time_t::try_from(seconds).unwrap_or(libc::time_t::MAX)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn cert(name: &str) -> Certificate {
+        let pem = std::fs::read(format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        Certificate::from_pem(&pem).unwrap()
+    }
+
+    #[test]
+    fn a_remembered_path_is_used_only_within_its_validity() {
+        let (alice, intermediate, root) = (
+            cert("certs/alice.pem"),
+            cert("ca/intermediate.pem"),
+            cert("ca/root.pem"),
+        );
+        let anchors = [root];
+        let pool = [intermediate];
+        let trust = Trust::new(&anchors, None).unwrap();
+        let now = SystemTime::now();
+        let first = validate(&alice, &pool, &anchors, &trust, now);
+        assert_eq!(first.status, ChainStatus::Trusted);
+        let key = vec![alice.fingerprint(), pool[0].fingerprint()];
+        let known = trust.known(&key, now).unwrap();
+        assert_eq!(known.path, first.path);
+        let later = alice.not_after() + Duration::from_secs(1);
+        assert!(trust.known(&key, later).is_none());
+        // Another pool is another question.
+        assert!(trust.known(&[alice.fingerprint()], now).is_none());
+        // Untrusted results are not remembered.
+        let alone = Trust::new(&[], None).unwrap();
+        let untrusted = validate(&alice, &pool, &[], &alone, now);
+        assert_ne!(untrusted.status, ChainStatus::Trusted);
+        assert!(alone.known(&key, now).is_none());
+    }
 }

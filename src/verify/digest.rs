@@ -49,12 +49,13 @@ pub(super) fn opaque_stream<R: Read, W: Write>(
     r: BerReader<R>,
     content: &mut W,
     limits: &Limits,
+    parse: cms::CertificateParser<'_>,
 ) -> Result<(cms::Parsed, cms::ContentDigests, Protected)> {
     let mut signed = cms::OpaqueSignedData::open(r)?;
     let mut tee = ContentTee::new(content, digests_to_take(&signed.digest_algorithms), false)?;
     signed.content(&mut |bytes| tee.update(bytes), limits)?;
     let (digests, protected) = tee.finish()?;
-    Ok((signed.finish(limits)?, digests, protected))
+    Ok((signed.finish(limits, parse)?, digests, protected))
 }
 
 /// Hashes the signed content with every needed algorithm as it passes to

@@ -15,6 +15,7 @@
 //! other than the sender.
 #![forbid(unsafe_code)]
 
+mod cache;
 mod chain;
 mod digest;
 mod locate;
@@ -35,6 +36,8 @@ use crate::mime::{self, Entity};
 use crate::oid;
 use crate::revocation::{Crl, OcspResponse, RevocationPolicy};
 use crate::sign::SignatureForm;
+use cache::CertificateCache;
+use chain::Trust;
 use digest::{ContentTee, digests_to_take, lf_to_crlf, micalg_digests, opaque_stream};
 use locate::{Found, find_signed, signature_der};
 pub(crate) use policy::check_protected;
@@ -139,9 +142,102 @@ impl VerifyOptions {
     }
 }
 
+/// A verifier set up once and used for many messages: the trust anchors
+/// are turned into OpenSSL stores (`X509_STORE`, with and without the
+/// S/MIME purpose) once, in [`Verifier::new`], instead of on every call.
+/// `Send + Sync`: one `Verifier` (behind an `Arc`, or borrowed by scoped
+/// threads) serves every thread of a mail client or server. [`verify()`]
+/// and [`verify_stream()`] are this with a verifier of one use.
+///
+/// ```
+/// # use smime::{Password, SignOptions, Verifier, VerifyOptions, Certificate};
+/// # let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/");
+/// # let alice = smime::pkcs12::import(&std::fs::read(format!("{dir}p12/alice.p12"))?, &Password::new("test-password"), &smime::Limits::default())?;
+/// let root = Certificate::from_pem(&std::fs::read(format!("{dir}ca/root.pem"))?)?;
+/// let verifier = Verifier::new(VerifyOptions::new(&[root]))?;
+/// let folder = [
+///     smime::sign(b"From: alice@example.org\r\n\r\nfirst\r\n", &alice, &SignOptions::default())?,
+///     smime::sign(b"From: alice@example.org\r\n\r\nsecond\r\n", &alice, &SignOptions::default())?,
+/// ];
+/// std::thread::scope(|threads| {
+///     for message in &folder {
+///         let verifier = &verifier;
+///         threads.spawn(move || assert!(verifier.verify(message).unwrap().valid));
+///     }
+/// });
+/// let mut content = Vec::new();
+/// assert!(verifier.verify_stream(&folder[0][..], &mut content)?.valid);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Verifier {
+    options: VerifyOptions,
+    trust: Trust,
+    /// The certificates messages carried, decoded once (see `cache`).
+    certificates: CertificateCache,
+}
+
+impl Verifier {
+    /// Sets up verification with `options` (trust anchors, intermediates,
+    /// CRLs, OCSP responses, time, policy). Without a fixed time
+    /// ([`VerifyOptions::at`]) each verification is as of its own "now".
+    pub fn new(options: VerifyOptions) -> Result<Verifier> {
+        let trust = Trust::new(&options.trust_anchors, options.time)?;
+        Ok(Verifier {
+            options,
+            trust,
+            certificates: CertificateCache::default(),
+        })
+    }
+
+    /// [`verify()`] with this verifier's options.
+    pub fn verify(&self, message: &[u8]) -> Result<VerifyReport> {
+        let parse = |der: &[u8]| self.certificates.parse(der);
+        let mut report = one_layer(message, &self.engine(&parse))?;
+        report.content = crate::compress::inflated(report.content, &self.options.limits)?;
+        Ok(report)
+    }
+
+    /// [`verify_stream()`] with this verifier's options.
+    pub fn verify_stream<R: Read, W: Write>(&self, input: R, content: W) -> Result<VerifyReport> {
+        stream(
+            input,
+            content,
+            &self.engine(&|der| self.certificates.parse(der)),
+        )
+    }
+
+    fn engine<'a>(&'a self, parse: cms::CertificateParser<'a>) -> Engine<'a> {
+        Engine {
+            options: &self.options,
+            trust: &self.trust,
+            parse,
+        }
+    }
+}
+
+/// What one verification works with: the options, the trust anchors as
+/// OpenSSL stores, and how the message's certificates are decoded.
+struct Engine<'a> {
+    options: &'a VerifyOptions,
+    trust: &'a Trust,
+    parse: cms::CertificateParser<'a>,
+}
+
+/// A verification of one use: [`verify()`], [`verify_stream()`].
+fn once<T>(options: &VerifyOptions, run: impl FnOnce(&Engine<'_>) -> Result<T>) -> Result<T> {
+    let trust = Trust::new(&options.trust_anchors, options.time)?;
+    run(&Engine {
+        options,
+        trust: &trust,
+        parse: &|der| Certificate::from_der(der).ok(),
+    })
+}
+
 /// Verifies an S/MIME-signed message (RFC 8551): `multipart/signed` or
 /// `application/(x-)pkcs7-mime` signed-data, BER or DER, at the root or
-/// nested inside `multipart/*`.
+/// nested inside `multipart/*`. Verifying many messages with the same
+/// options: [`Verifier`], which sets up the trust anchors once.
 ///
 /// Returns [`Error::NotSigned`] when there is no signature, and
 /// [`Error::Encrypted`] when the message must be decrypted first. Anything
@@ -159,8 +255,14 @@ pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
 /// compressed-data entity still compressed: for [`crate::open`], which
 /// shows each layer.
 pub(crate) fn verify_one_layer(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport> {
-    let headers = &mut mime::HeaderBudget::new(&options.limits);
-    let (mut report, content) = verify_layer(message, options, 0, headers)?;
+    once(options, |engine| one_layer(message, engine))
+}
+
+/// One layer verified with `engine`, its report holding the signed
+/// content as it is (a compressed-data entity still compressed).
+fn one_layer(message: &[u8], engine: &Engine<'_>) -> Result<VerifyReport> {
+    let headers = &mut mime::HeaderBudget::new(&engine.options.limits);
+    let (mut report, content) = verify_layer(message, engine, 0, headers)?;
     report.content = content.into_owned();
     Ok(report)
 }
@@ -175,10 +277,11 @@ pub(crate) fn verify_one_layer(message: &[u8], options: &VerifyOptions) -> Resul
 /// encapsulated content, an inflated layer).
 fn verify_layer<'a>(
     message: &'a [u8],
-    options: &VerifyOptions,
+    engine: &Engine<'_>,
     depth: usize,
     headers: &mut mime::HeaderBudget,
 ) -> Result<(VerifyReport, Cow<'a, [u8]>)> {
+    let (options, trust) = (engine.options, engine.trust);
     let root = Entity::parse_within(message, headers)?;
     if root.is_pkcs7_mime()
         && locate::opaque_content_type(&root, root.body()) == Some(oid::COMPRESSED_DATA)
@@ -187,7 +290,7 @@ fn verify_layer<'a>(
         crate::limits::check("max_mime_depth", depth as u64, limits.max_mime_depth as u64)?;
         let der = root.decoded_body()?;
         let inflated = cms::decompress(&der, limits)?;
-        let (report, content) = verify_layer(&inflated, options, depth + 1, headers)?;
+        let (report, content) = verify_layer(&inflated, engine, depth + 1, headers)?;
         return Ok((report, Cow::Owned(content.into_owned())));
     }
     let mut problems = Vec::new();
@@ -207,7 +310,7 @@ fn verify_layer<'a>(
             signature,
             micalg,
         } => {
-            let parsed = cms::parse_signed_data(&signature, limits)?;
+            let parsed = cms::parse_signed_data_with(&signature, limits, engine.parse)?;
             // Signed as received first; a relay may have turned CRLF into
             // LF. Borrowed (no copy) when there is no bare LF.
             let canonical = lf_to_crlf(content);
@@ -222,7 +325,7 @@ fn verify_layer<'a>(
             drop(candidates);
             let protected = mime::protected_headers(content);
             let message = message(SignatureForm::Detached);
-            let (report, matched) = evaluate(parsed, &digests, protected, message, options)?;
+            let (report, matched) = evaluate(parsed, &digests, protected, message, options, trust)?;
             // Exactly the bytes that were verified: the canonical copy
             // when it matched, else the part as received (borrowed).
             let verified = match canonical {
@@ -236,9 +339,10 @@ fn verify_layer<'a>(
             // signed-data for both entry points.
             let ber = BerReader::new(body.reader(), limits.max_ber_depth);
             let mut econtent = Vec::new();
-            let (parsed, digests, protected) = opaque_stream(ber, &mut econtent, limits)?;
+            let (parsed, digests, protected) =
+                opaque_stream(ber, &mut econtent, limits, engine.parse)?;
             let message = message(SignatureForm::Opaque);
-            let (report, _) = evaluate(parsed, &digests, protected, message, options)?;
+            let (report, _) = evaluate(parsed, &digests, protected, message, options, trust)?;
             Ok((report, Cow::Owned(econtent)))
         }
     }
@@ -253,7 +357,8 @@ fn verify_layer<'a>(
 /// multipart is verified in memory, up to 256 MiB.
 ///
 /// The content is written before the signature is checked: use it only
-/// when the report says it may be.
+/// when the report says it may be. Many messages with the same options:
+/// [`Verifier::verify_stream`].
 ///
 /// ```
 /// # use smime::{Password, SignOptions, VerifyOptions, Certificate};
@@ -272,6 +377,11 @@ pub fn verify_stream<R: Read, W: Write>(
     content: W,
     options: &VerifyOptions,
 ) -> Result<VerifyReport> {
+    once(options, |engine| stream(input, content, engine))
+}
+
+fn stream<R: Read, W: Write>(input: R, content: W, engine: &Engine<'_>) -> Result<VerifyReport> {
+    let (options, trust) = (engine.options, engine.trust);
     let mut input = BufReader::with_capacity(io::CHUNK, input);
     let head = mime::read_head(&mut input)?;
     let root = Entity::parse(&head)?;
@@ -301,7 +411,7 @@ pub fn verify_stream<R: Read, W: Write>(
         let message = io::read_joined(&head, &mut input, options.limits.max_in_memory)?;
         drop(head);
         let headers = &mut mime::HeaderBudget::new(&options.limits);
-        let (report, verified) = verify_layer(&message, options, 0, headers)?;
+        let (report, verified) = verify_layer(&message, engine, 0, headers)?;
         content.write_all(&verified)?;
         content.finish()?;
         return Ok(report);
@@ -314,15 +424,18 @@ pub fn verify_stream<R: Read, W: Write>(
         let mut tee = ContentTee::new(&mut content, digests, true)?;
         let signature = mime::split_signed(&mut input, boundary, &mut |bytes| tee.update(bytes))?;
         let (digests, protected) = tee.finish()?;
-        let parsed = cms::parse_signed_data(&signature_der(&signature)?, &options.limits)?;
+        let der = signature_der(&signature)?;
+        let parsed = cms::parse_signed_data_with(&der, &options.limits, engine.parse)?;
         (SignatureForm::Detached, parsed, digests, protected)
     } else if root.transfer_encoding() == "base64" {
         let ber = BerReader::new(mime::Base64Reader::new(input), options.limits.max_ber_depth);
-        let (parsed, digests, protected) = opaque_stream(ber, &mut content, &options.limits)?;
+        let (parsed, digests, protected) =
+            opaque_stream(ber, &mut content, &options.limits, engine.parse)?;
         (SignatureForm::Opaque, parsed, digests, protected)
     } else {
         let ber = BerReader::new(input, options.limits.max_ber_depth);
-        let (parsed, digests, protected) = opaque_stream(ber, &mut content, &options.limits)?;
+        let (parsed, digests, protected) =
+            opaque_stream(ber, &mut content, &options.limits, engine.parse)?;
         (SignatureForm::Opaque, parsed, digests, protected)
     };
     content.finish()?;
@@ -332,5 +445,5 @@ pub fn verify_stream<R: Read, W: Write>(
         path: Vec::new(),
         problems,
     };
-    Ok(evaluate(parsed, &digests, protected, message, options)?.0)
+    Ok(evaluate(parsed, &digests, protected, message, options, trust)?.0)
 }

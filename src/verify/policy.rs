@@ -6,7 +6,7 @@
 use std::time::SystemTime;
 
 use super::VerifyOptions;
-use super::chain;
+use super::chain::{self, Trust};
 use super::report::{
     ChainCertificate, ChainStatus, Coverage, PathCertificate, Problem, SignatureStatus,
     SignerReport, VerifyReport, Weakness,
@@ -43,6 +43,7 @@ pub(super) fn evaluate(
     protected: Protected,
     message: Message,
     options: &VerifyOptions,
+    trust: &Trust,
 ) -> Result<(VerifyReport, usize)> {
     let Message {
         form,
@@ -93,6 +94,7 @@ pub(super) fn evaluate(
             let context = Context {
                 pool: &pool,
                 options,
+                trust,
                 time,
                 from: from.as_deref(),
             };
@@ -213,6 +215,7 @@ pub(crate) fn check_protected(
 struct Context<'a> {
     pool: &'a [Certificate],
     options: &'a VerifyOptions,
+    trust: &'a Trust,
     time: SystemTime,
     from: Option<&'a str>,
 }
@@ -226,6 +229,7 @@ fn signer_report(
     let Context {
         pool,
         options,
+        trust,
         time,
         from,
     } = *context;
@@ -237,7 +241,7 @@ fn signer_report(
     let (mut chain, mut chain_certificate, built) = match &check.certificate {
         None => (ChainStatus::NoCertificate, None, Vec::new()),
         Some(cert) => {
-            let validated = chain::validate(cert, pool, anchors, time);
+            let validated = chain::validate(cert, pool, anchors, trust, time);
             match validated.status {
                 ChainStatus::Trusted if !cert.can_sign() => (
                     ChainStatus::BadUsage,

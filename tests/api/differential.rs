@@ -7,7 +7,8 @@
 //! Equal means: both `Ok` with equal reports (valid, form, from,
 //! coverage, problems, and per signer the signature, chain, offending
 //! certificate, from match, algorithms, weaknesses, revocation and path),
-//! or both `Err` of the same kind.
+//! or both `Err` of the same kind. A `Verifier` with the same options gives
+//! the same outcomes as each.
 
 use std::path::Path;
 
@@ -16,7 +17,8 @@ use crate::common::{corpus, identity, read_fixture, root};
 use smime::{Certificate, SignOptions, VerifyOptions, sign};
 
 /// The two entry points' outcomes as comparable text: the report's
-/// essentials, or the error's kind.
+/// essentials, or the error's kind; a [`smime::Verifier`] set up with the
+/// same options must agree with both (checked here).
 fn outcomes(message: &[u8], options: &VerifyOptions) -> (String, String) {
     let kind = |e: &smime::Error| {
         let name = format!("{e:?}");
@@ -36,6 +38,20 @@ fn outcomes(message: &[u8], options: &VerifyOptions) -> (String, String) {
         Ok(report) => essentials(&report),
         Err(e) => kind(&e),
     };
+    let verifier = smime::Verifier::new(options.clone()).unwrap();
+    let reused = match verifier.verify(message) {
+        Ok(report) => essentials(&report),
+        Err(e) => kind(&e),
+    };
+    let reused_stream = match verifier.verify_stream(message, std::io::sink()) {
+        Ok(report) => essentials(&report),
+        Err(e) => kind(&e),
+    };
+    assert_eq!(memory, reused, "verify and Verifier::verify disagree");
+    assert_eq!(
+        streamed, reused_stream,
+        "verify_stream and Verifier::verify_stream disagree"
+    );
     (memory, streamed)
 }
 

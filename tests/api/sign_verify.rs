@@ -648,3 +648,59 @@ fn protected_headers_must_name_a_signer() {
     ));
     assert!(report.valid, "{report:#?}");
 }
+
+#[test]
+fn one_verifier_serves_many_messages_and_threads() {
+    fn shareable<T: Send + Sync>(_: &T) {}
+    let alice = identity("alice");
+    let verifier = smime::Verifier::new(VerifyOptions::new(&[root()])).unwrap();
+    shareable(&verifier);
+    let messages: Vec<Vec<u8>> = (0..8)
+        .map(|i| {
+            let m = format!("From: alice@example.org\r\nSubject: {i}\r\n\r\nmessage {i}\r\n");
+            sign(m.as_bytes(), &alice, &SignOptions::default()).unwrap()
+        })
+        .collect();
+    std::thread::scope(|threads| {
+        for (i, message) in messages.iter().enumerate() {
+            let verifier = &verifier;
+            threads.spawn(move || {
+                let report = verifier.verify(message).unwrap();
+                assert!(report.valid, "message {i}");
+                assert!(
+                    report
+                        .content
+                        .ends_with(format!("message {i}\r\n").as_bytes())
+                );
+            });
+        }
+    });
+    // A tampered message through the same verifier is still caught.
+    let mut tampered = messages[0].clone();
+    let at = tampered.windows(9).position(|w| w == b"message 0").unwrap();
+    tampered[at + 8] = b'9';
+    assert!(!verifier.verify(&tampered).unwrap().valid);
+}
+
+#[test]
+fn a_verifier_at_a_fixed_time_judges_the_chain_then() {
+    let alice = identity("alice");
+    let signed = sign(
+        b"From: alice@example.org\r\n\r\nhi\r\n",
+        &alice,
+        &SignOptions::default(),
+    )
+    .unwrap();
+    let later = alice.certificate().not_after() + Duration::from_secs(86_400);
+    let options = VerifyOptions::new(&[root()]).at(later);
+    let verifier = smime::Verifier::new(options.clone()).unwrap();
+    for _ in 0..2 {
+        let report = verifier.verify(&signed).unwrap();
+        assert!(!report.valid);
+        assert_eq!(report.signers[0].chain, ChainStatus::Expired);
+    }
+    assert_eq!(
+        smime::verify(&signed, &options).unwrap().signers[0].chain,
+        ChainStatus::Expired
+    );
+}

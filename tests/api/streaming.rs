@@ -395,3 +395,63 @@ fn decrypt_stream_round_trips_large_messages() {
         assert!(crate::common::find(&plain, b"The quick brown fox").is_some());
     }
 }
+
+#[test]
+fn sign_and_encrypt_stream_handle_crlf_bodies_and_a_late_switch_to_lf() {
+    // CRLF throughout (copied as it is), CRLF turning into LF after a few
+    // chunks (canonicalized from there on), and a bare CR at the very end.
+    let crlf: Vec<u8> = big_message(2 << 20)
+        .split(|&b| b == b'\n')
+        .flat_map(|line| line.iter().copied().chain(*b"\r\n"))
+        .collect();
+    let mut late = crlf.clone();
+    late.truncate(300_000);
+    late.extend_from_slice(&big_message(2 << 20)[200..]);
+    let mut bare_cr = crlf.clone();
+    bare_cr.truncate(bare_cr.len() - 1);
+    let alice = identity("alice");
+    let bob = identity("bob");
+    for (name, message) in [("crlf", &crlf), ("late lf", &late), ("bare cr", &bare_cr)] {
+        let streamed = sign_streamed(message, &SignOptions::default());
+        let in_memory = sign(message, &alice, &SignOptions::default()).unwrap();
+        assert_eq!(
+            signed_entity(&streamed),
+            signed_entity(&in_memory),
+            "{name}"
+        );
+        assert!(
+            verify(&streamed, &VerifyOptions::new(&[root()]))
+                .unwrap()
+                .valid,
+            "{name}"
+        );
+        let opaque = sign_streamed(message, &SignOptions::default().opaque());
+        let opaque_in_memory = sign(message, &alice, &SignOptions::default().opaque()).unwrap();
+        assert_eq!(opaque.len(), opaque_in_memory.len(), "{name}");
+        assert!(
+            verify(&opaque, &VerifyOptions::new(&[root()]))
+                .unwrap()
+                .valid,
+            "{name}"
+        );
+        let sealed = encrypt_streamed(message, &EncryptOptions::default());
+        let opened = decrypt(
+            &sealed,
+            std::slice::from_ref(&bob),
+            &smime::DecryptOptions::default(),
+        )
+        .unwrap();
+        let expected = decrypt(
+            &encrypt(
+                message,
+                &[bob.certificate().clone()],
+                &EncryptOptions::default(),
+            )
+            .unwrap(),
+            std::slice::from_ref(&bob),
+            &smime::DecryptOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(opened.content, expected.content, "{name}");
+    }
+}
