@@ -31,7 +31,7 @@
 //! | `src/compress.rs` | compressed-data (RFC 3274) | [`compress()`], [`decompress()`] |
 //! | `src/cert.rs`, `src/fingerprint.rs`, `src/identity.rs` | certificates (RFC 8550 usage rules), fingerprints, key + certificate + chain | [`Certificate`], [`Fingerprint`], [`Identity`] |
 //! | `src/algorithm.rs` | every algorithm name: digests, content encryption, key transport, signature and key algorithms | [`DigestAlgorithm`], [`ContentEncryption`], [`KeyAlgorithm`] |
-//! | `src/mime/` (internal) | MIME, one file per RFC area: `header`, `entity`, `content_type`, `transfer`, `multipart`, `canonical`, `address`, each streaming form beside its in-memory twin | — |
+//! | `src/mime/` (internal) | MIME, one file per RFC area: `header`, `entity`, `content_type`, `transfer`, `multipart`, `canonical`, `scan` (the one-pass scan before signing or encrypting), `address`, each streaming form beside its in-memory twin | — |
 //! | `src/cms/` (internal) | CMS: `ber` (pull reader), `asn1` (typed S/MIME structures), `signed`, `signer`, `enveloped`, `compressed` | [`SignatureFailure`] |
 //! | `src/error/` (`mod`: [`Error`]; `reasons`; `store`), `src/limits.rs`, `src/secret.rs`, `src/mailbox.rs`, `src/oid.rs` | errors and their reasons, resource limits, zeroized secrets, addresses, object identifiers | [`Error`], [`Limits`], [`Password`], [`Mailbox`], [`ObjectId`] |
 //! | `src/ffi/` | the few libcrypto calls the `openssl` crate lacks (the only `unsafe`) | — |

@@ -22,17 +22,19 @@ mod entity;
 mod header;
 mod multipart;
 mod protected;
+mod scan;
 mod transfer;
 
 pub(crate) use address::first_address;
 pub(crate) use address::{SenderIssue, all_addresses, check_sender};
-pub(crate) use canonical::{canonical_body, canonicalize, prepare_for_signing, streamable};
+pub(crate) use canonical::{canonicalize, prepare_for_signing};
 pub(crate) use encoded_word::decode as decode_words;
 pub(crate) use entity::{Entity, split_message, with_content_type};
 pub(crate) use header::Field;
 pub(crate) use header::{HeaderBudget, read_head};
 pub(crate) use multipart::{MAX_SIGNATURE_PART, split_multipart, split_signed};
 pub(crate) use protected::{HeaderScanner, Protected, protected_headers};
+pub(crate) use scan::{canonical_body, streamable};
 pub(crate) use transfer::{Base64Reader, Base64Writer, base64_lines, encode_quoted_printable_into};
 
 use crate::error::{Error, MimeError};
