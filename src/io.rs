@@ -101,8 +101,14 @@ pub(crate) fn remaining<R: std::io::Seek>(input: &mut R) -> Result<u64> {
     Ok(end.saturating_sub(here))
 }
 
-/// Chunks in flight between the two threads of [`offload`].
+/// Jobs in flight between the two threads of [`offload`].
 const IN_FLIGHT: usize = 4;
+
+/// Octets per job of [`offload`]: large, because every hand-over wakes a
+/// thread, which on a virtual machine costs as much as hashing tens of
+/// KiB; [`IN_FLIGHT`] of them (twice, input and output) stay well inside
+/// the flat-memory budget.
+const JOB: usize = 512 << 10;
 
 /// A chunk on its way to the worker, and what the worker made of it;
 /// cleared when dropped (the chunks may be plaintext on its way to AES).
@@ -159,34 +165,63 @@ where
                 Err(_) => Ok(false),
             }
         };
-        let produced = produce(&mut |bytes: &[u8]| {
-            // Chunk by chunk, however much one call hands over (the
-            // in-memory `encrypt` hands over everything at once).
-            for piece in bytes.chunks(CHUNK) {
+        // Bytes gather in `filling` until a job is full: one hand-over
+        // (two thread wake-ups) per JOB octets, however small the calls.
+        let mut filling: Option<Job> = None;
+        let hand_over = |job: Job,
+                         in_flight: &mut usize,
+                         spare: &mut Vec<Job>,
+                         failed: &mut bool,
+                         emit: &mut E|
+         -> Result<()> {
+            if *in_flight == IN_FLIGHT {
+                if !receive(emit, spare)? {
+                    *failed = true;
+                    return Err(Error::Io(io::Error::other("worker stopped")));
+                }
+                *in_flight -= 1;
+            }
+            if to_worker.send(job).is_err() {
+                *failed = true;
+                return Err(Error::Io(io::Error::other("worker stopped")));
+            }
+            *in_flight += 1;
+            Ok(())
+        };
+        let mut produced = produce(&mut |mut bytes: &[u8]| {
+            while !bytes.is_empty() {
                 if failed {
                     return Err(Error::Io(io::Error::other("worker stopped")));
                 }
-                if in_flight == IN_FLIGHT {
-                    if !receive(&mut emit, &mut spare)? {
-                        failed = true;
-                        return Err(Error::Io(io::Error::other("worker stopped")));
+                let mut job = match filling.take() {
+                    Some(job) => job,
+                    None => {
+                        let mut job = spare.pop().unwrap_or_else(|| Job {
+                            input: zeroize::Zeroizing::new(Vec::with_capacity(JOB)),
+                            output: Vec::with_capacity(JOB + 64),
+                        });
+                        job.input.clear();
+                        job
                     }
-                    in_flight -= 1;
-                }
-                let mut job = spare.pop().unwrap_or_else(|| Job {
-                    input: zeroize::Zeroizing::new(Vec::with_capacity(CHUNK)),
-                    output: Vec::with_capacity(CHUNK + 64),
-                });
-                job.input.clear();
+                };
+                let room = JOB.saturating_sub(job.input.len()).min(bytes.len());
+                let (piece, rest) = bytes.split_at(room);
                 job.input.extend_from_slice(piece);
-                if to_worker.send(job).is_err() {
-                    failed = true;
-                    return Err(Error::Io(io::Error::other("worker stopped")));
+                bytes = rest;
+                if job.input.len() < JOB {
+                    filling = Some(job);
+                } else {
+                    hand_over(job, &mut in_flight, &mut spare, &mut failed, &mut emit)?;
                 }
-                in_flight += 1;
             }
             Ok(())
         });
+        if let Some(job) = filling.take().filter(|job| !job.input.is_empty())
+            && produced.is_ok()
+            && let Err(e) = hand_over(job, &mut in_flight, &mut spare, &mut failed, &mut emit)
+        {
+            produced = Err(e);
+        }
         drop(to_worker);
         let mut drained = Ok(());
         while in_flight > 0 {
@@ -246,8 +281,8 @@ mod tests {
     }
 
     #[test]
-    fn one_large_call_becomes_chunks() {
-        let big = vec![7u8; CHUNK * 3 + 5];
+    fn calls_are_gathered_into_jobs_of_equal_size() {
+        let big = vec![7u8; JOB * 3 + 5];
         let (_, sizes) = offload(
             Vec::new(),
             |sizes: &mut Vec<usize>, bytes, _| {
@@ -258,7 +293,18 @@ mod tests {
             |_| Ok(()),
         )
         .unwrap();
-        assert_eq!(sizes, [CHUNK, CHUNK, CHUNK, 5]);
+        assert_eq!(sizes, [JOB, JOB, JOB, 5]);
+        let (_, sizes) = offload(
+            Vec::new(),
+            |sizes: &mut Vec<usize>, bytes, _| {
+                sizes.push(bytes.len());
+                Ok(())
+            },
+            |sink| big.chunks(1000).try_for_each(sink),
+            |_| Ok(()),
+        )
+        .unwrap();
+        assert_eq!(sizes, [JOB, JOB, JOB, 5]);
     }
 
     #[test]
@@ -266,7 +312,7 @@ mod tests {
         let result = offload(
             (),
             |_, bytes, _| {
-                if bytes == b"bad" {
+                if bytes.windows(3).any(|w| w == b"bad") {
                     Err(Error::InputChanged)
                 } else {
                     Ok(())

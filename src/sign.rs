@@ -157,14 +157,17 @@ pub fn sign(message: &[u8], signer: &Identity, options: &SignOptions) -> Result<
 }
 
 /// [`sign()`] from a reader to a writer, in memory that does not grow with
-/// the message, in two passes over the input: the first checks that a
-/// 7-bit transport could not alter the entity and hashes its canonical
-/// form as it goes; the second writes it (copied as it is when its line
-/// ends are CRLF already). Opaque signing writes DER, as [`sign()`] does:
-/// the first pass also fixes every length. An input that changes in
-/// between is [`Error::InputChanged`]. The output is what [`sign()`]
-/// writes. From 1 MiB on, hashing runs on a second thread; why the input
-/// must be seekable: [`manual::streaming`](crate::manual::streaming).
+/// the message, in two passes over the input. The first checks that a
+/// 7-bit transport could not alter the entity (and fixes its canonical
+/// length); the second writes it (copied as it is when its line ends are
+/// CRLF already). The detached form hashes in the second pass, exactly the
+/// octets it writes, and checks them again as it goes; opaque signing
+/// writes DER, as [`sign()`] does, so it hashes in the first pass, which
+/// also fixes every length. An input that changes in between is
+/// [`Error::InputChanged`] (the output written so far is then to be
+/// discarded). The output is what [`sign()`] writes. From 1 MiB on,
+/// hashing runs on a second thread; why the input must be seekable:
+/// [`manual::streaming`](crate::manual::streaming).
 ///
 /// An entity with 8-bit or binary content or over-long lines needs
 /// re-encoding first; such a message is signed in memory, up to 256 MiB
@@ -188,92 +191,127 @@ pub fn sign_stream<R: Read + Seek, W: Write>(
 ) -> Result<()> {
     let params = params(signer, options)?;
     let start = input.stream_position()?;
-    let boundary = match options.form {
-        SignatureForm::Detached => new_boundary()?,
-        SignatureForm::Opaque => String::new(),
-    };
-    // One pass proves the entity needs only CRLF canonicalization and
-    // hashes its canonical form as it goes.
-    let mut hasher = Hasher::new(options.digest.md())?;
-    let mut len = 0u64;
-    let streamable = if options.compress {
+    let streamed = match options.form {
         // The compressed length is known only once compressed: in memory.
-        None
-    } else if io::remaining(&mut input)? >= io::OFFLOAD_FROM {
-        // Hashing on a second thread, beside reading and scanning.
-        let (streamable, hashed) = io::offload(
-            hasher,
-            |hasher, bytes, _| Ok(hasher.update(bytes)?),
-            |sink| {
-                mime::streamable(&mut input, boundary.as_bytes(), false, &mut |bytes| {
-                    len += bytes.len() as u64;
-                    sink(bytes)
-                })
-            },
-            |_| Ok(()),
-        )?;
-        hasher = hashed;
-        streamable
-    } else {
-        mime::streamable(&mut input, boundary.as_bytes(), false, &mut |bytes| {
-            hasher.update(bytes)?;
-            len += bytes.len() as u64;
-            Ok(())
-        })?
+        _ if options.compress => false,
+        SignatureForm::Detached => detached_stream(&mut input, &mut output, &params, options)?,
+        SignatureForm::Opaque => opaque_stream(&mut input, &mut output, &params, options)?,
     };
-    let Some(entity) = streamable else {
+    if !streamed {
         input.seek(SeekFrom::Start(start))?;
         let message = io::read_bounded(&mut input, options.limits.max_in_memory)?;
         output.write_all(&sign(&message, signer, options)?)?;
-        return Ok(());
-    };
-    let der = cms::build_detached_signed_data(&hasher.finish()?, &params)?;
-    // The pass that writes: an input that changed since is refused, as
-    // its hash would not match.
-    let mut written = 0u64;
-    match options.form {
-        SignatureForm::Detached => {
-            output.write_all(&detached_head(&entity.outer, &boundary, options.digest))?;
-            let mut sink = |bytes: &[u8]| -> Result<()> {
-                written += bytes.len() as u64;
-                output.write_all(bytes)?;
-                Ok(())
-            };
-            sink(&entity.head)?;
-            mime::canonical_body(&mut input, &entity, &mut sink)?;
-            if written != len {
-                return Err(Error::InputChanged);
-            }
-            output.write_all(&detached_tail(&boundary, &der))?;
-        }
-        SignatureForm::Opaque => {
-            // DER: the content's length and the SignerInfo's are known
-            // from the first pass, before the first byte is written.
-            let signer_fields = cms::signer_fields(&der)?;
-            output.write_all(&entity.outer)?;
-            output.write_all(PKCS7_SIGNED_HEAD)?;
-            let mut base64 = mime::Base64Writer::new(&mut output);
-            base64.put(&cms::opaque_prefix(
-                options.digest,
-                len,
-                signer_fields.len() as u64,
-            )?)?;
-            let mut sink = |bytes: &[u8]| -> Result<()> {
-                written += bytes.len() as u64;
-                base64.put(bytes)?;
-                Ok(())
-            };
-            sink(&entity.head)?;
-            mime::canonical_body(&mut input, &entity, &mut sink)?;
-            if written != len {
-                return Err(Error::InputChanged);
-            }
-            base64.put(&signer_fields)?;
-            base64.finish()?;
-        }
     }
     output.flush()?;
     Ok(())
+}
+
+/// `hash(bytes)` on this thread for a short input, else on a second one
+/// ([`io::offload`]) beside `produce`, which hands it the bytes.
+fn hashed<T>(
+    digest: DigestAlgorithm,
+    len: u64,
+    produce: impl FnOnce(&mut dyn FnMut(&[u8]) -> Result<()>) -> Result<T>,
+) -> Result<(T, Vec<u8>)> {
+    let mut hasher = Hasher::new(digest.md())?;
+    let value = if len >= io::OFFLOAD_FROM {
+        let (value, done) = io::offload(
+            hasher,
+            |hasher, bytes, _| Ok(hasher.update(bytes)?),
+            produce,
+            |_| Ok(()),
+        )?;
+        hasher = done;
+        value
+    } else {
+        produce(&mut |bytes| Ok(hasher.update(bytes)?))?
+    };
+    Ok((value, hasher.finish()?.to_vec()))
+}
+
+/// The detached form in two passes: the scan alone, then the pass that
+/// writes the entity and hashes what it writes (on a second thread
+/// beside the writing, for a long one), the signature last. `false`:
+/// nothing written, sign in memory.
+fn detached_stream<R: Read + Seek, W: Write>(
+    input: &mut R,
+    output: &mut W,
+    params: &SignParams<'_>,
+    options: &SignOptions,
+) -> Result<bool> {
+    let boundary = new_boundary()?;
+    let remaining = io::remaining(input)?;
+    let mut len = 0u64;
+    let scanned = mime::streamable(input, boundary.as_bytes(), false, &mut |bytes| {
+        len += bytes.len() as u64;
+        Ok(())
+    })?;
+    let Some(entity) = scanned else {
+        return Ok(false);
+    };
+    output.write_all(&detached_head(&entity.outer, &boundary, options.digest))?;
+    let mut written = 0u64;
+    let ((), digest) = hashed(options.digest, remaining, |hash| {
+        let mut sink = |bytes: &[u8]| -> Result<()> {
+            written += bytes.len() as u64;
+            output.write_all(bytes)?;
+            hash(bytes)
+        };
+        sink(&entity.head)?;
+        mime::canonical_body(input, &entity, boundary.as_bytes(), &mut sink)
+    })?;
+    if written != len {
+        return Err(Error::InputChanged);
+    }
+    let der = cms::build_detached_signed_data(&digest, params)?;
+    output.write_all(&detached_tail(&boundary, &der))?;
+    Ok(true)
+}
+
+/// The opaque form in two passes: the scan that hashes (DER: the
+/// content's length and the SignerInfo's are known before the first
+/// octet is written), then the pass that writes. `false`: nothing
+/// written, sign in memory.
+fn opaque_stream<R: Read + Seek, W: Write>(
+    input: &mut R,
+    output: &mut W,
+    params: &SignParams<'_>,
+    options: &SignOptions,
+) -> Result<bool> {
+    let remaining = io::remaining(input)?;
+    let mut len = 0u64;
+    let (scanned, digest) = hashed(options.digest, remaining, |hash| {
+        mime::streamable(input, b"", false, &mut |bytes| {
+            len += bytes.len() as u64;
+            hash(bytes)
+        })
+    })?;
+    let Some(entity) = scanned else {
+        return Ok(false);
+    };
+    let der = cms::build_detached_signed_data(&digest, params)?;
+    let signer_fields = cms::signer_fields(&der)?;
+    output.write_all(&entity.outer)?;
+    output.write_all(PKCS7_SIGNED_HEAD)?;
+    let mut base64 = mime::Base64Writer::new(&mut *output);
+    base64.put(&cms::opaque_prefix(
+        options.digest,
+        len,
+        signer_fields.len() as u64,
+    )?)?;
+    let mut written = 0u64;
+    let mut sink = |bytes: &[u8]| -> Result<()> {
+        written += bytes.len() as u64;
+        Ok(base64.put(bytes)?)
+    };
+    sink(&entity.head)?;
+    mime::canonical_body(input, &entity, b"", &mut sink)?;
+    if written != len {
+        return Err(Error::InputChanged);
+    }
+    base64.put(&signer_fields)?;
+    base64.finish()?;
+    Ok(true)
 }
 
 /// Checks the signer and options; what [`cms`] needs to sign.

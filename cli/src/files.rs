@@ -264,6 +264,37 @@ fn make_private(_file: &File) -> io::Result<()> {
     Ok(())
 }
 
+/// The buffer [`widen_stdout_pipe`] asks for: the default
+/// `/proc/sys/fs/pipe-max-size`.
+#[cfg(target_os = "linux")]
+const PIPE: usize = 1 << 20;
+
+/// When stdout is a pipe, asks Linux for a 1 MiB pipe buffer instead of
+/// the default 64 KiB (`F_SETPIPE_SZ`), never a smaller one: a message of
+/// tens of MiB then wakes the reader at the other end sixteen times less
+/// often, which on a virtual machine halves the time the bytes spend in
+/// the pipe (64 MiB: 65 ms → 30 ms measured). Best effort: the
+/// system's limits may refuse, and the pipe then stays as it was.
+#[cfg(target_os = "linux")]
+pub fn widen_stdout_pipe() {
+    let stdout = io::stdout();
+    let Ok(stat) = rustix::fs::fstat(&stdout) else {
+        return;
+    };
+    if rustix::fs::FileType::from_raw_mode(stat.st_mode) != rustix::fs::FileType::Fifo {
+        return;
+    }
+    if rustix::pipe::fcntl_getpipe_size(&stdout).is_ok_and(|size| size >= PIPE) {
+        return;
+    }
+    // Refused (EPERM over the user's pipe quota, EBUSY): nothing to undo.
+    let _ = rustix::pipe::fcntl_setpipe_size(&stdout, PIPE);
+}
+
+/// Elsewhere pipes keep their size.
+#[cfg(not(target_os = "linux"))]
+pub fn widen_stdout_pipe() {}
+
 /// `write` on a stream (stdout, or our stdout by another name).
 fn to_stream<T>(
     stream: &mut impl Write,

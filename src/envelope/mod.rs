@@ -275,7 +275,7 @@ pub fn encrypt_stream<R: Read + Seek, W: Write>(
         len,
         |put| {
             put(&entity.head)?;
-            mime::canonical_body(&mut input, &entity, &mut |b: &[u8]| put(b))
+            mime::canonical_body(&mut input, &entity, b"", &mut |b: &[u8]| put(b))
         },
         &mut |der| Ok(base64.put(der)?),
     )?;

@@ -21,9 +21,15 @@
 //!
 //! Signing must hash the exact bytes it writes. The first pass over the
 //! input proves that no 7-bit transport could alter the entity (no NUL, no
-//! 8-bit byte, no line over 998 octets) and hashes its canonical (CRLF)
-//! form as it goes; the second writes it, copied as it is when its line
-//! ends are CRLF already. An entity that needs re-encoding
+//! 8-bit byte, no line over 998 octets); the second writes it, copied as
+//! it is when its line ends are CRLF already. A detached signature hashes
+//! in the second pass what it writes (the `multipart/signed` head needs
+//! no length), so the input is read from disk once and from the page
+//! cache once, and the second pass scans again what it writes: an input
+//! that changed in between, and is no longer safe or no longer as long,
+//! is [`Error::InputChanged`](crate::Error::InputChanged). An opaque
+//! signature is DER, whose lengths (the SignerInfo's too) precede the
+//! content, so it hashes in the first pass. An entity that needs re-encoding
 //! (quoted-printable, base64) is signed in memory, within
 //! [`Limits::max_in_memory`](crate::Limits::max_in_memory). Encryption's
 //! first pass counts the canonical length (DER needs every length before
