@@ -265,6 +265,43 @@ fn a_character_device_made_for_the_test_is_written_through() {
     assert_eq!(meta.rdev(), makedev(1, 3));
 }
 
+/// A stdout that is a pipe is widened to 1 MiB (the reader at the other
+/// end is woken sixteen times less often), and what comes out is the same.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_stdout_pipe_is_widened_to_one_mib() {
+    use rustix::pipe::{fcntl_getpipe_size, pipe};
+    use std::io::Read;
+    let max = fs::read_to_string("/proc/sys/fs/pipe-max-size").ok();
+    if max.and_then(|m| m.trim().parse::<usize>().ok()) < Some(1 << 20) {
+        eprintln!("skipped: /proc/sys/fs/pipe-max-size is below 1 MiB or unreadable");
+        return;
+    }
+    let env = Env::new();
+    let (read, write) = pipe().unwrap();
+    assert!(fcntl_getpipe_size(&read).unwrap() < 1 << 20);
+    let mut cmd = env.command(&["sign", "--p12", &fixture_arg("p12/alice.p12")]);
+    cmd.env("SMIME_P12_PASSWORD", PASSWORD)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::from(write));
+    let mut child = cmd.spawn().unwrap();
+    // Our copy of the write end goes with the command: EOF when it exits.
+    drop(cmd);
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(MESSAGE.as_bytes())
+        .unwrap();
+    let mut signed = Vec::new();
+    fs::File::from(read.try_clone().unwrap())
+        .read_to_end(&mut signed)
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(fcntl_getpipe_size(&read).unwrap(), 1 << 20);
+    assert_signed(&signed);
+}
+
 #[test]
 fn our_own_stdout_by_another_name_is_written_through() {
     if !Path::new("/proc/self/fd/1").exists() {

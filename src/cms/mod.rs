@@ -47,7 +47,7 @@ pub(crate) use signed::{
     CertificateParser, OpaqueSignedData, Parsed, SignParams, build_detached_signed_data,
     build_signed_data, opaque_prefix, parse_signed_data, parse_signed_data_with, signer_fields,
 };
-pub(crate) use signer::take_revocation_info;
+pub(crate) use signer::{UnsignedSets, take_unsigned_sets};
 
 /// An [`Error::InvalidCms`] for `reason`.
 pub(crate) fn invalid(reason: CmsError) -> Error {

@@ -201,13 +201,6 @@ pub(crate) fn parse_signed_data(ber: &[u8], limits: &Limits) -> Result<Parsed> {
     parse_signed_data_with(ber, limits, &|der| Certificate::from_der(der).ok())
 }
 
-/// Whether `ber` is a `ContentInfo` holding a `SignedData`, both strict DER.
-fn is_der_signed_data(ber: &[u8]) -> bool {
-    ContentInfo::from_der(ber).is_ok_and(|ci| {
-        ci.content_type == oid::SIGNED_DATA && ci.content.decode_as::<SignedData>().is_ok()
-    })
-}
-
 /// Turns a certificate's DER into a [`Certificate`] (`None`: unreadable,
 /// skipped): [`Certificate::from_der`], or a verifier's cache of it.
 pub(crate) type CertificateParser<'a> = &'a (dyn Fn(&[u8]) -> Option<Certificate> + 'a);
@@ -219,47 +212,23 @@ pub(crate) fn parse_signed_data_with(
     parse: CertificateParser<'_>,
 ) -> Result<Parsed> {
     // DER already (what we, OpenSSL without -stream and most clients
-    // write) decodes as typed DER to the end: OpenSSL's re-encoding would
-    // give the same octets, at the cost of decoding every certificate in
-    // it (most of the time of verifying a small message).
-    let der = if is_der_signed_data(ber) {
-        ber.to_vec()
-    } else {
-        normalize(ber)?
+    // write) is read as it is; BER is re-encoded by OpenSSL first, which
+    // costs decoding every certificate in it once more.
+    let (sets, signed_data) = match split_signed_data(ber) {
+        Ok(split) => split,
+        Err(_) => split_signed_data(&normalize(ber)?)?,
     };
-    // crls are read by verification, each on its own (RFC 5940 OCSP too).
-    let (der, revocation_info) = super::take_revocation_info(&der)?;
-    let ci = ContentInfo::from_der(&der).map_err(malformed("ContentInfo"))?;
-    if ci.content_type != oid::SIGNED_DATA {
-        return Err(invalid(CmsError::UnexpectedContentType {
-            expected: "SignedData",
-            found: ObjectId(ci.content_type),
-        }));
-    }
-    let signed_data: SignedData = ci.content.decode_as().map_err(malformed("SignedData"))?;
     crate::limits::check(
         "max_signers",
         signed_data.signer_infos.0.len() as u64,
         limits.max_signers as u64,
     )?;
-    let choices = signed_data
-        .certificates
-        .as_ref()
-        .map(|c| c.0.as_slice())
-        .unwrap_or_default();
     crate::limits::check(
         "max_certificates",
-        choices.len() as u64,
+        sets.certificates.len() as u64,
         limits.max_certificates as u64,
     )?;
-    let certificates = choices
-        .iter()
-        .filter_map(|choice| match choice {
-            cms::cert::CertificateChoices::Certificate(c) => c.to_der().ok(),
-            _ => None,
-        })
-        .filter_map(|der| parse(&der))
-        .collect();
+    let certificates = certificates(&sets.certificates, parse)?;
     let econtent = signed_data.encap_content_info.econtent.as_ref().map(|any| {
         match any.decode_as::<OctetString>() {
             Ok(octets) => octets.into_bytes(),
@@ -271,10 +240,60 @@ pub(crate) fn parse_signed_data_with(
         signed_data,
         certificates,
         econtent,
-        revocation_info,
+        revocation_info: sets.revocation_info,
     })
 }
 
+/// A DER `ContentInfo` holding a `SignedData`: its unsigned sets, and the
+/// rest decoded (without them: `certificates` and `crls` are `None`).
+fn split_signed_data(der: &[u8]) -> Result<(super::UnsignedSets, SignedData)> {
+    let sets = super::take_unsigned_sets(der)?;
+    let ci = ContentInfo::from_der(&sets.rest).map_err(malformed("ContentInfo"))?;
+    if ci.content_type != oid::SIGNED_DATA {
+        return Err(invalid(CmsError::UnexpectedContentType {
+            expected: "SignedData",
+            found: ObjectId(ci.content_type),
+        }));
+    }
+    let signed_data: SignedData = ci.content.decode_as().map_err(malformed("SignedData"))?;
+    Ok((sets, signed_data))
+}
+
+/// The `certificate` choices of a `CertificateSet`, read by `parse`, in
+/// DER's SET OF order. What decoding the set as a whole refuses is
+/// malformed, as before the set was split off: a choice that is neither
+/// an X.509 certificate nor another format, or one given twice; a
+/// certificate that X.509 decodes and [`Certificate`] does not (an
+/// unsupported key, say) is skipped.
+fn certificates(choices: &[Any], parse: CertificateParser<'_>) -> Result<Vec<Certificate>> {
+    use der::{Tag, Tagged};
+    let bad = malformed("SignedData");
+    let mut encoded = choices
+        .iter()
+        .map(|choice| Ok((choice.tag(), choice.to_der().map_err(&bad)?)))
+        .collect::<Result<Vec<_>>>()?;
+    encoded.sort_by(|a, b| a.1.cmp(&b.1));
+    if encoded
+        .windows(2)
+        .any(|pair| matches!(pair, [a, b] if a.1 == b.1))
+    {
+        return Err(bad(der::Tag::Set.value_error()));
+    }
+    let mut certificates = Vec::new();
+    for (tag, der) in &encoded {
+        if *tag != Tag::Sequence {
+            cms::cert::CertificateChoices::from_der(der).map_err(&bad)?;
+            continue;
+        }
+        match parse(der) {
+            Some(certificate) => certificates.push(certificate),
+            None => {
+                x509_cert::Certificate::from_der(der).map_err(&bad)?;
+            }
+        }
+    }
+    Ok(certificates)
+}
 /// Certificates, CRLs and SignerInfos of a streamed SignedData larger than
 /// this are refused.
 const MAX_SIGNED_DATA_FIELD: usize = 4 << 20;
@@ -418,5 +437,114 @@ mod tests {
                 Err(Error::InvalidCms(_))
             ));
         }
+    }
+
+    fn certificate(name: &str) -> Vec<u8> {
+        let pem = std::fs::read(format!(
+            "{}/fixtures/certs/{name}.pem",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        Certificate::from_pem(&pem).unwrap().to_der().to_vec()
+    }
+
+    /// A `ContentInfo` holding a SignedData without signers whose
+    /// `certificates [0]` holds `choices`, encoded as given.
+    fn with_certificate_set(choices: &[Vec<u8>]) -> Vec<u8> {
+        use der::{Tag, TagNumber};
+        let encap = EncapsulatedContentInfo {
+            econtent_type: oid::DATA,
+            econtent: None,
+        };
+        let set = Any::new(
+            Tag::ContextSpecific {
+                constructed: true,
+                number: TagNumber::N0,
+            },
+            choices.concat(),
+        )
+        .unwrap();
+        let fields = [
+            CmsVersion::V1.to_der().unwrap(),
+            SetOfVec::<AlgorithmIdentifierOwned>::new()
+                .to_der()
+                .unwrap(),
+            encap.to_der().unwrap(),
+            set.to_der().unwrap(),
+            SignerInfos(SetOfVec::new()).to_der().unwrap(),
+        ]
+        .concat();
+        ContentInfo {
+            content_type: oid::SIGNED_DATA,
+            content: Any::new(Tag::Sequence, fields).unwrap(),
+        }
+        .to_der()
+        .unwrap()
+    }
+
+    /// The set split off reads as the `cms` crate's decoding of the whole
+    /// SignedData read it: the same certificates, in DER's SET OF order,
+    /// whatever order the message gives.
+    #[test]
+    fn the_certificate_set_reads_as_the_whole_decoding_did() {
+        let (alice, bob) = (certificate("alice"), certificate("bob"));
+        let message = with_certificate_set(&[bob.clone(), alice.clone()]);
+        let whole: SignedData = ContentInfo::from_der(&message)
+            .unwrap()
+            .content
+            .decode_as()
+            .unwrap();
+        let expected: Vec<Vec<u8>> = whole
+            .certificates
+            .unwrap()
+            .0
+            .iter()
+            .map(|choice| choice.to_der().unwrap())
+            .collect();
+        let parsed = parse_signed_data(&message, &Limits::default()).unwrap();
+        let read: Vec<Vec<u8>> = parsed
+            .certificates
+            .iter()
+            .map(|c| c.to_der().to_vec())
+            .collect();
+        assert_eq!(read, expected);
+        let mut sorted = vec![alice, bob];
+        sorted.sort();
+        assert_eq!(read, sorted);
+        assert!(parsed.signed_data.certificates.is_none());
+    }
+
+    /// What the whole decoding refused stays malformed: a certificate
+    /// twice, a choice of no known format, a SEQUENCE that is no
+    /// certificate.
+    #[test]
+    fn a_certificate_set_the_whole_decoding_refused_is_malformed() {
+        let alice = certificate("alice");
+        for choices in [
+            vec![alice.clone(), alice.clone()],
+            vec![alice.clone(), vec![0xa1, 0x00]],
+            vec![vec![0x30, 0x03, 0x02, 0x01, 0x00]],
+        ] {
+            let message = with_certificate_set(&choices);
+            assert!(
+                ContentInfo::from_der(&message)
+                    .unwrap()
+                    .content
+                    .decode_as::<SignedData>()
+                    .is_err()
+            );
+            assert!(matches!(
+                parse_signed_data(&message, &Limits::default()),
+                Err(Error::InvalidCms(CmsError::Malformed(_)))
+            ));
+        }
+        let one = with_certificate_set(&[alice]);
+        assert_eq!(
+            parse_signed_data(&one, &Limits::default())
+                .unwrap()
+                .certificates
+                .len(),
+            1
+        );
     }
 }

@@ -150,60 +150,90 @@ pub(super) fn pss_params(digest: DigestAlgorithm) -> Result<RsassaPssParams> {
     })
 }
 
-/// SignedData's revocation information (RFC 5652 §5.1, §10.2.1),
+/// The two unsigned sets of a SignedData (RFC 5652 §5.1, §10.2.1-10.2.2),
 ///
 /// ```text
+/// certificates [0] IMPLICIT CertificateSet OPTIONAL,
 /// crls [1] IMPLICIT RevocationInfoChoices OPTIONAL,
+/// CertificateSet ::= SET OF CertificateChoices
 /// RevocationInfoChoices ::= SET OF RevocationInfoChoice
 /// RevocationInfoChoice ::= CHOICE {
 ///   crl CertificateList,
 ///   other [1] IMPLICIT OtherRevocationInfoFormat }
 /// ```
 ///
-/// taken out of a DER `ContentInfo`: the `ContentInfo` re-encoded without
-/// it, and each choice as encoded. They are not signed, and the `cms`
-/// crate cannot decode an `other` choice (RFC 5940 OCSP responses), nor
-/// should one unreadable CRL make the whole message unreadable: each is
-/// read on its own by verification.
-pub(crate) fn take_revocation_info(content_info: &[u8]) -> Result<(Vec<u8>, Vec<Vec<u8>>)> {
+/// taken out of a DER `ContentInfo`, each choice as encoded. They are not
+/// signed, and decoding them with the rest would cost most of the time of
+/// verifying a small message (a certificate a verifier has seen before is
+/// not decoded again); the `cms` crate cannot decode an `other`
+/// revocation choice (RFC 5940 OCSP responses), nor should one
+/// unreadable CRL make the whole message unreadable: each is read on its
+/// own by verification.
+pub(crate) struct UnsignedSets {
+    /// The `ContentInfo` re-encoded without them.
+    pub(crate) rest: Vec<u8>,
+    /// `certificates`: each `CertificateChoices` as encoded.
+    pub(crate) certificates: Vec<Any>,
+    /// `crls`: each `RevocationInfoChoice` as encoded.
+    pub(crate) revocation_info: Vec<Vec<u8>>,
+}
+
+/// Splits [`UnsignedSets`] off a DER `ContentInfo`; one that holds no
+/// SEQUENCE is returned as it is.
+pub(crate) fn take_unsigned_sets(content_info: &[u8]) -> Result<UnsignedSets> {
     use der::{Reader, SliceReader, Tag, TagNumber, Tagged};
     let bad = malformed("SignedData");
     let ci = cms::content_info::ContentInfo::from_der(content_info).map_err(&bad)?;
+    let mut sets = UnsignedSets {
+        rest: content_info.to_vec(),
+        certificates: Vec::new(),
+        revocation_info: Vec::new(),
+    };
     if ci.content.tag() != Tag::Sequence {
-        return Ok((content_info.to_vec(), Vec::new()));
+        return Ok(sets);
     }
-    let crls_tag = Tag::ContextSpecific {
+    let set = |number| Tag::ContextSpecific {
         constructed: true,
-        number: TagNumber::N1,
+        number,
+    };
+    let elements = |field: &Any| -> Result<Vec<Any>> {
+        let mut reader = SliceReader::new(field.value()).map_err(&bad)?;
+        let mut found = Vec::new();
+        while !reader.is_finished() {
+            found.push(Any::decode(&mut reader).map_err(&bad)?);
+        }
+        Ok(found)
     };
     let mut reader = SliceReader::new(ci.content.value()).map_err(&bad)?;
     let mut kept = Vec::new();
-    let mut found = Vec::new();
+    let (mut certificates, mut crls) = (None, None);
     while !reader.is_finished() {
         let field = Any::decode(&mut reader).map_err(&bad)?;
-        if field.tag() == crls_tag && found.is_empty() {
-            let mut choices = SliceReader::new(field.value()).map_err(&bad)?;
-            while !choices.is_finished() {
-                found.push(
-                    Any::decode(&mut choices)
-                        .map_err(&bad)?
-                        .to_der()
-                        .map_err(&bad)?,
-                );
-            }
-            continue;
+        // Each set once: a second one stays, and the typed decoding of
+        // the rest refuses it.
+        if field.tag() == set(TagNumber::N0) && certificates.is_none() {
+            certificates = Some(elements(&field)?);
+        } else if field.tag() == set(TagNumber::N1) && crls.is_none() {
+            crls = Some(elements(&field)?);
+        } else {
+            kept.extend(field.to_der().map_err(&bad)?);
         }
-        kept.extend(field.to_der().map_err(&bad)?);
     }
-    if found.is_empty() {
-        return Ok((content_info.to_vec(), Vec::new()));
+    if certificates.is_none() && crls.is_none() {
+        return Ok(sets);
     }
+    sets.certificates = certificates.unwrap_or_default();
+    sets.revocation_info = crls
+        .unwrap_or_default()
+        .iter()
+        .map(|choice| choice.to_der().map_err(&bad))
+        .collect::<Result<_>>()?;
     let content = Any::new(Tag::Sequence, kept).map_err(&bad)?;
-    let der = cms::content_info::ContentInfo {
+    sets.rest = cms::content_info::ContentInfo {
         content_type: ci.content_type,
         content,
     }
     .to_der()
     .map_err(&bad)?;
-    Ok((der, found))
+    Ok(sets)
 }
