@@ -45,7 +45,7 @@
 //! let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/");
 //! let p12 = std::fs::read(format!("{dir}p12/alice.p12"))?;
 //! let alice: Mailbox = "alice@example.org".parse()?;
-//! let mut store = Store::in_memory()?; // or Store::open("mail.db", &passphrase)
+//! let store = Store::in_memory()?; // or Store::open("mail.db", &passphrase)
 //! store.import_pkcs12(&alice, &p12, &Password::new("test-password"))?;
 //!
 //! let signer = store.default_signer(&alice)?;

@@ -23,7 +23,7 @@
 //! Findings (OpenSSL 3.0.19, p12 0.6.3), each kept as an ignored test
 //! with the leak site in its reason: OpenSSL's PKCS#12 KDF and its key
 //! decoders free password- and key-bearing buffers uncleared, and so does
-//! the `p12` crate behind the legacy fallback of src/pkcs12.rs. Our own
+//! the `p12` crate behind the legacy fallback of src/pkcs12/mod.rs. Our own
 //! code and the Rust heap are clean on the OpenSSL paths.
 
 mod common;
@@ -385,7 +385,7 @@ fn modern_bundle() -> Vec<u8> {
 
 /// The same as `openssl pkcs12 -export -legacy` writes it (RC2-40
 /// certificates, 3DES key, SHA-1 MAC), which OpenSSL's default provider
-/// cannot read, so src/pkcs12.rs falls back to the `p12` crate. `None`
+/// cannot read, so src/pkcs12/mod.rs falls back to the `p12` crate. `None`
 /// (with the reason printed) without the CLI or its legacy provider.
 fn legacy_bundle() -> Option<Vec<u8>> {
     if common::openssl_cli().is_none() {
@@ -465,9 +465,9 @@ fn pkcs12_password_is_not_left_in_freed_openssl_memory() {
 }
 
 /// The password of a legacy bundle (the `p12` crate fallback of
-/// src/pkcs12.rs) is not left in freed Rust memory. Skips without the CLI.
+/// src/pkcs12/mod.rs) is not left in freed Rust memory. Skips without the CLI.
 #[test]
-#[ignore = "leak in the p12 0.6.3 crate reached from src/pkcs12.rs:497/500 (legacy fallback): pbepkcs12sha1 frees its I buffer (salt || UTF-16BE password) at p12 src/lib.rs:641 and pbepkcs12sha1core frees D || I at lib.rs:598 without zeroizing"]
+#[ignore = "leak in the p12 0.6.3 crate reached from src/pkcs12/mod.rs (legacy fallback): pbepkcs12sha1 frees its I buffer (salt || UTF-16BE password) at p12 src/lib.rs:641 and pbepkcs12sha1core frees D || I at lib.rs:598 without zeroizing"]
 fn legacy_pkcs12_password_is_not_left_in_freed_rust_memory() {
     let _lock = exclusive();
     if let Some(bundle) = legacy_bundle() {

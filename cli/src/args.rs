@@ -477,8 +477,7 @@ pub struct OpenArgs {
     /// (repeatable)
     #[arg(long, value_name = "CA.pem")]
     pub trust: Vec<PathBuf>,
-    /// Also trust the store's trust anchors (accepted; the store keeps no
-    /// anchors yet, so this adds none)
+    /// Also use the store's trust anchors and CRLs (opens the store)
     #[arg(long)]
     pub store_trust: bool,
     /// Print a JSON object instead of text

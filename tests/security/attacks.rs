@@ -1028,7 +1028,8 @@ fn bleichenbacher_marvin_padding_variants_are_one_error() {
 /// recipient appended is refused identically instead of decrypting. And
 /// trial decryption (for wrongly named recipients) is bounded too: with
 /// bob's KTRI mislabelled as alice's, 8 KTRIs decrypt by trial, 9 are
-/// `NotForRecipient` without trying. The elapsed time is printed only.
+/// refused with `LimitExceeded` (`max_trial_keys`) without trying. The
+/// elapsed time is printed only.
 #[test]
 fn thousands_of_recipient_infos_bounded_work() {
     let (alice, bob) = (identity("alice"), identity("bob"));

@@ -90,7 +90,7 @@ fn fingerprints_accept_hex_digits_only() {
 fn fuzzer_found_bundles_are_refused_without_reaching_p12_asserts() {
     // AFL++ (fuzz/run.sh pkcs12) found inputs that tripped debug_assert!s
     // inside the `p12` crate (EncryptedData version, EncryptedContentInfo
-    // content type); the guard in src/pkcs12.rs now refuses them before
+    // content type); the guard in src/pkcs12/mod.rs now refuses them before
     // `p12` sees them. These two reproduce the two assert sites.
     for rel in ["hostile/ver1.p12", "hostile/eci-not-data.p12"] {
         let result = pkcs12::import(
