@@ -374,19 +374,6 @@ pub enum Revocation {
     NotChecked,
 }
 
-impl Revocation {
-    /// The word `verify --json` prints: `good`, `revoked`, `unknown`,
-    /// `not-checked`.
-    pub fn word(&self) -> &'static str {
-        match self {
-            Revocation::Good => "good",
-            Revocation::Revoked { .. } => "revoked",
-            Revocation::Unknown => "unknown",
-            Revocation::NotChecked => "not-checked",
-        }
-    }
-}
-
 impl fmt::Display for Revocation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

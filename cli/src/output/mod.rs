@@ -16,7 +16,7 @@ use crate::printable::printable;
 use serde_json::{Map, Value, json};
 use smime::{
     Certificate, ChainStatus, Coverage, Decryption, FieldProtection, Fingerprint, HeaderProtection,
-    Layer, Mailbox, Opened, Settings, SignatureForm, SignatureStatus, SignerReport,
+    Layer, Mailbox, Opened, Revocation, Settings, SignatureForm, SignatureStatus, SignerReport,
     StoredCertificate, Verdict, VerifyReport,
 };
 

@@ -19,6 +19,18 @@ fn chain_words_are_the_contract_words() {
 }
 
 #[test]
+fn revocation_words_are_the_contract_words() {
+    assert_eq!(revocation_word(&Revocation::Good), "good");
+    let revoked = Revocation::Revoked {
+        time: std::time::SystemTime::UNIX_EPOCH,
+        reason: None,
+    };
+    assert_eq!(revocation_word(&revoked), "revoked");
+    assert_eq!(revocation_word(&Revocation::Unknown), "unknown");
+    assert_eq!(revocation_word(&Revocation::NotChecked), "not-checked");
+}
+
+#[test]
 fn usage_and_from_words() {
     assert_eq!(usage_word(true, true), "sign,decrypt");
     assert_eq!(usage_word(true, false), "sign");

@@ -27,6 +27,18 @@ pub(super) fn chain_word(chain: &ChainStatus) -> &'static str {
     }
 }
 
+/// The word `verify --json` prints for a certificate's revocation status:
+/// `good`, `revoked`, `unknown`, `not-checked` (also for any status this
+/// version does not know).
+pub(super) fn revocation_word(revocation: &Revocation) -> &'static str {
+    match revocation {
+        Revocation::Good => "good",
+        Revocation::Revoked { .. } => "revoked",
+        Revocation::Unknown => "unknown",
+        _ => "not-checked",
+    }
+}
+
 /// `chain_detail`: why a chain is untrusted, when the library says.
 pub(super) fn chain_detail(chain: &ChainStatus) -> Option<String> {
     match chain {
@@ -91,7 +103,7 @@ pub(super) fn signer_json(signer: &SignerReport) -> Value {
         "signature_algorithm": signer.signature_algorithm.to_string(),
         "weaknesses": words(&signer.weaknesses),
         "signing_time": signer.signing_time.and_then(rfc3339),
-        "revocation": signer.revocation.word(),
+        "revocation": revocation_word(&signer.revocation),
         "revocation_urls": signer.revocation_urls(),
     })
 }
