@@ -108,8 +108,8 @@ pub use envelope::{
     encrypt_stream,
 };
 pub use error::{
-    BundleError, CertificateError, CmsError, Error, MimeError, Missing, Result, Unsupported,
-    Unusable,
+    BundleError, CertificateError, CmsError, Error, MimeError, Missing, Result, StoreFailure,
+    Unsupported, Unusable,
 };
 pub use fingerprint::{Fingerprint, InvalidFingerprint};
 pub use identity::{Identity, PrivateKey};

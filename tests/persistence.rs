@@ -19,8 +19,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::{Mint, PASSWORD, bundle, intermediate, mint, minted_bundle, read_fixture};
-use smime::Corrupted;
 use smime::{Certificate, Error, MAX_CERTS_PER_MAILBOX, Mailbox, Passphrase, Password, Store};
+use smime::{Corrupted, StoreFailure};
 
 fn mb(s: &str) -> Mailbox {
     s.parse().unwrap()
@@ -251,7 +251,7 @@ fn another_applications_sqlite_file_is_refused_untouched() {
     let bytes = std::fs::read(&path).unwrap();
     let err = open(&path, "pp").unwrap_err();
     assert!(
-        matches!(&err, Error::Store(m) if m.contains("not an smime store")),
+        matches!(&err, Error::Store(StoreFailure::NotAStore)),
         "{err:?}"
     );
     assert_eq!(std::fs::read(&path).unwrap(), bytes);

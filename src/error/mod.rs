@@ -15,7 +15,7 @@ pub use reasons::{
     Unusable,
 };
 pub(crate) use store::corrupt;
-pub use store::{Corrupted, Insecurity};
+pub use store::{Corrupted, Insecurity, StoreFailure};
 
 use crate::algorithm::{ContentEncryption, DigestAlgorithm, KeyAlgorithm};
 use crate::fingerprint::{Fingerprint, InvalidFingerprint};
@@ -269,9 +269,10 @@ pub enum Error {
     },
 
     /// The certificate store failed (database error, unreadable file,
-    /// schema from a newer version, ...). The store is unchanged.
+    /// schema from a newer version, ...): [`StoreFailure`] says which. The
+    /// store is unchanged.
     #[error("store error: {0}")]
-    Store(String),
+    Store(StoreFailure),
 
     /// A streaming function reads its input more than once (to learn
     /// lengths before writing DER); the input changed in between.

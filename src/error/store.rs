@@ -1,5 +1,7 @@
-//! Why a store was refused or failed authentication: the reasons of
-//! [`Error::StoreInsecure`](crate::Error::StoreInsecure) and [`Error::StoreCorrupt`](crate::Error::StoreCorrupt).
+//! Why a store failed, was refused or failed authentication: the reasons
+//! of [`Error::Store`](crate::Error::Store),
+//! [`Error::StoreInsecure`](crate::Error::StoreInsecure) and
+//! [`Error::StoreCorrupt`](crate::Error::StoreCorrupt).
 
 use std::fmt;
 
@@ -142,4 +144,55 @@ impl std::fmt::Display for Insecurity {
 /// The error for a row that failed authentication.
 pub(crate) fn corrupt(what: Corrupted) -> crate::Error {
     crate::Error::StoreCorrupt { what }
+}
+
+/// Why the certificate store failed, for [`Error::Store`](crate::Error::Store).
+/// The store is unchanged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StoreFailure {
+    /// The database said no: its own message (SQLite's, the PostgreSQL
+    /// driver's or server's: an unreadable file, a lost connection, a
+    /// refused login, an invalid URL). It names no secret we hold.
+    Database(String),
+    /// The store was written by a newer smime, whose schema this one
+    /// cannot read: upgrade smime.
+    SchemaTooNew {
+        /// The store's schema version.
+        found: u32,
+        /// The newest this version reads.
+        supported: u32,
+    },
+    /// The file or PostgreSQL schema holds a database, but not an smime
+    /// store (other tables, no schema version of ours); left untouched.
+    NotAStore,
+    /// This build of the library lacks the backend the path or URL
+    /// names: the Cargo feature to turn on.
+    BackendNotBuilt {
+        /// `sqlite` or `postgres`.
+        feature: &'static str,
+    },
+    /// A backend broke its contract (did not run a transaction it was
+    /// given) or a thread panicked inside the store: a bug, reported
+    /// rather than hidden.
+    Internal(&'static str),
+}
+
+impl fmt::Display for StoreFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreFailure::Database(message) => f.write_str(message),
+            StoreFailure::SchemaTooNew { found, supported } => write!(
+                f,
+                "the store has schema version {found}, newer than this smime ({supported}); upgrade smime"
+            ),
+            StoreFailure::NotAStore => {
+                f.write_str("the database holds tables but is not an smime store")
+            }
+            StoreFailure::BackendNotBuilt { feature } => {
+                write!(f, "this smime was built without the {feature} feature")
+            }
+            StoreFailure::Internal(what) => f.write_str(what),
+        }
+    }
 }

@@ -9,7 +9,7 @@ use super::backend::{
     TrustKind, TrustRecord,
 };
 use crate::cert::Fingerprint;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StoreFailure};
 use crate::mailbox::Mailbox;
 
 #[derive(Clone, Default)]
@@ -52,7 +52,9 @@ impl MemoryBackend {
 }
 
 fn poisoned() -> Error {
-    Error::Store("a thread panicked inside a memory store transaction".into())
+    Error::Store(StoreFailure::Internal(
+        "a thread panicked inside a memory store transaction",
+    ))
 }
 
 impl Transaction for Data {

@@ -75,7 +75,7 @@ pub use trusted::RecipientLookup;
 
 use crate::algorithm::ContentEncryption;
 use crate::cert::{Certificate, Fingerprint};
-use crate::error::{Error, Missing, Result, Unusable};
+use crate::error::{Error, Missing, Result, StoreFailure, Unusable};
 use crate::identity::{Identity, PrivateKey};
 use crate::limits::Limits;
 use crate::mailbox::Mailbox;
@@ -237,7 +237,9 @@ impl Store {
             out = Some(f(tx, &keys)?);
             Ok(())
         })?;
-        out.ok_or_else(|| Error::Store("the backend did not run the transaction".into()))
+        out.ok_or(Error::Store(StoreFailure::Internal(
+            "the backend did not run the transaction",
+        )))
     }
 
     /// Runs `f` on a snapshot. A row failing authentication after another
@@ -261,7 +263,9 @@ impl Store {
             }
         });
         result?;
-        out.ok_or_else(|| Error::Store("the backend did not run the transaction".into()))
+        out.ok_or(Error::Store(StoreFailure::Internal(
+            "the backend did not run the transaction",
+        )))
     }
 
     /// Mailboxes that hold certificates or settings.
@@ -337,7 +341,9 @@ impl Store {
 }
 
 fn poisoned() -> Error {
-    Error::Store("a thread panicked while re-keying the store".into())
+    Error::Store(StoreFailure::Internal(
+        "a thread panicked while re-keying the store",
+    ))
 }
 
 fn checked_heads(tx: &dyn Transaction, keys: &Keys, mailbox: &Mailbox) -> Result<Vec<RecordHead>> {

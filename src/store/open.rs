@@ -80,9 +80,9 @@ impl Store {
 
     #[cfg(not(feature = "sqlite"))]
     fn open_file(_path: &Path, _key: StoreKey<'_>) -> Result<Self> {
-        Err(Error::Store(
-            "this smime was built without the sqlite feature".into(),
-        ))
+        Err(Error::Store(StoreFailure::BackendNotBuilt {
+            feature: "sqlite",
+        }))
     }
 
     #[cfg(feature = "postgres")]
@@ -92,9 +92,9 @@ impl Store {
 
     #[cfg(not(feature = "postgres"))]
     fn open_url(_url: &str, _key: StoreKey<'_>) -> Result<Self> {
-        Err(Error::Store(
-            "this smime was built without the postgres feature".into(),
-        ))
+        Err(Error::Store(StoreFailure::BackendNotBuilt {
+            feature: "postgres",
+        }))
     }
 
     /// Opens (or creates) the store in the PostgreSQL database at `url`

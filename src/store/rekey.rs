@@ -57,8 +57,9 @@ pub(super) fn migrate_tags(backend: &dyn Backend, keys: Keys) -> Result<Keys> {
         check = Some(v2);
         Ok(())
     })?;
-    let check =
-        check.ok_or_else(|| Error::Store("the backend did not run the migration".into()))?;
+    let check = check.ok_or(Error::Store(StoreFailure::Internal(
+        "the backend did not run the migration",
+    )))?;
     Ok(Keys { check, ..keys })
 }
 

@@ -53,7 +53,7 @@ use super::backend::{
 };
 use super::integrity::{Corrupted, corrupt};
 use crate::cert::Fingerprint;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StoreFailure};
 use crate::mailbox::Mailbox;
 
 use transaction::PgTx;
@@ -78,7 +78,7 @@ fn is_transient(e: &postgres::Error) -> bool {
 }
 
 fn db_err(e: postgres::Error) -> Error {
-    Error::Store(format!("PostgreSQL: {e}"))
+    Error::Store(StoreFailure::Database(format!("PostgreSQL: {e}")))
 }
 
 /// A pooled connection with its prepared statements.
@@ -140,9 +140,11 @@ impl PostgresBackend {
     /// the schema in an empty database (`CREATE` rights needed then). A
     /// database from a newer schema is refused untouched.
     pub fn connect(url: &str, pool_size: u32) -> Result<Self> {
-        let config: postgres::Config = url
-            .parse()
-            .map_err(|e: postgres::Error| Error::Store(format!("invalid PostgreSQL URL: {e}")))?;
+        let config: postgres::Config = url.parse().map_err(|e: postgres::Error| {
+            Error::Store(StoreFailure::Database(format!(
+                "invalid PostgreSQL URL: {e}"
+            )))
+        })?;
         let tls = MakeTlsConnector::new(SslConnector::builder(SslMethod::tls())?.build());
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
@@ -150,7 +152,7 @@ impl PostgresBackend {
             .connection_timeout(CHECKOUT_TIMEOUT)
             .error_handler(Box::new(r2d2::NopErrorHandler))
             .build(Manager { config, tls })
-            .map_err(|e| Error::Store(format!("PostgreSQL: {e}")))?;
+            .map_err(|e| Error::Store(StoreFailure::Database(format!("PostgreSQL: {e}"))))?;
         let backend = PostgresBackend { pool };
         backend.migrate()?;
         Ok(backend)
@@ -159,7 +161,7 @@ impl PostgresBackend {
     fn conn(&self) -> Result<r2d2::PooledConnection<Manager>> {
         self.pool
             .get()
-            .map_err(|e| Error::Store(format!("PostgreSQL: {e}")))
+            .map_err(|e| Error::Store(StoreFailure::Database(format!("PostgreSQL: {e}"))))
     }
 }
 

@@ -120,16 +120,15 @@ impl PostgresBackend {
                 .and_then(|r| r.try_get(0))
                 .map_err(db_err)?;
             if foreign > 0 {
-                return Err(Error::Store(
-                    "the PostgreSQL schema holds tables but is not an smime store".into(),
-                ));
+                return Err(Error::Store(StoreFailure::NotAStore));
             }
             0
         };
         if version > SCHEMA_VERSION {
-            return Err(Error::Store(format!(
-                "the store database has schema version {version}, newer than this smime ({SCHEMA_VERSION}); upgrade smime"
-            )));
+            return Err(Error::Store(StoreFailure::SchemaTooNew {
+                found: version.unsigned_abs(),
+                supported: SCHEMA_VERSION.unsigned_abs(),
+            }));
         }
         if version == 0 {
             tx.batch_execute(CREATE).map_err(db_err)?;

@@ -223,7 +223,9 @@ impl Transaction for PgTx<'_> {
         )?;
         let id: i64 = rows
             .first()
-            .ok_or_else(|| Error::Store("PostgreSQL: INSERT returned no id".into()))
+            .ok_or(Error::Store(StoreFailure::Internal(
+                "PostgreSQL: INSERT returned no id",
+            )))
             .and_then(|r| get(r, 0, "certificates"))?;
         for (position, der) in record.chain.iter().enumerate() {
             let position = i32::try_from(position).unwrap_or(i32::MAX);

@@ -42,7 +42,7 @@ use super::backend::{
 };
 use super::integrity::{Corrupted, corrupt};
 use crate::cert::Fingerprint;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StoreFailure};
 use crate::mailbox::Mailbox;
 
 use schema::{SCHEMA_VERSION, migrate, schema_version};
@@ -53,7 +53,7 @@ use transaction::SqlTx;
 const MAX_IDLE: usize = 16;
 
 fn db_err(e: rusqlite::Error) -> Error {
-    Error::Store(e.to_string())
+    Error::Store(StoreFailure::Database(e.to_string()))
 }
 
 /// The SQLite backend. [`crate::Store::open`] uses it; open it yourself
@@ -84,7 +84,9 @@ impl Pooled<'_> {
     fn get(&mut self) -> Result<&mut Connection> {
         self.conn
             .as_mut()
-            .ok_or_else(|| Error::Store("connection already returned".into()))
+            .ok_or(Error::Store(StoreFailure::Internal(
+                "connection already returned",
+            )))
     }
 }
 
@@ -119,9 +121,7 @@ impl SqliteBackend {
             (version, tables)
         };
         if version == 0 && tables > 0 {
-            return Err(Error::Store(
-                "the file is an SQLite database but not an smime store".into(),
-            ));
+            return Err(Error::Store(StoreFailure::NotAStore));
         }
         // journal_mode answers with a row; WAL lets readers run beside a writer.
         conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))

@@ -88,9 +88,10 @@ pub(super) fn schema_version(conn: &Connection) -> Result<u32> {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(db_err)?;
     if version > SCHEMA_VERSION {
-        return Err(Error::Store(format!(
-            "the store file has schema version {version}, newer than this smime ({SCHEMA_VERSION}); upgrade smime"
-        )));
+        return Err(Error::Store(StoreFailure::SchemaTooNew {
+            found: version,
+            supported: SCHEMA_VERSION,
+        }));
     }
     Ok(version)
 }
