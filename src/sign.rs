@@ -163,9 +163,9 @@ pub fn sign(message: &[u8], signer: &Identity, options: &SignOptions) -> Result<
 /// CRLF already). The detached form hashes in the second pass, exactly the
 /// octets it writes, and checks them again as it goes; opaque signing
 /// writes DER, as [`sign()`] does, so it hashes in the first pass, which
-/// also fixes every length. An input that changes in between is
-/// [`Error::InputChanged`] (the output written so far is then to be
-/// discarded). The output is what [`sign()`] writes. From 1 MiB on,
+/// also fixes every length, and again in the second. An input that
+/// changes in between is [`Error::InputChanged`] (the output written so
+/// far is then to be discarded). The output is what [`sign()`] writes. From 1 MiB on,
 /// hashing runs on a second thread; why the input must be seekable:
 /// [`manual::streaming`](crate::manual::streaming).
 ///
@@ -270,8 +270,9 @@ fn detached_stream<R: Read + Seek, W: Write>(
 
 /// The opaque form in two passes: the scan that hashes (DER: the
 /// content's length and the SignerInfo's are known before the first
-/// octet is written), then the pass that writes. `false`: nothing
-/// written, sign in memory.
+/// octet is written), then the pass that writes and hashes again, so
+/// that the signature is written only over what was written. `false`:
+/// nothing written, sign in memory.
 fn opaque_stream<R: Read + Seek, W: Write>(
     input: &mut R,
     output: &mut W,
@@ -300,13 +301,18 @@ fn opaque_stream<R: Read + Seek, W: Write>(
         signer_fields.len() as u64,
     )?)?;
     let mut written = 0u64;
-    let mut sink = |bytes: &[u8]| -> Result<()> {
-        written += bytes.len() as u64;
-        Ok(base64.put(bytes)?)
-    };
-    sink(&entity.head)?;
-    mime::canonical_body(input, &entity, b"", &mut sink)?;
-    if written != len {
+    // Hashed again as it is written: octets changed in between, however
+    // safe and however long, are refused before the signature is.
+    let ((), again) = hashed(options.digest, remaining, |hash| {
+        let mut sink = |bytes: &[u8]| -> Result<()> {
+            written += bytes.len() as u64;
+            base64.put(bytes)?;
+            hash(bytes)
+        };
+        sink(&entity.head)?;
+        mime::canonical_body(input, &entity, b"", &mut sink)
+    })?;
+    if written != len || again != digest {
         return Err(Error::InputChanged);
     }
     base64.put(&signer_fields)?;

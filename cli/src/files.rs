@@ -264,19 +264,51 @@ fn make_private(_file: &File) -> io::Result<()> {
     Ok(())
 }
 
+/// Output past which [`Widening`] widens a stdout pipe: below it, the
+/// default 64 KiB pipe costs a handful of wake-ups.
+const WIDEN_AFTER: usize = 1 << 20;
+
+/// Our stdout, which asks for a wider pipe ([`widen_stdout_pipe`]) once
+/// the output turns out longer than [`WIDEN_AFTER`]: only long messages
+/// charge the pipe's owner for a 1 MiB buffer.
+struct Widening<W> {
+    inner: W,
+    written: usize,
+}
+
+impl<W: Write> Write for Widening<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let before = self.written;
+        if before < WIDEN_AFTER && before.saturating_add(buf.len()) >= WIDEN_AFTER {
+            widen_stdout_pipe();
+        }
+        let n = self.inner.write(buf)?;
+        self.written = before.saturating_add(n);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// The buffer [`widen_stdout_pipe`] asks for: the default
 /// `/proc/sys/fs/pipe-max-size`.
 #[cfg(target_os = "linux")]
 const PIPE: usize = 1 << 20;
 
 /// When stdout is a pipe, asks Linux for a 1 MiB pipe buffer instead of
-/// the default 64 KiB (`F_SETPIPE_SZ`), never a smaller one: a message of
-/// tens of MiB then wakes the reader at the other end sixteen times less
-/// often, which on a virtual machine halves the time the bytes spend in
-/// the pipe (64 MiB: 65 ms → 30 ms measured). Best effort: the
-/// system's limits may refuse, and the pipe then stays as it was.
+/// the default 64 KiB (`F_SETPIPE_SZ`), never a smaller one and never
+/// more than `/proc/sys/fs/pipe-max-size` allows (root could exceed it):
+/// a message of tens of MiB then wakes the reader at the other end
+/// sixteen times less often, which on a virtual machine halves the time
+/// the bytes spend in the pipe (64 MiB: 65 ms → 30 ms measured). The
+/// pages count against the pipe owner's `pipe-user-pages-soft` while the
+/// pipe lives, which is why only long outputs ask ([`Widening`]). Best
+/// effort: the system's limits may refuse, and the pipe then stays as it
+/// was.
 #[cfg(target_os = "linux")]
-pub fn widen_stdout_pipe() {
+fn widen_stdout_pipe() {
     let stdout = io::stdout();
     let Ok(stat) = rustix::fs::fstat(&stdout) else {
         return;
@@ -284,16 +316,21 @@ pub fn widen_stdout_pipe() {
     if rustix::fs::FileType::from_raw_mode(stat.st_mode) != rustix::fs::FileType::Fifo {
         return;
     }
-    if rustix::pipe::fcntl_getpipe_size(&stdout).is_ok_and(|size| size >= PIPE) {
+    let max = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
+        .ok()
+        .and_then(|max| max.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    let wanted = PIPE.min(max);
+    if rustix::pipe::fcntl_getpipe_size(&stdout).is_ok_and(|size| size >= wanted) {
         return;
     }
     // Refused (EPERM over the user's pipe quota, EBUSY): nothing to undo.
-    let _ = rustix::pipe::fcntl_setpipe_size(&stdout, PIPE);
+    let _ = rustix::pipe::fcntl_setpipe_size(&stdout, wanted);
 }
 
 /// Elsewhere pipes keep their size.
 #[cfg(not(target_os = "linux"))]
-pub fn widen_stdout_pipe() {}
+fn widen_stdout_pipe() {}
 
 /// `write` on a stream (stdout, or our stdout by another name).
 fn to_stream<T>(
@@ -301,11 +338,15 @@ fn to_stream<T>(
     content: Content,
     write: impl FnOnce(&mut dyn Write) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
+    let mut stream = Widening {
+        inner: stream,
+        written: 0,
+    };
     match content {
-        Content::AsWritten => buffered(stream, write),
+        Content::AsWritten => buffered(&mut stream, write),
         Content::WhenComplete | Content::Secret => {
             let (value, mut spool) = spooled(write)?;
-            io::copy(&mut spool, stream)?;
+            io::copy(&mut spool, &mut stream)?;
             stream.flush()?;
             Ok(value)
         }

@@ -214,20 +214,13 @@ pub(crate) fn parse_signed_data_with(
     // DER already (what we, OpenSSL without -stream and most clients
     // write) is read as it is; BER is re-encoded by OpenSSL first, which
     // costs decoding every certificate in it once more.
-    let (sets, signed_data) = match split_signed_data(ber) {
+    let (sets, signed_data) = match split_signed_data(ber, limits) {
+        Err(Error::LimitExceeded { limit, max }) => {
+            return Err(Error::LimitExceeded { limit, max });
+        }
+        Err(_) => split_signed_data(&normalize(ber)?, limits)?,
         Ok(split) => split,
-        Err(_) => split_signed_data(&normalize(ber)?)?,
     };
-    crate::limits::check(
-        "max_signers",
-        signed_data.signer_infos.0.len() as u64,
-        limits.max_signers as u64,
-    )?;
-    crate::limits::check(
-        "max_certificates",
-        sets.certificates.len() as u64,
-        limits.max_certificates as u64,
-    )?;
     let certificates = certificates(&sets.certificates, parse)?;
     let econtent = signed_data.encap_content_info.econtent.as_ref().map(|any| {
         match any.decode_as::<OctetString>() {
@@ -245,9 +238,20 @@ pub(crate) fn parse_signed_data_with(
 }
 
 /// A DER `ContentInfo` holding a `SignedData`: its unsigned sets, and the
-/// rest decoded (without them: `certificates` and `crls` are `None`).
-fn split_signed_data(der: &[u8]) -> Result<(super::UnsignedSets, SignedData)> {
+/// rest decoded (without them: `certificates` and `crls` are `None`). The
+/// sets' lengths are checked before anything is decoded: the `der` crate
+/// sorts a SET OF by insertion as it decodes it. `digestAlgorithms`
+/// counts against `max_signers` too: each signer names one.
+fn split_signed_data(der: &[u8], limits: &Limits) -> Result<(super::UnsignedSets, SignedData)> {
     let sets = super::take_unsigned_sets(der)?;
+    let max_signers = limits.max_signers as u64;
+    crate::limits::check("max_signers", sets.signer_infos as u64, max_signers)?;
+    crate::limits::check("max_signers", sets.digest_algorithms as u64, max_signers)?;
+    crate::limits::check(
+        "max_certificates",
+        sets.certificates.len() as u64,
+        limits.max_certificates as u64,
+    )?;
     let ci = ContentInfo::from_der(&sets.rest).map_err(malformed("ContentInfo"))?;
     if ci.content_type != oid::SIGNED_DATA {
         return Err(invalid(CmsError::UnexpectedContentType {
@@ -448,38 +452,168 @@ mod tests {
         Certificate::from_pem(&pem).unwrap().to_der().to_vec()
     }
 
-    /// A `ContentInfo` holding a SignedData without signers whose
-    /// `certificates [0]` holds `choices`, encoded as given.
-    fn with_certificate_set(choices: &[Vec<u8>]) -> Vec<u8> {
-        use der::{Tag, TagNumber};
+    fn tagged(tag: der::Tag, value: Vec<u8>) -> Vec<u8> {
+        Any::new(tag, value).unwrap().to_der().unwrap()
+    }
+
+    fn context(number: der::TagNumber, value: Vec<u8>) -> Vec<u8> {
+        let tag = der::Tag::ContextSpecific {
+            constructed: true,
+            number,
+        };
+        tagged(tag, value)
+    }
+
+    /// version, digestAlgorithms (empty), encapContentInfo (id-data, no
+    /// content): the fields before the unsigned sets.
+    fn head() -> Vec<Vec<u8>> {
         let encap = EncapsulatedContentInfo {
             econtent_type: oid::DATA,
             econtent: None,
         };
-        let set = Any::new(
-            Tag::ContextSpecific {
-                constructed: true,
-                number: TagNumber::N0,
-            },
-            choices.concat(),
-        )
-        .unwrap();
-        let fields = [
+        vec![
             CmsVersion::V1.to_der().unwrap(),
             SetOfVec::<AlgorithmIdentifierOwned>::new()
                 .to_der()
                 .unwrap(),
             encap.to_der().unwrap(),
-            set.to_der().unwrap(),
-            SignerInfos(SetOfVec::new()).to_der().unwrap(),
         ]
-        .concat();
+    }
+
+    /// An empty `signerInfos`.
+    fn no_signers() -> Vec<u8> {
+        SignerInfos(SetOfVec::new()).to_der().unwrap()
+    }
+
+    /// A `ContentInfo` holding a SignedData of these fields.
+    fn signed_data_of(fields: Vec<Vec<u8>>) -> Vec<u8> {
         ContentInfo {
             content_type: oid::SIGNED_DATA,
-            content: Any::new(Tag::Sequence, fields).unwrap(),
+            content: Any::new(der::Tag::Sequence, fields.concat()).unwrap(),
         }
         .to_der()
         .unwrap()
+    }
+
+    /// A `ContentInfo` holding a SignedData without signers whose
+    /// `certificates [0]` holds `choices`, encoded as given.
+    fn with_certificate_set(choices: &[Vec<u8>]) -> Vec<u8> {
+        let mut fields = head();
+        fields.push(context(der::TagNumber::N0, choices.concat()));
+        fields.push(no_signers());
+        signed_data_of(fields)
+    }
+
+    /// A certificate or CRL set anywhere but right after
+    /// `encapContentInfo`, or twice, is malformed; in place, both parse.
+    #[test]
+    fn an_unsigned_set_out_of_place_or_twice_is_malformed() {
+        let certs = || context(der::TagNumber::N0, certificate("alice"));
+        let crls = || context(der::TagNumber::N1, Vec::new());
+        let [version, algorithms, encap] = <[Vec<u8>; 3]>::try_from(head()).unwrap();
+        let good = signed_data_of(vec![
+            version.clone(),
+            algorithms.clone(),
+            encap.clone(),
+            certs(),
+            crls(),
+            no_signers(),
+        ]);
+        let parsed = parse_signed_data(&good, &Limits::default()).unwrap();
+        assert_eq!(parsed.certificates.len(), 1);
+        for fields in [
+            vec![
+                version.clone(),
+                algorithms.clone(),
+                encap.clone(),
+                no_signers(),
+                certs(),
+            ],
+            vec![
+                certs(),
+                version.clone(),
+                algorithms.clone(),
+                encap.clone(),
+                no_signers(),
+            ],
+            vec![
+                version.clone(),
+                algorithms.clone(),
+                encap.clone(),
+                context(der::TagNumber::N0, Vec::new()),
+                certs(),
+                no_signers(),
+            ],
+            vec![
+                version.clone(),
+                algorithms.clone(),
+                encap.clone(),
+                crls(),
+                certs(),
+                no_signers(),
+            ],
+            vec![
+                version.clone(),
+                algorithms.clone(),
+                encap.clone(),
+                certs(),
+                crls(),
+                crls(),
+                no_signers(),
+            ],
+        ] {
+            assert!(
+                matches!(
+                    parse_signed_data(&signed_data_of(fields), &Limits::default()),
+                    Err(Error::InvalidCms(_))
+                ),
+                "a set out of place or twice was read"
+            );
+        }
+    }
+
+    /// `signerInfos` and `digestAlgorithms` are counted before they are
+    /// decoded (and sorted): too many elements are over the limit even
+    /// when none of them would decode.
+    #[test]
+    fn signers_and_digest_algorithms_are_counted_before_decoding() {
+        let limits = Limits::default();
+        let garbage = |n: usize| tagged(der::Tag::Set, [0x05u8, 0x00].repeat(n));
+        let too_many = limits.max_signers + 1;
+        let [version, algorithms, encap] = <[Vec<u8>; 3]>::try_from(head()).unwrap();
+        let signers = signed_data_of(vec![
+            version.clone(),
+            algorithms,
+            encap.clone(),
+            garbage(too_many),
+        ]);
+        let digests = signed_data_of(vec![
+            version.clone(),
+            garbage(too_many),
+            encap.clone(),
+            no_signers(),
+        ]);
+        for message in [signers, digests] {
+            let Err(err) = parse_signed_data(&message, &limits) else {
+                panic!("over the limit and read");
+            };
+            assert!(
+                matches!(
+                    err,
+                    Error::LimitExceeded {
+                        limit: "max_signers",
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
+        }
+        // Within the limit the same garbage is malformed, not a limit.
+        let few = signed_data_of(vec![version, head().swap_remove(1), encap, garbage(2)]);
+        assert!(matches!(
+            parse_signed_data(&few, &limits),
+            Err(Error::InvalidCms(_))
+        ));
     }
 
     /// The set split off reads as the `cms` crate's decoding of the whole

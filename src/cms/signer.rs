@@ -176,58 +176,71 @@ pub(crate) struct UnsignedSets {
     pub(crate) certificates: Vec<Any>,
     /// `crls`: each `RevocationInfoChoice` as encoded.
     pub(crate) revocation_info: Vec<Vec<u8>>,
+    /// How many elements `digestAlgorithms` and `signerInfos` hold,
+    /// counted before they are decoded: the `der` crate sorts a SET OF it
+    /// decodes by insertion, in time quadratic in its length.
+    pub(crate) digest_algorithms: usize,
+    /// See `digest_algorithms`.
+    pub(crate) signer_infos: usize,
 }
 
-/// Splits [`UnsignedSets`] off a DER `ContentInfo`; one that holds no
-/// SEQUENCE is returned as it is.
+/// Splits [`UnsignedSets`] off a DER `ContentInfo` holding a SignedData;
+/// anything else is returned as it is, for the typed decoding to name.
+/// The sets must stand where RFC 5652 puts them, each at most once, right
+/// after `encapContentInfo` and before `signerInfos`: a set elsewhere is
+/// malformed (the typed decoding of the rest would take a second one for
+/// the first and sort it before any limit applies).
 pub(crate) fn take_unsigned_sets(content_info: &[u8]) -> Result<UnsignedSets> {
-    use der::{Reader, SliceReader, Tag, TagNumber, Tagged};
+    use der::{Tag, TagNumber, Tagged};
     let bad = malformed("SignedData");
     let ci = cms::content_info::ContentInfo::from_der(content_info).map_err(&bad)?;
     let mut sets = UnsignedSets {
         rest: content_info.to_vec(),
         certificates: Vec::new(),
         revocation_info: Vec::new(),
+        digest_algorithms: 0,
+        signer_infos: 0,
     };
-    if ci.content.tag() != Tag::Sequence {
+    if ci.content_type != crate::oid::SIGNED_DATA || ci.content.tag() != Tag::Sequence {
         return Ok(sets);
     }
     let set = |number| Tag::ContextSpecific {
         constructed: true,
         number,
     };
-    let elements = |field: &Any| -> Result<Vec<Any>> {
-        let mut reader = SliceReader::new(field.value()).map_err(&bad)?;
-        let mut found = Vec::new();
-        while !reader.is_finished() {
-            found.push(Any::decode(&mut reader).map_err(&bad)?);
-        }
-        Ok(found)
-    };
-    let mut reader = SliceReader::new(ci.content.value()).map_err(&bad)?;
-    let mut kept = Vec::new();
-    let (mut certificates, mut crls) = (None, None);
-    while !reader.is_finished() {
-        let field = Any::decode(&mut reader).map_err(&bad)?;
-        // Each set once: a second one stays, and the typed decoding of
-        // the rest refuses it.
-        if field.tag() == set(TagNumber::N0) && certificates.is_none() {
-            certificates = Some(elements(&field)?);
-        } else if field.tag() == set(TagNumber::N1) && crls.is_none() {
-            crls = Some(elements(&field)?);
-        } else {
-            kept.extend(field.to_der().map_err(&bad)?);
-        }
+    let is_unsigned_set =
+        |field: &Any| [set(TagNumber::N0), set(TagNumber::N1)].contains(&field.tag());
+    let fields = elements(ci.content.value()).map_err(&bad)?;
+    // version, digestAlgorithms, encapContentInfo, then the sets.
+    let (head, mut tail) = fields.split_at(fields.len().min(3));
+    let certificates = take_field(&mut tail, set(TagNumber::N0));
+    let crls = take_field(&mut tail, set(TagNumber::N1));
+    if head.iter().chain(tail).any(is_unsigned_set) {
+        return Err(bad(Tag::Set.value_error()));
+    }
+    if let Some(algorithms) = head.get(1).filter(|f| f.tag() == Tag::Set) {
+        sets.digest_algorithms = count(algorithms.value()).map_err(&bad)?;
+    }
+    if let Some(signers) = tail.first().filter(|f| f.tag() == Tag::Set) {
+        sets.signer_infos = count(signers.value()).map_err(&bad)?;
     }
     if certificates.is_none() && crls.is_none() {
         return Ok(sets);
     }
-    sets.certificates = certificates.unwrap_or_default();
-    sets.revocation_info = crls
-        .unwrap_or_default()
-        .iter()
-        .map(|choice| choice.to_der().map_err(&bad))
-        .collect::<Result<_>>()?;
+    if let Some(certificates) = certificates {
+        sets.certificates = elements(certificates.value()).map_err(&bad)?;
+    }
+    if let Some(crls) = crls {
+        sets.revocation_info = elements(crls.value())
+            .map_err(&bad)?
+            .iter()
+            .map(|choice| choice.to_der().map_err(&bad))
+            .collect::<Result<_>>()?;
+    }
+    let mut kept = Vec::new();
+    for field in head.iter().chain(tail) {
+        kept.extend(field.to_der().map_err(&bad)?);
+    }
     let content = Any::new(Tag::Sequence, kept).map_err(&bad)?;
     sets.rest = cms::content_info::ContentInfo {
         content_type: ci.content_type,
@@ -236,4 +249,38 @@ pub(crate) fn take_unsigned_sets(content_info: &[u8]) -> Result<UnsignedSets> {
     .to_der()
     .map_err(&bad)?;
     Ok(sets)
+}
+
+/// The first of `fields` when it has `tag`, taken off them.
+fn take_field<'a>(fields: &mut &'a [Any], tag: der::Tag) -> Option<&'a Any> {
+    use der::Tagged;
+    let (first, rest) = fields.split_first()?;
+    if first.tag() != tag {
+        return None;
+    }
+    *fields = rest;
+    Some(first)
+}
+
+/// The TLVs a constructed value holds, each as encoded.
+fn elements(value: &[u8]) -> der::Result<Vec<Any>> {
+    use der::{Reader, SliceReader};
+    let mut reader = SliceReader::new(value)?;
+    let mut found = Vec::new();
+    while !reader.is_finished() {
+        found.push(Any::decode(&mut reader)?);
+    }
+    Ok(found)
+}
+
+/// How many TLVs a constructed value holds, none of them copied.
+fn count(value: &[u8]) -> der::Result<usize> {
+    use der::{Reader, SliceReader, asn1::AnyRef};
+    let mut reader = SliceReader::new(value)?;
+    let mut found = 0usize;
+    while !reader.is_finished() {
+        AnyRef::decode(&mut reader)?;
+        found += 1;
+    }
+    Ok(found)
 }

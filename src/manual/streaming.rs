@@ -29,7 +29,9 @@
 //! that changed in between, and is no longer safe or no longer as long,
 //! is [`Error::InputChanged`](crate::Error::InputChanged). An opaque
 //! signature is DER, whose lengths (the SignerInfo's too) precede the
-//! content, so it hashes in the first pass. An entity that needs re-encoding
+//! content, so it hashes in the first pass, and again in the second,
+//! before the SignerInfo is written: changed octets are `InputChanged`
+//! there too. An entity that needs re-encoding
 //! (quoted-printable, base64) is signed in memory, within
 //! [`Limits::max_in_memory`](crate::Limits::max_in_memory). Encryption's
 //! first pass counts the canonical length (DER needs every length before

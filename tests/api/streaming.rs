@@ -455,3 +455,95 @@ fn sign_and_encrypt_stream_handle_crlf_bodies_and_a_late_switch_to_lf() {
         assert_eq!(opened.content, expected.content, "{name}");
     }
 }
+
+/// A reader that changes its bytes once it has been read to the end, at
+/// the next seek: what a file edited between `sign_stream`'s two passes
+/// looks like.
+struct ChangedBetweenPasses {
+    inner: Cursor<Vec<u8>>,
+    change: Option<fn(&mut Vec<u8>)>,
+    read_to_end: bool,
+}
+
+impl std::io::Read for ChangedBetweenPasses {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read_to_end |= n == 0 && !buf.is_empty();
+        Ok(n)
+    }
+}
+
+impl std::io::Seek for ChangedBetweenPasses {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        if self.read_to_end
+            && let Some(change) = self.change.take()
+        {
+            change(self.inner.get_mut());
+        }
+        self.inner.seek(pos)
+    }
+}
+
+/// The last occurrence of `b'a'` in the body, which every change below
+/// edits.
+fn last_a(message: &[u8]) -> usize {
+    message.iter().rposition(|&b| b == b'a').unwrap()
+}
+
+/// An input edited between the two passes: the detached form signs what
+/// it writes (a same-length, still safe edit gives a valid signature over
+/// the edited text), and everything else is `Error::InputChanged`, in
+/// both forms, on one thread and on two.
+#[test]
+fn an_input_changed_between_the_passes_is_input_changed() {
+    let same_length: fn(&mut Vec<u8>) = |m| {
+        let at = last_a(m);
+        m[at] = b'b';
+    };
+    let eight_bit: fn(&mut Vec<u8>) = |m| {
+        let at = last_a(m);
+        m[at] = 0xe9;
+    };
+    let longer: fn(&mut Vec<u8>) = |m| m.extend_from_slice(b"more\r\n");
+    let bare_lf: fn(&mut Vec<u8>) = |m| {
+        let at = m.windows(2).rposition(|w| w == b"\r\n").unwrap();
+        m[at] = b'x';
+    };
+    let alice = identity("alice");
+    for size in [1 << 10, 2 << 20] {
+        let message = lf_to_crlf(&big_message(size));
+        for form in [SignatureForm::Detached, SignatureForm::Opaque] {
+            let options = match form {
+                SignatureForm::Opaque => SignOptions::default().opaque(),
+                _ => SignOptions::default(),
+            };
+            for (what, change) in [
+                ("same length", same_length),
+                ("8-bit", eight_bit),
+                ("longer", longer),
+                ("bare LF", bare_lf),
+            ] {
+                let input = ChangedBetweenPasses {
+                    inner: Cursor::new(message.clone()),
+                    change: Some(change),
+                    read_to_end: false,
+                };
+                let mut out = Vec::new();
+                let result = sign_stream(input, &mut out, &alice, &options);
+                if what == "same length" && form == SignatureForm::Detached {
+                    result.unwrap();
+                    let report = verify(&out, &VerifyOptions::new(&[root()])).unwrap();
+                    assert!(report.valid, "{size} {what}: {report:?}");
+                    let mut edited = message.clone();
+                    change(&mut edited);
+                    assert!(signed_entity(&out).ends_with(&edited[edited.len() - 64..]));
+                } else {
+                    assert!(
+                        matches!(result, Err(Error::InputChanged)),
+                        "{size} {form:?} {what}: {result:?}"
+                    );
+                }
+            }
+        }
+    }
+}
