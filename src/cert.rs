@@ -27,6 +27,7 @@ use x509_cert::ext::pkix::{
 
 pub(crate) use crate::algorithm::{EcCurve, KeyAlgorithm};
 use crate::error::{CertificateError, Error, Result};
+use crate::limits::Limits;
 // The store imports these from here (to be moved to their own paths).
 pub(crate) use crate::fingerprint::Fingerprint;
 use crate::mailbox::Mailbox;
@@ -178,8 +179,16 @@ fn extension(name: &'static str) -> impl Fn(der::Error) -> Error {
 }
 
 impl Certificate {
-    /// Reads one DER-encoded certificate. Trailing bytes are an error.
+    /// Reads one DER-encoded certificate. Trailing bytes are an error; a
+    /// SET OF wider than [`Limits::max_set_elements`]'s default is
+    /// [`Error::LimitExceeded`].
     pub fn from_der(der: &[u8]) -> Result<Self> {
+        // Names are SETs, which the `der` crate sorts as it decodes them.
+        crate::cms::check_set_widths(
+            der,
+            Limits::default().max_set_elements,
+            crate::cms::Implicit::No,
+        )?;
         let parsed = x509_cert::Certificate::from_der(der)
             .map_err(|_| invalid(CertificateError::Malformed))?;
         let openssl = X509::from_der(der).map_err(|_| invalid(CertificateError::Malformed))?;

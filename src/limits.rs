@@ -88,6 +88,12 @@ pub struct Limits {
     /// expands up to 1032:1, so a 4 MiB message could otherwise become
     /// 4 GiB. Checked while inflating, never after. Default 256 MiB.
     pub max_decompressed: u64,
+    /// Elements of any one ASN.1 `SET OF` in a structure decoded as DER
+    /// (signed attributes, an RDN, SignerInfos...), counted before it is
+    /// decoded: the `der` crate sorts a SET OF in time quadratic in its
+    /// length. RecipientInfos may have up to `max_recipients` instead,
+    /// when that is larger. Default 256.
+    pub max_set_elements: usize,
 }
 
 impl Default for Limits {
@@ -109,6 +115,7 @@ impl Default for Limits {
             max_crl_size: 32 << 20,
             max_ocsp_response_size: 1 << 20,
             max_decompressed: 256 << 20,
+            max_set_elements: 256,
         }
     }
 }

@@ -20,6 +20,7 @@ use x509_cert::crl::CertificateList;
 use x509_ocsp::{BasicOcspResponse, OcspResponseStatus};
 
 use crate::error::{Error, Result};
+use crate::limits::Limits;
 
 pub use crate::error::RevocationError;
 
@@ -78,8 +79,16 @@ pub struct Crl {
 }
 
 impl Crl {
-    /// Reads one DER `CertificateList`. Trailing bytes are an error.
+    /// Reads one DER `CertificateList`. Trailing bytes are an error; a
+    /// SET OF wider than [`Limits::max_set_elements`]'s default is
+    /// [`Error::LimitExceeded`].
     pub fn from_der(der: &[u8]) -> Result<Self> {
+        // Names are SETs, which the `der` crate sorts as it decodes them.
+        crate::cms::check_set_widths(
+            der,
+            Limits::default().max_set_elements,
+            crate::cms::Implicit::No,
+        )?;
         let parsed =
             CertificateList::from_der(der).map_err(|_| invalid(RevocationError::NotCrl))?;
         let tbs = &parsed.tbs_cert_list;
@@ -215,8 +224,17 @@ const OCSP_BASIC: const_oid::ObjectIdentifier =
     const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.1");
 
 impl OcspResponse {
-    /// Reads one DER `OCSPResponse`; it must be `successful` and basic.
+    /// Reads one DER `OCSPResponse`; it must be `successful` and basic. A
+    /// SET OF wider than [`Limits::max_set_elements`]'s default is
+    /// [`Error::LimitExceeded`].
     pub fn from_der(der: &[u8]) -> Result<Self> {
+        // Names are SETs, which the `der` crate sorts as it decodes them
+        // (the BasicOCSPResponse inside its OCTET STRING is walked too).
+        crate::cms::check_set_widths(
+            der,
+            Limits::default().max_set_elements,
+            crate::cms::Implicit::No,
+        )?;
         let response = x509_ocsp::OcspResponse::from_der(der)
             .map_err(|_| invalid(RevocationError::NotOcspResponse))?;
         let status = match response.response_status {

@@ -52,9 +52,15 @@ pub(crate) fn parse_envelope(ber: &[u8], limits: &Limits) -> Result<Envelope> {
     let bad = malformed("EnvelopedData");
     let mut reader = SliceReader::new(ci.content.value()).map_err(&bad)?;
     let _version = CmsVersion::decode(&mut reader).map_err(&bad)?;
-    let _originator =
-        ContextSpecific::<OriginatorInfo>::decode_implicit(&mut reader, TagNumber::N0)
-            .map_err(malformed("OriginatorInfo"))?;
+    // originatorInfo [0] IMPLICIT OPTIONAL: decoded once counted (below).
+    let originator_tag = der::Tag::ContextSpecific {
+        constructed: true,
+        number: TagNumber::N0,
+    };
+    let originator = match reader.peek_tag() {
+        Ok(tag) if tag == originator_tag => Some(Any::decode(&mut reader).map_err(&bad)?),
+        _ => None,
+    };
     let recipient_infos = Any::decode(&mut reader).map_err(malformed("RecipientInfos"))?;
     let mut inner = SliceReader::new(recipient_infos.value()).map_err(&bad)?;
     let (mut count, mut key_transport) = (0usize, 0usize);
@@ -69,6 +75,20 @@ pub(crate) fn parse_envelope(ber: &[u8], limits: &Limits) -> Result<Envelope> {
     }
     if count == 0 {
         return Err(invalid(CmsError::NoRecipientInfo));
+    }
+    // The `der` crate sorts every SET OF it decodes (OriginatorInfo's,
+    // authAttrs), in quadratic time: counted first. RecipientInfos, just
+    // counted, may hold up to max_recipients.
+    super::check_set_widths(
+        ci.content.value(),
+        limits.max_set_elements.max(limits.max_recipients),
+        super::width::Implicit::Sets,
+    )?;
+    if let Some(originator) = originator {
+        let der = originator.to_der().map_err(&bad)?;
+        let mut at = SliceReader::new(&der).map_err(&bad)?;
+        ContextSpecific::<OriginatorInfo>::decode_implicit(&mut at, TagNumber::N0)
+            .map_err(malformed("OriginatorInfo"))?;
     }
     let eci =
         EncryptedContentInfo::decode(&mut reader).map_err(malformed("EncryptedContentInfo"))?;

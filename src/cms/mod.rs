@@ -22,6 +22,7 @@ mod compressed;
 mod enveloped;
 mod signed;
 mod signer;
+mod width;
 
 use std::io::Read;
 
@@ -48,6 +49,7 @@ pub(crate) use signed::{
     build_signed_data, opaque_prefix, parse_signed_data, parse_signed_data_with, signer_fields,
 };
 pub(crate) use signer::{UnsignedSets, take_unsigned_sets};
+pub(crate) use width::{Implicit, check_set_widths};
 
 /// An [`Error::InvalidCms`] for `reason`.
 pub(crate) fn invalid(reason: CmsError) -> Error {

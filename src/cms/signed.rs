@@ -17,6 +17,7 @@ use x509_cert::spki::AlgorithmIdentifierOwned;
 
 use super::ber::{BerReader, Header, tag};
 use super::signer::{sign_bytes, signed_attributes};
+use super::width::Implicit;
 use super::{
     alg, definite_header, definite_len, invalid, malformed, normalize, read_content_type, wrap,
 };
@@ -221,7 +222,7 @@ pub(crate) fn parse_signed_data_with(
         Err(_) => split_signed_data(&normalize(ber)?, limits)?,
         Ok(split) => split,
     };
-    let certificates = certificates(&sets.certificates, parse)?;
+    let certificates = certificates(&sets.certificates, parse, limits)?;
     let econtent = signed_data.encap_content_info.econtent.as_ref().map(|any| {
         match any.decode_as::<OctetString>() {
             Ok(octets) => octets.into_bytes(),
@@ -244,6 +245,7 @@ pub(crate) fn parse_signed_data_with(
 /// counts against `max_signers` too: each signer names one.
 fn split_signed_data(der: &[u8], limits: &Limits) -> Result<(super::UnsignedSets, SignedData)> {
     let sets = super::take_unsigned_sets(der)?;
+    super::check_set_widths(&sets.rest, limits.max_set_elements, Implicit::Sets)?;
     let max_signers = limits.max_signers as u64;
     crate::limits::check("max_signers", sets.signer_infos as u64, max_signers)?;
     crate::limits::check("max_signers", sets.digest_algorithms as u64, max_signers)?;
@@ -269,7 +271,11 @@ fn split_signed_data(der: &[u8], limits: &Limits) -> Result<(super::UnsignedSets
 /// an X.509 certificate nor another format, or one given twice; a
 /// certificate that X.509 decodes and [`Certificate`] does not (an
 /// unsupported key, say) is skipped.
-fn certificates(choices: &[Any], parse: CertificateParser<'_>) -> Result<Vec<Certificate>> {
+fn certificates(
+    choices: &[Any],
+    parse: CertificateParser<'_>,
+    limits: &Limits,
+) -> Result<Vec<Certificate>> {
     use der::{Tag, Tagged};
     let bad = malformed("SignedData");
     let mut encoded = choices
@@ -285,6 +291,8 @@ fn certificates(choices: &[Any], parse: CertificateParser<'_>) -> Result<Vec<Cer
     }
     let mut certificates = Vec::new();
     for (tag, der) in &encoded {
+        // The decoders below sort every SET OF they meet.
+        super::check_set_widths(der, limits.max_set_elements, Implicit::No)?;
         if *tag != Tag::Sequence {
             cms::cert::CertificateChoices::from_der(der).map_err(&bad)?;
             continue;

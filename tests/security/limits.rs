@@ -122,6 +122,104 @@ fn max_certificates_and_max_signers_bound_signed_data() {
     assert!(verify(&signed, &options).unwrap().valid);
 }
 
+/// A DER value of `tag` holding `value`.
+fn tlv(tag: u8, value: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    match value.len() {
+        n @ 0..=127 => out.push(n as u8),
+        n @ 128..=255 => out.extend([0x81, n as u8]),
+        n @ 256..=65535 => out.extend([0x82, (n >> 8) as u8, n as u8]),
+        n => out.extend([0x83, (n >> 16) as u8, (n >> 8) as u8, n as u8]),
+    }
+    out.extend_from_slice(value);
+    out
+}
+
+/// A certificate-shaped DER whose subject has one RDN of `n` attributes:
+/// the `der` crate sorts a SET OF as it decodes it, in quadratic time.
+fn certificate_with_rdn_of(n: usize) -> Vec<u8> {
+    let ava = |i: usize| {
+        let oid = tlv(0x06, &[0x55, 0x04, 0x03]);
+        tlv(
+            0x30,
+            &[oid, tlv(0x0c, format!("{i:05}").as_bytes())].concat(),
+        )
+    };
+    let rdn = tlv(0x31, &(0..n).rev().map(ava).collect::<Vec<_>>().concat());
+    let tbs = tlv(0x30, &[tlv(0x02, &[1]), tlv(0x30, &rdn)].concat());
+    tlv(0x30, &tbs)
+}
+
+/// `max_set_elements`: a SignedData whose signed attributes outnumber
+/// the limit is refused before it is decoded, a certificate, CRL or OCSP
+/// response with a wider SET than the default is refused by its reader,
+/// and at the default a real signature verifies.
+#[test]
+fn max_set_elements_bounds_every_set_of_before_decoding() {
+    let signed = sign(SIGNED_TEXT, &identity("alice"), &SignOptions::default()).unwrap();
+    let options = VerifyOptions::new(&[root()]);
+    let narrow = options.clone().limits(limited(|l| l.max_set_elements = 2));
+    assert_limit(verify(&signed, &narrow), "max_set_elements");
+    assert_limit(
+        verify_stream(&signed[..], std::io::sink(), &narrow),
+        "max_set_elements",
+    );
+    assert!(verify(&signed, &options).unwrap().valid);
+    let max = Limits::default().max_set_elements;
+    let wide = certificate_with_rdn_of(max + 1);
+    assert_limit(smime::Certificate::from_der(&wide), "max_set_elements");
+    assert_limit(smime::Crl::from_der(&wide), "max_set_elements");
+    assert_limit(smime::OcspResponse::from_der(&wide), "max_set_elements");
+    // At the limit the same shape is only not a certificate.
+    assert!(matches!(
+        smime::Certificate::from_der(&certificate_with_rdn_of(max)),
+        Err(Error::InvalidCertificate(_))
+    ));
+}
+
+/// The TLVs of a DER value, each as encoded.
+fn elements(value: &[u8]) -> Vec<Vec<u8>> {
+    use der::{Decode, Encode, Reader, SliceReader};
+    let mut reader = SliceReader::new(value).unwrap();
+    let mut out = Vec::new();
+    while !reader.is_finished() {
+        out.push(der::Any::decode(&mut reader).unwrap().to_der().unwrap());
+    }
+    out
+}
+
+/// The value of one DER TLV.
+fn value_of(tlv: &[u8]) -> Vec<u8> {
+    use der::Decode;
+    der::Any::from_der(tlv).unwrap().value().to_vec()
+}
+
+/// `max_set_elements` in an envelope: an `originatorInfo` whose
+/// certificate set is wider than the limit is refused before it is
+/// decoded (and sorted); raised, the same set is malformed (a SET OF
+/// holds no element twice).
+#[test]
+fn max_set_elements_bounds_an_envelopes_originator_info() {
+    let sealed = encrypt(SIGNED_TEXT, &[cert("bob")], &EncryptOptions::default()).unwrap();
+    let (head, der) = crate::common::split_base64(&sealed);
+    let [content_type, explicit] = <[Vec<u8>; 2]>::try_from(elements(&value_of(&der))).unwrap();
+    let mut fields = elements(&value_of(&value_of(&explicit)));
+    // One certificate 300 times: OpenSSL reads it, `der` would sort it.
+    let certificates = tlv(0xa0, &cert("alice").to_der().repeat(300));
+    fields.insert(1, tlv(0xa0, &certificates));
+    let enveloped = tlv(0x30, &fields.concat());
+    let message = tlv(0x30, &[content_type, tlv(0xa0, &enveloped)].concat());
+    let message = crate::common::join_base64(&head, &message);
+    let bob = [identity("bob")];
+    let options = smime::DecryptOptions::default();
+    assert_limit(smime::decrypt(&message, &bob, &options), "max_set_elements");
+    let raised = options.limits(limited(|l| l.max_set_elements = 1000));
+    assert!(matches!(
+        smime::decrypt(&message, &bob, &raised),
+        Err(Error::InvalidCms(_))
+    ));
+}
+
 #[test]
 fn max_recipients_bounds_decryption_work() {
     let sealed = encrypt(
